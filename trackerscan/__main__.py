@@ -1,0 +1,5 @@
+import sys
+
+from trackerscan.cli import main
+
+sys.exit(main())

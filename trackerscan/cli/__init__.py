@@ -1,0 +1,62 @@
+"""The `trackerscan` command.
+
+Each subcommand lives in its own module in this package and exposes
+``register(subparsers)``, which adds its parser and sets ``func`` to a
+callable taking the parsed arguments and returning an exit status.  Modules
+are discovered, so adding a subcommand touches no other file.  ``ORDER``
+(an int, default 100) sorts the help listing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Callable, Sequence
+from typing import cast
+
+from trackerscan import __version__
+from trackerscan.errors import TrackerscanError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trackerscan",
+        description="Find Bluetooth location trackers that travel with you.",
+    )
+    parser.add_argument("--version", action="version", version=f"trackerscan {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    modules = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        modules.append(importlib.import_module(f"{__name__}.{info.name}"))
+    modules.sort(key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
+    for module in modules:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = cast("Handler | None", getattr(args, "func", None))
+    if func is None:
+        parser.print_help()
+        return 0
+    try:
+        return func(args)
+    except TrackerscanError as exc:
+        print(f"trackerscan: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
