@@ -250,3 +250,39 @@ class LevelChange:
 
 # Everything a source can emit into the pipeline.
 Event = Sighting | Fix | NoFix | SourceEvent | PlaceMark
+
+
+@dataclass(frozen=True, slots=True)
+class HeardPoint:
+    """One sighting of a device, positioned by the engine (or not: lat/lon None)."""
+
+    time: float
+    rssi: int | None
+    lat: float | None
+    lon: float | None
+    uncertainty_m: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceState:
+    """A snapshot of one device as the engine sees it, for views (CLI, GUI, Pi)."""
+
+    device_id: str
+    kind: Kind | None
+    tracker: bool
+    separated: bool | None
+    addresses: tuple[str, ...]
+    identifiers: tuple[str, ...]
+    first_seen: float
+    last_seen: float
+    sightings: int
+    rssi: int | None  # the last one heard
+    rssi_smoothed: float | None
+    places: int
+    span_m: float
+    duration_s: float
+    level: Level
+    known: bool
+    can_ring: bool
+    explanation: str
+    link_confidence: float = 1.0  # how sure the engine is that these identities are one device
