@@ -11,6 +11,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import NamedTuple
 
 _EMPTY: Mapping[str, object] = MappingProxyType({})
 
@@ -94,7 +95,7 @@ class Identity:
     ring: RingProcedure | None
     address_kind: AddressKind
     address_rotates: bool | None
-    details: Mapping[str, object] = field(default=_EMPTY)
+    details: Mapping[str, object] = field(default_factory=lambda: _EMPTY)
 
     @property
     def can_ring(self) -> bool:
@@ -120,9 +121,8 @@ class Identity:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Sighting:
-    """One advertisement heard by one source.
+class Sighting(NamedTuple):
+    """One advertisement heard by one source (a NamedTuple: cheap to create by the million).
 
     ``adv`` holds raw AD structures: advertising data optionally followed by
     scan-response data.  Sources that only get parsed fields (bleak) rebuild
@@ -147,8 +147,7 @@ class FixMode(enum.IntEnum):
     FIX_3D = 3
 
 
-@dataclass(frozen=True, slots=True)
-class Fix:
+class Fix(NamedTuple):
     """A valid position of the user.  Never carries made-up coordinates."""
 
     time: float
