@@ -1,0 +1,53 @@
+"""Event streams for the session tests, built from the records."""
+
+from trackerscan.model import (
+    AddressType,
+    Fix,
+    FixMode,
+    Kind,
+    Level,
+    LevelChange,
+    NoFix,
+    PlaceMark,
+    Sighting,
+    SourceEvent,
+    SourceEventKind,
+)
+
+T0 = 1_763_900_000.0  # 2025-11-23T12:13:20Z
+
+# An AirTag-class separated Find My frame (trackers.md: 4C 00 12 19 10 ...) and a phone's Nearby Info.
+AIRTAG_ADV = bytes.fromhex("1eff4c00121910") + bytes(range(1, 23)) + bytes.fromhex("0100")
+PHONE_ADV = bytes.fromhex("0aff4c001005031c6ee1d2")
+
+
+def make_events(seconds=120, rate=5):
+    """A walk north at 1.4 m/s with an AirTag heard every 2 s and a phone `rate` times a second."""
+    events = []
+    for i in range(seconds):
+        t = T0 + i
+        events.append(Fix(t, 51.5 + i * 1.4 / 111_320, -0.12, accuracy_m=5.0, mode=FixMode.FIX_3D,
+                          satellites=8, source="nmea:test"))
+        for k in range(rate):
+            events.append(Sighting(t + 0.1 + k / (rate + 1), "5A:11:22:33:44:55", AddressType.RANDOM,
+                                   -70 - (i % 7), PHONE_ADV, "hci0", True))
+        if i % 2 == 0:
+            events.append(Sighting(t + 0.05, "C1:02:03:04:05:06", AddressType.RANDOM, -60 - (i % 11),
+                                   AIRTAG_ADV, "hci0", False))
+    events.insert(10, NoFix(T0 + 9.5, "nmea:test", "no fix"))
+    events.insert(20, SourceEvent(T0 + 15.5, "hci0", SourceEventKind.ADAPTER_LOST, "unplugged"))
+    events.insert(30, SourceEvent(T0 + 16.5, "hci0", SourceEventKind.ADAPTER_BACK, "", None))
+    events.insert(40, SourceEvent(T0 + 18.5, "nmea:test", SourceEventKind.CLOCK_OFFSET, "", 1.25))
+    events.insert(50, PlaceMark(T0 + 30.5, "work"))
+    events.sort(key=lambda e: e.time)
+    return events
+
+
+def make_alert(t=T0 + 100):
+    return LevelChange(
+        time=t, device_id="dev-1", level=Level.ALERT, kind=Kind.AIRTAG,
+        addresses=("C1:02:03:04:05:06",), identifiers=("0102",), first_seen=T0, last_seen=t,
+        places=3, span_m=140.0, duration_s=100.0,
+        explanation="An AirTag separated from its owner was seen with you at 3 places over 2 min.",
+        confidence=0.9,
+    )

@@ -1,0 +1,63 @@
+"""Where sessions and reports live, and how a session is named.
+
+The data directory is platformdirs' user data directory for "trackerscan",
+unless the environment variable ``TRACKERSCAN_DATA_DIR`` or a ``--data-dir``
+option says otherwise.  Folders are created 0700; session files are 0600.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import platformdirs
+
+from trackerscan.errors import SessionError
+
+ENV_DATA_DIR = "TRACKERSCAN_DATA_DIR"
+SESSION_SUFFIX = ".sqlite"
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """The data directory: ``override``, else $TRACKERSCAN_DATA_DIR, else the platform's user data dir."""
+    if override:
+        return Path(override).expanduser()
+    env = os.environ.get(ENV_DATA_DIR)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("trackerscan", appauthor=False))
+
+
+def _private_dir(path: Path) -> Path:
+    try:
+        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        os.chmod(path, DIR_MODE)
+    except OSError as exc:
+        raise SessionError(f"Cannot create the private folder {path}: {exc.strerror}.") from exc
+    return path
+
+
+def sessions_dir(override: str | os.PathLike[str] | None = None, create: bool = False) -> Path:
+    """The folder holding session databases (created 0700 when ``create``)."""
+    path = data_dir(override) / "sessions"
+    return _private_dir(path) if create else path
+
+
+def reports_dir(override: str | os.PathLike[str] | None = None, create: bool = False) -> Path:
+    """The folder where reports are written by default (created 0700 when ``create``)."""
+    path = data_dir(override) / "reports"
+    return _private_dir(path) if create else path
+
+
+def session_name(started: float) -> str:
+    """A session's name from its start time: ``20261123T145300Z``."""
+    return datetime.fromtimestamp(started, UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def session_files(path: Path) -> list[Path]:
+    """The database and the SQLite side files (-wal, -shm, -journal) that exist for it."""
+    candidates = [path] + [path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal")]
+    return [p for p in candidates if p.exists()]

@@ -1,0 +1,642 @@
+"""The session store: one SQLite database per recording session.
+
+Layout (``PRAGMA user_version`` = `SCHEMA_VERSION`, ``application_id`` =
+`APPLICATION_ID`, so a foreign database is recognised before anything is read):
+
+- ``emitter``: each (address, address type, source, connectable) once;
+  ``payload``: each distinct advertisement once;
+- ``sighting(t_ms, emitter, payload, rssi)``: one small row per advertisement
+  heard (integer milliseconds since the epoch, UTC), about 25 bytes on disk;
+- ``fix``, ``nofix``, ``source_event``, ``place_mark``, ``level_change``:
+  the other records, one row each; ``sighting_count``: what the retention
+  step reduced to counts; ``meta``: key/value facts about the session.
+
+Durability.  The database is in WAL mode and the writer commits at least once
+per second (`SessionWriter.flush`, driven by the pipeline).  A commit appends
+to the -wal file; with ``synchronous=FULL`` the -wal file is fsync'ed at each
+commit, so after a kill -9 *or a power cut* everything committed is there and
+at most the last second of sightings is lost.  (``synchronous=NORMAL`` would
+survive a crash of the process but, on a power cut, could lose every commit
+since the last checkpoint; one fsync a second costs little, see
+bench/bench_storage.py.)  SQLite replays the -wal file when the session is
+next opened, so a killed session opens and analyses like any other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import heapq
+import json
+import math
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from trackerscan.errors import SessionError
+from trackerscan.model import (
+    AddressType,
+    Event,
+    Fix,
+    FixMode,
+    Kind,
+    Level,
+    LevelChange,
+    NoFix,
+    PlaceMark,
+    Sighting,
+    SourceEvent,
+    SourceEventKind,
+)
+from trackerscan.sessions import paths
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x54534553  # "TSES": marks a trackerscan session database
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+# Distinct advertisements remembered while recording, to store each once.
+# Beyond this many the memo is cleared (repeats are then stored again): bounds
+# memory on a busy street at the cost of a little disk.
+PAYLOAD_MEMO_MAX = 200_000
+
+_SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE emitter(id INTEGER PRIMARY KEY, address TEXT NOT NULL, address_type TEXT NOT NULL,
+                     source TEXT NOT NULL, connectable INTEGER);
+CREATE TABLE payload(id INTEGER PRIMARY KEY, adv BLOB NOT NULL);
+CREATE TABLE sighting(t_ms INTEGER NOT NULL, emitter INTEGER NOT NULL, payload INTEGER NOT NULL,
+                      rssi INTEGER);
+CREATE TABLE sighting_count(emitter INTEGER PRIMARY KEY, n INTEGER NOT NULL, first_ms INTEGER NOT NULL,
+                            last_ms INTEGER NOT NULL, rssi_min INTEGER, rssi_max INTEGER);
+CREATE TABLE fix(t_ms INTEGER NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL, alt REAL, speed_mps REAL,
+                 course REAL, hdop REAL, accuracy_m REAL, mode INTEGER NOT NULL, satellites INTEGER,
+                 source TEXT NOT NULL);
+CREATE TABLE nofix(t_ms INTEGER NOT NULL, source TEXT NOT NULL, reason TEXT NOT NULL);
+CREATE TABLE source_event(t_ms INTEGER NOT NULL, source TEXT NOT NULL, kind TEXT NOT NULL,
+                          detail TEXT NOT NULL, value REAL);
+CREATE TABLE place_mark(t_ms INTEGER NOT NULL, label TEXT NOT NULL);
+CREATE TABLE level_change(t_ms INTEGER NOT NULL, device_id TEXT NOT NULL, level TEXT NOT NULL, kind TEXT,
+                          addresses TEXT NOT NULL, identifiers TEXT NOT NULL, first_ms INTEGER NOT NULL,
+                          last_ms INTEGER NOT NULL, places INTEGER NOT NULL, span_m REAL NOT NULL,
+                          duration_s REAL NOT NULL, explanation TEXT NOT NULL, confidence REAL NOT NULL);
+"""
+
+
+def _ms(t: float) -> int:
+    return round(t * 1000.0)
+
+
+def _t(ms: int) -> float:
+    return ms / 1000.0
+
+
+# --------------------------------------------------------------------------- opening
+
+
+def _uri(path: Path, mode: str) -> str:
+    return f"file:{quote(str(path.resolve()))}?mode={mode}"
+
+
+def _damaged(path: Path, exc: BaseException) -> SessionError:
+    return SessionError(f"{path} is damaged or not a trackerscan session ({exc}); it was left untouched.")
+
+
+def check_session_file(path: Path) -> None:
+    """Raise a one-sentence `SessionError` unless ``path`` is a session this version can read.
+
+    Looks only at the file's header and two PRAGMAs, through a read-only
+    connection: a foreign or damaged file is never written to.
+    """
+    if not path.is_file():
+        raise SessionError(f"There is no session file at {path}.")
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise SessionError(f"Cannot read {path}: {exc.strerror}.") from exc
+    if head != SQLITE_MAGIC:
+        raise SessionError(
+            f"{path} is not a trackerscan session (not an SQLite database); it was left untouched."
+        )
+    existed = set(paths.session_files(path))
+    try:
+        try:
+            conn = sqlite3.connect(_uri(path, "ro"), uri=True)
+            try:
+                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(path, exc) from exc
+        _check_header(path, app_id, version)
+    except SessionError:
+        # A read-only look at a WAL database leaves an empty -wal and a -shm behind: take them away.
+        for side in set(paths.session_files(path)) - existed:
+            with contextlib.suppress(OSError):
+                side.unlink()
+        raise
+
+
+def _check_header(path: Path, app_id: int, version: int) -> None:
+    if app_id != APPLICATION_ID:
+        raise SessionError(
+            f"{path} is an SQLite database but not a trackerscan session; it was left untouched."
+        )
+    if version > SCHEMA_VERSION:
+        raise SessionError(
+            f"{path} was recorded by a newer trackerscan (session format {version}, this one reads up to "
+            f"{SCHEMA_VERSION}); update trackerscan to open it."
+        )
+    if version < 1:
+        raise SessionError(f"{path} is an unfinished or damaged session header; it was left untouched.")
+
+
+def is_recording(path: Path) -> bool:
+    """True while a `SessionWriter` holds the session (another process or this one)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing releases the probe lock
+    return False
+
+
+class Session:
+    """A session opened for reading (and, where allowed, for the retention step)."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], writable: bool = False) -> Session:
+        """Open a session after `check_session_file`; read-only unless ``writable``."""
+        p = Path(path)
+        check_session_file(p)
+        try:
+            if writable:
+                conn = sqlite3.connect(_uri(p, "rw"), uri=True, isolation_level=None)
+                conn.execute("PRAGMA busy_timeout=5000")
+            else:
+                conn = sqlite3.connect(_uri(p, "ro"), uri=True, isolation_level=None)
+            conn.execute("SELECT count(*) FROM meta").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(p, exc) from exc
+        return cls(p, conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _query(self, sql: str, args: Iterable[Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self.conn.execute(sql, tuple(args))
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.path, exc) from exc
+
+    # ----------------------------------------------------------------- records
+
+    def meta(self) -> dict[str, str]:
+        return {k: v for k, v in self._query("SELECT key, value FROM meta")}
+
+    def sightings(self) -> Iterator[Sighting]:
+        """Sightings in the order they were recorded (which is time order for one source)."""
+        emitters = {
+            row[0]: (row[1], AddressType(row[2]), row[3], None if row[4] is None else bool(row[4]))
+            for row in self._query("SELECT id, address, address_type, source, connectable FROM emitter")
+        }
+        cur = self._query(
+            "SELECT s.t_ms, s.emitter, s.rssi, p.adv FROM sighting s JOIN payload p ON p.id = s.payload "
+            "ORDER BY s.rowid"
+        )
+        for t_ms, eid, rssi, adv in cur:
+            address, atype, source, connectable = emitters[eid]
+            yield Sighting(t_ms / 1000.0, address, atype, rssi, adv, source, connectable)
+
+    def fixes(self) -> Iterator[Fix]:
+        cur = self._query(
+            "SELECT t_ms, lat, lon, alt, speed_mps, course, hdop, accuracy_m, mode, satellites, source "
+            "FROM fix ORDER BY t_ms, rowid"
+        )
+        for r in cur:
+            yield Fix(_t(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], FixMode(r[8]), r[9], r[10])
+
+    def nofixes(self) -> Iterator[NoFix]:
+        cur = self._query("SELECT t_ms, source, reason FROM nofix ORDER BY t_ms, rowid")
+        for t_ms, source, reason in cur:
+            yield NoFix(_t(t_ms), source, reason)
+
+    def source_events(self) -> Iterator[SourceEvent]:
+        cur = self._query("SELECT t_ms, source, kind, detail, value FROM source_event ORDER BY t_ms, rowid")
+        for t_ms, source, kind, detail, value in cur:
+            yield SourceEvent(_t(t_ms), source, SourceEventKind(kind), detail, value)
+
+    def place_marks(self) -> Iterator[PlaceMark]:
+        for t_ms, label in self._query("SELECT t_ms, label FROM place_mark ORDER BY t_ms, rowid"):
+            yield PlaceMark(_t(t_ms), label)
+
+    def level_changes(self) -> list[LevelChange]:
+        """The `watch`/`alert` changes raised while recording, in time order."""
+        out = []
+        for r in self._query(
+            "SELECT t_ms, device_id, level, kind, addresses, identifiers, first_ms, last_ms, places, span_m, "
+            "duration_s, explanation, confidence FROM level_change ORDER BY t_ms, rowid"
+        ):
+            out.append(
+                LevelChange(
+                    _t(r[0]), r[1], Level(r[2]), Kind(r[3]) if r[3] else None, tuple(json.loads(r[4])),
+                    tuple(json.loads(r[5])), _t(r[6]), _t(r[7]), r[8], r[9], r[10], r[11], r[12],
+                )
+            )
+        return out
+
+    def events(self) -> Iterator[Event]:
+        """Every recorded event, merged in time order, as the pipeline fed them to the engine."""
+        streams: list[Iterator[Event]] = [
+            self.sightings(), self.fixes(), self.nofixes(), self.source_events(), self.place_marks(),
+        ]
+        return heapq.merge(*streams, key=lambda e: e.time)
+
+    def counts(self) -> dict[str, int]:
+        """How many rows of each record the session holds (``reduced``: sightings kept only as counts)."""
+        out: dict[str, int] = {}
+        for table in ("sighting", "fix", "nofix", "source_event", "place_mark", "level_change", "emitter",
+                      "payload"):
+            out[table] = int(self._query(f"SELECT count(*) FROM {table}").fetchone()[0])
+        out["reduced"] = int(self._query("SELECT coalesce(sum(n), 0) FROM sighting_count").fetchone()[0])
+        return out
+
+    def time_range(self) -> tuple[float | None, float | None]:
+        """First and last time of anything recorded (None, None when empty)."""
+        lo: int | None = None
+        hi: int | None = None
+        for table in ("sighting", "fix", "nofix", "source_event", "place_mark", "level_change"):
+            a, b = self._query(f"SELECT min(t_ms), max(t_ms) FROM {table}").fetchone()
+            if a is not None:
+                lo = a if lo is None else min(lo, a)
+                hi = b if hi is None else max(hi, b)
+        return (None if lo is None else _t(lo), None if hi is None else _t(hi))
+
+    def summary(self) -> SessionSummary:
+        meta = self.meta()
+        first, last = self.time_range()
+        started = float(meta["started"]) if "started" in meta else first
+        ended = float(meta["ended"]) if "ended" in meta else last
+        changes = self.level_changes()
+        alerts = {c.device_id for c in changes if c.level is Level.ALERT}
+        watch = {c.device_id for c in changes if c.level is Level.WATCH} - alerts
+        if "devices" in meta:
+            devices = int(meta["devices"])
+        else:
+            devices = int(self._query("SELECT count(DISTINCT address) FROM emitter").fetchone()[0])
+        return SessionSummary(
+            name=self.path.stem,
+            path=self.path,
+            started=started,
+            ended=ended,
+            finished="ended" in meta,
+            distance_m=track_length_m(self.fixes()),
+            devices=devices,
+            alerts=len(alerts),
+            watch=len(watch),
+            sightings=self.counts()["sighting"],
+            recording=is_recording(self.path),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """One line of `trackerscan sessions`."""
+
+    name: str
+    path: Path
+    started: float | None
+    ended: float | None
+    finished: bool  # False: the recording was cut (kill, power loss) or is still going
+    distance_m: float
+    devices: int
+    alerts: int
+    watch: int
+    sightings: int
+    recording: bool
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.started is None or self.ended is None:
+            return None
+        return max(0.0, self.ended - self.started)
+
+    def to_json(self) -> dict[str, object]:
+        from trackerscan.timeutil import iso_utc
+
+        return {
+            "name": self.name,
+            "path": str(self.path),
+            "start": iso_utc(self.started) if self.started is not None else None,
+            "end": iso_utc(self.ended) if self.ended is not None else None,
+            "duration_s": None if self.duration_s is None else round(self.duration_s, 1),
+            "finished": self.finished,
+            "recording": self.recording,
+            "distance_m": round(self.distance_m, 1),
+            "devices": self.devices,
+            "alerts": self.alerts,
+            "watch": self.watch,
+            "sightings": self.sightings,
+        }
+
+
+# --------------------------------------------------------------------------- geometry
+
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+# A step of the track counts toward the distance travelled only once the user is
+# this far from the last counted point (or the fix's stated accuracy, if worse):
+# a still receiver wanders by tens of metres (gpsd's haicom-305N log: ~46 m).
+TRACK_STEP_MIN_M = 25.0
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def track_length_m(fixes: Iterable[Fix]) -> float:
+    """Distance travelled along the fixes, ignoring jitter below `TRACK_STEP_MIN_M`."""
+    total = 0.0
+    anchor: Fix | None = None
+    for f in fixes:
+        if anchor is None:
+            anchor = f
+            continue
+        d = haversine_m(anchor.lat, anchor.lon, f.lat, f.lon)
+        if d >= max(TRACK_STEP_MIN_M, f.accuracy_m or 0.0):
+            total += d
+            anchor = f
+    return total
+
+
+# --------------------------------------------------------------------------- writing
+
+
+class SessionWriter:
+    """Records one session.  Not thread-safe: one writer, one thread (the pipeline's).
+
+    `add` buffers; `flush` writes the buffer in one transaction.  The caller
+    flushes at least once a second (the pipeline does, every
+    `trackerscan.pipeline.FLUSH_INTERVAL_S`).
+    """
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, lock_fd: int) -> None:
+        self.path = path
+        self._conn = conn
+        self._lock_fd = lock_fd
+        self._emitters: dict[tuple[str, AddressType, str, bool | None], int] = {}
+        self._payloads: dict[bytes, int] = {}
+        self._next_payload = 1
+        self._new_emitters: list[tuple[int, str, str, str, int | None]] = []
+        self._new_payloads: list[tuple[int, bytes]] = []
+        self._sightings: list[tuple[int, int, int, int | None]] = []
+        self._fixes: list[tuple[object, ...]] = []
+        self._nofixes: list[tuple[int, str, str]] = []
+        self._source_events: list[tuple[object, ...]] = []
+        self._place_marks: list[tuple[int, str]] = []
+        self._level_changes: list[tuple[object, ...]] = []
+        self._meta: dict[str, str] = {}
+        self.written = 0  # records committed so far
+        self.last_time: float | None = None
+        self.closed = False
+
+    @classmethod
+    def create(
+        cls,
+        directory: Path,
+        started: float,
+        meta: Mapping[str, str] | None = None,
+        synchronous: str = "FULL",
+    ) -> SessionWriter:
+        """A new session file in ``directory`` (created 0700), named after ``started``; file mode 0600."""
+        directory.mkdir(mode=paths.DIR_MODE, parents=True, exist_ok=True)
+        base = paths.session_name(started)
+        for n in range(1, 1000):
+            path = directory / f"{base}{'' if n == 1 else f'-{n}'}{paths.SESSION_SUFFIX}"
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, paths.FILE_MODE)
+                break
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise SessionError(f"Cannot create a session in {directory}: {exc.strerror}.") from exc
+        else:
+            raise SessionError(f"Too many sessions named {base} in {directory}.")
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={synchronous}")
+            conn.executescript(
+                f"BEGIN;\n{_SCHEMA}\nPRAGMA application_id={APPLICATION_ID};\n"
+                f"PRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;"
+            )
+            values = {"started": repr(started), "format": str(SCHEMA_VERSION), **(meta or {})}
+            conn.execute("BEGIN")
+            conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", values.items())
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            os.close(fd)
+            raise SessionError(f"Cannot create the session database {path}: {exc}.") from exc
+        return cls(path, conn, fd)
+
+    # ----------------------------------------------------------------- buffering
+
+    def add(self, event: Event | LevelChange) -> None:
+        """Buffer one record (written at the next `flush`)."""
+        if type(event) is Sighting:
+            self.add_sighting(event)
+        elif type(event) is Fix:
+            self._fixes.append((
+                _ms(event.time), event.lat, event.lon, event.alt, event.speed_mps, event.course, event.hdop,
+                event.accuracy_m, int(event.mode), event.satellites, event.source,
+            ))
+        elif isinstance(event, NoFix):
+            self._nofixes.append((_ms(event.time), event.source, event.reason))
+        elif isinstance(event, SourceEvent):
+            self._source_events.append(
+                (_ms(event.time), event.source, event.kind.value, event.detail, event.value)
+            )
+        elif isinstance(event, PlaceMark):
+            self._place_marks.append((_ms(event.time), event.label))
+        elif isinstance(event, LevelChange):
+            self._level_changes.append((
+                _ms(event.time), event.device_id, event.level.value, event.kind.value if event.kind else None,
+                json.dumps(list(event.addresses)), json.dumps(list(event.identifiers)), _ms(event.first_seen),
+                _ms(event.last_seen), event.places, event.span_m, event.duration_s, event.explanation,
+                event.confidence,
+            ))
+        else:
+            raise TypeError(f"cannot record {type(event).__name__}")
+        self.last_time = event.time
+
+    def add_sighting(self, s: Sighting) -> None:
+        key = (s.address, s.address_type, s.source, s.connectable)
+        eid = self._emitters.get(key)
+        if eid is None:
+            eid = self._emitters[key] = len(self._emitters) + 1
+            conn = None if s.connectable is None else int(s.connectable)
+            self._new_emitters.append((eid, s.address, s.address_type.value, s.source, conn))
+        pid = self._payloads.get(s.adv)
+        if pid is None:
+            if len(self._payloads) >= PAYLOAD_MEMO_MAX:
+                self._payloads.clear()
+            pid = self._payloads[s.adv] = self._next_payload
+            self._next_payload += 1
+            self._new_payloads.append((pid, s.adv))
+        self._sightings.append((_ms(s.time), eid, pid, s.rssi))
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._meta[key] = value
+
+    @property
+    def pending(self) -> int:
+        return (len(self._sightings) + len(self._fixes) + len(self._nofixes) + len(self._source_events)
+                + len(self._place_marks) + len(self._level_changes))
+
+    def flush(self) -> int:
+        """Commit everything buffered in one transaction; returns the number of records written."""
+        n = self.pending
+        if not n and not self._meta and not self._new_emitters:
+            return 0
+        c = self._conn
+        try:
+            c.execute("BEGIN")
+            if self._new_emitters:
+                c.executemany("INSERT INTO emitter VALUES (?,?,?,?,?)", self._new_emitters)
+            if self._new_payloads:
+                c.executemany("INSERT INTO payload VALUES (?,?)", self._new_payloads)
+            if self._sightings:
+                c.executemany("INSERT INTO sighting VALUES (?,?,?,?)", self._sightings)
+            if self._fixes:
+                c.executemany("INSERT INTO fix VALUES (?,?,?,?,?,?,?,?,?,?,?)", self._fixes)
+            if self._nofixes:
+                c.executemany("INSERT INTO nofix VALUES (?,?,?)", self._nofixes)
+            if self._source_events:
+                c.executemany("INSERT INTO source_event VALUES (?,?,?,?,?)", self._source_events)
+            if self._place_marks:
+                c.executemany("INSERT INTO place_mark VALUES (?,?)", self._place_marks)
+            if self._level_changes:
+                c.executemany(
+                    "INSERT INTO level_change VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", self._level_changes
+                )
+            if self._meta:
+                c.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", self._meta.items())
+            c.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                c.execute("ROLLBACK")
+            raise SessionError(f"Cannot write to the session {self.path}: {exc}.") from exc
+        for buf in (self._new_emitters, self._new_payloads, self._sightings, self._fixes, self._nofixes,
+                    self._source_events, self._place_marks, self._level_changes):
+            buf.clear()
+        self._meta.clear()
+        self.written += n
+        return n
+
+    def close(self, ended: float | None = None, meta: Mapping[str, str] | None = None) -> None:
+        """Write what is buffered, mark the session finished at ``ended`` and release it."""
+        if self.closed:
+            return
+        try:
+            if ended is not None:
+                self._meta["ended"] = repr(ended)
+            self._meta.update(meta or {})
+            self.flush()
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            self._conn.close()
+            os.close(self._lock_fd)
+            self.closed = True
+
+
+# --------------------------------------------------------------------------- finding sessions
+
+
+def _session_paths(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.glob(f"*{paths.SESSION_SUFFIX}") if p.is_file())
+
+
+def resolve_session(
+    name_or_path: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None
+) -> Path:
+    """The session file for a path, a session name (``20261123T145300Z``), a unique prefix, or ``latest``."""
+    text = str(name_or_path)
+    p = Path(text).expanduser()
+    if p.is_file():
+        return p
+    directory = paths.sessions_dir(data_dir)
+    known = _session_paths(directory)
+    if text in ("latest", "last") and known:
+        return known[-1]
+    exact = [q for q in known if q.stem == text or q.name == text]
+    if exact:
+        return exact[0]
+    prefixed = [q for q in known if q.stem.startswith(text)] if text else []
+    if len(prefixed) == 1:
+        return prefixed[0]
+    if len(prefixed) > 1:
+        raise SessionError(f"'{text}' matches {len(prefixed)} sessions; give more of its name.")
+    raise SessionError(
+        f"There is no session called '{text}' in {directory}; `trackerscan sessions` lists them."
+    )
+
+
+def list_sessions(data_dir: str | os.PathLike[str] | None = None) -> list[SessionSummary | SessionError]:
+    """Summaries of every session in the data directory, oldest first; unreadable ones as their error."""
+    out: list[SessionSummary | SessionError] = []
+    for path in _session_paths(paths.sessions_dir(data_dir)):
+        try:
+            with Session.open(path) as s:
+                out.append(s.summary())
+        except SessionError as exc:
+            out.append(exc)
+    return out
+
+
+def read_events(path: str | os.PathLike[str]) -> Iterator[Event]:
+    """Every event of a session, in time order, ready to feed to `trackerscan.engine.Engine`.
+
+    Raises `SessionError` (one sentence) at the call if the file is not a
+    session this version can read.
+    """
+    session = Session.open(path)
+
+    def gen() -> Iterator[Event]:
+        try:
+            yield from session.events()
+        finally:
+            session.close()
+
+    return gen()
+
+
+def read_level_changes(path: str | os.PathLike[str]) -> list[LevelChange]:
+    """The `watch`/`alert` changes recorded live in a session."""
+    with Session.open(path) as s:
+        return s.level_changes()
