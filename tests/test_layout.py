@@ -44,7 +44,8 @@ def test_core_imports_without_qt_installed():
 
 
 def test_cli_help_lists_subcommands():
-    out = subprocess.run([sys.executable, "-m", "trackerscan", "--help"], capture_output=True, text=True,
-                         timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "trackerscan", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0
     assert "decode" in out.stdout
