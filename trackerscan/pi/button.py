@@ -1,0 +1,83 @@
+"""The kit's one button, as a pure gesture recogniser driven by press/release times.
+
+- short press: start or end a sweep (recorded in the session);
+- double press: copy finished sessions to the USB stick;
+- long press (held `LONG_PRESS_S`): shut the Pi down safely.
+
+The long press is recognised while the button is still held, so the buzzer
+confirms it before the user lets go.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+# Held this long, seconds, the press means "shut down".  Three seconds is the
+# usual "press and hold" of power buttons: far longer than any accidental touch.
+LONG_PRESS_S = 3.0
+# A second press starting within this many seconds of the first release makes
+# a double press (desktop double-click defaults are 0.4-0.5 s).
+DOUBLE_PRESS_GAP_S = 0.5
+# Presses shorter than this, seconds, are contact bounce, not a person.
+BOUNCE_S = 0.03
+
+
+class Gesture(enum.Enum):
+    SHORT = "short"
+    DOUBLE = "double"
+    LONG = "long"
+
+
+@dataclass(slots=True)
+class ButtonGestures:
+    """Feed it `press`/`release` with their times and `poll` it; it returns the gestures it recognised."""
+
+    _down_at: float | None = None
+    _long_fired: bool = False
+    _pending_short_at: float | None = None  # release time of a short press that may become a double
+    _out: list[Gesture] = field(default_factory=list)
+
+    def press(self, t: float) -> list[Gesture]:
+        out = self.poll(t)
+        if self._down_at is None:
+            self._down_at = t
+            self._long_fired = False
+        return out
+
+    def release(self, t: float) -> list[Gesture]:
+        self._out = self.poll(t)
+        down, self._down_at = self._down_at, None
+        if down is None or self._long_fired:
+            return self._take()
+        if t - down < BOUNCE_S:
+            return self._take()
+        if self._pending_short_at is not None and down - self._pending_short_at <= DOUBLE_PRESS_GAP_S:
+            self._pending_short_at = None
+            self._out.append(Gesture.DOUBLE)
+        else:
+            self._pending_short_at = t
+        return self._take()
+
+    def poll(self, t: float) -> list[Gesture]:
+        """Recognise what time alone decides: a long hold, or a short press with no second one."""
+        if self._down_at is not None and not self._long_fired and t - self._down_at >= LONG_PRESS_S:
+            self._long_fired = True
+            self._pending_short_at = None
+            self._out.append(Gesture.LONG)
+        if (
+            self._pending_short_at is not None
+            and self._down_at is None
+            and t - self._pending_short_at > DOUBLE_PRESS_GAP_S
+        ):
+            self._pending_short_at = None
+            self._out.append(Gesture.SHORT)
+        return self._take()
+
+    @property
+    def held(self) -> bool:
+        return self._down_at is not None
+
+    def _take(self) -> list[Gesture]:
+        out, self._out = self._out, []
+        return out

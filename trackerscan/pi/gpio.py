@@ -1,0 +1,141 @@
+"""The kit's pins through gpiozero: an LED, an active buzzer and a button (wiring: hardware/wiring.svg).
+
+This is the I/O edge of the pattern and button logic: `KitGpio.show` sets
+the two outputs, `KitGpio.gestures` turns the button's edges into gestures.
+Button edges arrive on gpiozero's own thread; they are stamped with the
+injected clock and queued, and only the caller's thread reads them.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from trackerscan.errors import InputError, TrackerscanError
+from trackerscan.pi.button import ButtonGestures, Gesture
+
+# Default BCM pin numbers (physical pins 11, 13, 15): free on every 40-pin Pi
+# and on the official 7-inch touchscreen's ribbon connection, next to a ground (pin 9 / 14).
+DEFAULT_LED = "GPIO17"
+DEFAULT_BUZZER = "GPIO27"
+DEFAULT_BUTTON = "GPIO22"
+
+
+class GpioError(TrackerscanError):
+    """The Raspberry Pi's pins cannot be used (not a Pi, no permission, or a pin already taken)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pins:
+    """Which pins the LED, buzzer and button are on; None leaves that part out."""
+
+    led: str | None = DEFAULT_LED
+    buzzer: str | None = DEFAULT_BUZZER
+    button: str | None = DEFAULT_BUTTON
+
+    @classmethod
+    def parse(cls, text: str) -> Pins:
+        """Read ``led=17,buzzer=27,button=22`` (any subset; ``none`` leaves a part out)."""
+        values: dict[str, str | None] = {
+            "led": DEFAULT_LED,
+            "buzzer": DEFAULT_BUZZER,
+            "button": DEFAULT_BUTTON,
+        }
+        for item in filter(None, (part.strip() for part in text.split(","))):
+            name, sep, value = item.partition("=")
+            name, value = name.strip().lower(), value.strip()
+            if not sep or name not in values or not value:
+                raise InputError(
+                    f"--pins takes led=N,buzzer=N,button=N (BCM numbers or 'none'), not {item!r}."
+                )
+            if value.lower() == "none":
+                values[name] = None
+            elif value.isdigit():
+                values[name] = f"GPIO{int(value)}"
+            elif value.upper().startswith(("GPIO", "BOARD", "BCM")):
+                values[name] = value.upper()
+            else:
+                raise InputError(f"--pins: {value!r} is not a pin number such as 17, GPIO17 or BOARD11.")
+        used = [v for v in values.values() if v is not None]
+        if len(used) != len(set(used)):
+            raise InputError("--pins gives the same pin to two parts; each needs its own.")
+        return cls(**values)
+
+    def __str__(self) -> str:
+        return ",".join(f"{k}={getattr(self, k) or 'none'}" for k in ("led", "buzzer", "button"))
+
+
+class KitGpio:
+    """An LED, an active buzzer (on/off) and a button to ground with the Pi's pull-up."""
+
+    def __init__(self, pins: Pins, clock: Callable[[], float], pin_factory: Any = None) -> None:
+        try:
+            import gpiozero
+        except ImportError as exc:  # the "pi" extra is not installed
+            raise GpioError("gpiozero is not installed: install trackerscan with the 'pi' extra.") from exc
+        self._clock = clock
+        self._edges: collections.deque[tuple[bool, float]] = collections.deque()
+        self._lock = threading.Lock()
+        self.gestures_seen = ButtonGestures()
+        self._led: Any = None
+        self._buzzer: Any = None
+        self._button: Any = None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", gpiozero.PinFactoryFallback)
+                if pins.led is not None:
+                    self._led = gpiozero.LED(pins.led, pin_factory=pin_factory)
+                if pins.buzzer is not None:
+                    self._buzzer = gpiozero.Buzzer(pins.buzzer, pin_factory=pin_factory)
+                if pins.button is not None:
+                    # bounce_time stays None: ButtonGestures drops bounces with the same clock as the rest.
+                    self._button = gpiozero.Button(pins.button, pull_up=True, pin_factory=pin_factory)
+                    self._button.when_pressed = self._on_press
+                    self._button.when_released = self._on_release
+        except gpiozero.GPIOZeroError as exc:
+            self.close()
+            raise GpioError(f"the kit's pins ({pins}) cannot be used: {exc}.") from exc
+        self._shown: tuple[bool, bool] | None = None
+
+    def _on_press(self) -> None:
+        with self._lock:
+            self._edges.append((True, self._clock()))
+
+    def _on_release(self) -> None:
+        with self._lock:
+            self._edges.append((False, self._clock()))
+
+    def show(self, led: bool, buzzer: bool) -> None:
+        """Set the outputs (pins are written only when a value changes)."""
+        if self._shown == (led, buzzer):
+            return
+        self._shown = (led, buzzer)
+        if self._led is not None:
+            self._led.value = led
+        if self._buzzer is not None:
+            self._buzzer.value = buzzer
+
+    def gestures(self, now: float) -> list[Gesture]:
+        """Gestures completed by the edges received so far, and by time up to ``now``."""
+        with self._lock:
+            edges = list(self._edges)
+            self._edges.clear()
+        out: list[Gesture] = []
+        for pressed, t in edges:
+            out += self.gestures_seen.press(t) if pressed else self.gestures_seen.release(t)
+        out += self.gestures_seen.poll(now)
+        return out
+
+    def close(self) -> None:
+        """Switch the outputs off and release the pins."""
+        for device in (self._led, self._buzzer):
+            if device is not None:
+                device.off()
+        for device in (self._led, self._buzzer, self._button):
+            if device is not None:
+                device.close()
+        self._led = self._buzzer = self._button = None
