@@ -1,0 +1,68 @@
+"""Live and recorded sources, chosen by short strings.
+
+Bluetooth (`open_ble`):
+
+- ``bleak`` or ``bleak:hci1`` (``,passive`` for passive scanning): BlueZ through bleak;
+- ``hci:TRANSPORT``: bumble's host stack on any bumble transport, e.g. ``hci:usb:0``,
+  ``hci:serial:/dev/ttyACM0,1000000``, ``hci:tcp-client:127.0.0.1:9001``;
+- ``replay:FILE[,speed=N]``: a btsnoop capture or recorded session (speed=0: as fast as possible).
+
+GPS: `open_gps` (from `trackerscan.sources.gps`).  Every source is an async
+iterator of events (``async for event in source``), stopped with ``await source.aclose()``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from trackerscan.errors import InputError
+from trackerscan.sources.ble_base import BleEvent, BleSource
+
+if TYPE_CHECKING:
+    from trackerscan.sources.ble_bumble import BumbleDevice
+
+__all__ = ["BLE_SPEC_FORMS", "BleEvent", "BleSource", "open_ble", "open_bumble_device", "open_gps"]
+
+BLE_SPEC_FORMS = (
+    "bleak, bleak:hci1, hci:usb:0, hci:serial:/dev/ttyACM0,1000000, hci:tcp-client:HOST:PORT "
+    "or replay:FILE[,speed=N]"
+)
+
+
+def open_ble(spec: str) -> BleSource:
+    """A Bluetooth LE source for ``spec``; `InputError` names the accepted forms when it is not one.
+
+    Opening checks only what it can without waiting (``bleak`` raises
+    `NoAdapterError` at once on a computer with no adapter and no BlueZ);
+    the adapter itself is opened by ``await source.start()`` (or ``async with``
+    / the first ``async for``), which raises `NoAdapterError` or `SourceError`.
+    """
+    kind, _, rest = spec.strip().partition(":")
+    if kind == "bleak":
+        from trackerscan.sources.ble_bleak import open_bleak
+
+        return open_bleak(rest)
+    if kind == "hci":
+        from trackerscan.sources.ble_bumble import open_hci
+
+        return open_hci(rest)
+    if kind == "replay":
+        from trackerscan.sources.ble_replay import open_replay
+
+        return open_replay(rest)
+    raise InputError(f"'{spec}' is not a Bluetooth source: use {BLE_SPEC_FORMS}.")
+
+
+def open_gps(spec: str) -> Any:
+    """A GPS source for ``spec`` (see `trackerscan.sources.gps.open_gps`)."""
+    import importlib
+
+    gps = importlib.import_module("trackerscan.sources.gps")
+    return gps.open_gps(spec)
+
+
+async def open_bumble_device(transport: str) -> BumbleDevice:
+    """Open a bumble HCI transport and power on a Device (see `trackerscan.sources.ble_bumble`)."""
+    from trackerscan.sources.ble_bumble import open_bumble_device as _open
+
+    return await _open(transport)

@@ -1,0 +1,131 @@
+"""Replaying a recording as a Bluetooth source: ``replay:FILE[,speed=N]``.
+
+FILE is a btsnoop capture (``btmon -w``, Android's HCI snoop log, Wireshark)
+or a recorded trackerscan session.  Events keep their recorded times; only
+the pacing changes: speed=1 (the default) plays in real time, speed=N N times
+faster, speed=0 as fast as possible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from trackerscan.errors import InputError
+from trackerscan.model import Sighting, SourceEvent
+from trackerscan.sources.ble_base import BleEvent, BleSource
+
+BTSNOOP_MAGIC = b"btsnoop\x00"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+# Events read from the file per hop to a worker thread (count): large enough
+# that the hop costs nothing per event, small enough to start playing at once.
+READ_BATCH = 2000
+
+
+def _file_kind(path: Path) -> str:
+    try:
+        with path.open("rb") as f:
+            head = f.read(16)
+    except FileNotFoundError:
+        raise InputError(f"The recording {path} does not exist.") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a folder, not a recording.") from None
+    except OSError as exc:
+        raise InputError(f"The recording {path} cannot be read ({exc.strerror or exc}).") from None
+    if head.startswith(BTSNOOP_MAGIC):
+        return "btsnoop"
+    if head.startswith(SQLITE_MAGIC):
+        return "session"
+    raise InputError(f"{path} is neither a btsnoop capture nor a trackerscan session.")
+
+
+def read_recording(path: Path, source: str = "replay") -> Iterator[BleEvent]:
+    """Every Sighting and SourceEvent of a btsnoop capture or session file, in file order."""
+    kind = _file_kind(path)
+    if kind == "btsnoop":
+        from trackerscan.formats.btsnoop import read_sightings
+
+        yield from read_sightings(path, source=source)
+        return
+    from trackerscan.sessions.store import read_events
+
+    for event in read_events(path):
+        if isinstance(event, Sighting | SourceEvent):
+            yield event
+
+
+class ReplaySource(BleSource):
+    """Plays a recording back at ``speed`` times real time (0: as fast as possible)."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        speed: float = 1.0,
+        *,
+        source: str = "replay",
+        monotonic: Callable[[], float] | None = None,
+    ) -> None:
+        if not speed >= 0.0:
+            raise InputError(f"The replay speed must be 0 (as fast as possible) or more, not {speed}.")
+        self.path = Path(path)
+        self.speed = speed
+        self.source_label = source
+        self._monotonic = monotonic
+        super().__init__(f"replay:{self.path}")
+        self._events: Iterator[BleEvent] | None = None
+
+    async def _open(self) -> None:
+        _file_kind(self.path)  # errors the user can act on surface at start
+        self._events = read_recording(self.path, self.source_label)
+
+    def _next_batch(self) -> list[BleEvent]:
+        assert self._events is not None
+        return list(itertools.islice(self._events, READ_BATCH))
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = self._monotonic or loop.time
+        first: float | None = None
+        started = now()
+        while batch := await asyncio.to_thread(self._next_batch):
+            for event in batch:
+                if self.speed > 0.0:
+                    if first is None:
+                        first = event.time
+                    wait = started + (event.time - first) / self.speed - now()
+                    if wait > 0.0:
+                        await asyncio.sleep(wait)
+                self._emit(event)
+            if self.speed == 0.0:
+                await asyncio.sleep(0)  # let the consumer run
+            while self._queue.qsize() > READ_BATCH:  # keep memory flat for a slow consumer
+                await asyncio.sleep(0.01)
+
+    async def _close(self) -> None:
+        events, self._events = self._events, None
+        close = getattr(events, "close", None)
+        if close is not None:
+            with contextlib.suppress(Exception):  # e.g. still running in the reader thread
+                close()
+
+
+def open_replay(options: str) -> ReplaySource:
+    """``replay:`` spec after the prefix: ``FILE`` or ``FILE,speed=N``."""
+    path, sep, speed_text = options.rpartition(",speed=")
+    if not sep:
+        path, speed_text = options, "1"
+    try:
+        speed = float(speed_text)
+    except ValueError:
+        raise InputError(
+            f"'{speed_text}' is not a replay speed: use replay:FILE,speed=N with N a number."
+        ) from None
+    if not path:
+        raise InputError("A replay source needs a file: use replay:FILE or replay:FILE,speed=N.")
+    source = ReplaySource(path, speed)
+    _file_kind(source.path)
+    return source
