@@ -1,0 +1,524 @@
+"""btsnoop HCI logs: read LE advertising reports as Sightings, and write them back.
+
+Two datalinks are read, as real tools write them:
+
+- 1002 (HCI UART, H4): Android's "HCI snoop log"; every packet starts with its
+  H4 type byte (0x04 = event).
+- 2001 (Linux monitor): ``btmon -w``; the record flags hold
+  ``(adapter index << 16) | opcode`` and opcode 3 is an HCI event.
+
+1001 (un-encapsulated HCI, flags bit 1 = command/event) is read as well.
+From HCI traffic only LE Meta events (0x3E) with LE Advertising Reports
+(subevent 0x02) and LE Extended Advertising Reports (subevent 0x0D) are kept;
+everything else is counted in ``stats.other`` and skipped.  Truncated or
+corrupt records are counted in ``stats.skipped`` and never stop the reading.
+Scan responses are joined to the last advertising data of their address, so
+``Sighting.adv`` is "advertising data, then scan-response data" as everywhere
+else; fragmented extended reports are reassembled.
+
+Record layout (all big-endian): file header ``"btsnoop\\0"``, version (1),
+datalink; each record: original length, included length, flags, cumulative
+drops, timestamp (microseconds since 0000-01-01, taken as UTC).
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import struct
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from trackerscan.errors import InputError
+from trackerscan.model import AddressType, Sighting
+
+MAGIC = b"btsnoop\0"
+VERSION = 1
+DATALINK_H1 = 1001  # un-encapsulated HCI
+DATALINK_H4 = 1002  # HCI UART: Android's HCI snoop log
+DATALINK_MONITOR = 2001  # Linux monitor: btmon -w
+DATALINKS = (DATALINK_H1, DATALINK_H4, DATALINK_MONITOR)
+# Microseconds from 0000-01-01 to 1970-01-01, the btsnoop time base (Wireshark wiretap/btsnoop.c).
+EPOCH_DELTA_US = 0x00DCDDB30F2F8000
+
+_FILE_HEADER = struct.Struct(">8sII")
+_RECORD_HEADER = struct.Struct(">IIIIq")
+# Fast path: one legacy report in an LE Meta event, H4 framing (1 type byte) or none (monitor, H1).
+# record header, event code, parameter length, subevent, report count, event type, address type,
+# address, data length.
+_FAST_H4 = struct.Struct(">IIIIqBBBBBBB6sB")
+_FAST_BARE = struct.Struct(">IIIIqBBBBBB6sB")
+
+H4_EVENT = 0x04
+EVT_LE_META = 0x3E
+SUB_ADV_REPORT = 0x02
+SUB_EXT_ADV_REPORT = 0x0D
+MONITOR_EVENT = 3  # btmon opcode "Event Packet"
+MONITOR_NEW_INDEX = 0
+
+# Legacy advertising report event types (Core v5.4, Vol 4, Part E, 7.7.65.2).
+ADV_IND = 0x00
+ADV_DIRECT_IND = 0x01
+ADV_SCAN_IND = 0x02
+ADV_NONCONN_IND = 0x03
+SCAN_RSP = 0x04
+_LEGACY_CONNECTABLE = (True, True, False, False)
+
+# Extended report event type bits (7.7.65.13).
+EXT_CONNECTABLE = 0x0001
+EXT_SCANNABLE = 0x0002
+EXT_SCAN_RESPONSE = 0x0008
+EXT_LEGACY = 0x0010
+EXT_STATUS_SHIFT = 5  # bits 5-6: 0 complete, 1 more to come, 2 truncated
+_EXT_FIXED = struct.Struct("<HB6sBBBbbHB6sB")  # 24 bytes before the data
+EXT_MAX_DATA = 255 - 2 - _EXT_FIXED.size  # what fits in one event with one report: 229 bytes
+LEGACY_MAX_DATA = 31
+RSSI_UNAVAILABLE = 127
+
+# Address type codes in reports: public, random, public identity, random (static) identity, anonymous.
+_ADDRESS_TYPES: dict[int, AddressType] = {
+    0: AddressType.PUBLIC,
+    1: AddressType.RANDOM,
+    2: AddressType.PUBLIC,
+    3: AddressType.RANDOM,
+    0xFF: AddressType.UNKNOWN,
+}
+_RSSI: tuple[int | None, ...] = tuple(
+    None if b == RSSI_UNAVAILABLE else (b - 256 if b > 127 else b) for b in range(256)
+)
+_PCAP_MAGICS = (b"\xa1\xb2\xc3\xd4", b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x4d\x3c\xb2\xa1")
+_PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
+
+
+@dataclass(slots=True)
+class BtsnoopStats:
+    """What reading a btsnoop log found; updated while the sightings stream."""
+
+    datalink: int = 0
+    records: int = 0  # complete records read
+    adverts: int = 0  # advertising reports turned into sightings
+    skipped: int = 0  # truncated or corrupt records (or reports) left out
+    other: int = 0  # other HCI traffic, skipped on purpose
+    offset: int = 0  # bytes consumed so far (for progress)
+    size: int = 0  # bytes in the log
+
+
+def check_header(head: bytes, name: str = "the file") -> int:
+    """The datalink of a btsnoop log from its first 16 bytes; InputError saying what it is otherwise."""
+    head = head[:16]
+    if not head:
+        raise InputError(f"{name} is empty, so it holds no btsnoop HCI log.")
+    if head[:4] in _PCAP_MAGICS or head[:4] == _PCAPNG_MAGIC:
+        raise InputError(
+            f"{name} is a pcap capture, not a btsnoop HCI log: "
+            f"convert it with `editcap -F btsnoop` or record with `btmon -w`."
+        )
+    if not (head.startswith(MAGIC) or MAGIC.startswith(head)):
+        raise InputError(f"{name} is not a btsnoop HCI log (it does not start with 'btsnoop').")
+    if len(head) < _FILE_HEADER.size:
+        raise InputError(f"{name} is cut off inside its btsnoop header.")
+    _, version, datalink = _FILE_HEADER.unpack_from(head)
+    if version != VERSION:
+        raise InputError(f"{name} is btsnoop version {version}; only version 1 is known.")
+    if datalink not in DATALINKS:
+        raise InputError(
+            f"{name} has btsnoop datalink {datalink}; trackerscan reads 1002 (Android, H4), "
+            f"2001 (btmon -w) and 1001."
+        )
+    return int(datalink)
+
+
+def _iter_records(
+    data: bytes | mmap.mmap, stats: BtsnoopStats, source: str, name: str
+) -> Iterator[Sighting]:
+    """Walk every record after the file header, yielding one Sighting per advertising report."""
+    datalink = check_header(data[:16], name)
+    stats.datalink = datalink
+    n = len(data)
+    stats.size = n
+    h4 = datalink == DATALINK_H4
+    monitor = datalink == DATALINK_MONITOR
+    fast = (_FAST_H4 if h4 else _FAST_BARE).unpack_from
+    fast_size = (_FAST_H4 if h4 else _FAST_BARE).size
+    header = _RECORD_HEADER.unpack_from
+    hlen = 3 if h4 else 2  # bytes before the event parameters: (H4 type), event code, length
+    body0 = 14 if h4 else 13  # offset of the advertising data inside a fast-path record
+    addresses: dict[bytes, str] = {}
+    address_types = _ADDRESS_TYPES
+    rssi_of = _RSSI
+    connectable_of = _LEGACY_CONNECTABLE
+    scannable: dict[bytes, tuple[bytes, bool]] = {}  # last advertising data of scannable adverts
+    pending: dict[tuple[bytes, int], bytes] = {}  # fragments of extended reports
+    delta = EPOCH_DELTA_US
+    new = tuple.__new__
+    off = _FILE_HEADER.size
+    records = adverts = skipped = other = 0
+    try:
+        while off < n:
+            if off + 24 > n:
+                skipped += 1  # a record header cut off at the end of the file
+                off = n
+                break
+            if off + fast_size <= n:
+                if h4:
+                    (_orig, incl, flags, _drops, ts, ptype, evt, plen, sub, num, etype, atype, a6, dlen) = (
+                        fast(data, off)
+                    )
+                    is_event = ptype == H4_EVENT
+                else:
+                    (_orig, incl, flags, _drops, ts, evt, plen, sub, num, etype, atype, a6, dlen) = fast(
+                        data, off
+                    )
+                    is_event = (flags & 0xFFFF) == MONITOR_EVENT if monitor else (flags & 3) == 3
+            else:
+                _orig, incl, flags, _drops, ts = header(data, off)
+                is_event = True  # too near the end for the fast path: let the careful parser decide
+                evt = plen = sub = num = etype = atype = dlen = -1
+                a6 = b""
+            start = off + 24
+            end = start + incl
+            if end > n:
+                skipped += 1  # the last record is cut off
+                off = n
+                break
+            off = end
+            records += 1
+            if not is_event:
+                other += 1
+                continue
+            if (
+                evt == EVT_LE_META
+                and sub == SUB_ADV_REPORT
+                and num == 1
+                and etype <= SCAN_RSP
+                and plen == dlen + 12
+                and incl - hlen == plen
+            ):
+                p = start + body0
+                address = addresses.get(a6)
+                if address is None:
+                    address = addresses[a6] = _address(a6)
+                adv = data[p : p + dlen]
+                if etype == SCAN_RSP:
+                    prior = scannable.get(a6)
+                    if prior is not None:
+                        adv = prior[0] + adv
+                        connectable: bool | None = prior[1]
+                    else:
+                        connectable = None
+                else:
+                    connectable = connectable_of[etype]
+                    if etype in (ADV_IND, ADV_SCAN_IND):
+                        scannable[a6] = (adv, connectable)
+                adverts += 1
+                yield new(
+                    Sighting,
+                    (
+                        (ts - delta) / 1e6,
+                        address,
+                        address_types.get(atype, AddressType.UNKNOWN),
+                        rssi_of[data[p + dlen]],
+                        adv,
+                        source,
+                        connectable,
+                    ),
+                )
+                continue
+            if evt != -1 and evt != EVT_LE_META:
+                other += 1
+                continue
+            # Several reports, extended reports, other LE Meta subevents, odd lengths: parse with care.
+            found = _slow_record(
+                data, start, end, flags, ts, h4, monitor, stats, addresses, scannable, pending, source
+            )
+            for sighting in found:
+                adverts += 1
+                yield sighting
+    finally:
+        stats.records += records
+        stats.adverts += adverts
+        stats.skipped += skipped
+        stats.other += other
+        stats.offset = off
+
+
+def _address(a6: bytes) -> str:
+    """The six little-endian address bytes of an HCI report as "AA:BB:CC:DD:EE:FF"."""
+    return ":".join(f"{b:02X}" for b in reversed(a6))
+
+
+def _slow_record(
+    data: bytes | mmap.mmap,
+    start: int,
+    end: int,
+    flags: int,
+    ts: int,
+    h4: bool,
+    monitor: bool,
+    stats: BtsnoopStats,
+    addresses: dict[bytes, str],
+    scannable: dict[bytes, tuple[bytes, bool]],
+    pending: dict[tuple[bytes, int], bytes],
+    source: str,
+) -> list[Sighting]:
+    """Parse one record in full, bounds-checked; counts it in stats when it holds no report."""
+    pkt = data[start:end]
+    if h4:
+        if not pkt or pkt[0] != H4_EVENT:
+            stats.other += 1
+            return []
+        pkt = pkt[1:]
+    elif monitor:
+        if flags & 0xFFFF != MONITOR_EVENT:
+            stats.other += 1
+            return []
+    elif flags & 3 != 3:
+        stats.other += 1
+        return []
+    if len(pkt) < 2 or (pkt[0] == EVT_LE_META and len(pkt) < 3):
+        stats.skipped += 1
+        return []
+    if pkt[0] != EVT_LE_META or pkt[2] not in (SUB_ADV_REPORT, SUB_EXT_ADV_REPORT):
+        stats.other += 1
+        return []
+    if pkt[1] != len(pkt) - 2:
+        stats.skipped += 1
+        return []
+    t = (ts - EPOCH_DELTA_US) / 1e6
+    out: list[Sighting] = []
+    ok = (_legacy_reports if pkt[2] == SUB_ADV_REPORT else _extended_reports)(
+        pkt, t, addresses, scannable, pending, source, out
+    )
+    if not ok:
+        stats.skipped += 1  # a corrupt event: none of its reports can be trusted
+        return []
+    return out
+
+
+def _legacy_reports(
+    pkt: bytes,
+    t: float,
+    addresses: dict[bytes, str],
+    scannable: dict[bytes, tuple[bytes, bool]],
+    pending: dict[tuple[bytes, int], bytes],
+    source: str,
+    out: list[Sighting],
+) -> bool:
+    """Append the sightings of an LE Advertising Report; False if the event is corrupt."""
+    n = len(pkt)
+    if n < 4:
+        return False
+    count = pkt[3]
+    p = 4
+    for _ in range(count):
+        if p + 9 > n:
+            return False
+        etype, atype = pkt[p], pkt[p + 1]
+        a6 = pkt[p + 2 : p + 8]
+        dlen = pkt[p + 8]
+        if dlen > LEGACY_MAX_DATA or p + 9 + dlen + 1 > n or etype > SCAN_RSP:
+            return False
+        adv = pkt[p + 9 : p + 9 + dlen]
+        rssi = _RSSI[pkt[p + 9 + dlen]]
+        p += 10 + dlen
+        connectable: bool | None
+        if etype == SCAN_RSP:
+            prior = scannable.get(a6)
+            adv, connectable = (prior[0] + adv, prior[1]) if prior is not None else (adv, None)
+        else:
+            connectable = _LEGACY_CONNECTABLE[etype]
+            if etype in (ADV_IND, ADV_SCAN_IND):
+                scannable[a6] = (adv, connectable)
+        address = addresses.get(a6)
+        if address is None:
+            address = addresses[a6] = _address(a6)
+        out.append(
+            Sighting(t, address, _ADDRESS_TYPES.get(atype, AddressType.UNKNOWN), rssi, adv, source,
+                     connectable)
+        )
+    return p == n
+
+
+def _extended_reports(
+    pkt: bytes,
+    t: float,
+    addresses: dict[bytes, str],
+    scannable: dict[bytes, tuple[bytes, bool]],
+    pending: dict[tuple[bytes, int], bytes],
+    source: str,
+    out: list[Sighting],
+) -> bool:
+    """Append the sightings of an LE Extended Advertising Report; False if the event is corrupt.
+
+    A report whose data status says "more to come" is held until its last
+    fragment arrives; a "truncated" one is kept with what arrived.
+    """
+    n = len(pkt)
+    if n < 4:
+        return False
+    count = pkt[3]
+    p = 4
+    for _ in range(count):
+        if p + _EXT_FIXED.size > n:
+            return False
+        etype, atype, a6, _pphy, _sphy, sid, _tx, rssi_raw, _intv, _dat, _da, dlen = _EXT_FIXED.unpack_from(
+            pkt, p
+        )
+        p += _EXT_FIXED.size
+        if p + dlen > n:
+            return False
+        chunk = pkt[p : p + dlen]
+        p += dlen
+        key = (a6, sid)
+        status = (etype >> EXT_STATUS_SHIFT) & 3
+        if status == 1:
+            pending[key] = pending.get(key, b"") + chunk
+            continue
+        adv = pending.pop(key, b"") + chunk
+        connectable: bool | None = bool(etype & EXT_CONNECTABLE)
+        if etype & EXT_SCAN_RESPONSE:
+            prior = scannable.get(a6)
+            if prior is not None:
+                adv, connectable = prior[0] + adv, prior[1]
+            elif etype & EXT_LEGACY:
+                connectable = None
+        elif etype & EXT_SCANNABLE:
+            scannable[a6] = (adv, bool(connectable))
+        address = addresses.get(a6)
+        if address is None:
+            address = addresses[a6] = _address(a6)
+        rssi = None if rssi_raw == RSSI_UNAVAILABLE else rssi_raw
+        out.append(
+            Sighting(t, address, _ADDRESS_TYPES.get(atype, AddressType.UNKNOWN), rssi, adv, source,
+                     connectable)
+        )
+    return p == n
+
+
+def parse_btsnoop(
+    data: bytes | bytearray | memoryview, source: str = "replay"
+) -> tuple[list[Sighting], BtsnoopStats]:
+    """Every sighting in an in-memory btsnoop log, and what was read, skipped and left out.
+
+    Raises InputError only when the data is not a btsnoop log at all (see `check_header`).
+    """
+    raw = bytes(data)
+    stats = BtsnoopStats()
+    check_header(raw[:16], "the data")
+    return list(_iter_records(raw, stats, source, "the data")), stats
+
+
+class BtsnoopReader:
+    """Streams the sightings of a btsnoop log file; ``stats`` fills in as they are read.
+
+    The header is checked when the reader is made, so a wrong file fails at
+    once with an InputError.  The file is memory-mapped and read once.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], source: str = "replay") -> None:
+        self.path = Path(path)
+        self.source = source
+        self.stats = BtsnoopStats()
+        name = str(self.path)
+        try:
+            with open(self.path, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                head = f.read(16)
+                check_header(head, name)
+                self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else None
+        except OSError as exc:
+            raise InputError(f"{name} cannot be read: {exc.strerror or exc}.") from exc
+        self.stats.size = size
+        self._name = name
+
+    def __iter__(self) -> Iterator[Sighting]:
+        if self._map is None:
+            return iter(())
+        return _iter_records(self._map, self.stats, self.source, self._name)
+
+    def close(self) -> None:
+        if self._map is not None:
+            self._map.close()
+            self._map = None
+
+
+def read_sightings(path: str | os.PathLike[str], source: str = "replay") -> BtsnoopReader:
+    """The sightings of a btsnoop log, streamed; iterate the result, then look at its ``stats``."""
+    return BtsnoopReader(path, source)
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+_ADDRESS_TYPE_CODES = {AddressType.PUBLIC: 0, AddressType.RANDOM: 1, AddressType.UNKNOWN: 1}
+
+
+def _address_bytes(address: str) -> bytes:
+    try:
+        raw = bytes.fromhex(address.replace(":", ""))
+    except ValueError:
+        raw = b""
+    if len(raw) != 6:
+        raise InputError(f"{address!r} is not a Bluetooth address like AA:BB:CC:DD:EE:FF.")
+    return raw[::-1]
+
+
+def advertising_event(s: Sighting) -> list[bytes]:
+    """The HCI LE Meta event(s) (without H4 byte) that report one sighting.
+
+    Up to 31 bytes of AD data: an LE Advertising Report (ADV_IND when
+    connectable, else ADV_NONCONN_IND).  Longer: LE Extended Advertising
+    Reports, fragmented with data status "more to come" beyond 229 bytes.
+    """
+    a6 = _address_bytes(s.address)
+    atype = _ADDRESS_TYPE_CODES[s.address_type]
+    rssi = RSSI_UNAVAILABLE if s.rssi is None else max(-127, min(126, s.rssi))
+    if len(s.adv) <= LEGACY_MAX_DATA:
+        etype = ADV_IND if s.connectable else ADV_NONCONN_IND
+        body = bytes((SUB_ADV_REPORT, 1, etype, atype)) + a6 + bytes((len(s.adv),)) + s.adv
+        body += struct.pack("b", rssi)
+        return [bytes((EVT_LE_META, len(body))) + body]
+    events = []
+    adv = s.adv
+    chunks = [adv[i : i + EXT_MAX_DATA] for i in range(0, len(adv), EXT_MAX_DATA)]
+    for i, chunk in enumerate(chunks):
+        status = 0 if i == len(chunks) - 1 else 1
+        etype = (EXT_CONNECTABLE if s.connectable else 0) | (status << EXT_STATUS_SHIFT)
+        report = _EXT_FIXED.pack(etype, atype, a6, 1, 0, 0, 127, rssi, 0, 0, bytes(6), len(chunk)) + chunk
+        body = bytes((SUB_EXT_ADV_REPORT, 1)) + report
+        events.append(bytes((EVT_LE_META, len(body))) + body)
+    return events
+
+
+def _record(payload: bytes, flags: int, t: float) -> bytes:
+    ts = round(t * 1_000_000) + EPOCH_DELTA_US
+    return _RECORD_HEADER.pack(len(payload), len(payload), flags, 0, ts) + payload
+
+
+def write_btsnoop(
+    path: str | os.PathLike[str], sightings: Iterable[Sighting], datalink: int = DATALINK_MONITOR
+) -> int:
+    """Write sightings as a btsnoop log (datalink 2001 or 1002), file mode 0600; return the count.
+
+    Times are kept to the microsecond.  An UNKNOWN address type is written as
+    random, and ``connectable=None`` as non-connectable.
+    """
+    if datalink not in (DATALINK_MONITOR, DATALINK_H4):
+        raise InputError(f"btsnoop datalink {datalink} cannot be written; use 2001 or 1002.")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    count = 0
+    with os.fdopen(fd, "wb", buffering=1 << 20) as f:
+        f.write(_FILE_HEADER.pack(MAGIC, VERSION, datalink))
+        first = True
+        for s in sightings:
+            if first and datalink == DATALINK_MONITOR:
+                # btmon starts with a "New Index" record for the adapter: type, bus, address, name.
+                f.write(_record(bytes((0, 0)) + bytes(6) + b"hci0\0\0\0\0", MONITOR_NEW_INDEX, s.time))
+            first = False
+            for event in advertising_event(s):
+                if datalink == DATALINK_H4:
+                    f.write(_record(bytes((H4_EVENT,)) + event, 3, s.time))
+                else:
+                    f.write(_record(event, MONITOR_EVENT, s.time))
+            count += 1
+    return count
