@@ -1,0 +1,263 @@
+"""The live pipeline: BLE source + GPS source → engine → session store.
+
+Used by ``trackerscan scan``, the GUI and the Pi kit.  The two sources are
+read concurrently; every event goes to the engine and to the session writer
+in arrival order, every `LevelChange` the engine raises is recorded at once,
+and the writer commits at least every `FLUSH_INTERVAL_S` (so a kill -9 or a
+power cut loses at most about a second, see `trackerscan.sessions.store`).
+
+This module is an edge: it reads the wall clock (through ``clock``) only to
+stamp the session's start and end and the user's "somewhere else now".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from trackerscan.model import (
+    DeviceState,
+    Event,
+    Fix,
+    Level,
+    LevelChange,
+    NoFix,
+    PlaceMark,
+    Sighting,
+    SourceEvent,
+    SourceEventKind,
+)
+from trackerscan.sessions.store import SessionWriter
+
+# Commit the session at least this often (seconds).  The issue allows losing the last second of
+# sightings on a crash; committing twice a second keeps that with room for a slow SD card.
+FLUSH_INTERVAL_S = 0.5
+
+
+@runtime_checkable
+class EngineLike(Protocol):
+    """What the pipeline needs of `trackerscan.engine.Engine`."""
+
+    def feed(self, event: Event) -> list[LevelChange]: ...
+
+    def devices(self) -> list[DeviceState]: ...
+
+
+class Source(Protocol):
+    def __aiter__(self) -> AsyncIterator[Any]: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass
+class PipelineStatus:
+    """What the views show: sources, fix state, counts (updated in place)."""
+
+    ble_name: str = ""
+    gps_name: str = ""
+    ble_ok: bool = True
+    ble_note: str = "starting"
+    gps_state: str = "none"  # "fix", "no fix", "lost", "none" (no GPS source)
+    last_fix: Fix | None = None
+    sightings: int = 0
+    fixes: int = 0
+    source_events: int = 0
+    last_time: float | None = None
+    changes: list[LevelChange] = field(default_factory=list)
+
+
+class Pipeline:
+    """Runs the sources into the engine and the store until stopped or the BLE source ends."""
+
+    def __init__(
+        self,
+        ble: Source,
+        gps: Source | None,
+        engine: EngineLike,
+        writer: SessionWriter | None,
+        *,
+        ble_name: str = "",
+        gps_name: str = "",
+        on_change: Callable[[LevelChange], None] | None = None,
+        clock: Callable[[], float] = time.time,
+        flush_interval_s: float = FLUSH_INTERVAL_S,
+    ) -> None:
+        self.ble = ble
+        self.gps = gps
+        self.engine = engine
+        self.writer = writer
+        self.on_change = on_change
+        self.clock = clock
+        self.flush_interval_s = flush_interval_s
+        self.status = PipelineStatus(ble_name=ble_name, gps_name=gps_name,
+                                     gps_state="no fix" if gps is not None else "none")
+        self._queue: asyncio.Queue[Event | BaseException | None] = asyncio.Queue()
+        self._stop = asyncio.Event()
+        self._ble_done = False
+
+    # ----------------------------------------------------------------- control
+
+    def stop(self) -> None:
+        """End the session cleanly (Ctrl-C, the GUI's Stop, the Pi's button)."""
+        self._stop.set()
+
+    def mark_place(self, label: str = "") -> PlaceMark:
+        """The user says "I am somewhere else now" (used when there is no GPS)."""
+        mark = PlaceMark(self.clock(), label)
+        self._queue.put_nowait(mark)
+        return mark
+
+    # ----------------------------------------------------------------- running
+
+    async def _pump(self, source: Source, is_ble: bool) -> None:
+        try:
+            async for event in source:
+                self._queue.put_nowait(event)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # handed to the main loop: errors surface to the caller
+            self._queue.put_nowait(exc)
+            return
+        if is_ble:
+            self._queue.put_nowait(None)  # the BLE source ended (replay finished): the session ends
+
+    async def _flusher(self) -> None:
+        assert self.writer is not None
+        while True:
+            await asyncio.sleep(self.flush_interval_s)
+            self.writer.flush()
+
+    def handle(self, event: Event) -> list[LevelChange]:
+        """Feed one event to the engine and the store; return the level changes it caused."""
+        writer = self.writer
+        if writer is not None:
+            writer.add(event)
+        changes = self.engine.feed(event)
+        st = self.status
+        st.last_time = event.time
+        if type(event) is Sighting:
+            st.sightings += 1
+        elif type(event) is Fix:
+            st.fixes += 1
+            st.last_fix = event
+            st.gps_state = "fix"
+        elif isinstance(event, NoFix):
+            st.gps_state = "no fix"
+        elif isinstance(event, SourceEvent):
+            st.source_events += 1
+            if event.kind is SourceEventKind.ADAPTER_LOST:
+                st.ble_ok, st.ble_note = False, f"adapter lost: {event.detail}".rstrip(": ")
+            elif event.kind in (SourceEventKind.ADAPTER_BACK, SourceEventKind.SCANNER_RESTARTED):
+                st.ble_ok, st.ble_note = True, event.detail or "scanning"
+            elif event.kind is SourceEventKind.GPS_LOST:
+                st.gps_state = "lost"
+        for change in changes:
+            if writer is not None:
+                writer.add(change)
+            st.changes.append(change)
+            if self.on_change is not None:
+                self.on_change(change)
+        return changes
+
+    async def run(self) -> None:
+        """Start the sources, then process events until `stop` or the end of the BLE source.
+
+        Errors of the sources (e.g. `NoAdapterError` at start) propagate; the
+        session is always flushed first.
+        """
+        for src in (self.ble, self.gps):
+            start = getattr(src, "start", None)
+            if src is not None and start is not None:
+                await start()
+        self.status.ble_note = "scanning"
+        tasks = [asyncio.create_task(self._pump(self.ble, True))]
+        if self.gps is not None:
+            tasks.append(asyncio.create_task(self._pump(self.gps, False)))
+        if self.writer is not None:
+            tasks.append(asyncio.create_task(self._flusher()))
+        stop_wait = asyncio.create_task(self._stop.wait())
+        try:
+            while not self._stop.is_set():
+                get = asyncio.create_task(self._queue.get())
+                done, _ = await asyncio.wait({get, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+                if get not in done:
+                    get.cancel()
+                    break
+                item = get.result()
+                while True:  # drain what is already queued without going back to the loop
+                    if item is None:
+                        self._ble_done = True
+                        self._stop.set()
+                        break
+                    if isinstance(item, BaseException):
+                        raise item
+                    self.handle(item)
+                    try:
+                        item = self._queue.get_nowait()
+                    except asyncio.QueueEmpty:
+                        break
+        finally:
+            stop_wait.cancel()
+            for t in tasks:
+                t.cancel()
+            for t in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await t
+            for src in (self.ble, self.gps):
+                if src is not None:
+                    with contextlib.suppress(Exception):
+                        await src.aclose()
+            # events the sources delivered before closing are still recorded
+            while not self._queue.empty():
+                item = self._queue.get_nowait()
+                if item is not None and not isinstance(item, BaseException):
+                    self.handle(item)
+            if self.writer is not None:
+                self.writer.flush()
+
+    @property
+    def ended_by_source(self) -> bool:
+        """True when the BLE source ran out (a replay finished) rather than being stopped."""
+        return self._ble_done
+
+    def finish(self) -> list[LevelChange]:
+        """Let the engine conclude (if it can) and record any last level changes."""
+        finish = getattr(self.engine, "finish", None)
+        out: list[LevelChange] = []
+        if finish is not None:
+            result = finish()
+            if isinstance(result, list):
+                out = [c for c in result if isinstance(c, LevelChange)]
+        for change in out:
+            if self.writer is not None:
+                self.writer.add(change)
+            self.status.changes.append(change)
+            if self.on_change is not None:
+                self.on_change(change)
+        return out
+
+
+def make_engine(sensitivity: str = "medium", known_path: str | None = None) -> EngineLike:
+    """The detection engine for a sensitivity preset and an optional known-devices file."""
+    import importlib
+
+    from trackerscan.engine.known import KnownDevices
+    from trackerscan.engine.settings import Settings
+
+    engine_module = importlib.import_module("trackerscan.engine")
+    known = KnownDevices.load(known_path) if known_path else KnownDevices()
+    engine: EngineLike = engine_module.Engine(Settings.from_sensitivity(sensitivity), known, ())
+    return engine
+
+
+def levels_reached(changes: Sequence[LevelChange]) -> dict[str, Level]:
+    """The highest level each device reached, from a list of changes."""
+    out: dict[str, Level] = {}
+    for c in changes:
+        if out.get(c.device_id) is not Level.ALERT:
+            out[c.device_id] = c.level
+    return out

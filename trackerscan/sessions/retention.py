@@ -1,0 +1,146 @@
+"""Retention: bystanders' devices are not the user's business.
+
+Raw sightings (advertisement bytes, RSSI, time) are kept for trackers and for
+every device that reached `watch` or `alert`.  Everything else is reduced to
+counts per address (how many sightings, first and last time, RSSI range)
+once it is older than `DEFAULT_KEEP_HOURS`.  The step runs when a session is
+closed and when it is opened for review; it never touches evidence of a
+watch/alert device, and it overwrites what it removes (``secure_delete``) so
+the bytes do not linger in free pages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from trackerscan.adv import classify
+from trackerscan.errors import SessionError
+from trackerscan.model import AddressType
+from trackerscan.sessions.store import Session, is_recording
+
+# Bystanders' raw sightings are reduced to counts after this many hours (the issue: 24 h).  Set by
+# --keep-hours or TRACKERSCAN_KEEP_HOURS; a negative value keeps everything.
+DEFAULT_KEEP_HOURS = 24.0
+ENV_KEEP_HOURS = "TRACKERSCAN_KEEP_HOURS"
+
+
+def keep_hours(override: float | None = None) -> float:
+    """The retention period in hours: ``override``, else $TRACKERSCAN_KEEP_HOURS, else 24."""
+    if override is not None:
+        return override
+    text = os.environ.get(ENV_KEEP_HOURS)
+    if text:
+        try:
+            return float(text)
+        except ValueError:
+            raise SessionError(f"{ENV_KEEP_HOURS}={text!r} is not a number of hours.") from None
+    return DEFAULT_KEEP_HOURS
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionResult:
+    reduced_sightings: int
+    reduced_addresses: int
+    protected_addresses: int
+
+
+def protected_emitters(conn: sqlite3.Connection) -> set[int]:
+    """Emitter ids whose raw sightings are evidence: trackers and devices that reached watch/alert."""
+    flagged: set[str] = set()
+    for (addresses,) in conn.execute("SELECT addresses FROM level_change"):
+        flagged.update(str(a).upper() for a in json.loads(addresses))
+    keep: set[int] = set()
+    emitters = {
+        eid: (address, AddressType(atype))
+        for eid, address, atype in conn.execute("SELECT id, address, address_type FROM emitter")
+    }
+    for eid, (address, _atype) in emitters.items():
+        if address.upper() in flagged:
+            keep.add(eid)
+    seen: set[tuple[int, int]] = set()
+    cur = conn.execute("SELECT DISTINCT s.emitter, s.payload, p.adv FROM sighting s JOIN payload p "
+                       "ON p.id = s.payload")
+    for eid, pid, adv in cur:
+        if eid in keep or (eid, pid) in seen:
+            continue
+        seen.add((eid, pid))
+        address, atype = emitters[eid]
+        if classify(adv, address, atype).tracker:
+            keep.add(eid)
+    return keep
+
+
+def apply_retention(path: Path, now: float, hours: float | None = None) -> RetentionResult | None:
+    """Reduce bystanders' sightings older than ``hours`` (at ``now``) to counts.
+
+    Returns None when nothing could be done: a session being recorded by
+    another process, a read-only file, or retention switched off.
+    """
+    hours = keep_hours(hours)
+    if hours < 0 or not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        return None
+    cutoff_ms = round((now - hours * 3600.0) * 1000.0)
+    with Session.open(path) as ro:
+        oldest = ro.conn.execute("SELECT min(t_ms) FROM sighting").fetchone()[0]
+    if oldest is None or oldest >= cutoff_ms:
+        _record(path, hours, now)
+        return RetentionResult(0, 0, 0)
+    if is_recording(path):
+        return None
+    with Session.open(path, writable=True) as s:
+        c = s.conn
+        try:
+            keep = protected_emitters(c)
+            c.execute("PRAGMA secure_delete=ON")
+            c.execute("BEGIN IMMEDIATE")
+            c.execute("CREATE TEMP TABLE keep(id INTEGER PRIMARY KEY)")
+            c.executemany("INSERT INTO keep VALUES (?)", ((k,) for k in keep))
+            rows = c.execute(
+                "SELECT emitter, count(*), min(t_ms), max(t_ms), min(rssi), max(rssi) FROM sighting "
+                "WHERE t_ms < ? AND emitter NOT IN (SELECT id FROM keep) GROUP BY emitter", (cutoff_ms,)
+            ).fetchall()
+            for eid, n, first, last, rmin, rmax in rows:
+                c.execute(
+                    "INSERT INTO sighting_count VALUES (?,?,?,?,?,?) ON CONFLICT(emitter) DO UPDATE SET "
+                    "n = n + excluded.n, first_ms = min(first_ms, excluded.first_ms), "
+                    "last_ms = max(last_ms, excluded.last_ms), rssi_min = min(rssi_min, excluded.rssi_min), "
+                    "rssi_max = max(rssi_max, excluded.rssi_max)",
+                    (eid, n, first, last, rmin, rmax),
+                )
+            c.execute("DELETE FROM sighting WHERE t_ms < ? AND emitter NOT IN (SELECT id FROM keep)",
+                      (cutoff_ms,))
+            c.execute("DELETE FROM payload WHERE id NOT IN (SELECT DISTINCT payload FROM sighting)")
+            c.execute("DROP TABLE keep")
+            reduced = sum(r[1] for r in rows)
+            c.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
+                ("retention_hours", repr(hours)),
+                ("retention_applied", repr(now)),
+                ("retention_reduced", str(int(_meta_int(c, "retention_reduced") + reduced))),
+            ])
+            c.execute("COMMIT")
+            c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            raise SessionError(f"Cannot apply retention to {path}: {exc}.") from exc
+    return RetentionResult(reduced, len(rows), len(keep))
+
+
+def _meta_int(c: sqlite3.Connection, key: str) -> int:
+    row = c.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _record(path: Path, hours: float, now: float) -> None:
+    """Note the retention period in the session (the report states it)."""
+    if is_recording(path):
+        return
+    try:
+        with Session.open(path, writable=True) as s:
+            s.conn.execute("INSERT OR REPLACE INTO meta VALUES ('retention_hours', ?)", (repr(hours),))
+    except (SessionError, sqlite3.Error):
+        pass
