@@ -1,0 +1,449 @@
+"""The following-detection engine: events in, level changes out.
+
+Causal and clock-free: it knows only the events fed so far and takes time from
+them, so a replayed file raises every level at the moment it would have been
+raised live.  The common case (a known device heard again at the same place) is
+a dict lookup and a few attribute updates.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from trackerscan.engine import thresholds as th
+from trackerscan.engine.context import Context
+from trackerscan.engine.device import NEVER, Device
+from trackerscan.engine.explain import explain
+from trackerscan.engine.known import Home, KnownDevices
+from trackerscan.engine.levels import decide
+from trackerscan.engine.linking import SmartTagChains
+from trackerscan.engine.places import Place, Places
+from trackerscan.engine.positions import UserTrack
+from trackerscan.engine.settings import Settings
+from trackerscan.model import (
+    AddressType,
+    DeviceState,
+    Event,
+    Fix,
+    HeardPoint,
+    Identity,
+    Kind,
+    Level,
+    LevelChange,
+    NoFix,
+    PlaceMark,
+    Sighting,
+    SourceEvent,
+)
+
+Classifier = Callable[[bytes, str | None, AddressType], Identity]
+
+_RANK = {Level.NONE: 0, Level.WATCH: 1, Level.ALERT: 2}
+
+
+@dataclass(slots=True)
+class EngineStats:
+    """Counts of what the engine has seen."""
+
+    adverts: int = 0
+    fixes: int = 0
+    fixes_rejected: int = 0
+    no_fixes: int = 0
+    source_events: int = 0
+    placemarks: int = 0
+    sessions: int = 0
+    devices: int = 0
+    trackers: int = 0
+    places: int = 0
+    classified: int = 0
+    level_changes: int = 0
+    watch: int = 0
+    alert: int = 0
+
+
+def _default_classifier() -> Classifier:
+    from trackerscan.adv import classify
+
+    return classify
+
+
+class Engine:
+    """Consumes Sightings, Fixes, NoFixes, SourceEvents and PlaceMarks in time order."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        known: KnownDevices | None = None,
+        homes: Sequence[Home] = (),
+        classifier: Classifier | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.known = known or KnownDevices()
+        self.homes = tuple(homes)
+        self._classify = classifier or _default_classifier()
+        self._stats = EngineStats()
+        self._track = UserTrack()
+        self._places = Places(self.homes)
+        self._ctx = Context()
+        self._cache: dict[tuple[str, bytes], Device] = {}
+        self._devices: dict[str, Device] = {}
+        self._by_addr: dict[str, Device] = {}
+        self._by_eid: dict[str, Device] = {}
+        self._by_ident: dict[str, Device] = {}
+        self._chains = SmartTagChains()
+        self._last_t = -math.inf
+        self._fix_t = -math.inf
+        self._changes: list[LevelChange] = []
+
+    # --- input ------------------------------------------------------------------------------------
+    def feed(self, event: Event) -> list[LevelChange]:
+        """Take one event (in time order); return the level changes it caused."""
+        if type(event) is Sighting:
+            return self._sighting(event)
+        t = event.time
+        if t - self._last_t > th.SESSION_GAP_S:
+            self._new_session(t)
+        if t > self._last_t:
+            self._last_t = t
+        if isinstance(event, Fix):
+            self._fix(event)
+        elif isinstance(event, NoFix):
+            self._stats.no_fixes += 1
+        elif isinstance(event, PlaceMark):
+            self._stats.placemarks += 1
+            self._places.open_offline(t, "mark", event.label)
+        elif isinstance(event, SourceEvent):
+            self._stats.source_events += 1
+        return []
+
+    def feed_many(self, events: Sequence[Event]) -> list[LevelChange]:
+        out: list[LevelChange] = []
+        for e in events:
+            r = self.feed(e)
+            if r:
+                out.extend(r)
+        return out
+
+    def finish(self) -> list[LevelChange]:
+        """End of input: evaluate devices whose last evaluation is stale (as the next tick would)."""
+        out: list[LevelChange] = []
+        for dev in self._devices.values():
+            if dev.cls != NEVER and (dev.dirty or dev.next_eval <= dev.last_seen + th.EVAL_STEP_S):
+                out.extend(self._evaluate(dev, max(dev.last_seen, self._last_t)))
+        return out
+
+    def _new_session(self, t: float) -> None:
+        self._stats.sessions += 1
+        self._places.open_offline(t, "session")
+
+    def _fix(self, fix: Fix) -> None:
+        if not self._track.add(fix):
+            self._stats.fixes_rejected += 1
+            return
+        self._stats.fixes += 1
+        self._fix_t = fix.time
+        self._places.add_fix(fix, self._track.last_accuracy)
+
+    def _place_at(self, t: float) -> Place | None:
+        age = t - self._fix_t
+        if age <= th.MAX_FIX_AGE_S:
+            return self._places.current
+        if age > th.NO_GPS_AFTER_S:
+            cur = self._places.current_offline
+            if cur is None or (self._fix_t > -math.inf and cur.first_time < self._fix_t):
+                # GPS was lost: positions unknown from now on; this may be a new place.
+                self._places.lose_gps()
+                cur = self._places.open_offline(t, "session", "GPS lost")
+            return cur
+        return None
+
+    def _sighting(self, s: Sighting) -> list[LevelChange]:
+        t = s.time
+        if t - self._last_t > th.SESSION_GAP_S:
+            self._new_session(t)
+        if t > self._last_t:
+            self._last_t = t
+        self._stats.adverts += 1
+        dev = self._cache.get((s.address, s.adv))
+        if dev is None:
+            dev = self._resolve(s)
+        if t - dev.last_seen > th.PRESENCE_GAP_S:
+            dev.together_closed += dev.last_seen - dev.pres_start
+            dev.pres_start = t
+        if t > dev.last_seen:
+            dev.last_seen = t
+        dev.n += 1
+        r = s.rssi
+        if r is not None:
+            dev.rssi = r
+            rs = dev.rssi_s
+            dev.rssi_s = float(r) if rs is None else rs + th.RSSI_SMOOTHING * (r - rs)
+        ctx = self._ctx
+        if t >= ctx.window_end:
+            ctx.roll(t, self._track.speed_mps, t - self._fix_t <= th.MAX_FIX_AGE_S)
+        ctx.heard.add(dev)
+        place = self._place_at(t)
+        if place is not dev.last_place:
+            self._enter(dev, place)
+        if t >= dev.next_hist:
+            self._remember(dev, s, t)
+        if dev.dirty or t >= dev.next_eval:
+            return self._evaluate(dev, t)
+        return []
+
+    # --- identities -------------------------------------------------------------------------------
+    def _resolve(self, s: Sighting) -> Device:
+        if len(self._cache) >= th.CLASSIFY_CACHE_MAX:
+            self._cache.clear()
+        ident = self._classify(s.adv, s.address, s.address_type)
+        self._stats.classified += 1
+        t = s.time
+        addr = s.address
+        ident_hex = ident.identifier.hex() if ident.identifier else None
+        dev: Device | None = None
+        note = ""
+        conf = 1.0
+        if ident.kind is Kind.GOOGLE_FMDN and ident_hex is not None:
+            dev = self._by_addr.get(addr)
+            if dev is not None and dev.identity.kind is Kind.GOOGLE_FMDN and ident_hex not in dev.identifiers:
+                note = "Its identifier changed while its address stayed the same (Google tags do this)."
+            if dev is None:
+                old = self._by_eid.get(ident_hex)
+                if old is not None and t - old.last_seen <= th.FMDN_EID_LINK_S:
+                    dev = old
+                    note = "Its address changed while its identifier stayed the same."
+            if dev is not None:
+                self._by_eid[ident_hex] = dev
+        elif ident.kind is Kind.SMARTTAG and ident_hex is not None:
+            dev = self._by_ident.get(ident_hex)
+            if dev is None:
+                dev = self._chains.find(ident, t)
+                if dev is not None:
+                    conf = th.SMARTTAG_LINK_CONFIDENCE
+                    note = (
+                        "Its identifiers change every 15 minutes; they were linked by the tag's rotation "
+                        "counter, which is very likely but not certain."
+                    )
+        else:
+            dev = self._by_addr.get(addr)
+        if dev is None:
+            dev = self._new_device(ident, addr, t)
+        else:
+            dev.adopt(ident, addr, ident_hex)
+            if note:
+                dev.link_note = note
+            dev.link_confidence = min(dev.link_confidence, conf)
+        if ident.kind is Kind.SMARTTAG:
+            if ident_hex is not None:
+                self._by_ident[ident_hex] = dev
+            self._chains.note(dev, ident, t)
+        elif ident.kind is Kind.GOOGLE_FMDN and ident_hex is not None:
+            self._by_eid[ident_hex] = dev
+        self._by_addr[addr] = dev
+        if not dev.known and self.known.contains(addr, ident.identifier):
+            dev.known = True
+        self._cache[(addr, s.adv)] = dev
+        return dev
+
+    def _new_device(self, ident: Identity, addr: str, t: float) -> Device:
+        base = addr
+        device_id = base
+        n = 1
+        while device_id in self._devices:
+            n += 1
+            device_id = f"{base}/{n}"
+        dev = Device(device_id, ident, addr, t)
+        self._devices[device_id] = dev
+        self._stats.devices += 1
+        if ident.tracker:
+            self._stats.trackers += 1
+        return dev
+
+    # --- places, history, levels ------------------------------------------------------------------
+    def _enter(self, dev: Device, place: Place | None) -> None:
+        dev.last_place = place
+        if place is None or place.id in dev.place_ids:
+            return
+        dev.place_ids.add(place.id)
+        if dev.cls != NEVER:
+            dev.dirty = True
+        if place.lat is None or place.lon is None:
+            dev.offline_places += 1
+            if place.origin == "mark":
+                dev.marked_places += 1
+            return
+        dev.gps_places += 1
+        if place.home is not None:
+            dev.home_places += 1
+        kept = dev.kept_places
+        if len(kept) < th.DEVICE_PLACES_KEPT:
+            from trackerscan.engine.geo import distance_m
+
+            lat, lon = place.lat, place.lon
+            for a, b in kept:
+                d = distance_m(a, b, lat, lon)
+                if d > dev.span_m:
+                    dev.span_m = d
+            kept.append((lat, lon))
+
+    def _remember(self, dev: Device, s: Sighting, t: float) -> None:
+        dev.next_hist = t + self.settings.history_step_s
+        pos = self._track.position_at(t)
+        rssi = float(s.rssi) if s.rssi is not None else math.nan
+        if pos is None:
+            dev.points.extend((t, rssi, math.nan, math.nan, math.nan))
+        else:
+            dev.points.extend((t, rssi, pos[0], pos[1], pos[2]))
+
+    def _evaluate(self, dev: Device, t: float) -> list[LevelChange]:
+        dev.dirty = False
+        dev.next_eval = t + th.EVAL_STEP_S
+        if dev.level is Level.ALERT or dev.cls == NEVER:
+            dev.next_eval = math.inf
+            return []
+        level, conf, positioned = decide(dev, self._ctx.busy, self.settings)
+        if _RANK[level] <= _RANK[dev.level]:
+            return []
+        dev.level = level
+        change = self._change(dev, t, level, conf, positioned)
+        dev.last_change = change
+        self._stats.level_changes += 1
+        if level is Level.ALERT:
+            self._stats.alert += 1
+        else:
+            self._stats.watch += 1
+        return [change]
+
+    def _places_count(self, dev: Device, positioned: bool) -> int:
+        if positioned:
+            return dev.gps_places
+        return dev.offline_places
+
+    def _change(self, dev: Device, t: float, level: Level, conf: float, positioned: bool) -> LevelChange:
+        ident = dev.identity
+        places = self._places_count(dev, positioned)
+        text = explain(
+            level,
+            ident.kind,
+            ident.tracker,
+            ident.separated,
+            places,
+            dev.span_m,
+            dev.together(),
+            positioned,
+            self._ctx.situation,
+            conf,
+            dev.link_note,
+        )
+        return LevelChange(
+            time=t,
+            device_id=dev.id,
+            level=level,
+            kind=ident.kind,
+            addresses=tuple(dev.addresses),
+            identifiers=tuple(dev.identifiers),
+            first_seen=dev.first_seen,
+            last_seen=dev.last_seen,
+            places=places,
+            span_m=dev.span_m if positioned else 0.0,
+            duration_s=dev.together(),
+            explanation=text,
+            confidence=round(conf, 3),
+        )
+
+    # --- views ------------------------------------------------------------------------------------
+    @property
+    def stats(self) -> EngineStats:
+        self._stats.places = len(self._places.all)
+        return self._stats
+
+    def _state(self, dev: Device) -> DeviceState:
+        ident = dev.identity
+        positioned = dev.gps_places >= dev.offline_places
+        if dev.last_change is not None and not dev.known and not dev.mine:
+            text = dev.last_change.explanation
+        else:
+            home_only = dev.gps_places > 0 and dev.gps_places == dev.home_places
+            text = explain(
+                Level.NONE,
+                ident.kind,
+                ident.tracker,
+                ident.separated,
+                self._places_count(dev, positioned),
+                dev.span_m,
+                dev.together(),
+                positioned,
+                "",
+                1.0,
+                dev.link_note,
+                known=dev.known or dev.mine,
+                home_only=home_only,
+            )
+        return DeviceState(
+            device_id=dev.id,
+            kind=ident.kind,
+            tracker=ident.tracker,
+            separated=ident.separated,
+            addresses=tuple(dev.addresses),
+            identifiers=tuple(dev.identifiers),
+            first_seen=dev.first_seen,
+            last_seen=dev.last_seen,
+            sightings=dev.n,
+            rssi=dev.rssi,
+            rssi_smoothed=dev.rssi_s,
+            places=self._places_count(dev, positioned),
+            span_m=dev.span_m,
+            duration_s=dev.together(),
+            level=dev.level,
+            known=dev.known or dev.mine,
+            can_ring=ident.can_ring,
+            explanation=text,
+            link_confidence=dev.link_confidence,
+        )
+
+    def devices(self) -> list[DeviceState]:
+        """Every device, highest level first, then trackers, then the most recently heard."""
+        devs = sorted(
+            self._devices.values(),
+            key=lambda d: (-_RANK[d.level], not d.identity.tracker, -d.last_seen),
+        )
+        return [self._state(d) for d in devs]
+
+    def device(self, device_id: str) -> DeviceState | None:
+        dev = self._devices.get(device_id)
+        return self._state(dev) if dev is not None else None
+
+    def history(self, device_id: str) -> list[HeardPoint]:
+        """The device's stored sightings (one per HISTORY_STEP_S), positioned where a fix allowed."""
+        dev = self._devices.get(device_id)
+        if dev is None:
+            return []
+        p = dev.points
+        out: list[HeardPoint] = []
+        for i in range(0, len(p), 5):
+            t, rssi, lat, lon, unc = p[i : i + 5]
+            out.append(
+                HeardPoint(
+                    time=t,
+                    rssi=None if math.isnan(rssi) else int(rssi),
+                    lat=None if math.isnan(lat) else lat,
+                    lon=None if math.isnan(lon) else lon,
+                    uncertainty_m=None if math.isnan(unc) else unc,
+                )
+            )
+        return out
+
+    def track(self) -> list[Fix]:
+        """The user's own trusted fixes."""
+        return list(self._track.fixes)
+
+    def mark_mine(self, device_id: str) -> None:
+        """"It's mine": the device never raises a level again but stays in the log."""
+        dev = self._devices.get(device_id)
+        if dev is None:
+            from trackerscan.errors import InputError
+
+            raise InputError(f"No device {device_id!r} has been seen.")
+        dev.mine = True

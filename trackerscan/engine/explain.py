@@ -1,0 +1,116 @@
+"""Plain-language explanations, always with their numbers and never claiming certainty."""
+
+from __future__ import annotations
+
+from trackerscan.model import Kind, Level
+
+KIND_NAMES: dict[Kind, str] = {
+    Kind.AIRTAG: "AirTag",
+    Kind.FINDMY_ACCESSORY: "Find My accessory",
+    Kind.AIRPODS: "AirPods",
+    Kind.APPLE_DEVICE: "Apple device",
+    Kind.DULT: "tracker (DULT)",
+    Kind.GOOGLE_FMDN: "Google Find My Device tag",
+    Kind.SMARTTAG: "Samsung SmartTag",
+    Kind.SAMSUNG_DEVICE: "Samsung device",
+    Kind.TILE: "Tile",
+    Kind.CHIPOLO: "Chipolo",
+    Kind.PEBBLEBEE: "Pebblebee",
+}
+
+WARNING = (
+    "Disabling or removing a tracker may alert whoever placed it: if you feel unsafe, "
+    "plan the next step with an advocate or helpline first."
+)
+
+
+def kind_name(kind: Kind | None) -> str:
+    return KIND_NAMES[kind] if kind is not None else "Bluetooth device of unknown kind"
+
+
+def duration_text(seconds: float) -> str:
+    """``45 seconds``, ``14 minutes``, ``2 h 05 min``."""
+    s = max(0.0, seconds)
+    if s < 90:
+        return f"{s:.0f} seconds"
+    if s < 5400:
+        return f"{s / 60:.0f} minutes"
+    h, m = divmod(round(s / 60), 60)
+    return f"{h} h {m:02d} min"
+
+
+def distance_text(metres: float) -> str:
+    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:.0f} m"
+
+
+def owner_text(kind: Kind | None, separated: bool | None, tracker: bool) -> str:
+    if not tracker:
+        return "a fixed address that stays the same" if kind is None else "not a tracker brand"
+    if separated is True:
+        return "away from its owner"
+    if separated is False:
+        return "near its owner"
+    return "its owner's whereabouts cannot be read from its signal"
+
+
+def confidence_words(confidence: float) -> str:
+    if confidence >= 0.8:
+        return "strong"
+    if confidence >= 0.55:
+        return "moderate"
+    return "weak"
+
+
+def explain(
+    level: Level,
+    kind: Kind | None,
+    tracker: bool,
+    separated: bool | None,
+    places: int,
+    span_m: float,
+    together_s: float,
+    positioned: bool,
+    situation: str,
+    confidence: float,
+    link_note: str = "",
+    known: bool = False,
+    home_only: bool = False,
+) -> str:
+    """One paragraph for a device: what was seen, where and for how long, and what it may mean."""
+    name = kind_name(kind)
+    state = owner_text(kind, separated, tracker)
+    if positioned:
+        seen = f"seen with you at {places} place{'s' if places != 1 else ''} over {distance_text(span_m)}"
+    else:
+        seen = (
+            f"seen with you in {places} separate place{'s' if places != 1 else ''} or session"
+            f"{'s' if places != 1 else ''} (positions were not known)"
+        )
+    seen += f" during {duration_text(together_s)}"
+    parts: list[str] = []
+    if known:
+        parts.append(f"{name} ({state}) that you marked as known: {seen}. It will not raise a warning.")
+    elif level is Level.ALERT:
+        parts.append(f"Possible tracker travelling with you: {name}, {state}; {seen}.")
+    elif level is Level.WATCH:
+        parts.append(f"Possible tracker, being watched: {name}, {state}; {seen}.")
+    else:
+        parts.append(f"{name}, {state}; {seen}.")
+        if home_only:
+            parts.append("Heard only at home: most likely a neighbour's device.")
+    if situation and not known:
+        parts.append(f"You were {situation}.")
+    if link_note:
+        parts.append(link_note)
+    if level is not Level.NONE and not known:
+        words = confidence_words(confidence)
+        parts.append(f"The evidence is {words} (confidence {confidence:.2f}), not proof.")
+        if not positioned:
+            parts.append("Without positions this is less certain than with GPS.")
+        parts.append(
+            "Innocent explanations are possible: a borrowed item, a companion's tag, "
+            "people travelling the same way or on the same bus or train."
+        )
+        if level is Level.ALERT:
+            parts.append(WARNING)
+    return " ".join(parts)

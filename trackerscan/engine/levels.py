@@ -1,0 +1,59 @@
+"""The rules that raise a device to `watch` or `alert` (numbers in thresholds.py)."""
+
+from __future__ import annotations
+
+from trackerscan.engine import thresholds as th
+from trackerscan.engine.device import NEVER, OTHER, SEPARATED, Device
+from trackerscan.engine.settings import Settings
+from trackerscan.model import Level
+
+_BASE_CONFIDENCE = {SEPARATED: 0.9, "unknown_state": 0.75, OTHER: 0.6}
+
+
+def decide(dev: Device, busy: bool, settings: Settings) -> tuple[Level, float, bool]:
+    """(level, confidence, positioned) the evidence supports now."""
+    if dev.cls == NEVER or dev.known or dev.mine:
+        return Level.NONE, 0.0, True
+    f = settings.time_factor * (th.BUSY_TIME_FACTOR if busy else 1.0)
+    extra = settings.extra_places + (th.BUSY_EXTRA_PLACES if busy else 0)
+    together = dev.together()
+    # Places with positions; all places inside a declared home count as one, and a device heard
+    # only at home is a neighbour's.
+    places = dev.gps_places
+    if places and places == dev.home_places:
+        places = 0
+    if dev.cls == SEPARATED:
+        a_time, a_places, a_span = (
+            th.ALERT_SEPARATED_MIN_TOGETHER_S,
+            th.ALERT_SEPARATED_PLACES,
+            th.ALERT_SEPARATED_SPAN_M,
+        )
+        w_time, w_places = th.WATCH_MIN_TOGETHER_S, th.WATCH_PLACES
+    elif dev.cls == OTHER:
+        a_time, a_places, a_span = th.ALERT_OTHER_MIN_TOGETHER_S, th.ALERT_OTHER_PLACES, th.ALERT_OTHER_SPAN_M
+        w_time, w_places = th.WATCH_OTHER_MIN_TOGETHER_S, th.WATCH_OTHER_PLACES
+    else:
+        a_time, a_places, a_span = (
+            th.ALERT_UNKNOWN_STATE_MIN_TOGETHER_S,
+            th.ALERT_UNKNOWN_STATE_PLACES,
+            th.ALERT_UNKNOWN_STATE_SPAN_M,
+        )
+        w_time, w_places = th.WATCH_MIN_TOGETHER_S, th.WATCH_PLACES
+    conf = _BASE_CONFIDENCE.get(dev.cls, 0.6) * dev.link_confidence * (0.85 if busy else 1.0)
+    if places >= a_places + extra and dev.span_m >= a_span and together >= a_time * f:
+        return Level.ALERT, conf, True
+    gps_level = Level.NONE
+    if places >= w_places + extra and together >= w_time * f:
+        gps_level = Level.WATCH
+    # Without positions: marked places and separate sessions.
+    off = dev.offline_places
+    if off >= th.NO_GPS_WATCH_PLACES:
+        factor = 2.0 if dev.cls == OTHER else 1.0
+        weight = th.NO_GPS_CONFIDENCE if dev.marked_places >= 2 else th.SESSION_PLACE_CONFIDENCE
+        if off >= th.NO_GPS_ALERT_PLACES + extra + (1 if dev.cls == OTHER else 0) and (
+            together >= th.NO_GPS_ALERT_MIN_TOGETHER_S * f * factor
+        ):
+            return Level.ALERT, conf * weight, False
+        if gps_level is Level.NONE and together >= w_time * f * factor:
+            return Level.WATCH, conf * weight, False
+    return gps_level, conf, True

@@ -1,0 +1,88 @@
+"""The user's own track: which fixes to trust, and where a sighting was heard.
+
+Causal: a sighting gets the position of the last trusted fix before it, with an
+uncertainty that grows with the fix's age (the user may have moved since).
+"""
+
+from __future__ import annotations
+
+from trackerscan.engine import thresholds as th
+from trackerscan.engine.geo import distance_m
+from trackerscan.model import Fix
+
+
+def fix_accuracy_m(fix: Fix) -> float:
+    """Horizontal accuracy in metres: the receiver's figure, else HDOP x UERE, else a default."""
+    if fix.accuracy_m is not None and fix.accuracy_m > 0:
+        return float(fix.accuracy_m)
+    if fix.hdop is not None and fix.hdop > 0:
+        return float(fix.hdop) * th.UERE_M
+    return th.DEFAULT_FIX_ACCURACY_M
+
+
+class UserTrack:
+    """Trusted fixes in time order, the last one, and the user's recent speed."""
+
+    __slots__ = ("_rejected", "_speed_ref", "fixes", "last", "last_accuracy", "rejected", "speed_mps")
+
+    def __init__(self) -> None:
+        self.fixes: list[Fix] = []
+        self.last: Fix | None = None
+        self.last_accuracy = th.DEFAULT_FIX_ACCURACY_M
+        self.speed_mps: float | None = None
+        self.rejected = 0
+        self._rejected: Fix | None = None
+        self._speed_ref: list[Fix] = []
+
+    def add(self, fix: Fix) -> bool:
+        """Keep ``fix`` if plausible; False when it goes back in time or jumps impossibly far."""
+        last = self.last
+        if last is not None:
+            dt = fix.time - last.time
+            if dt <= 0:
+                self.rejected += 1
+                return False
+            if distance_m(last.lat, last.lon, fix.lat, fix.lon) > th.MAX_USER_SPEED_MPS * dt + 200.0:
+                # Accept the jump only when a second fix confirms the new position.
+                prev = self._rejected
+                self._rejected = fix
+                if prev is None or not (
+                    fix.time - prev.time > 0
+                    and distance_m(prev.lat, prev.lon, fix.lat, fix.lon)
+                    <= th.MAX_USER_SPEED_MPS * (fix.time - prev.time) + 200.0
+                ):
+                    self.rejected += 1
+                    return False
+                self._speed_ref.clear()
+        self._rejected = None
+        self.last = fix
+        self.last_accuracy = fix_accuracy_m(fix)
+        self.fixes.append(fix)
+        self._update_speed(fix)
+        return True
+
+    def _update_speed(self, fix: Fix) -> None:
+        ref = self._speed_ref
+        ref.append(fix)
+        while len(ref) > 2 and fix.time - ref[1].time >= th.SPEED_WINDOW_S:
+            ref.pop(0)
+        first = ref[0]
+        span = fix.time - first.time
+        if span >= th.SPEED_WINDOW_S / 2:
+            self.speed_mps = distance_m(first.lat, first.lon, fix.lat, fix.lon) / span
+        elif fix.speed_mps is not None and self.speed_mps is None:
+            self.speed_mps = float(fix.speed_mps)
+
+    def position_at(self, t: float) -> tuple[float, float, float] | None:
+        """(lat, lon, uncertainty_m) for a sighting at ``t``, or None when no recent fix exists."""
+        last = self.last
+        if last is None:
+            return None
+        age = t - last.time
+        if age > th.MAX_FIX_AGE_S or age < -th.MAX_FIX_AGE_S:
+            return None
+        speed = self.speed_mps if self.speed_mps is not None else th.UNKNOWN_SPEED_MPS
+        return last.lat, last.lon, self.last_accuracy + speed * abs(age)
+
+    def fresh(self, t: float, max_age_s: float = th.MAX_FIX_AGE_S) -> bool:
+        return self.last is not None and t - self.last.time <= max_age_s

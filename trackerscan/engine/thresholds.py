@@ -1,0 +1,106 @@
+"""Every number that decides a position, a place or a level, with its unit and origin.
+
+Values are for the "medium" sensitivity preset; `Settings` scales the level
+thresholds for "low" and "high".  References: /work/shared/reference/prior-art.md
+(AirGuard, BLE-Doubt) and trackers.md (advertising intervals and rotations).
+"""
+
+from __future__ import annotations
+
+# --- Positions (the user's own track) -------------------------------------------------------------
+# Fixes worse than this never move the user to a new place.  AirGuard accepts fixes up to 120 m;
+# with a fix for every sighting we can afford to be stricter.
+MAX_FIX_ACCURACY_M = 100.0
+# Assumed accuracy of a fix that carries neither accuracy nor HDOP: a consumer receiver outdoors.
+DEFAULT_FIX_ACCURACY_M = 15.0
+# User equivalent range error, to turn HDOP into metres (accuracy = HDOP x UERE), typical GPS figure.
+UERE_M = 5.0
+# A sighting further than this from the last valid fix gets no position.  AirGuard's permanent scan
+# uses 300 s; receivers give a fix every second, so 30 s of silence means the fix is lost.
+MAX_FIX_AGE_S = 30.0
+# Speed assumed to grow a sighting's uncertainty when the user's speed is unknown (brisk walk).
+UNKNOWN_SPEED_MPS = 1.5
+# A jump between fixes faster than this (about 250 km/h) is a bad fix, unless the next fix confirms it
+# (the bt451 log splices two recordings: a 1.9 km jump backwards in time).
+MAX_USER_SPEED_MPS = 70.0
+
+# --- Places ---------------------------------------------------------------------------------------
+# Distance from the current place's centre (beyond the fix's own accuracy) that opens a new place.
+# AirGuard clusters at 150 m; haicom-305N drifts up to 46 m indoors, well inside it.
+PLACE_SPACING_M = 150.0
+# Fixes in a row beyond the spacing before the new place is opened: one wild fix never makes a place.
+PLACE_CONFIRM_FIXES = 3
+# Without any event for this long, a new session starts (laptop closed, Pi switched off); without GPS
+# it counts as a possibly different place, with low confidence.
+SESSION_GAP_S = 1200.0
+# Without a valid fix for this long, the engine counts places from PlaceMarks and sessions instead.
+NO_GPS_AFTER_S = 300.0
+
+# --- Presence -------------------------------------------------------------------------------------
+# A device unheard for longer than this has left; time together stops counting.  Trackers advertise
+# at least every 4 s (DULT) and bags and bodies block many adverts, so minutes of silence happen.
+PRESENCE_GAP_S = 300.0
+# How often (s) a device still under evaluation is re-checked when nothing else changed.
+EVAL_STEP_S = 20.0
+# One stored history point per device per this many seconds (maps and RSSI plots).
+HISTORY_STEP_S = 5.0
+# Weight of the newest RSSI in the smoothed RSSI (exponential moving average).
+RSSI_SMOOTHING = 0.2
+# The classify cache is cleared when it holds this many (address, advertisement) pairs.
+CLASSIFY_CACHE_MAX = 200_000
+# Places remembered per device to compute its span; later places are counted but not stored.
+DEVICE_PLACES_KEPT = 64
+
+# --- Linking --------------------------------------------------------------------------------------
+# SmartTag: the aging counter goes up by 1 at each 15-min rotation (trackers.md 5.3).  AirGuard allows
+# the old identity to be last seen 50 min before the new one; a continuous scanner can ask for less.
+SMARTTAG_LINK_WINDOW_S = 20 * 60.0
+SMARTTAG_LINK_CONFIDENCE = 0.9  # same state and flags, counter +1, just after the old one went quiet
+# FMDN: a new address with an EID already seen belongs to the same tag (AirGuard's merge rule), for
+# one EID period (1024 s, trackers.md 4.2) plus slack.
+FMDN_EID_LINK_S = 1024.0 + 300.0
+
+# --- Situation (context) --------------------------------------------------------------------------
+CONTEXT_WINDOW_S = 60.0  # devices heard in the last minute describe the surroundings
+STILL_MAX_MPS = 0.5  # below: standing still
+WALK_MAX_MPS = 2.5  # below: walking; above: in a vehicle (running counts as vehicle-speed travel)
+SPEED_WINDOW_S = 60.0  # the user's speed is the straight-line speed over this window
+CROWD_MIN_DEVICES = 40  # distinct devices in a minute: a crowd (survey: crowds cause 15 % of false alerts)
+# Devices with you for 5 min and at 2 places or more while moving at vehicle speed: public transport.
+TRANSPORT_MIN_COTRAVELLERS = 4
+COTRAVEL_MIN_S = 300.0
+# In a crowd or on public transport every time threshold is multiplied by this, and one more place
+# is asked for: fellow passengers travel with you for a while (AirGuard issue #79).
+BUSY_TIME_FACTOR = 1.5
+BUSY_EXTRA_PLACES = 1
+
+# --- Levels (medium preset) -----------------------------------------------------------------------
+# watch: "it has been with you at more than one place".
+WATCH_PLACES = 2
+WATCH_MIN_TOGETHER_S = 120.0
+# alert, tracker away from its owner (AirTag/Find My/DULT separated, SmartTag offline, FMDN UTP).
+# AirGuard's most sensitive rule is 30 min and 2 places at one scan per 15 min; with continuous scans
+# and a fix per sighting 6 min, 3 places and 400 m of travel together is a stronger pattern.
+ALERT_SEPARATED_MIN_TOGETHER_S = 360.0
+ALERT_SEPARATED_PLACES = 3
+ALERT_SEPARATED_SPAN_M = 400.0
+# alert, tracker whose owner state cannot be read (Tile, Chipolo, Pebblebee, FMDN normal mode, Apple
+# devices in lost mode): AirGuard asks one place more for Tiles; we also ask more time and distance.
+ALERT_UNKNOWN_STATE_MIN_TOGETHER_S = 540.0
+ALERT_UNKNOWN_STATE_PLACES = 4
+ALERT_UNKNOWN_STATE_SPAN_M = 600.0
+# Any other device with a fixed address (kind unknown): phones, watches, DIY tags.  Much slower.
+WATCH_OTHER_MIN_TOGETHER_S = 600.0
+WATCH_OTHER_PLACES = 3
+ALERT_OTHER_MIN_TOGETHER_S = 1500.0
+ALERT_OTHER_PLACES = 5
+ALERT_OTHER_SPAN_M = 1500.0
+# Without GPS: places are those the user marked, or separate sessions.
+NO_GPS_WATCH_PLACES = 2
+NO_GPS_ALERT_PLACES = 3
+NO_GPS_ALERT_MIN_TOGETHER_S = 1800.0
+NO_GPS_CONFIDENCE = 0.6  # reported with an alert raised without positions
+SESSION_PLACE_CONFIDENCE = 0.4  # a place inferred only from a session gap (it may be the same room)
+
+# Sensitivity presets: (time factor, extra places).  "high" is faster, "low" asks for more evidence.
+SENSITIVITY = {"high": (0.7, 0), "medium": (1.0, 0), "low": (1.6, 1)}
