@@ -1,0 +1,260 @@
+"""The worker that keeps the window responsive: sources and the engine run in a thread with its own
+asyncio loop; the window takes a snapshot of the engine's state on a timer.
+
+No Qt here.  Everything the window reads goes through `snapshot()` or `with_engine()`, both under
+one lock, so the engine is never used from two threads at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol, TypeVar
+
+from trackerscan.errors import TrackerscanError
+from trackerscan.model import (
+    DeviceState,
+    Event,
+    Fix,
+    HeardPoint,
+    LevelChange,
+    NoFix,
+    PlaceMark,
+    Sighting,
+    SourceEvent,
+    SourceEventKind,
+)
+
+T = TypeVar("T")
+
+
+class EngineLike(Protocol):
+    """What the window needs from `trackerscan.engine.Engine`."""
+
+    def feed(self, event: Event) -> list[LevelChange]: ...
+    def devices(self) -> list[DeviceState]: ...
+    def history(self, device_id: str) -> list[HeardPoint]: ...
+    def track(self) -> list[Fix]: ...
+    def mark_mine(self, device_id: str) -> None: ...
+
+
+class EventSink(Protocol):
+    """Where every event goes besides the engine (the session recorder)."""
+
+    def write(self, event: Event) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """What the status line says, gathered from the events themselves (their times, not a clock)."""
+
+    ble_name: str = ""
+    ble_state: str = "starting"  # starting, scanning, lost, absent, finished, demo
+    ble_detail: str = ""
+    gps_name: str = "none"
+    gps_state: str = "none"  # none, waiting, fix, nofix, lost, marks, fixed
+    last_fix: Fix | None = None
+    marks: int = 0
+    first_time: float | None = None
+    last_time: float | None = None
+    events: int = 0
+    sightings: int = 0
+    recording: str = ""  # path of the session being written, or ""
+    problems: tuple[str, ...] = ()
+
+    @property
+    def scanned_s(self) -> float:
+        if self.first_time is None or self.last_time is None:
+            return 0.0
+        return self.last_time - self.first_time
+
+
+@dataclass(slots=True)
+class Snapshot:
+    devices: list[DeviceState]
+    changes: list[LevelChange]
+    status: Status
+    running: bool
+
+
+@dataclass(slots=True)
+class _Mutable:
+    changes: list[LevelChange] = field(default_factory=list)
+
+
+class Runner:
+    """Feeds an engine from async sources in a worker thread."""
+
+    def __init__(
+        self, engine: EngineLike, status: Status | None = None, sink: EventSink | None = None
+    ) -> None:
+        self._engine = engine
+        self._sink = sink
+        self._lock = threading.Lock()
+        self._pending = _Mutable()
+        self._status = status or Status()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._ready = threading.Event()
+        self._active = 0
+        self.errors: list[str] = []
+
+    # --- the worker thread -------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="trackerscan-worker", daemon=True)
+        self._thread.start()
+        self._ready.wait(5)
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    def add_source(self, source: AsyncIterator[Event], role: str) -> None:
+        """Start pumping a source ("ble" or "gps") into the engine."""
+        self.start()
+        assert self._loop is not None
+        with self._lock:
+            self._active += 1
+        asyncio.run_coroutine_threadsafe(self._adopt(source, role), self._loop)
+
+    async def _adopt(self, source: AsyncIterator[Event], role: str) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.append(task)
+        await self._pump(source, role)
+
+    async def _pump(self, source: AsyncIterator[Event], role: str) -> None:
+        try:
+            async for event in source:
+                self.feed(event)
+        except TrackerscanError as exc:
+            self._problem(role, str(exc))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a source failing must not take the window down
+            self._problem(role, f"{type(exc).__name__}: {exc}")
+        finally:
+            aclose = getattr(source, "aclose", None)
+            if aclose is not None:
+                try:
+                    await aclose()
+                except Exception as exc:  # closing a failed source: keep going
+                    self.errors.append(str(exc))
+            with self._lock:
+                self._active -= 1
+                if role == "ble" and self._status.ble_state in ("scanning", "starting", "demo"):
+                    self._status = replace(self._status, ble_state="finished")
+
+    def _problem(self, role: str, text: str) -> None:
+        with self._lock:
+            self.errors.append(text)
+            if role == "ble":
+                self._status = replace(self._status, ble_state="absent", ble_detail=text)
+            else:
+                problems = (*self._status.problems, text)
+                self._status = replace(self._status, gps_state="lost", problems=problems)
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Run a coroutine (e.g. ringing a tracker) on the worker's loop."""
+        self.start()
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    def stop(self) -> None:
+        loop = self._loop
+        if loop is None or self._thread is None:
+            return
+
+        async def cancel_all() -> None:
+            for t in self._tasks:
+                t.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+        with contextlib.suppress(concurrent.futures.TimeoutError, RuntimeError):
+            asyncio.run_coroutine_threadsafe(cancel_all(), loop).result(5)
+        loop.call_soon_threadsafe(loop.stop)
+        self._thread.join(5)
+        self._thread = None
+        self._loop = None
+
+    # --- the engine, under the lock ---------------------------------------------------------------
+    def feed(self, event: Event) -> list[LevelChange]:
+        """Feed one event (from any thread); returns the level changes it raised."""
+        with self._lock:
+            changes = self._engine.feed(event)
+            if self._sink is not None:
+                self._sink.write(event)
+            if changes:
+                self._pending.changes.extend(changes)
+            self._status = _update(self._status, event)
+            return changes
+
+    def feed_all(self, events: Sequence[Event]) -> None:
+        for e in events:
+            self.feed(e)
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            changes, self._pending.changes = self._pending.changes, []
+            return Snapshot(self._engine.devices(), changes, self._status, self._active > 0)
+
+    def with_engine(self, fn: Callable[[EngineLike], T]) -> T:
+        with self._lock:
+            return fn(self._engine)
+
+    def set_status(self, **changes: Any) -> None:
+        with self._lock:
+            self._status = replace(self._status, **changes)
+
+    @property
+    def status(self) -> Status:
+        with self._lock:
+            return self._status
+
+    @property
+    def running(self) -> bool:
+        with self._lock:
+            return self._active > 0
+
+
+def _update(s: Status, event: Event) -> Status:
+    t = event.time
+    first = t if s.first_time is None else min(s.first_time, t)
+    last = t if s.last_time is None else max(s.last_time, t)
+    if isinstance(event, Sighting):
+        state = s.ble_state if s.ble_state == "demo" else "scanning"
+        return replace(s, first_time=first, last_time=last, events=s.events + 1, sightings=s.sightings + 1,
+                       ble_state=state)
+    if isinstance(event, Fix):
+        return replace(s, first_time=first, last_time=last, events=s.events + 1, last_fix=event,
+                       gps_state="fix")
+    if isinstance(event, NoFix):
+        return replace(s, last_time=last, events=s.events + 1, gps_state="nofix")
+    if isinstance(event, PlaceMark):
+        gps = s.gps_state if s.gps_state in ("fix", "nofix", "fixed") else "marks"
+        return replace(s, last_time=last, events=s.events + 1, marks=s.marks + 1, gps_state=gps)
+    if isinstance(event, SourceEvent):
+        k = event.kind
+        if k is SourceEventKind.ADAPTER_LOST:
+            return replace(s, ble_state="lost", ble_detail=event.detail)
+        if k in (SourceEventKind.ADAPTER_BACK, SourceEventKind.SCANNER_RESTARTED):
+            return replace(s, ble_state="scanning", ble_detail="")
+        if k is SourceEventKind.GPS_LOST:
+            return replace(s, gps_state="lost")
+        if k is SourceEventKind.GPS_BACK:
+            return replace(s, gps_state="waiting")
+    return s
