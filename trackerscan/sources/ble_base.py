@@ -69,6 +69,9 @@ class BleSource(abc.ABC):
     async def _close(self) -> None:  # noqa: B027 - optional hook
         """Release what `_open` took; must not raise."""
 
+    def _opened(self) -> None:  # noqa: B027 - optional hook
+        """Called right after a successful `_open`."""
+
     # -- life cycle --------------------------------------------------------------
 
     async def start(self) -> None:
@@ -77,6 +80,7 @@ class BleSource(abc.ABC):
             return
         self._started = True
         await self._open()
+        self._opened()
         self._task = asyncio.create_task(self._guarded_run(), name=f"trackerscan source {self.name}")
 
     async def _guarded_run(self) -> None:
@@ -167,6 +171,9 @@ class LiveBleSource(BleSource):
     async def _restart_scan(self) -> None:
         """Stop and start scanning again on the open adapter."""
 
+    def _opened(self) -> None:
+        self.watchdog.reset()  # the scanner has just started: count silence from now
+
     def _sighted(self, sighting: Sighting) -> None:
         """Subclasses hand every sighting here: it feeds the watchdog."""
         self.watchdog.feed()
@@ -174,7 +181,6 @@ class LiveBleSource(BleSource):
 
     async def _run(self) -> None:
         while True:
-            self.watchdog.reset()
             reason = await self._scan_until_lost()
             lost_at = self._clock()
             self._event(SourceEventKind.ADAPTER_LOST, reason)
@@ -227,4 +233,5 @@ class LiveBleSource(BleSource):
                 await self._close()
                 wait = min(wait * 2.0, self._reopen_max_wait_s)
                 continue
+            self._opened()
             return

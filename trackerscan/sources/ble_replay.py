@@ -49,7 +49,11 @@ def read_recording(path: Path, source: str = "replay") -> Iterator[BleEvent]:
     if kind == "btsnoop":
         from trackerscan.formats.btsnoop import read_sightings
 
-        yield from read_sightings(path, source=source)
+        reader = read_sightings(path, source=source)
+        try:
+            yield from reader
+        finally:
+            reader.close()
         return
     from trackerscan.sessions.store import read_events
 
