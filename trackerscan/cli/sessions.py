@@ -1,0 +1,68 @@
+"""`trackerscan sessions`: list the recorded sessions."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import time
+from datetime import datetime
+
+from trackerscan.errors import SessionError
+from trackerscan.sessions import paths
+from trackerscan.sessions.retention import apply_retention
+from trackerscan.sessions.store import SessionSummary, list_sessions
+
+ORDER = 30
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("sessions", help="list recorded sessions",
+                       description="List the recorded sessions: start, end, duration, distance travelled, "
+                       "devices and alerts.")
+    p.add_argument("--json", action="store_true", help="one JSON array (times in UTC)")
+    p.add_argument("--data-dir", metavar="DIR", help="where sessions are kept")
+    p.set_defaults(func=run)
+
+
+def _local(t: float | None) -> str:
+    return "-" if t is None else datetime.fromtimestamp(t).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _duration(s: float | None) -> str:
+    if s is None:
+        return "-"
+    h, rem = divmod(round(s), 3600)
+    return f"{h}h{rem // 60:02d}" if h else f"{rem // 60}m{rem % 60:02d}s"
+
+
+def _distance(m: float) -> str:
+    return f"{m / 1000:.1f} km" if m >= 1000 else f"{m:.0f} m"
+
+
+def line(s: SessionSummary) -> str:
+    state = " (recording)" if s.recording else ("" if s.finished else " (cut short)")
+    return (f"{s.name:<18} {_local(s.started):<16} {_local(s.ended):<16} {_duration(s.duration_s):>8} "
+            f"{_distance(s.distance_m):>9} {s.devices:>7} {s.alerts:>6} {s.watch:>5}{state}")
+
+
+def run(args: argparse.Namespace) -> int:
+    now = time.time()
+    directory = paths.sessions_dir(args.data_dir)
+    if directory.is_dir():  # the retention step runs when sessions are opened for review
+        for p in sorted(directory.glob(f"*{paths.SESSION_SUFFIX}")):
+            with contextlib.suppress(SessionError):  # an unreadable one is reported below
+                apply_retention(p, now)
+    found = list_sessions(args.data_dir)
+    if args.json:
+        print(json.dumps([s.to_json() if isinstance(s, SessionSummary) else {"error": str(s)} for s in found],
+                         indent=1))
+        return 0
+    if not found:
+        print(f"No sessions yet in {directory}.  `trackerscan scan` records one.")
+        return 0
+    print(f"{'session':<18} {'start':<16} {'end':<16} {'duration':>8} {'distance':>9} {'devices':>7} "
+          f"{'alerts':>6} {'watch':>5}")
+    for s in found:
+        print(line(s) if isinstance(s, SessionSummary) else f"unreadable: {s}")
+    return 0

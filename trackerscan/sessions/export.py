@@ -1,0 +1,343 @@
+"""Exports: sightings as CSV or JSON; the user's track and where devices were heard as GPX, KML or
+GeoJSON; and copying finished sessions (and reports) to a folder such as a USB stick."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from trackerscan import __version__
+from trackerscan.adv import classify
+from trackerscan.errors import SessionError
+from trackerscan.model import Fix, HeardPoint, Sighting
+from trackerscan.sessions import paths
+from trackerscan.sessions.analysis import DeviceFinding, SessionAnalysis, analyse, settle, sha256_file
+from trackerscan.sessions.store import Session, is_recording
+from trackerscan.timeutil import iso_utc
+
+FORMATS = ("csv", "json", "gpx", "kml", "geojson")
+# A gap between fixes longer than this starts a new track segment (seconds): the receiver lost its
+# fix, so no line is drawn across the gap (engine's MAX_FIX_AGE_S is 30 s; a short tunnel is kept).
+TRACK_GAP_S = 120.0
+
+CSV_COLUMNS = ("time_utc", "time", "address", "address_type", "rssi", "source", "connectable", "tracker",
+               "kind", "adv_hex")
+
+
+def _sighting_row(s: Sighting) -> dict[str, Any]:
+    ident = classify(s.adv, s.address, s.address_type)
+    return {
+        "time_utc": iso_utc(s.time),
+        "time": round(s.time, 3),
+        "address": s.address,
+        "address_type": s.address_type.value,
+        "rssi": s.rssi,
+        "source": s.source,
+        "connectable": s.connectable,
+        "tracker": ident.tracker,
+        "kind": ident.kind.value if ident.kind else None,
+        "adv_hex": s.adv.hex(),
+    }
+
+
+def write_csv(session: Session, out: IO[str]) -> int:
+    """Every raw sighting, one row each; returns the number of rows."""
+    w = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    n = 0
+    for s in session.sightings():
+        row = _sighting_row(s)
+        row["connectable"] = "" if s.connectable is None else int(s.connectable)
+        row["tracker"] = int(row["tracker"])
+        w.writerow(row)
+        n += 1
+    return n
+
+
+def _fix_json(f: Fix) -> dict[str, Any]:
+    return {"time_utc": iso_utc(f.time), "time": round(f.time, 3), "lat": f.lat, "lon": f.lon, "alt": f.alt,
+            "speed_mps": f.speed_mps, "course": f.course, "hdop": f.hdop, "accuracy_m": f.accuracy_m,
+            "mode": int(f.mode), "satellites": f.satellites, "source": f.source}
+
+
+def write_json(session: Session, out: IO[str]) -> int:
+    """One JSON object: the session's facts, sightings, fixes, source events and level changes.
+
+    Written as it is read, so a long session never sits in memory.  Returns the number of sightings.
+    """
+    meta = session.meta()
+    out.write('{"format": "trackerscan-session-export", "version": 1,\n "session": ')
+    out.write(json.dumps({"name": session.path.stem, **meta, "counts": session.counts()}))
+    out.write(',\n "sightings": [')
+    n = 0
+    for s in session.sightings():
+        out.write(("\n  " if n == 0 else ",\n  ") + json.dumps(_sighting_row(s)))
+        n += 1
+    out.write('\n ],\n "fixes": [')
+    for i, f in enumerate(session.fixes()):
+        out.write(("\n  " if i == 0 else ",\n  ") + json.dumps(_fix_json(f)))
+    out.write('\n ],\n "source_events": ')
+    out.write(json.dumps([
+        {"time_utc": iso_utc(e.time), "source": e.source, "kind": e.kind.value, "detail": e.detail,
+         "value": e.value} for e in session.source_events()
+    ]))
+    out.write(',\n "place_marks": ')
+    out.write(json.dumps([{"time_utc": iso_utc(p.time), "label": p.label} for p in session.place_marks()]))
+    out.write(',\n "level_changes": ')
+    out.write(json.dumps([c.to_json() for c in session.level_changes()]))
+    reduced = session.conn.execute(
+        "SELECT e.address, c.n, c.first_ms, c.last_ms, c.rssi_min, c.rssi_max FROM sighting_count c "
+        "JOIN emitter e ON e.id = c.emitter ORDER BY c.first_ms").fetchall()
+    out.write(',\n "reduced_to_counts": ')
+    out.write(json.dumps([
+        {"address": a, "sightings": k, "first_utc": iso_utc(f / 1000), "last_utc": iso_utc(la / 1000),
+         "rssi_min": lo, "rssi_max": hi} for a, k, f, la, lo, hi in reduced
+    ]))
+    out.write("\n}\n")
+    return n
+
+
+# --------------------------------------------------------------------------- places
+
+
+def track_segments(fixes: Iterable[Fix], gap_s: float = TRACK_GAP_S) -> list[list[Fix]]:
+    """The track cut where the receiver was silent for longer than ``gap_s``."""
+    segments: list[list[Fix]] = []
+    last: Fix | None = None
+    for f in fixes:
+        if last is None or f.time - last.time > gap_s or f.time < last.time:
+            segments.append([])
+        segments[-1].append(f)
+        last = f
+    return segments
+
+
+def mapped_devices(analysis: SessionAnalysis) -> list[DeviceFinding]:
+    """Devices whose places are exported: those that reached watch/alert, then other trackers."""
+    seen = {f.device_id for f in analysis.flagged}
+    return analysis.flagged + [t for t in analysis.trackers if t.device_id not in seen]
+
+
+def _label(f: DeviceFinding) -> str:
+    kind = f.state.kind.value if f.state is not None and f.state.kind else (
+        f.changes[0].kind.value if f.changes and f.changes[0].kind else "device")
+    return f"{kind} {f.addresses[-1] if f.addresses else f.device_id}"
+
+
+def _point_desc(f: DeviceFinding, p: HeardPoint) -> str:
+    rssi = "" if p.rssi is None else f"RSSI {p.rssi} dBm; "
+    unc = "" if p.uncertainty_m is None else f"position within about {p.uncertainty_m:.0f} m"
+    return f"{f.level.value}; {rssi}{unc}".rstrip("; ")
+
+
+def _xml(root: ET.Element, out: IO[str]) -> None:
+    ET.indent(root)
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    out.write(ET.tostring(root, encoding="unicode"))
+    out.write("\n")
+
+
+def write_gpx(analysis: SessionAnalysis, out: IO[str]) -> int:
+    """GPX 1.1: a waypoint per place a device was heard, and the user's track.  Returns the points."""
+    ns = "http://www.topografix.com/GPX/1/1"
+    root = ET.Element("gpx", {"version": "1.1", "creator": f"trackerscan {__version__}", "xmlns": ns})
+    md = ET.SubElement(root, "metadata")
+    ET.SubElement(md, "name").text = f"trackerscan session {analysis.path.stem}"
+    if analysis.summary.started is not None:
+        ET.SubElement(md, "time").text = iso_utc(analysis.summary.started)
+    n = 0
+    for f in mapped_devices(analysis):
+        for p in f.positioned:
+            w = ET.SubElement(root, "wpt", {"lat": f"{p.lat:.7f}", "lon": f"{p.lon:.7f}"})
+            ET.SubElement(w, "time").text = iso_utc(p.time)
+            ET.SubElement(w, "name").text = _label(f)
+            ET.SubElement(w, "desc").text = _point_desc(f, p)
+            ET.SubElement(w, "type").text = f.level.value
+            n += 1
+    trk = ET.SubElement(root, "trk")
+    ET.SubElement(trk, "name").text = "Your track"
+    for seg in track_segments(analysis.track):
+        ts = ET.SubElement(trk, "trkseg")
+        for fx in seg:
+            pt = ET.SubElement(ts, "trkpt", {"lat": f"{fx.lat:.7f}", "lon": f"{fx.lon:.7f}"})
+            if fx.alt is not None:
+                ET.SubElement(pt, "ele").text = f"{fx.alt:.1f}"
+            ET.SubElement(pt, "time").text = iso_utc(fx.time)
+            if fx.satellites is not None:
+                ET.SubElement(pt, "sat").text = str(fx.satellites)
+            if fx.hdop is not None:
+                ET.SubElement(pt, "hdop").text = f"{fx.hdop:.1f}"
+            n += 1
+    _xml(root, out)
+    return n
+
+
+def write_kml(analysis: SessionAnalysis, out: IO[str]) -> int:
+    """KML 2.2: the user's track as lines, one folder of points per device."""
+    root = ET.Element("kml", {"xmlns": "http://www.opengis.net/kml/2.2"})
+    doc = ET.SubElement(root, "Document")
+    ET.SubElement(doc, "name").text = f"trackerscan session {analysis.path.stem}"
+    n = 0
+    for i, seg in enumerate(track_segments(analysis.track)):
+        pm = ET.SubElement(doc, "Placemark")
+        ET.SubElement(pm, "name").text = "Your track" if i == 0 else f"Your track (part {i + 1})"
+        ts = ET.SubElement(pm, "TimeSpan")
+        ET.SubElement(ts, "begin").text = iso_utc(seg[0].time)
+        ET.SubElement(ts, "end").text = iso_utc(seg[-1].time)
+        line = ET.SubElement(pm, "LineString")
+        ET.SubElement(line, "tessellate").text = "1"
+        ET.SubElement(line, "coordinates").text = " ".join(
+            f"{f.lon:.7f},{f.lat:.7f}" + (f",{f.alt:.1f}" if f.alt is not None else "") for f in seg)
+        n += len(seg)
+    for f in mapped_devices(analysis):
+        folder = ET.SubElement(doc, "Folder")
+        ET.SubElement(folder, "name").text = f"{_label(f)} ({f.level.value})"
+        ET.SubElement(folder, "description").text = f.explanation
+        for p in f.positioned:
+            pm = ET.SubElement(folder, "Placemark")
+            ET.SubElement(pm, "name").text = iso_utc(p.time)
+            ET.SubElement(pm, "description").text = _point_desc(f, p)
+            ts = ET.SubElement(pm, "TimeStamp")
+            ET.SubElement(ts, "when").text = iso_utc(p.time)
+            pt = ET.SubElement(pm, "Point")
+            ET.SubElement(pt, "coordinates").text = f"{p.lon:.7f},{p.lat:.7f}"
+            n += 1
+    _xml(root, out)
+    return n
+
+
+def write_geojson(analysis: SessionAnalysis, out: IO[str]) -> int:
+    """GeoJSON (RFC 7946, [lon, lat]): the track as a MultiLineString, one Point per heard place."""
+    features: list[dict[str, Any]] = []
+    segments = [s for s in track_segments(analysis.track) if s]
+    if segments:
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "MultiLineString",
+                         "coordinates": [[[f.lon, f.lat] for f in seg] for seg in segments]},
+            "properties": {"name": "Your track", "start": iso_utc(segments[0][0].time),
+                           "end": iso_utc(segments[-1][-1].time),
+                           "times": [[iso_utc(f.time) for f in seg] for seg in segments]},
+        })
+    n = sum(len(s) for s in segments)
+    for f in mapped_devices(analysis):
+        for p in f.positioned:
+            features.append({
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+                "properties": {"device_id": f.device_id, "name": _label(f), "level": f.level.value,
+                               "addresses": list(f.addresses), "time": iso_utc(p.time), "rssi": p.rssi,
+                               "uncertainty_m": p.uncertainty_m},
+            })
+            n += 1
+    json.dump({"type": "FeatureCollection", "features": features}, out, indent=1)
+    out.write("\n")
+    return n
+
+
+def export(path: Path, fmt: str, out: IO[str], sensitivity: str | None = None) -> int:
+    """Write session ``path`` in ``fmt`` to ``out``; returns the number of rows or points."""
+    if fmt not in FORMATS:
+        raise SessionError(f"Unknown export format {fmt!r}: choose one of {', '.join(FORMATS)}.")
+    if fmt in ("csv", "json"):
+        settle(path)
+        with Session.open(path) as s:
+            return write_csv(s, out) if fmt == "csv" else write_json(s, out)
+    analysis = analyse(path, sensitivity)
+    writer = {"gpx": write_gpx, "kml": write_kml, "geojson": write_geojson}[fmt]
+    return writer(analysis, out)
+
+
+# --------------------------------------------------------------------------- copying to a stick
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sha256(path: Path) -> str:
+    return sha256_file(path)
+
+
+def _copy_verified(src: Path, dest_dir: Path) -> tuple[Path, str]:
+    digest = _sha256(src)
+    dest = dest_dir / src.name
+    if dest.exists() and _sha256(dest) == digest:
+        return dest, digest
+    tmp = dest_dir / f".{src.name}.part"
+    with src.open("rb") as fin, open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, paths.FILE_MODE),
+                                     "wb") as fout:
+        shutil.copyfileobj(fin, fout, 1 << 20)
+        fout.flush()
+        os.fsync(fout.fileno())
+    copied = hashlib.sha256(tmp.read_bytes()).hexdigest()
+    if copied != digest:
+        tmp.unlink()
+        raise SessionError(f"The copy of {src.name} on {dest_dir} does not match the original; "
+                           "the stick may be failing, try another.")
+    os.replace(tmp, dest)
+    _fsync_dir(dest_dir)
+    return dest, digest
+
+
+def copy_sessions_to(
+    dest: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None
+) -> list[Path]:
+    """Copy every finished session and every report to ``dest`` (e.g. a USB stick).
+
+    Each file is written, fsync'ed, read back and checked against the SHA-256
+    of the original; ``SHA256SUMS`` in ``dest`` lists them (``sha256sum -c``
+    checks them later).  Sessions still being recorded are skipped.  Returns
+    the paths written (or already there, identical).
+    """
+    target = Path(dest)
+    if not target.is_dir():
+        raise SessionError(f"{target} is not a folder: plug in the stick and give its folder.")
+    out_sessions = target / "trackerscan" / "sessions"
+    out_reports = target / "trackerscan" / "reports"
+    copied: list[Path] = []
+    sums: dict[str, str] = {}
+    try:
+        for src_dir, dest_dir in ((paths.sessions_dir(data_dir), out_sessions),
+                                  (paths.reports_dir(data_dir), out_reports)):
+            if not src_dir.is_dir():
+                continue
+            files = sorted(p for p in src_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+            for src in files:
+                if src.name.endswith(("-wal", "-shm", "-journal")):
+                    continue
+                if src_dir == paths.sessions_dir(data_dir):
+                    if is_recording(src):
+                        continue
+                    settle(src)  # a cut session's -wal folded in: the one file carries everything
+                dest_dir.mkdir(parents=True, exist_ok=True, mode=paths.DIR_MODE)
+                path, digest = _copy_verified(src, dest_dir)
+                copied.append(path)
+                sums[str(path.relative_to(target))] = digest
+        if sums:
+            listing = target / "trackerscan" / "SHA256SUMS"
+            old = {}
+            if listing.exists():
+                for line in listing.read_text(encoding="utf-8").splitlines():
+                    digest, _, name = line.partition("  ")
+                    old[name.removeprefix("trackerscan/")] = digest
+            old.update({k.removeprefix("trackerscan/"): v for k, v in sums.items()})
+            with listing.open("w", encoding="utf-8") as f:
+                f.writelines(f"{v}  {k}\n" for k, v in sorted(old.items()))
+                f.flush()
+                os.fsync(f.fileno())
+            _fsync_dir(listing.parent)
+    except OSError as exc:
+        raise SessionError(f"Cannot copy to {target}: {exc.strerror or exc}.") from exc
+    return copied
