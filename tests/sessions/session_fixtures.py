@@ -51,3 +51,53 @@ def make_alert(t=T0 + 100):
         explanation="An AirTag separated from its owner was seen with you at 3 places over 2 min.",
         confidence=0.9,
     )
+
+
+def write_session(directory, events, changes=(), started=T0, close=True):
+    """Record ``events`` into a new session in ``directory`` the way the pipeline does."""
+    from trackerscan.sessions.store import SessionWriter
+
+    w = SessionWriter.create(directory, started, {"sensitivity": "medium", "ble": "test", "gps": "test"})
+    for i, e in enumerate(events):
+        w.add(e)
+        if i % 500 == 0:
+            w.flush()
+    for c in changes:
+        w.add(c)
+    if close:
+        w.close(ended=events[-1].time, meta={"devices": "2"})
+    else:
+        w.flush()
+    return w.path
+
+
+_KILLED = """
+import os, sys, pathlib
+sys.path.insert(0, {here!r})
+from session_fixtures import make_events, T0
+from trackerscan.sessions.store import SessionWriter
+w = SessionWriter.create(pathlib.Path({d!r}), {started!r})
+events = make_events({seconds}, {rate})
+for i, e in enumerate(events):
+    w.add(e)
+    if i == {cut}:
+        w.flush()
+os.kill(os.getpid(), 9)  # more was buffered but never committed; no clean-up at all
+"""
+
+
+def write_killed_session(directory, seconds=120, rate=5, cut=None, started=T0):
+    """A session whose recording process died by SIGKILL after committing events[:cut + 1]."""
+    import os
+    import subprocess
+    import sys
+
+    events = make_events(seconds, rate)
+    cut = len(events) // 2 if cut is None else cut
+    before = set(directory.glob("*.sqlite")) if directory.exists() else set()
+    code = _KILLED.format(here=os.path.dirname(__file__), d=str(directory), started=started, seconds=seconds,
+                          rate=rate, cut=cut)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert proc.returncode == -9, proc.stderr
+    (path,) = set(directory.glob("*.sqlite")) - before
+    return path, events[: cut + 1]
