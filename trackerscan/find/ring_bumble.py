@@ -24,6 +24,7 @@ from trackerscan.model import AddressType
 SCAN_SHARE = 0.4  # share of the connect time limit spent listening for the tracker before connecting
 ATTEMPT_TIMEOUT_S = 5.0  # one LE connection attempt; trackers advertise at least every 4 s (trackers.md 2.2)
 RETRY_PAUSE_S = 0.25  # between attempts, as bleak-retry-connector's transient back-off
+POWER_ON_TIMEOUT_S = 10.0  # HCI reset and set-up; a USB dongle answers in well under a second
 
 
 class BumbleLink:
@@ -78,7 +79,7 @@ async def open_device(transport: str) -> AsyncIterator[Any]:
     try:
         device = Device.with_hci("trackerscan", Address.generate_static_address(), hci.source, hci.sink)
         try:
-            async with asyncio.timeout(10):
+            async with asyncio.timeout(POWER_ON_TIMEOUT_S):
                 await device.power_on()
         except Exception as exc:
             raise AdapterError(f"The controller on {transport!r} did not start: {exc!r}.") from exc
