@@ -62,8 +62,9 @@ def system_bus_reachable(address: str | None = None) -> bool:
     return False
 
 
-def sysfs_adapters(root: Path = SYSFS_BLUETOOTH) -> list[AdapterInfo]:
+def sysfs_adapters(root: Path | None = None) -> list[AdapterInfo]:
     """Adapters the kernel knows, whether or not BlueZ runs."""
+    root = root if root is not None else SYSFS_BLUETOOTH
     try:
         names = sorted(p.name for p in root.iterdir() if p.name.startswith("hci") and ":" not in p.name)
     except OSError:
