@@ -184,6 +184,8 @@ def _iter_records(
                 break
             off = end
             records += 1
+            if not records & 0x3FFF:
+                stats.offset = off  # for progress bars, every 16384 records
             if not is_event:
                 other += 1
                 continue

@@ -1,0 +1,289 @@
+"""Offline analysis: BLE captures, GPS logs and recorded sessions through the engine, in time order.
+
+`analyze` reads btsnoop logs (streamed), GPS logs (NMEA or GPX, read whole:
+they are small) and recorded sessions, merges them by time, feeds the
+engine and collects one level change per device and level, completed with
+every address the device used and its last sighting in the whole input.
+Input that cannot be used at all raises InputError; input that is only partly
+usable (no GPS, GPS outside the Bluetooth times, damaged records) becomes a
+one-sentence note.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import chain, islice
+from operator import attrgetter
+from pathlib import Path
+
+from trackerscan.engine import Engine, Home, KnownDevices, Settings
+from trackerscan.errors import InputError
+from trackerscan.formats.btsnoop import BtsnoopReader, read_sightings
+from trackerscan.model import DeviceState, Event, Fix, Level, LevelChange, Sighting
+from trackerscan.timeutil import iso_utc
+
+# How many sightings are fed between two progress reports (a progress callback per sighting would cost
+# more than the parsing).
+PROGRESS_EVERY = 65_536
+
+Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
+
+
+@dataclass(slots=True)
+class AnalysisStats:
+    adverts: int = 0
+    fixes: int = 0
+    fixes_rejected: int = 0
+    devices: int = 0
+    skipped_records: int = 0
+    other_records: int = 0
+    seconds: float = 0.0  # wall time the analysis took
+    first: float | None = None  # first and last sighting
+    last: float | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "adverts": self.adverts,
+            "fixes": self.fixes,
+            "devices": self.devices,
+            "skipped_records": self.skipped_records,
+            "seconds": round(self.seconds, 3),
+            "fixes_rejected": self.fixes_rejected,
+            "other_records": self.other_records,
+            "first_seen": iso_utc(self.first) if self.first is not None else None,
+            "last_seen": iso_utc(self.last) if self.last is not None else None,
+        }
+
+
+@dataclass(slots=True)
+class Analysis:
+    """What came out: the level changes (one per device and level), device states, counts, notes."""
+
+    alerts: list[LevelChange]
+    devices: list[DeviceState]
+    stats: AnalysisStats
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "alerts": [c.to_json() for c in self.alerts],
+            "stats": self.stats.to_json(),
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(slots=True)
+class GpsLog:
+    fixes: list[Fix]
+    rejected: int
+    summary: str
+
+
+def _day(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def read_gps(path: str | os.PathLike[str], first_time: float | None = None) -> GpsLog:
+    """The valid fixes of an NMEA log or GPX track, in time order.
+
+    ``first_time`` (the first Bluetooth sighting) dates NMEA logs that carry
+    no date of their own (GGA only).  An unreadable file raises InputError.
+    """
+    from trackerscan.formats.nmea import NmeaReader, ascii_chunks, summary
+
+    p = Path(path)
+    try:
+        with p.open("rb") as f:
+            head = f.read(4096)
+            f.seek(0)
+            if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+                from trackerscan.formats.gpx import read_gpx
+
+                fixes, rejected = read_gpx(f, source=f"gpx:{p.name}", name=str(p))
+            else:
+                date = datetime.fromtimestamp(first_time, UTC).date() if first_time is not None else None
+                reader = NmeaReader(date=date, source=f"nmea:{p.name}")
+                fixes = []
+                for chunk in ascii_chunks(f):
+                    fixes.extend(r for r in reader.feed(chunk) if isinstance(r, Fix))
+                fixes.extend(r for r in reader.finish() if isinstance(r, Fix))
+                rejected = reader.rejected
+    except OSError as exc:
+        raise InputError(f"{p} cannot be read: {exc.strerror or exc}.") from None
+    fixes.sort(key=attrgetter("time"))
+    return GpsLog(fixes, sum(rejected.values()), summary(rejected))
+
+
+def _merge_fixes(sightings: Iterable[Sighting], fixes: Sequence[Fix]) -> Iterator[Event]:
+    """Sightings with fixes slotted in by time (a fix goes before sightings of the same instant)."""
+    if not fixes:
+        yield from sightings
+        return
+    it = iter(fixes)
+    nxt: Fix | None = next(it)
+    t_fix = fixes[0].time
+    inf = float("inf")
+    for s in sightings:
+        while s.time >= t_fix:
+            yield nxt  # type: ignore[misc]  # not None while t_fix is finite
+            nxt = next(it, None)
+            t_fix = inf if nxt is None else nxt.time
+        yield s
+    if nxt is not None:
+        yield nxt
+        yield from it
+
+
+def _peek(it: Iterator[Sighting]) -> tuple[Sighting | None, Iterator[Sighting]]:
+    first = next(it, None)
+    return first, (chain((first,), it) if first is not None else it)
+
+
+def analyze(
+    ble: Sequence[str | os.PathLike[str]] = (),
+    gps: str | os.PathLike[str] | None = None,
+    sessions: Sequence[str | os.PathLike[str]] = (),
+    known: str | os.PathLike[str] | None = None,
+    sensitivity: str = "medium",
+    homes: Sequence[Home] = (),
+    progress: Progress | None = None,
+) -> Analysis:
+    """Analyse btsnoop logs and/or recorded sessions, with an optional GPS log, as one history.
+
+    Raises InputError when nothing can be analysed: no input, a file that is
+    not a btsnoop log or session, or no advertisement at all.
+    """
+    started = time.perf_counter()
+    if not ble and not sessions:
+        raise InputError("Give a Bluetooth capture (--ble FILE) or a recorded session to analyse.")
+    settings = Settings.from_sensitivity(sensitivity)
+    known_devices = KnownDevices.load(str(known)) if known is not None else None
+    notes: list[str] = []
+    readers: list[BtsnoopReader] = [read_sightings(p, source=f"btsnoop:{Path(p).name}") for p in ble]
+    streams: list[Iterator[Event]] = []
+    first_times: list[float] = []
+    for r in readers:
+        first, it = _peek(iter(r))
+        if first is None:
+            notes.append(f"{r.path.name} holds no Bluetooth advertisements.")
+            continue
+        first_times.append(first.time)
+        streams.append(it)
+    if sessions:
+        from trackerscan.sessions.store import read_events, resolve_session
+
+        for name in sessions:
+            path = resolve_session(name)
+            first_event, rest = _peek(read_events(path))  # type: ignore[arg-type]
+            if first_event is None:
+                notes.append(f"The session {path.stem} holds no events.")
+                continue
+            first_times.append(first_event.time)
+            streams.append(rest)
+
+    fixes: list[Fix] = []
+    if gps is not None:
+        log = read_gps(gps, min(first_times) if first_times else None)
+        fixes = log.fixes
+        if not fixes:
+            notes.append(
+                f"{Path(gps).name} holds no valid GPS position ({log.summary}), so the analysis "
+                f"worked on time alone."
+            )
+        elif log.rejected:
+            notes.append(f"{Path(gps).name}: {len(fixes)} GPS fixes used, {log.summary}.")
+    elif ble:
+        notes.append("No GPS log was given, so the analysis worked on time alone (no places or distances).")
+
+    engine = Engine(settings, known_devices, homes)
+    feed = engine.feed
+    changes: list[LevelChange] = []
+    add = changes.extend
+    if len(streams) == 1:
+        events: Iterator[Event] = _merge_fixes(streams[0], fixes)  # type: ignore[arg-type]
+    else:
+        events = heapq.merge(*streams, iter(fixes), key=attrgetter("time"))
+    total = sum(r.stats.size for r in readers)
+    done_before = 0
+    if progress is None:
+        for e in events:
+            c = feed(e)
+            if c:
+                add(c)
+    else:
+        while True:
+            block = list(islice(events, PROGRESS_EVERY))
+            if not block:
+                break
+            for e in block:
+                c = feed(e)
+                if c:
+                    add(c)
+            progress(sum(r.stats.offset for r in readers) + done_before, total)
+        progress(total, total)
+    add(engine.finish())
+
+    stats = AnalysisStats()
+    est = engine.stats
+    stats.adverts = est.adverts
+    stats.fixes = est.fixes
+    stats.fixes_rejected = est.fixes_rejected
+    for r in readers:
+        stats.skipped_records += r.stats.skipped
+        stats.other_records += r.stats.other
+        r.close()
+    if stats.skipped_records:
+        notes.append(
+            f"{stats.skipped_records} damaged or cut-off Bluetooth records were skipped; "
+            "the rest was analysed."
+        )
+    if stats.adverts == 0:
+        raise InputError("There are no Bluetooth advertisements in the input, so nothing could be analysed.")
+    devices = engine.devices()
+    stats.devices = len(devices)
+    if devices:
+        stats.first = min(d.first_seen for d in devices)
+        stats.last = max(d.last_seen for d in devices)
+    if fixes and stats.first is not None and stats.last is not None:
+        g0, g1 = fixes[0].time, fixes[-1].time
+        if g1 < stats.first or g0 > stats.last:
+            notes.append(
+                f"The GPS log ({_day(g0)} to {_day(g1)} UTC) does not overlap the Bluetooth capture "
+                f"({_day(stats.first)} to {_day(stats.last)} UTC), so the analysis worked on time alone."
+            )
+    stats.seconds = time.perf_counter() - started
+    return Analysis(one_per_level(changes, devices), devices, stats, notes)
+
+
+def one_per_level(changes: Iterable[LevelChange], devices: Iterable[DeviceState]) -> list[LevelChange]:
+    """The first change to each level of each device, with the device's addresses, identifiers and
+    last sighting over the whole input; in the order they were raised."""
+    by_id = {d.device_id: d for d in devices}
+    seen: set[tuple[str, Level]] = set()
+    out: list[LevelChange] = []
+    for c in changes:
+        key = (c.device_id, c.level)
+        if key in seen or c.level is Level.NONE:
+            continue
+        seen.add(key)
+        d = by_id.get(c.device_id)
+        if d is not None:
+            addresses = tuple(dict.fromkeys((*c.addresses, *d.addresses)))
+            identifiers = tuple(dict.fromkeys((*c.identifiers, *d.identifiers)))
+            c = _replace(c, addresses, identifiers, max(c.last_seen, d.last_seen))
+        out.append(c)
+    out.sort(key=attrgetter("time"))
+    return out
+
+
+def _replace(
+    c: LevelChange, addresses: tuple[str, ...], identifiers: tuple[str, ...], last: float
+) -> LevelChange:
+    from dataclasses import replace
+
+    return replace(c, addresses=addresses, identifiers=identifiers, last_seen=last)

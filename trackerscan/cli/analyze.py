@@ -1,0 +1,149 @@
+"""`trackerscan analyze`: look for devices that travelled with you in a capture or recorded sessions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from trackerscan.analysis import Analysis, analyze
+from trackerscan.engine import Home
+from trackerscan.errors import InputError
+from trackerscan.model import Level
+from trackerscan.timeutil import iso_utc
+
+ORDER = 40
+PROGRESS_MIN_BYTES = 8 << 20  # show a progress bar for captures of 8 MB and more (about 150 000 reports)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "analyze",
+        help="look for devices that travelled with you in a Bluetooth capture or recorded sessions",
+        description="Analyse a btsnoop HCI log (Android's HCI snoop log or `btmon -w`) with an optional GPS "
+        "log (NMEA or GPX), and/or recorded sessions (paths or names), as one history.  Prints the "
+        "devices that reached `watch` or `alert`, with the reasons.",
+    )
+    p.add_argument("sessions", nargs="*", metavar="SESSION",
+                   help="recorded sessions (paths, names or 'latest')")
+    p.add_argument("--ble", action="append", default=[], metavar="FILE",
+                   help="a btsnoop HCI log (repeat for several)")
+    p.add_argument("--gps", metavar="FILE", help="an NMEA log or GPX track of where you were")
+    p.add_argument("--known", metavar="FILE", help="a list of your own devices (addresses), never reported")
+    p.add_argument("--home", action="append", default=[], metavar="LAT,LON[,RADIUS_M]",
+                   help="a place where devices are expected (your home); not counted as a place "
+                   "they followed you to")
+    p.add_argument("--sensitivity", choices=("low", "medium", "high"), default="medium",
+                   help="how much evidence is needed before a level is raised (default: medium)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.set_defaults(func=run)
+
+
+def _home(text: str) -> Home:
+    parts = text.split(",")
+    try:
+        values = [float(x) for x in parts]
+    except ValueError:
+        values = []
+    if len(values) not in (2, 3) or not (-90 <= values[0] <= 90 and -180 <= values[1] <= 180):
+        raise InputError(f"--home {text!r} is not LAT,LON or LAT,LON,RADIUS_M in degrees and metres.")
+    return Home(values[0], values[1], values[2] if len(values) == 3 else 100.0, "home")
+
+
+def run(args: argparse.Namespace) -> int:
+    homes = [_home(h) for h in args.home]
+    progress = None
+    bar = None
+    if sys.stderr.isatty() and args.ble:
+        import os
+
+        size = sum(os.path.getsize(p) for p in args.ble if os.path.isfile(p))
+        if size >= PROGRESS_MIN_BYTES:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            bar = Progress(TextColumn("reading"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                           TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+            task = bar.add_task("read", total=size)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            bar.start()
+    try:
+        result = analyze(args.ble, args.gps, args.sessions, args.known, args.sensitivity, homes, progress)
+    finally:
+        if bar is not None:
+            bar.stop()
+    for note in result.notes:
+        print(f"trackerscan: {note}", file=sys.stderr)
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print_table(result)
+    return 0
+
+
+def _duration(s: float) -> str:
+    if s < 90:
+        return f"{s:.0f} s"
+    if s < 5400:
+        return f"{s / 60:.0f} min"
+    return f"{s / 3600:.1f} h"
+
+
+def print_table(result: Analysis) -> None:
+    """The alerts as a readable table, each with its explanation."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    st = result.stats
+    span = ""
+    if st.first is not None and st.last is not None:
+        span = f" from {iso_utc(st.first)} to {iso_utc(st.last)}"
+    console.print(
+        f"Analysed {st.adverts:,} advertisements from {st.devices:,} devices{span}, "
+        f"{st.fixes:,} GPS fixes, in {st.seconds:.1f} s."
+    )
+    if not result.alerts:
+        console.print("No device was found travelling with you.")
+        return
+    # one row per device, at its highest level
+    top: dict[str, int] = {}
+    for i, c in enumerate(result.alerts):
+        j = top.get(c.device_id)
+        if j is None or c.level is Level.ALERT:
+            top[c.device_id] = i
+    table = Table(show_lines=True)
+    for col in ("Level", "Kind", "Address(es)", "First seen (UTC)", "Raised", "Last seen", "Places",
+                "Span", "With you", "Why"):
+        table.add_column(col, overflow="fold")
+    for i in sorted(top.values(), key=lambda k: result.alerts[k].time):
+        c = result.alerts[i]
+        watch = next(
+            (w for w in result.alerts if w.device_id == c.device_id and w.level is Level.WATCH), None
+        )
+        raised = iso_utc(c.time)[11:19]
+        if c.level is Level.ALERT and watch is not None:
+            raised = f"watch {iso_utc(watch.time)[11:19]}, alert {raised}"
+        table.add_row(
+            c.level.value,
+            c.kind.value if c.kind else "unknown",
+            "\n".join(c.addresses[:4]) + (f"\n(+{len(c.addresses) - 4} more)" * (len(c.addresses) > 4)),
+            iso_utc(c.first_seen).replace("T", " ").rstrip("Z"),
+            raised,
+            iso_utc(c.last_seen)[11:19],
+            str(c.places),
+            f"{c.span_m:,.0f} m",
+            _duration(c.duration_s),
+            c.explanation,
+        )
+    console.print(table)
+    alerts = sum(1 for c in result.alerts if c.level is Level.ALERT)
+    console.print(
+        f"{alerts} device(s) at alert, {len(top) - alerts} at watch.  These are indicators, not proof: a "
+        "companion's phone or a shared bus can look the same.  Before you remove or switch off a tracker, "
+        "think about talking to a support service: the person who placed it may notice."
+    )
