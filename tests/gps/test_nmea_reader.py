@@ -1,0 +1,286 @@
+"""The incremental NMEA reader on real receiver logs, with pynmea2 as an independent oracle."""
+
+import codecs
+import io
+from datetime import UTC, date, datetime
+
+import pynmea2
+import pytest
+from paths import TEST_DATA
+
+from trackerscan.formats.nmea import NmeaReader, read_nmea
+from trackerscan.model import Fix, FixMode, NoFix
+
+NMEA = TEST_DATA / "nmea"
+LOGS = sorted(NMEA.glob("*.log"))
+
+
+def read(name, **kw):
+    with (NMEA / name).open("rb") as f:
+        return read_nmea(f, **kw)
+
+
+def sentence(cls, talker, fields):
+    """A well-formed sentence rendered by pynmea2 (not by us), CRLF-terminated."""
+    return (str(getattr(pynmea2, cls)(talker, cls, tuple(fields))) + "\r\n").encode()
+
+
+def gga(tod, lat, lon, quality="1", talker="GP", alt="545.4"):
+    fields = (tod, lat, "N", lon, "E", quality, "08", "0.9", alt, "M", "46.9", "M", "", "")
+    return sentence("GGA", talker, fields)
+
+
+def rmc(tod, lat, lon, status="A", ddmmyy="230326", talker="GP"):
+    return sentence("RMC", talker, (tod, status, lat, "N", lon, "E", "10.0", "90.0", ddmmyy, "", "", "A"))
+
+
+def feed_all(reader, data):
+    return reader.feed(data) + reader.finish()
+
+
+def fixes_of(records):
+    return [r for r in records if isinstance(r, Fix)]
+
+
+# --- real logs ---------------------------------------------------------------------------------
+
+
+def test_firefly_bad_checksums_counted_like_pynmea2():
+    fixes, reader = read("firefly-II.log")
+    bad = 0
+    for raw in (NMEA / "firefly-II.log").read_bytes().splitlines():
+        if raw.startswith(b"$"):
+            try:
+                pynmea2.parse(raw.decode(), check=True)
+            except pynmea2.ChecksumError:
+                bad += 1
+    assert bad == 23
+    assert reader.rejected["checksum"] == bad
+    assert len(fixes) == 23  # one per RMC; the GGA (with altitude) were all dropped
+    assert all(f.alt is None and f.mode is FixMode.FIX_2D for f in fixes)
+
+
+@pytest.mark.parametrize("log", LOGS, ids=lambda p: p.name)
+def test_positions_agree_with_pynmea2(log):
+    """Every fix sits exactly where pynmea2 puts a valid RMC/GGA/GLL of the same time."""
+    kw = {"date": date(2020, 1, 1)} if log.name == "data.log" else {}
+    fixes, _ = read(log.name, **kw)
+    oracle = {}
+    for raw in log.read_bytes().splitlines():
+        text = raw.decode("ascii", "replace").strip()
+        if not text.startswith("$"):
+            continue
+        try:
+            msg = pynmea2.parse(text, check=True)
+        except pynmea2.ParseError:
+            continue
+        valid = (
+            (isinstance(msg, pynmea2.RMC) and msg.status == "A")
+            or (isinstance(msg, pynmea2.GGA) and msg.gps_qual and int(msg.gps_qual) > 0)
+            or (isinstance(msg, pynmea2.GLL) and msg.status == "A")
+        )
+        if valid and msg.timestamp is not None and msg.lat:
+            t = msg.timestamp
+            tod = round(t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6, 2)
+            oracle.setdefault(tod, []).append((msg.latitude, msg.longitude))
+    assert fixes
+    for fix in fixes:
+        dt = datetime.fromtimestamp(fix.time, UTC)
+        tod = round(dt.hour * 3600 + dt.minute * 60 + dt.second + dt.microsecond / 1e6, 2)
+        assert tod in oracle, (log.name, fix)
+        near = [(a, b) for a, b in oracle[tod] if abs(fix.lat - a) < 1e-9 and abs(fix.lon - b) < 1e-9]
+        assert near, (fix, oracle[tod])
+
+
+def test_bundg_mixed_talkers_one_fix_per_cycle():
+    fixes, reader = read("bundg_zeus_9.log")
+    times = [f.time for f in fixes]
+    assert times == sorted(set(times))
+    assert 146 <= len(fixes) <= 150  # 146 RMC and 147 GLL cycles over ~2.5 min (data README)
+    assert reader.sentences > 4900  # HDG, MWV, DPT... from SD/WI/II talkers parsed and skipped
+    assert sum(reader.rejected.values()) == 0
+    speeds = [f.speed_mps for f in fixes if f.speed_mps is not None]  # GLL-only cycles have none
+    assert len(speeds) == 146 and 2.5 < max(speeds) < 3.6  # 5-6 kn (data README)
+
+
+def test_haicom_status_v_with_coordinates_is_no_fix():
+    records = feed_all(NmeaReader(), (NMEA / "haicom-305N.log").read_bytes())
+    first_fix = next(i for i, r in enumerate(records) if isinstance(r, Fix))
+    leading = records[:first_fix]
+    # the six RMC V cycles, which still carry 27.21 S 153.05 E, plus one GGA with 0 satellites
+    assert len(leading) == 7 and all(isinstance(r, NoFix) for r in leading)
+    assert all(r.reason == "receiver reports no fix" for r in leading)
+
+
+def test_haicom_counts_and_no_zero_coordinates():
+    fixes, reader = read("haicom-305N.log")
+    assert reader.rejected["invalid_with_position"] == 7
+    assert all(f.lat < -27 and f.lon > 153 for f in fixes)
+
+
+def test_myguide_v_with_coordinates_rejected():
+    fixes, reader = read("myguide-3100.log")
+    assert reader.rejected["invalid_with_position"] == 4
+    assert datetime.fromtimestamp(fixes[0].time, UTC) == datetime(2009, 10, 8, 10, 50, 29, 800000, UTC)
+
+
+def test_tcp_test_leading_garbage():
+    fixes, reader = read("tcp-test.log")
+    assert reader.rejected == {"garbage": 1}
+    assert len(fixes) == 1
+    assert fixes[0].hdop == 1.7 and fixes[0].satellites == 4 and fixes[0].alt == -30.4
+
+
+def test_bt451_time_going_backwards_rejected():
+    fixes, reader = read("bt451.log")
+    assert reader.rejected["time_backwards"] == 6
+    times = [f.time for f in fixes]
+    assert times == sorted(times)
+    assert datetime.fromtimestamp(times[-1], UTC) == datetime(2009, 12, 9, 15, 25, 8, 500000, UTC)
+
+
+def test_com1289_one_bad_gsv_and_proprietary_ignored():
+    fixes, reader = read("com-1289.log")
+    assert reader.rejected == {"checksum": 1}
+    assert len(fixes) == 14
+
+
+def test_pynmea2_log_needs_a_date():
+    fixes, reader = read("data.log")
+    assert fixes == [] and reader.rejected == {"garbage": 1, "no_date": 1}
+    fixes, reader = read("data.log", date=date(2019, 4, 6))
+    assert len(fixes) == 1
+    assert datetime.fromtimestamp(fixes[0].time, UTC) == datetime(2019, 4, 6, 18, 43, 53, 70000, UTC)
+    assert (round(fixes[0].lat, 6), round(fixes[0].lon, 6)) == (-19.484083, 24.1751)
+
+
+@pytest.mark.parametrize("log", LOGS, ids=lambda p: p.name)
+def test_byte_by_byte_equals_whole(log):
+    data = log.read_bytes()
+    whole = NmeaReader()
+    expected = feed_all(whole, data)
+    split = NmeaReader()
+    got = []
+    for i in range(len(data)):
+        got += split.feed(data[i : i + 1])
+    got += split.finish()
+    assert got == expected
+    assert split.rejected == whole.rejected
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-8-sig"])
+def test_utf16_and_bom_files(codec):
+    raw = (NMEA / "ublox-lea-4h.log").read_bytes()
+    expected, _ = read_nmea(io.BytesIO(raw))
+    encoded = raw.decode("ascii").encode(codec)
+    if codec == "utf-16":
+        assert encoded.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    got, reader = read_nmea(io.BytesIO(encoded))
+    assert got == expected and len(got) == 9
+    assert sum(reader.rejected.values()) == 0
+
+
+# --- synthetic sentences rendered by pynmea2 ----------------------------------------------------
+
+
+def test_gga_only_midnight_rollover():
+    data = gga("235958.00", "4807.038", "01131.000") + gga("235959.00", "4807.038", "01131.001")
+    data += gga("000000.00", "4807.038", "01131.002") + gga("000001.00", "4807.038", "01131.003")
+    fixes = fixes_of(feed_all(NmeaReader(date=date(2019, 12, 31)), data))
+    stamps = [datetime.fromtimestamp(f.time, UTC) for f in fixes]
+    assert stamps == [
+        datetime(2019, 12, 31, 23, 59, 58, tzinfo=UTC), datetime(2019, 12, 31, 23, 59, 59, tzinfo=UTC),
+        datetime(2020, 1, 1, 0, 0, 0, tzinfo=UTC), datetime(2020, 1, 1, 0, 0, 1, tzinfo=UTC),
+    ]
+
+
+def test_undated_fixes_wait_for_a_later_rmc_date():
+    data = gga("235959.00", "4807.038", "01131.000") + gga("000000.00", "4807.038", "01131.001")
+    data += rmc("000001.00", "4807.038", "01131.002", ddmmyy="010120")
+    fixes = fixes_of(feed_all(NmeaReader(), data))
+    assert [datetime.fromtimestamp(f.time, UTC).isoformat() for f in fixes] == [
+        "2019-12-31T23:59:59+00:00", "2020-01-01T00:00:00+00:00", "2020-01-01T00:00:01+00:00"]
+
+
+def test_implausible_jump_rejected_and_track_continues():
+    lons = ["01131.000", "01131.010", "02131.000", "01131.020", "01131.030"]  # the 3rd is ~700 km away
+    data = b"".join(rmc(f"12000{i}.00", "4807.038", lon) for i, lon in enumerate(lons))
+    reader = NmeaReader()
+    fixes = fixes_of(feed_all(reader, data))
+    assert reader.rejected == {"implausible_jump": 1}
+    assert [round(f.lon, 4) for f in fixes] == [11.5167, 11.5168, 11.517, 11.5172]
+
+
+def test_consistent_new_track_is_believed_after_resync():
+    """A bad first fix must not blind the reader: 10 consistent fixes elsewhere win."""
+    data = rmc("120000.00", "0107.038", "00131.000")
+    data += b"".join(rmc(f"1201{i:02d}.00", "4807.038", f"01131.{i:03d}") for i in range(15))
+    reader = NmeaReader()
+    fixes = fixes_of(feed_all(reader, data))
+    assert reader.rejected == {"implausible_jump": 9}
+    assert len(fixes) == 1 + 6 and all(f.lat > 48 for f in fixes[1:])
+
+
+def test_zero_zero_is_never_a_fix():
+    reader = NmeaReader()
+    records = feed_all(reader, rmc("120000.00", "0000.000", "00000.000"))
+    assert records == [NoFix(records[0].time, "nmea", "position 0, 0")]
+    assert reader.rejected == {"zero_position": 1}
+
+
+@pytest.mark.parametrize("talker", ["GP", "GN", "GL", "GA", "BD", "IN"])
+def test_any_talker(talker):
+    data = rmc("120000.00", "4807.038", "01131.000", talker=talker)
+    data += gga("120000.00", "4807.038", "01131.000", talker=talker)
+    data += sentence("GNS", talker, ("120001.00", "4807.038", "N", "01131.000", "E", "AAN", "10", "0.8",
+                                     "500.0", "47.0", "", ""))
+    data += sentence("GLL", talker, ("4807.039", "N", "01131.000", "E", "120002.00", "A", "A"))
+    fixes = fixes_of(feed_all(NmeaReader(), data))
+    assert [f.mode for f in fixes] == [FixMode.FIX_3D, FixMode.FIX_3D, FixMode.FIX_2D]
+    assert fixes[0].alt == 545.4 and fixes[1].alt == 500.0 and fixes[1].satellites == 10
+    assert abs(fixes[0].speed_mps - 5.1444) < 1e-3 and fixes[0].course == 90.0
+
+
+def test_estimated_and_gns_no_fix():
+    reader = NmeaReader(date=date(2020, 1, 1))
+    data = gga("120000.00", "4807.038", "01131.000", quality="6")
+    gns = ("120001.00", "4807.038", "N", "01131.000", "E", "NN", "0", "", "", "", "", "")
+    data += sentence("GNS", "GN", gns)
+    records = feed_all(reader, data)
+    assert [type(r) for r in records] == [NoFix, NoFix]
+    assert reader.rejected == {"not_measured": 1, "invalid_with_position": 1}
+
+
+def test_cut_off_sentence_and_vtg_zda():
+    good = rmc("120000.00", "4807.038", "01131.000", ddmmyy="")  # no date in RMC: ZDA gives it
+    zda = sentence("ZDA", "GP", ("120000.00", "06", "04", "2019", "00", "00"))
+    vtg = sentence("VTG", "GP", ("45.0", "T", "", "M", "2.0", "N", "3.7", "K", "A"))
+    data = b"$GPGGA,1200" + good + vtg + zda + b"$GPRMC,120001.00,A,48"  # cut at both ends
+    reader = NmeaReader()
+    fixes = fixes_of(feed_all(reader, data))
+    assert reader.rejected == {"unterminated": 2}
+    assert len(fixes) == 1
+    assert datetime.fromtimestamp(fixes[0].time, UTC) == datetime(2019, 4, 6, 12, 0, tzinfo=UTC)
+    assert fixes[0].course == 45.0 and abs(fixes[0].speed_mps - 2.0 * 1852 / 3600) < 1e-9
+
+
+def test_malformed_fields_counted_not_raised():
+    def bad_rmc(tod, lat, ns, ddmmyy):
+        return sentence("RMC", "GP", (tod, "A", lat, ns, "01131.000", "E", "", "", ddmmyy, "", ""))
+
+    bad = [
+        bad_rmc("120000.00", "9107.038", "N", "010120"),  # latitude 91
+        bad_rmc("120000.00", "4807.038", "X", "010120"),  # hemisphere X
+        bad_rmc("250000.00", "4807.038", "N", "010120"),  # hour 25
+        bad_rmc("120000.00", "4807.038", "N", "320120"),  # 32 January
+        sentence("GGA", "GP", ("120000.00", "nan", "N", "01131.000", "E", "1", "08") + ("",) * 7),  # NaN
+    ]
+    reader = NmeaReader()
+    assert fixes_of(feed_all(reader, b"".join(bad))) == []
+    assert reader.rejected == {"bad_value": 5}
+
+
+def test_absurd_date_rejected():
+    reader = NmeaReader()
+    assert fixes_of(feed_all(reader, rmc("120000.00", "4807.038", "01131.000", ddmmyy="131285"))) == []
+    assert reader.rejected == {"absurd_time": 1}
