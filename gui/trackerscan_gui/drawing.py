@@ -133,8 +133,11 @@ class MapView(QWidget):
         p.setPen(QPen(INK, 1.5))
         p.setBrush(QBrush(INK))
         p.drawPolygon(QPolygonF([QPointF(x, top), QPointF(x - h / 4, top + h), QPointF(x + h / 4, top + h)]))
-        p.drawText(QRectF(x - fm.height(), top - fm.height() - 2, 2 * fm.height(), fm.height()),
-                   Qt.AlignmentFlag.AlignCenter, "N")
+        p.drawText(
+            QRectF(x - fm.height(), top - fm.height() - 2, 2 * fm.height(), fm.height()),
+            Qt.AlignmentFlag.AlignCenter,
+            "N",
+        )
 
     def _draw_legend(self, p: QPainter, r: float) -> None:
         fm = p.fontMetrics()
@@ -193,8 +196,11 @@ class SignalTimeline(QWidget):
             p.setPen(QPen(GRID, 1))
             p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             p.setPen(INK)
-            p.drawText(QRectF(0, y - fm.height() / 2, left - 6, fm.height()),
-                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{level} dBm")
+            p.drawText(
+                QRectF(0, y - fm.height() / 2, left - 6, fm.height()),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                f"{level} dBm",
+            )
         if not self._points:
             p.drawText(plot, Qt.AlignmentFlag.AlignCenter, "No signal readings yet.")
             p.end()
@@ -210,10 +216,19 @@ class SignalTimeline(QWidget):
             p.drawEllipse(QPointF(x, y), 2.5, 2.5)
         p.setPen(INK)
         ty = plot.bottom() + 4
-        p.drawText(QRectF(plot.left(), ty, plot.width(), fm.height()), Qt.AlignmentFlag.AlignLeft,
-                   wording.clock_words(t0))
-        p.drawText(QRectF(plot.left(), ty, plot.width(), fm.height()), Qt.AlignmentFlag.AlignRight,
-                   wording.clock_words(t1))
-        p.drawText(QRectF(plot.left(), ty, plot.width(), fm.height()), Qt.AlignmentFlag.AlignHCenter,
-                   f"{len(self._points)} readings over {wording.duration_words(t1 - t0)}")
+        p.drawText(
+            QRectF(plot.left(), ty, plot.width(), fm.height()),
+            Qt.AlignmentFlag.AlignLeft,
+            wording.clock_words(t0),
+        )
+        p.drawText(
+            QRectF(plot.left(), ty, plot.width(), fm.height()),
+            Qt.AlignmentFlag.AlignRight,
+            wording.clock_words(t1),
+        )
+        p.drawText(
+            QRectF(plot.left(), ty, plot.width(), fm.height()),
+            Qt.AlignmentFlag.AlignHCenter,
+            f"{len(self._points)} readings over {wording.duration_words(t1 - t0)}",
+        )
         p.end()

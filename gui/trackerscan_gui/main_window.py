@@ -51,8 +51,13 @@ class MainWindow(QMainWindow):
     settings_requested = pyqtSignal()
     demo_requested = pyqtSignal()
 
-    def __init__(self, runner: Runner, settings: settings_mod.Settings, settings_path: Path | None = None,
-                 review: bool = False) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        settings: settings_mod.Settings,
+        settings_path: Path | None = None,
+        review: bool = False,
+    ) -> None:
         super().__init__()
         self.runner = runner
         self.settings = settings
@@ -188,8 +193,12 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         add(view_menu, "&Trackers only", lambda: self.which.setCurrentIndex(0), "Ctrl+T")
         add(view_menu, "&All devices", lambda: self.which.setCurrentIndex(1), "Ctrl+A")
-        add(view_menu, "&Details of the selected device", lambda: self.show_detail(self.selected_id()),
-            "Ctrl+D")
+        add(
+            view_menu,
+            "&Details of the selected device",
+            lambda: self.show_detail(self.selected_id()),
+            "Ctrl+D",
+        )
         add(view_menu, "&Find the selected device", lambda: self.find_device(self.selected_id()), "Ctrl+F")
         add(view_menu, "&Back to the list", self.show_live, "Alt+Left")
         settings_menu = bar.addMenu("&Settings")
@@ -209,6 +218,21 @@ class MainWindow(QMainWindow):
         )
 
     # --- refresh ---------------------------------------------------------------------------------------
+    def set_runner(self, runner: Runner, review: bool) -> None:
+        """Show another source of events (live, demo, a recording): the views start empty."""
+        self._stop_finding()
+        self.runner = runner
+        self.review = review
+        self.snapshot = None
+        self._alert_seen = False
+        self.model.set_devices([], 0.0)
+        self.log.clear()
+        self.log_view.setModel(self.log)
+        self.alert_panel.show_device(None, [], "", "")
+        self.detail.show_device(None, [], [])
+        self.stack.setCurrentWidget(self.live_page)
+        self.refresh()
+
     def refresh(self) -> None:
         snap = self.runner.snapshot()
         self.snapshot = snap
@@ -229,11 +253,12 @@ class MainWindow(QMainWindow):
         shown = next((d for d in alerts if current and d.device_id == current.device_id), None)
         shown = shown or (alerts[0] if alerts else None)
         others = [d for d in alerts if shown is not None and d.device_id != shown.device_id]
-        self.alert_panel.show_device(shown, others, self.settings.helpline_text(),
-                                     self.settings.emergency_number())
+        self.alert_panel.show_device(
+            shown, others, self.settings.helpline_text(), self.settings.emergency_number()
+        )
         page = self.stack.currentWidget()
         if page is self.finder and self.finder.device_id:
-            self.finder.update_device(self.device(self.finder.device_id))
+            self.finder.update_row(self.runner.sweep_row())
         elif page is self.detail and self.detail.device is not None:
             self._detail_ticks += 1
             if self._detail_ticks % 4 == 0:  # history is heavier: every 2 s
@@ -265,20 +290,26 @@ class MainWindow(QMainWindow):
         index = self.filter.mapFromSource(self.model.index(row, 0))
         sel = self.table.selectionModel()
         if index.isValid() and sel is not None:
-            sel.select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-                       | QItemSelectionModel.SelectionFlag.Rows)
+            sel.select(
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            )
             sel.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
 
     # --- pages -----------------------------------------------------------------------------------------
-    def show_live(self) -> None:
+    def _stop_finding(self) -> None:
         self.finder.stop()
+        self.runner.unfollow()
+
+    def show_live(self) -> None:
+        self._stop_finding()
         self.stack.setCurrentWidget(self.live_page)
         self.table.setFocus()
 
     def show_detail(self, device_id: str) -> None:
         if not device_id or self.device(device_id) is None:
             return
-        self.finder.stop()
+        self._stop_finding()
         self._fill_detail(device_id)
         self.stack.setCurrentWidget(self.detail)
         self.detail.back.setFocus()
@@ -292,6 +323,7 @@ class MainWindow(QMainWindow):
         d = self.device(device_id)
         if d is None:
             return
+        self.runner.follow(d.addresses)
         self.finder.start(d)
         self.finder.beep.setChecked(self.settings.beep)
         self.stack.setCurrentWidget(self.finder)
@@ -307,9 +339,14 @@ class MainWindow(QMainWindow):
         self.runner.with_engine(lambda e: e.mark_mine(device_id))
         self.log.mark_mine(device_id)
         if device_id not in self.settings.known_ids():
-            self.settings.known.append(settings_mod.KnownDevice(
-                device_id=device_id, label=wording.kind_name(d.kind), identifiers=list(d.identifiers),
-                addresses=list(d.addresses)))
+            self.settings.known.append(
+                settings_mod.KnownDevice(
+                    device_id=device_id,
+                    label=wording.kind_name(d.kind),
+                    identifiers=list(d.identifiers),
+                    addresses=list(d.addresses),
+                )
+            )
             if self.settings_path is not None and not self.review:
                 settings_mod.save(self.settings, self.settings_path)
         self.refresh()
@@ -330,8 +367,10 @@ class MainWindow(QMainWindow):
         if not self.ask("Play a sound", wording.SOUND_CAUTION.format(name=name)):
             return
         if self.runner.status.ble_state in ("demo", "review"):
-            self.tell("Play a sound", "This is a demo or a recording: no tracker is really nearby, "
-                                      "so no sound was played.")
+            self.tell(
+                "Play a sound",
+                "This is a demo or a recording: no tracker is really nearby, so no sound was played.",
+            )
             return
         from trackerscan.find.procedures import procedure_for
         from trackerscan.find.ring import ring
@@ -388,8 +427,13 @@ class MainWindow(QMainWindow):
 
     # --- dialogs ---------------------------------------------------------------------------------------
     def _ask_box(self, title: str, text: str) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Question, title, text,
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            title,
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         return box.exec() == QMessageBox.StandardButton.Yes
 

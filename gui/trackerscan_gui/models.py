@@ -98,7 +98,7 @@ class DeviceTableModel(QAbstractTableModel):
 
 
 class DeviceFilter(QSortFilterProxyModel):
-    """"Trackers only" or "all devices"; keeps the engine's order."""
+    """ "Trackers only" or "all devices"; keeps the engine's order."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 
 from trackerscan.errors import TrackerscanError
+from trackerscan.find.sweep import SweepRow, SweepState
 from trackerscan.model import (
     DeviceState,
     Event,
@@ -102,6 +103,10 @@ class Runner:
         self._tasks: list[asyncio.Task[None]] = []
         self._ready = threading.Event()
         self._active = 0
+        self._sweep: SweepState | None = None
+        self._follow: frozenset[str] = frozenset()
+        self._stoppers: list[Callable[[], None]] = []
+        self._place_marker: Callable[[str], object] | None = None
         self.errors: list[str] = []
 
     # --- the worker thread -------------------------------------------------------------------------
@@ -142,11 +147,11 @@ class Runner:
             async for event in source:
                 self.feed(event)
         except TrackerscanError as exc:
-            self._problem(role, str(exc))
+            self.problem(role, str(exc))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a source failing must not take the window down
-            self._problem(role, f"{type(exc).__name__}: {exc}")
+            self.problem(role, f"{type(exc).__name__}: {exc}")
         finally:
             aclose = getattr(source, "aclose", None)
             if aclose is not None:
@@ -159,14 +164,29 @@ class Runner:
                 if role == "ble" and self._status.ble_state in ("scanning", "starting", "demo"):
                     self._status = replace(self._status, ble_state="finished")
 
-    def _problem(self, role: str, text: str) -> None:
+    def problem(self, role: str, text: str) -> None:
         with self._lock:
             self.errors.append(text)
+            problems = (*self._status.problems, text)
             if role == "ble":
                 self._status = replace(self._status, ble_state="absent", ble_detail=text)
-            else:
-                problems = (*self._status.problems, text)
+            elif role == "gps":
                 self._status = replace(self._status, gps_state="lost", problems=problems)
+            else:
+                self._status = replace(self._status, problems=problems)
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> concurrent.futures.Future[None]:
+        """Run a long-lived coroutine (a live pipeline) on the worker; `stop` waits, then cancels it."""
+        self.start()
+        assert self._loop is not None
+
+        async def adopt() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._tasks.append(task)
+            await coro
+
+        return asyncio.run_coroutine_threadsafe(adopt(), self._loop)
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         """Run a coroutine (e.g. ringing a tracker) on the worker's loop."""
@@ -174,10 +194,41 @@ class Runner:
         assert self._loop is not None
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
-    def stop(self) -> None:
+    def on_stop(
+        self, stopper: Callable[[], None], place_marker: Callable[[str], object] | None = None
+    ) -> None:
+        """Register a clean stop (a pipeline's ``stop``) and, optionally, its "somewhere else now" call.
+
+        Both are called on the worker's loop, from there on (call from the worker thread).
+        """
+        self._stoppers.append(stopper)
+        if place_marker is not None:
+            self._place_marker = place_marker
+
+    def place_mark(self, label: str, now: float) -> None:
+        """The user has moved (no GPS): through the pipeline when there is one, so it is recorded."""
+        marker, loop = self._place_marker, self._loop
+        if marker is not None and loop is not None:
+            loop.call_soon_threadsafe(marker, label)
+        else:
+            self.feed(PlaceMark(now, label))
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop the sources cleanly (sessions are flushed and closed), then the worker thread."""
         loop = self._loop
         if loop is None or self._thread is None:
             return
+        for stopper in self._stoppers:
+            loop.call_soon_threadsafe(stopper)
+        if self._stoppers:
+
+            async def wait_tasks() -> None:
+                pending = [t for t in self._tasks if not t.done()]
+                if pending:
+                    await asyncio.wait(pending, timeout=timeout_s)
+
+            with contextlib.suppress(concurrent.futures.TimeoutError, RuntimeError):
+                asyncio.run_coroutine_threadsafe(wait_tasks(), loop).result(timeout_s + 1)
 
         async def cancel_all() -> None:
             for t in self._tasks:
@@ -196,6 +247,8 @@ class Runner:
         """Feed one event (from any thread); returns the level changes it raised."""
         with self._lock:
             changes = self._engine.feed(event)
+            if self._sweep is not None and type(event) is Sighting and event.address.upper() in self._follow:
+                self._sweep.add(event)
             if self._sink is not None:
                 self._sink.write(event)
             if changes:
@@ -206,6 +259,42 @@ class Runner:
     def feed_all(self, events: Sequence[Event]) -> None:
         for e in events:
             self.feed(e)
+
+    def devices(self) -> list[DeviceState]:
+        with self._lock:
+            return self._engine.devices()
+
+    def finish(self) -> list[LevelChange]:
+        """End of input: let the engine conclude (as `Pipeline.finish` expects of an engine)."""
+        with self._lock:
+            finish = getattr(self._engine, "finish", None)
+            changes: list[LevelChange] = list(finish()) if finish is not None else []
+            self._pending.changes.extend(changes)
+            return changes
+
+    # --- find mode ----------------------------------------------------------------------------------
+    def follow(self, addresses: Sequence[str]) -> None:
+        """Start a sweep over one device's addresses (trackerscan.find does the smoothing and trend)."""
+        with self._lock:
+            self._sweep = SweepState(trackers_only=False)
+            self._follow = frozenset(a.upper() for a in addresses)
+
+    def unfollow(self) -> None:
+        with self._lock:
+            self._sweep = None
+            self._follow = frozenset()
+
+    def sweep_row(self) -> SweepRow | None:
+        """The followed device's latest reading, timed against the newest event of any source."""
+        with self._lock:
+            if self._sweep is None:
+                return None
+            now = max(self._sweep.latest, self._status.last_time or 0.0)
+            rows = self._sweep.rows(now)
+            if rows:
+                return rows[0]
+            heard = [r for a in self._follow if (r := self._sweep.row(a, now)) is not None]
+            return min(heard, key=lambda r: r.seconds_ago) if heard else None
 
     def snapshot(self) -> Snapshot:
         with self._lock:
@@ -236,12 +325,19 @@ def _update(s: Status, event: Event) -> Status:
     first = t if s.first_time is None else min(s.first_time, t)
     last = t if s.last_time is None else max(s.last_time, t)
     if isinstance(event, Sighting):
-        state = s.ble_state if s.ble_state == "demo" else "scanning"
-        return replace(s, first_time=first, last_time=last, events=s.events + 1, sightings=s.sightings + 1,
-                       ble_state=state)
+        state = s.ble_state if s.ble_state in ("demo", "review") else "scanning"
+        return replace(
+            s,
+            first_time=first,
+            last_time=last,
+            events=s.events + 1,
+            sightings=s.sightings + 1,
+            ble_state=state,
+        )
     if isinstance(event, Fix):
-        return replace(s, first_time=first, last_time=last, events=s.events + 1, last_fix=event,
-                       gps_state="fix")
+        return replace(
+            s, first_time=first, last_time=last, events=s.events + 1, last_fix=event, gps_state="fix"
+        )
     if isinstance(event, NoFix):
         return replace(s, last_time=last, events=s.events + 1, gps_state="nofix")
     if isinstance(event, PlaceMark):

@@ -21,6 +21,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from trackerscan.find.smoothing import Trend
+from trackerscan.find.sweep import LISTED_FOR_S, SweepRow
 from trackerscan.model import DeviceState, Fix, HeardPoint, Level
 
 from . import wording
@@ -72,10 +74,14 @@ class StatusLine(QFrame):
         self.gps = wrapped(name="GPS status")
         self.rec = wrapped(name="Recording status")
         self.time = wrapped(name="Time scanned")
-        self.mark = button("I'm &somewhere else now", "I'm somewhere else now",
-                           "Tell the app you have moved to a new place (used when there is no GPS).")
-        self.demo = button("Try the &demo", "Try the demo",
-                           "Play a recorded walk to see what an alert looks like.")
+        self.mark = button(
+            "I'm &somewhere else now",
+            "I'm somewhere else now",
+            "Tell the app you have moved to a new place (used when there is no GPS).",
+        )
+        self.demo = button(
+            "Try the &demo", "Try the demo", "Play a recorded walk to see what an alert looks like."
+        )
         self.mark.clicked.connect(self.place_mark_requested)
         self.demo.clicked.connect(self.demo_requested)
         grid = QGridLayout(self)
@@ -105,6 +111,8 @@ class StatusLine(QFrame):
         else:
             self.rec.setText(f"Recording to {s.recording}" if s.recording else "Not recording")
             self.time.setText(f"Scanning for {wording.duration_words(s.scanned_s)}, {s.sightings} sightings")
+        if s.problems:
+            self.gps.setText(f"{self.gps.text()}. Problem: {s.problems[-1]}")
         self.mark.setVisible(s.gps_state in ("none", "marks") and s.ble_state not in ("review", "absent"))
         self.demo.setVisible(s.ble_state == "absent")
 
@@ -129,13 +137,19 @@ class AlertPanel(QFrame):
         self.steps.setTextFormat(Qt.TextFormat.RichText)
         self.more = wrapped(name="Other alerts")
         self.show_btn = button("Show &where it was seen", "Show where it was seen")
-        self.find_btn = button("&Find it", "Find it",
-                               "Walk around with a signal meter to find where it is hidden.")
+        self.find_btn = button(
+            "&Find it", "Find it", "Walk around with a signal meter to find where it is hidden."
+        )
         self.mine_btn = button("It's &mine", "It's mine", "Stop alerts for this device; it stays in the log.")
-        self.sound_btn = button("&Play sound…", "Play sound",
-                                "Ask the tracker to play its sound. Others nearby may hear it.")
-        for b, sig in ((self.show_btn, self.show_requested), (self.find_btn, self.find_requested),
-                       (self.mine_btn, self.mine_requested), (self.sound_btn, self.sound_requested)):
+        self.sound_btn = button(
+            "&Play sound…", "Play sound", "Ask the tracker to play its sound. Others nearby may hear it."
+        )
+        for b, sig in (
+            (self.show_btn, self.show_requested),
+            (self.find_btn, self.find_requested),
+            (self.mine_btn, self.mine_requested),
+            (self.sound_btn, self.sound_requested),
+        ):
             b.clicked.connect(lambda _=False, s=sig: self._emit_for_device(s))
         body = QWidget()
         col = QVBoxLayout(body)
@@ -175,13 +189,23 @@ class AlertPanel(QFrame):
         label.setFont(scaled_font(self, 1.05, bold=True))
         return label
 
-    def show_device(self, device: DeviceState | None, others: Sequence[DeviceState], helpline: str,
-                    emergency: str) -> None:
+    def show_device(
+        self, device: DeviceState | None, others: Sequence[DeviceState], helpline: str, emergency: str
+    ) -> None:
         """Show the alert for ``device`` (None: the calm message)."""
         self.device = device
         alerting = device is not None
-        for w in (self.found_head, self.meaning_head, self.steps_head, self.meaning, self.steps,
-                  self.show_btn, self.find_btn, self.mine_btn, self.sound_btn):
+        for w in (
+            self.found_head,
+            self.meaning_head,
+            self.steps_head,
+            self.meaning,
+            self.steps,
+            self.show_btn,
+            self.find_btn,
+            self.mine_btn,
+            self.sound_btn,
+        ):
             w.setVisible(alerting)
         self.setProperty("alerting", alerting)
         style = self.style()
@@ -198,9 +222,11 @@ class AlertPanel(QFrame):
         self.title.setText(text.title)
         self.found.setText(text.found)
         self.meaning.setText(text.meaning)
-        self.steps.setText("<ul style='margin-left:-20px'>" + "".join(
-            f"<li style='margin-bottom:4px'>{escape(s)}</li>"
-            for s in text.next_steps) + "</ul>")
+        self.steps.setText(
+            "<ul style='margin-left:-20px'>"
+            + "".join(f"<li style='margin-bottom:4px'>{escape(s)}</li>" for s in text.next_steps)
+            + "</ul>"
+        )
         self.sound_btn.setEnabled(device.can_ring)
         self.sound_btn.setToolTip("" if device.can_ring else wording.NO_SOUND)
         plural = "s" if len(others) != 1 else ""
@@ -230,8 +256,11 @@ class DetailView(QWidget):
         self.mine_btn = button("It's &mine", "It's mine")
         self.sound_btn = button("&Play sound…", "Play sound")
         self.back.clicked.connect(self.back_requested)
-        for b, sig in ((self.find_btn, self.find_requested), (self.mine_btn, self.mine_requested),
-                       (self.sound_btn, self.sound_requested)):
+        for b, sig in (
+            (self.find_btn, self.find_requested),
+            (self.mine_btn, self.mine_requested),
+            (self.sound_btn, self.sound_requested),
+        ):
             b.clicked.connect(lambda _=False, s=sig: self._emit_for_device(s))
         right = QWidget()
         rcol = QVBoxLayout(right)
@@ -286,8 +315,11 @@ class DetailView(QWidget):
         ]
         if d.link_confidence < 1.0:
             rows.append(("Linked", f"{d.link_confidence:.0%} sure these addresses are one device"))
-        html = "<table cellspacing='2'>" + "".join(
-            f"<tr><td><b>{k}</b>&nbsp;</td><td>{escape(v)}</td></tr>" for k, v in rows) + "</table>"
+        html = (
+            "<table cellspacing='2'>"
+            + "".join(f"<tr><td><b>{k}</b>&nbsp;</td><td>{escape(v)}</td></tr>" for k, v in rows)
+            + "</table>"
+        )
         if d.explanation:
             html += f"<p><b>Why:</b> {escape(d.explanation)}</p>"
         self.facts.setText(html)
@@ -295,20 +327,15 @@ class DetailView(QWidget):
         self.mine_btn.setEnabled(not d.known)
 
 
-# Proximity meter range (dBm): -100 is at the edge of BLE reception, -40 is a tracker within ~10 cm.
-METER_MIN_DBM = -100.0
-METER_MAX_DBM = -40.0
-# Beep interval (ms) at the far and near ends of the meter: slow ticking to fast ticking.
+# Beep interval (ms) at the cold and hot ends of the gauge: slow ticking to fast ticking.
 BEEP_SLOW_MS = 1500
 BEEP_FAST_MS = 150
-TREND_DB = 2.0  # smoothed change (dB) that counts as warmer or colder, above BLE's ~±2 dB jitter
-
-
-def closeness(rssi: float | None) -> float:
-    """0 (far or not heard) .. 1 (touching), linear in dBm."""
-    if rssi is None:
-        return 0.0
-    return min(1.0, max(0.0, (rssi - METER_MIN_DBM) / (METER_MAX_DBM - METER_MIN_DBM)))
+TREND_WORDS = {
+    Trend.CLOSER: "Warmer: getting closer",
+    Trend.FURTHER: "Colder: moving away",
+    Trend.STEADY: "About the same",
+    Trend.UNKNOWN: "Listening…",
+}
 
 
 class ProximityMeter(QWidget):
@@ -353,10 +380,9 @@ class FindView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.device_id = ""
-        self._previous: float | None = None
         self.name = wrapped(name="Device being found")
         self.name.setFont(scaled_font(self, 1.3, bold=True))
-        self.trend = QLabel("Waiting for a signal")
+        self.trend = QLabel("Listening…")
         self.trend.setAccessibleName("Warmer or colder")
         self.trend.setFont(scaled_font(self, 2.6, bold=True))
         self.trend.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -367,7 +393,9 @@ class FindView(QWidget):
         self.reading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint = wrapped(
             "Move slowly around the car or bag. The bar fills as you get closer. "
-            "Hold still for a few seconds at each spot: the reading is smoothed.", name="How to use")
+            "Hold still for a few seconds at each spot: the reading is smoothed.",
+            name="How to use",
+        )
         self.beep = QCheckBox("&Beep faster when closer")
         self.beep.setAccessibleName("Beep faster when closer")
         self.back = button("&Back", "Back to the list")
@@ -396,38 +424,28 @@ class FindView(QWidget):
 
     def start(self, device: DeviceState) -> None:
         self.device_id = device.device_id
-        self._previous = None
-        self.name.setText(f"Finding: {wording.kind_name(device.kind)} ({', '.join(device.addresses[:1])})")
+        self.name.setText(f"Finding: {wording.kind_name(device.kind)} ({', '.join(device.addresses[-1:])})")
         self.sound_btn.setEnabled(device.can_ring)
-        self.update_device(device)
+        self.update_row(None)
+        self.trend.setText("Listening…")
 
     def stop(self) -> None:
         self._beeper.stop()
         self.device_id = ""
 
-    def update_device(self, device: DeviceState | None) -> None:
-        if device is None:
+    def update_row(self, row: SweepRow | None) -> None:
+        """Show the sweep's reading of this device (smoothing, trend and heat come from trackerscan.find)."""
+        if row is None or row.gauge is None or row.seconds_ago > LISTED_FOR_S:
             self.trend.setText("Not heard now")
-            self.reading.setText("No signal: move back to where it was last heard")
+            self.reading.setText("No signal: go back to where it was last heard")
             self.meter.set_value(0.0)
+            self._beeper.setInterval(BEEP_SLOW_MS)
             return
-        rssi = device.rssi_smoothed if device.rssi_smoothed is not None else device.rssi
-        value = closeness(rssi)
+        value = row.gauge / 100
         self.meter.set_value(value)
-        self.reading.setText(f"{wording.signal_words(rssi)}: {value:.0%}")
-        if rssi is None:
-            self.trend.setText("Not heard now")
-        elif self._previous is None:
-            self.trend.setText("Listening…")
-            self._previous = rssi
-        elif rssi - self._previous >= TREND_DB:
-            self.trend.setText("Warmer ↑")
-            self._previous = rssi
-        elif self._previous - rssi >= TREND_DB:
-            self.trend.setText("Colder ↓")
-            self._previous = rssi
-        else:
-            self.trend.setText("About the same")
+        heat = row.heat.value if row.heat is not None else ""
+        self.trend.setText(f"{TREND_WORDS[row.trend]} {row.trend.arrow}")
+        self.reading.setText(f"{heat.capitalize()}: {row.rssi_smoothed:.0f} dBm, {row.gauge} of 100")
         self._beeper.setInterval(round(BEEP_SLOW_MS - (BEEP_SLOW_MS - BEEP_FAST_MS) * value))
 
     def _beep_toggled(self, on: bool) -> None:

@@ -83,7 +83,7 @@ def places_words(n: int) -> str:
 
 
 def with_you_words(state: DeviceState) -> str:
-    """"with you for 14 min at 5 places" (or how long it has been heard, when at one place)."""
+    """ "with you for 14 min at 5 places" (or how long it has been heard, when at one place)."""
     if state.places >= 2:
         return f"with you for {duration_words(state.duration_s)} at {places_words(state.places)}"
     return f"heard for {duration_words(state.last_seen - state.first_seen)}"
@@ -97,7 +97,7 @@ SIGNAL_NEARBY_DBM = -85
 
 
 def signal_words(rssi: float | None) -> str:
-    """"-62 dBm (close)": the number first, then a word."""
+    """ "-62 dBm (close)": the number first, then a word."""
     if rssi is None:
         return "not heard"
     if rssi >= SIGNAL_VERY_CLOSE_DBM:
@@ -116,14 +116,14 @@ def status_words(state: DeviceState) -> str:
     if state.known:
         return "Yours (marked)"
     if state.level is Level.ALERT:
-        return "ALERT: possible tracker with you"
+        return "ALERT: possible tracker"
     if state.level is Level.WATCH:
-        return "Watching: seen at 2+ places"
+        return "Watching: 2+ places"
     if state.tracker:
         if state.separated is True:
-            return "Tracker, away from its owner"
+            return "Tracker, away from owner"
         if state.separated is False:
-            return "Tracker, near its owner"
+            return "Tracker, near owner"
         return "Tracker"
     return "Other device"
 
@@ -240,5 +240,6 @@ def ble_words(state: str, name: str, detail: str) -> str:
     if state == "finished":
         return "Bluetooth: finished"
     return "Bluetooth: no adapter found, so nothing is being scanned. You can try the demo."
+
 
 NO_SOUND = "This kind of tracker cannot be asked to play a sound."

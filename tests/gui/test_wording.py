@@ -15,8 +15,10 @@ from trackerscan.model import Fix, Kind, Level
 def test_with_you_words_has_minutes_and_places():
     d = device(1, duration_s=14 * 60 + 20, places=5)
     assert wording.with_you_words(d) == "with you for 14 min at 5 places"
-    assert wording.with_you_words(device(1, duration_s=2 * 3600 + 5 * 60, places=2)) == \
-        "with you for 2 h 5 min at 2 places"
+    assert (
+        wording.with_you_words(device(1, duration_s=2 * 3600 + 5 * 60, places=2))
+        == "with you for 2 h 5 min at 2 places"
+    )
 
 
 def test_duration_distance_signal_words():
@@ -32,19 +34,22 @@ def test_duration_distance_signal_words():
 def test_status_never_relies_on_colour():
     assert wording.status_words(device(1)).startswith("ALERT")
     assert wording.status_words(device(1, known=True)) == "Yours (marked)"
-    assert wording.status_words(device(1, level=Level.NONE, separated=False)) == "Tracker, near its owner"
+    assert wording.status_words(device(1, level=Level.NONE, separated=False)) == "Tracker, near owner"
     assert wording.status_words(device(1, level=Level.WATCH)).startswith("Watching")
 
 
-@pytest.mark.parametrize(("loc", "needle", "emergency"), [
-    ("en_GB.UTF-8", "0808 2000 247", "999"),
-    ("en_US", "1-800-799-7233", "911"),
-    ("de_DE", "116 016", "110"),
-    ("fr_FR", "3919", "17"),
-    ("en_AU", "1800 737 732", "000"),
-    ("es_ES", "016", "112"),
-    ("pt_BR", "helpline or support service near you", "your local emergency number"),
-])
+@pytest.mark.parametrize(
+    ("loc", "needle", "emergency"),
+    [
+        ("en_GB.UTF-8", "0808 2000 247", "999"),
+        ("en_US", "1-800-799-7233", "911"),
+        ("de_DE", "116 016", "110"),
+        ("fr_FR", "3919", "17"),
+        ("en_AU", "1800 737 732", "000"),
+        ("es_ES", "016", "112"),
+        ("pt_BR", "helpline or support service near you", "your local emergency number"),
+    ],
+)
 def test_helpline_per_locale(loc, needle, emergency):
     line = wording.helpline_for(loc)
     assert needle in line.text

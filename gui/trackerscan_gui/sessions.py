@@ -1,0 +1,171 @@
+"""Where the window's events come from: live sources through the pipeline, the demo, or a recording.
+
+Each function here starts work on a `Runner` and returns at once; the window reads the results
+from the runner's snapshots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterable
+from datetime import datetime
+from pathlib import Path
+
+from trackerscan import __version__
+from trackerscan.engine import Engine, Home, KnownDevices
+from trackerscan.engine import Settings as EngineSettings
+from trackerscan.errors import InputError, TrackerscanError
+from trackerscan.model import Event, Fix
+
+from .runner import Runner, Status
+from .settings import Settings
+
+YIELD_EVERY = 500  # events fed between yields to the worker's loop, so stopping stays quick
+
+
+def make_engine(settings: Settings) -> Engine:
+    """The engine for the user's settings: sensitivity, their known devices and home places."""
+    addresses = frozenset(a.upper() for k in settings.known for a in k.addresses)
+    identifiers = frozenset(i.lower() for k in settings.known for i in k.identifiers)
+    homes = [Home(h.lat, h.lon, h.radius_m, h.label) for h in settings.homes]
+    return Engine(
+        EngineSettings.from_sensitivity(settings.sensitivity), KnownDevices(addresses, identifiers), homes
+    )
+
+
+async def events_of(items: Iterable[Event]) -> AsyncIterator[Event]:
+    """A plain iterable as a source, yielding to the loop now and then."""
+    for n, event in enumerate(items, 1):
+        yield event
+        if n % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
+
+
+def start_live(settings: Settings, data_dir: str | None = None) -> Runner:
+    """Scan with the configured sources and record a session; a missing adapter is shown, not raised."""
+    gps_spec = settings.gps_source.strip() or "none"
+    runner = Runner(
+        make_engine(settings),
+        Status(
+            ble_name=settings.ble_source,
+            ble_state="starting",
+            gps_name=gps_spec,
+            gps_state="none"
+            if gps_spec == "none"
+            else ("fixed" if gps_spec.startswith("fixed:") else "waiting"),
+        ),
+    )
+    runner.spawn(_live(runner, settings, gps_spec, data_dir))
+    return runner
+
+
+async def _live(runner: Runner, settings: Settings, gps_spec: str, data_dir: str | None) -> None:
+    from trackerscan.pipeline import Pipeline
+    from trackerscan.sessions import paths
+    from trackerscan.sessions.store import SessionWriter
+    from trackerscan.sources import open_ble, open_gps
+
+    try:
+        ble = open_ble(settings.ble_source)
+        await ble.start()
+    except TrackerscanError as exc:
+        runner.problem("ble", str(exc))
+        return
+    except Exception as exc:  # an adapter that fails in an unexpected way still leaves the window usable
+        runner.problem("ble", f"The Bluetooth adapter could not be opened ({exc}).")
+        return
+    gps = None
+    try:
+        if gps_spec != "none":
+            gps = open_gps(gps_spec)
+            start = getattr(gps, "start", None)
+            if start is not None:
+                await start()
+    except TrackerscanError as exc:
+        runner.problem("gps", str(exc))
+        gps = None
+    started = time.time()
+    writer = SessionWriter.create(
+        paths.sessions_dir(data_dir or settings.session_dir or None, create=True),
+        started,
+        {
+            "tool_version": __version__,
+            "ble": settings.ble_source,
+            "gps": gps_spec,
+            "sensitivity": settings.sensitivity,
+            "timezone": datetime.now().astimezone().tzname() or "",
+            "front_end": "gui",
+        },
+    )
+    runner.set_status(recording=str(writer.path))
+    pipe = Pipeline(ble, gps, runner, writer, ble_name=settings.ble_source, gps_name=gps_spec)
+    runner.on_stop(pipe.stop, pipe.mark_place)
+    try:
+        await pipe.run()
+        pipe.finish()
+    except TrackerscanError as exc:
+        runner.problem("ble", str(exc))
+    finally:
+        writer.close(time.time(), {"devices": str(len(runner.devices()))})
+        runner.set_status(recording="")
+
+
+def start_review(settings: Settings, path: Path) -> Runner:
+    """Replay a recorded session or btsnoop capture into a fresh engine, as fast as possible."""
+    from trackerscan.sessions.store import check_session_file, read_events
+    from trackerscan.sources.ble_replay import read_recording
+
+    head = _head(path)
+    if head.startswith(b"SQLite format 3"):
+        check_session_file(path)
+        events: Iterable[Event] = read_events(path)
+    else:
+        events = read_recording(path)
+    runner = Runner(
+        make_engine(settings),
+        Status(ble_name=path.name, ble_state="review", gps_name="recording", gps_state="none"),
+    )
+    runner.add_source(events_of(events), "review")
+    return runner
+
+
+def start_import(settings: Settings, capture: Path, gps_file: Path | None) -> Runner:
+    """A btsnoop capture with an NMEA or GPX track, merged in time order."""
+    from trackerscan.sources.ble_replay import read_recording
+
+    ble_events = list(read_recording(capture))
+    fixes = read_gps_file(gps_file) if gps_file is not None else []
+    merged: list[Event] = sorted([*ble_events, *fixes], key=lambda e: e.time)
+    name = capture.name + (f" + {gps_file.name}" if gps_file is not None else "")
+    runner = Runner(
+        make_engine(settings), Status(ble_name=name, ble_state="review", gps_name=name, gps_state="none")
+    )
+    runner.add_source(events_of(merged), "review")
+    return runner
+
+
+def read_gps_file(path: Path) -> list[Fix]:
+    """Fixes from an NMEA log or a GPX file (told apart by their first bytes)."""
+    from trackerscan.formats.gpx import read_gpx
+    from trackerscan.formats.nmea import read_nmea
+
+    head = _head(path).lstrip(b"\xef\xbb\xbf \t\r\n")
+    with path.open("rb") as f:
+        if head.startswith(b"<"):
+            fixes, _rejected = read_gpx(f, source="gpx", name=str(path))
+        else:
+            fixes, _reader = read_nmea(f, source="nmea")
+    if not fixes:
+        raise InputError(f"{path} holds no usable GPS positions.")
+    return fixes
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as f:
+            return f.read(64)
+    except FileNotFoundError:
+        raise InputError(f"The file {path} does not exist.") from None
+    except OSError as exc:
+        raise InputError(f"The file {path} cannot be read ({exc.strerror or exc}).") from None
