@@ -1,10 +1,10 @@
 """The following-detection engine: tells a person, early and calmly, that a device travels with them.
 
-    engine = Engine(Settings.from_sensitivity("medium"), KnownDevices.load(path), [Home(lat, lon, 100)])
-    for event in events:            # Sightings, Fixes, NoFixes, SourceEvents, PlaceMarks in time order
-        for change in engine.feed(event):
-            print(change.explanation)
-    engine.finish()
+engine = Engine(Settings.from_sensitivity("medium"), KnownDevices.load(path), [Home(lat, lon, 100)])
+for event in events:            # Sightings, Fixes, NoFixes, SourceEvents, PlaceMarks in time order
+    for change in engine.feed(event):
+        print(change.explanation)
+engine.finish()
 """
 
 from trackerscan.engine.core import Engine, EngineStats

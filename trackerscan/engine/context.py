@@ -11,7 +11,14 @@ class Context:
     """Rolls once per CONTEXT_WINDOW_S over the devices heard in that window."""
 
     __slots__ = (
-        "busy", "cotravellers", "crowd", "heard", "situation", "speed_mps", "transport", "window_end",
+        "busy",
+        "cotravellers",
+        "crowd",
+        "heard",
+        "situation",
+        "speed_mps",
+        "transport",
+        "window_end",
     )
 
     def __init__(self) -> None:

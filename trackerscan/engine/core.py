@@ -219,12 +219,11 @@ class Engine:
         elif ident.kind is Kind.SMARTTAG and ident_hex is not None:
             dev = self._by_ident.get(ident_hex)
             if dev is None:
-                dev = self._chains.find(ident, t)
+                dev, conf = self._chains.find(ident, t)
                 if dev is not None:
-                    conf = th.SMARTTAG_LINK_CONFIDENCE
                     note = (
                         "Its identifiers change every 15 minutes; they were linked by the tag's rotation "
-                        "counter, which is very likely but not certain."
+                        "counter, which is likely but not certain."
                     )
         else:
             dev = self._by_addr.get(addr)
@@ -440,7 +439,7 @@ class Engine:
         return list(self._track.fixes)
 
     def mark_mine(self, device_id: str) -> None:
-        """"It's mine": the device never raises a level again but stays in the log."""
+        """ "It's mine": the device never raises a level again but stays in the log."""
         dev = self._devices.get(device_id)
         if dev is None:
             from trackerscan.errors import InputError

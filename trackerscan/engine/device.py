@@ -116,8 +116,10 @@ class Device:
         if identifier is not None and identifier not in self.identifiers:
             self.identifiers.append(identifier)
         old = self.identity
-        if (ident.tracker and not old.tracker) or (old.kind is None and ident.kind is not None) or (
-            ident.kind == old.kind and ident.separated != old.separated
+        if (
+            (ident.tracker and not old.tracker)
+            or (old.kind is None and ident.kind is not None)
+            or (ident.kind == old.kind and ident.separated != old.separated)
         ):
             self.identity = ident
             cls = evaluation_class(ident)

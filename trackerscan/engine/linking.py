@@ -33,17 +33,31 @@ class SmartTagChains:
     def __init__(self) -> None:
         self._tails: dict[tuple[object, object, object, object], list[Device]] = {}
 
-    def find(self, ident: Identity, t: float) -> Device | None:
+    def find(self, ident: Identity, t: float) -> tuple[Device | None, float]:
+        """The chain this identity continues, and how sure the link is."""
         aging = smarttag_aging(ident)
         if aging is None:
-            return None
+            return None, 0.0
         best: Device | None = None
+        gap_best: Device | None = None
+        gap_err = th.SMARTTAG_GAP_TOLERANCE + 1.0
         for dev in self._tails.get(smarttag_signature(ident), ()):
-            if dev.st_aging == aging - 1 and 0 <= t - dev.last_seen <= th.SMARTTAG_LINK_WINDOW_S and (
-                best is None or dev.last_seen > best.last_seen
-            ):
-                best = dev
-        return best
+            dt = t - dev.last_seen
+            if dt < 0 or aging <= dev.st_aging:
+                continue
+            if dev.st_aging == aging - 1 and dt <= th.SMARTTAG_LINK_WINDOW_S:
+                if best is None or dev.last_seen > best.last_seen:
+                    best = dev
+            elif th.SMARTTAG_LINK_WINDOW_S / 2 < dt <= th.SMARTTAG_GAP_LINK_MAX_S:
+                expected = dev.st_aging + dt / th.SMARTTAG_ROTATION_S
+                err = abs(aging - expected)
+                if err <= th.SMARTTAG_GAP_TOLERANCE + 0.5 and err < gap_err:
+                    gap_best, gap_err = dev, err
+        if best is not None:
+            return best, th.SMARTTAG_LINK_CONFIDENCE
+        if gap_best is not None:
+            return gap_best, th.SMARTTAG_GAP_LINK_CONFIDENCE
+        return None, 0.0
 
     def note(self, dev: Device, ident: Identity, t: float) -> None:
         aging = smarttag_aging(ident)
@@ -54,5 +68,5 @@ class SmartTagChains:
         if dev not in tails:
             tails.append(dev)
         # Forget tails that can no longer be extended.
-        limit = t - th.SMARTTAG_LINK_WINDOW_S
+        limit = t - th.SMARTTAG_GAP_LINK_MAX_S
         tails[:] = [d for d in tails if d.last_seen >= limit or d is dev]

@@ -113,6 +113,15 @@ class Places:
 
     def open_offline(self, t: float, origin: str, label: str = "") -> Place:
         """A place without position: the user marked one, or a new session began."""
+        cur = self.current_offline
+        if (
+            origin == "mark"
+            and cur is not None
+            and cur.origin == "session"
+            and t - cur.first_time <= th.MARK_JOINS_SESSION_S
+        ):
+            cur.origin, cur.label = "mark", label
+            return cur
         p = Place(len(self.all), None, None, origin, None, t, label)
         self.all.append(p)
         self.current_offline = p

@@ -56,6 +56,14 @@ DEVICE_PLACES_KEPT = 64
 # the old identity to be last seen 50 min before the new one; a continuous scanner can ask for less.
 SMARTTAG_LINK_WINDOW_S = 20 * 60.0
 SMARTTAG_LINK_CONFIDENCE = 0.9  # same state and flags, counter +1, just after the old one went quiet
+# Across a longer silence (another session), the counter must have advanced by the number of 15-min
+# rotations elapsed, within this many steps; a weaker link.
+SMARTTAG_ROTATION_S = 900.0
+SMARTTAG_GAP_LINK_MAX_S = 24 * 3600.0
+SMARTTAG_GAP_TOLERANCE = 1
+SMARTTAG_GAP_LINK_CONFIDENCE = 0.7
+# A PlaceMark this soon after a new session names that session's place instead of opening another.
+MARK_JOINS_SESSION_S = 300.0
 # FMDN: a new address with an EID already seen belongs to the same tag (AirGuard's merge rule), for
 # one EID period (1024 s, trackers.md 4.2) plus slack.
 FMDN_EID_LINK_S = 1024.0 + 300.0
@@ -77,18 +85,19 @@ BUSY_EXTRA_PLACES = 1
 # --- Levels (medium preset) -----------------------------------------------------------------------
 # watch: "it has been with you at more than one place".
 WATCH_PLACES = 2
-WATCH_MIN_TOGETHER_S = 120.0
+WATCH_MIN_TOGETHER_S = 240.0  # passers-by walking your way stay 2-3 min (scenario suite)
 # alert, tracker away from its owner (AirTag/Find My/DULT separated, SmartTag offline, FMDN UTP).
 # AirGuard's most sensitive rule is 30 min and 2 places at one scan per 15 min; with continuous scans
-# and a fix per sighting 6 min, 3 places and 400 m of travel together is a stronger pattern.
+# and a fix per sighting 6 min, 3 places and 300 m of travel together is a stronger pattern
+# (BLE-Doubt: 300 s and 300 m).
 ALERT_SEPARATED_MIN_TOGETHER_S = 360.0
 ALERT_SEPARATED_PLACES = 3
-ALERT_SEPARATED_SPAN_M = 400.0
+ALERT_SEPARATED_SPAN_M = 300.0
 # alert, tracker whose owner state cannot be read (Tile, Chipolo, Pebblebee, FMDN normal mode, Apple
 # devices in lost mode): AirGuard asks one place more for Tiles; we also ask more time and distance.
-ALERT_UNKNOWN_STATE_MIN_TOGETHER_S = 540.0
+ALERT_UNKNOWN_STATE_MIN_TOGETHER_S = 480.0
 ALERT_UNKNOWN_STATE_PLACES = 4
-ALERT_UNKNOWN_STATE_SPAN_M = 600.0
+ALERT_UNKNOWN_STATE_SPAN_M = 500.0
 # Any other device with a fixed address (kind unknown): phones, watches, DIY tags.  Much slower.
 WATCH_OTHER_MIN_TOGETHER_S = 600.0
 WATCH_OTHER_PLACES = 3

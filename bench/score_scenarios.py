@@ -1,0 +1,112 @@
+"""Score the engine on the scenario suite, beside a plain AirGuard-like rule.
+
+Prints a Markdown table: followers alerted, false alerts (alerts from devices that do not follow),
+and time from the start of following to the alert (median and maximum, trackers on the move).
+Run: .venv/bin/python bench/score_scenarios.py [--seeds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from trackerscan.engine import Engine
+from trackerscan.engine.baseline import Baseline
+from trackerscan.model import Level
+from trackerscan.sim import build_scenario, scenario_names
+from trackerscan.sim.scenarios import Scenario
+
+
+def score(sc: Scenario) -> dict[str, object]:
+    eng = Engine(known=sc.known_devices(), homes=sc.homes)
+    base = Baseline()
+    alerts: dict[str, float] = {}
+    base_alerts: dict[str, float] = {}
+    false_alerts: list[str] = []
+    base_false: list[str] = []
+    watches_false = 0
+    for e in sc.events:
+        for ch in eng.feed(e):
+            truth = sc.truth_for(ch.addresses)
+            name = truth.name if truth else "?"
+            if ch.level is Level.ALERT:
+                if truth is not None and truth.follower:
+                    alerts.setdefault(name, ch.time)
+                else:
+                    false_alerts.append(name)
+            elif truth is None or not truth.follower:
+                watches_false += 1
+        a = base.feed(e)
+        if a is not None:
+            truth = sc.truth_for([a])
+            if truth is not None and truth.follower:
+                base_alerts.setdefault(truth.name, base.alerts[a])
+            else:
+                base_false.append(truth.name if truth else a)
+    eng.finish()
+    followers = [d for d in sc.truth if d.follower]
+    delays = [alerts[d.name] - d.follows_from for d in followers if d.timed and d.name in alerts and d.follows_from]
+    bdelays = [
+        base_alerts[d.name] - d.follows_from for d in followers if d.timed and d.name in base_alerts and d.follows_from
+    ]
+    return {
+        "followers": len(followers),
+        "alerted": sum(1 for d in followers if d.name in alerts),
+        "false": false_alerts,
+        "false_watch": watches_false,
+        "delays": delays,
+        "base_alerted": sum(1 for d in followers if d.name in base_alerts),
+        "base_false": base_false,
+        "base_delays": bdelays,
+        "events": len(sc.events),
+    }
+
+
+def fmt_min(values: list[float], f: object = statistics.median) -> str:
+    if not values:
+        return "–"
+    return f"{f(values) / 60:.1f}"  # type: ignore[operator]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--only", default="")
+    args = ap.parse_args()
+    names = [n for n in scenario_names() if not args.only or n in args.only.split(",")]
+    print("| scenario | followers alerted | false alerts | false watches | median / max min to alert "
+          "| AirGuard-like: alerted | false | median / max min |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    all_d: list[float] = []
+    all_b: list[float] = []
+    tot = [0, 0, 0, 0, 0, 0]
+    t0 = time.perf_counter()
+    n_events = 0
+    for name in names:
+        rows = [score(build_scenario(name, seed)) for seed in range(args.seeds)]
+        fol = sum(int(r["followers"]) for r in rows)  # type: ignore[call-overload]
+        al = sum(int(r["alerted"]) for r in rows)  # type: ignore[call-overload]
+        fa = sum(len(r["false"]) for r in rows)  # type: ignore[arg-type]
+        fw = sum(int(r["false_watch"]) for r in rows)  # type: ignore[call-overload]
+        bal = sum(int(r["base_alerted"]) for r in rows)  # type: ignore[call-overload]
+        bfa = sum(len(r["base_false"]) for r in rows)  # type: ignore[arg-type]
+        d = [x for r in rows for x in r["delays"]]  # type: ignore[attr-defined]
+        bd = [x for r in rows for x in r["base_delays"]]  # type: ignore[attr-defined]
+        n_events += sum(int(r["events"]) for r in rows)  # type: ignore[call-overload]
+        all_d += d
+        all_b += bd
+        for i, v in enumerate((fol, al, fa, fw, bal, bfa)):
+            tot[i] += v
+        falses = sorted({x for r in rows for x in r["false"]})  # type: ignore[attr-defined]
+        note = f" ({', '.join(falses)})" if falses else ""
+        print(f"| {name} | {al}/{fol} | {fa}{note} | {fw} | {fmt_min(d)} / {fmt_min(d, max)} "
+              f"| {bal}/{fol} | {bfa} | {fmt_min(bd)} / {fmt_min(bd, max)} |")
+    print(f"| **all ({args.seeds} seeds)** | {tot[1]}/{tot[0]} | {tot[2]} | {tot[3]} | "
+          f"{fmt_min(all_d)} / {fmt_min(all_d, max)} | {tot[4]}/{tot[0]} | {tot[5]} | "
+          f"{fmt_min(all_b)} / {fmt_min(all_b, max)} |")
+    print(f"\n{n_events} events scored in {time.perf_counter() - t0:.1f} s (scenario building included).")
+
+
+if __name__ == "__main__":
+    main()
