@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from trackerscan.errors import InputError
-from trackerscan.sources.ble_base import BleEvent, BleSource
+from trackerscan.sources.ble_base import BleEvent, BleSource, shown
 
 if TYPE_CHECKING:
     from trackerscan.sources.ble_bumble import BumbleDevice
@@ -50,7 +50,7 @@ def open_ble(spec: str) -> BleSource:
         from trackerscan.sources.ble_replay import open_replay
 
         return open_replay(rest)
-    raise InputError(f"'{spec}' is not a Bluetooth source: use {BLE_SPEC_FORMS}.")
+    raise InputError(f"'{shown(spec)}' is not a Bluetooth source: use {BLE_SPEC_FORMS}.")
 
 
 def open_gps(spec: str) -> Any:

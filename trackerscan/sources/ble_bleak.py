@@ -24,7 +24,7 @@ from bleak.backends.scanner import AdvertisementData
 from trackerscan.adv import build_ad, normalise_address
 from trackerscan.errors import InputError, NoAdapterError, SourceError
 from trackerscan.model import AddressType, Sighting
-from trackerscan.sources.ble_base import LiveBleSource
+from trackerscan.sources.ble_base import LiveBleSource, shown
 from trackerscan.sources.ble_bluez import AdapterWatch, check_bleak_possible, resolve_adapter
 from trackerscan.sources.watchdog import Watchdog
 
@@ -149,7 +149,7 @@ class BleakSource(LiveBleSource):
 
 
 def _scan_error(adapter: str, exc: BaseException) -> SourceError:
-    text = str(exc).strip() or type(exc).__name__
+    text = shown(str(exc).strip() or type(exc).__name__)
     if "not found" in text.lower():
         return NoAdapterError(f"Bluetooth adapter {adapter} went away before scanning could start.")
     if "passive" in text.lower() or "AdvertisementMonitor" in text:
@@ -172,7 +172,8 @@ def open_bleak(options: str) -> BleakSource:
             adapter = part
         else:
             raise InputError(
-                f"'{part}' is not a Bluetooth adapter name: use bleak, bleak:hci0 or bleak:hci0,passive."
+                f"'{shown(part)}' is not a Bluetooth adapter name: "
+                "use bleak, bleak:hci0 or bleak:hci0,passive."
             )
     check_bleak_possible()
     return BleakSource(adapter, passive=passive)

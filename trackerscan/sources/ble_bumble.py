@@ -24,7 +24,7 @@ from typing import Any
 
 from trackerscan.errors import InputError, NoAdapterError, SourceError
 from trackerscan.model import AddressType, Sighting
-from trackerscan.sources.ble_base import LiveBleSource
+from trackerscan.sources.ble_base import LiveBleSource, shown
 from trackerscan.sources.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ async def open_bumble_device(
     except Exception as exc:
         reason = str(exc).strip() or type(exc).__name__
         raise NoAdapterError(
-            f"Could not open the Bluetooth controller at hci:{transport} ({reason})."
+            f"Could not open the Bluetooth controller at hci:{shown(transport)} ({shown(reason)})."
         ) from exc
     device = Device.with_hci(name, Address(address), opened.source, opened.sink)
     handle = BumbleDevice(device, opened)
@@ -95,7 +95,7 @@ async def open_bumble_device(
         await handle.close()
         reason = str(exc).strip() or type(exc).__name__
         raise SourceError(
-            f"The Bluetooth controller at hci:{transport} did not answer ({reason}); "
+            f"The Bluetooth controller at hci:{shown(transport)} did not answer ({shown(reason)}); "
             "check that it runs HCI firmware and, for a serial port, the baud rate."
         ) from exc
     return handle
@@ -179,7 +179,7 @@ class BumbleSource(LiveBleSource):
             await self._start_scanning()
         except Exception as exc:
             await self._close()
-            raise SourceError(f"Scanning could not start on {self.name} ({exc}).") from exc
+            raise SourceError(f"Scanning could not start on {shown(self.name)} ({shown(exc)}).") from exc
 
     async def _close(self) -> None:
         handle, self._handle = self._handle, None

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from trackerscan.errors import InputError
 from trackerscan.model import Sighting, SourceEvent
-from trackerscan.sources.ble_base import BleEvent, BleSource
+from trackerscan.sources.ble_base import BleEvent, BleSource, shown
 
 BTSNOOP_MAGIC = b"btsnoop\x00"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -31,16 +31,17 @@ def _file_kind(path: Path) -> str:
         with path.open("rb") as f:
             head = f.read(16)
     except FileNotFoundError:
-        raise InputError(f"The recording {path} does not exist.") from None
+        raise InputError(f"The recording {shown(path)} does not exist.") from None
     except IsADirectoryError:
-        raise InputError(f"{path} is a folder, not a recording.") from None
-    except OSError as exc:
-        raise InputError(f"The recording {path} cannot be read ({exc.strerror or exc}).") from None
+        raise InputError(f"{shown(path)} is a folder, not a recording.") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        reason = getattr(exc, "strerror", None) or exc
+        raise InputError(f"The recording {shown(path)} cannot be read ({shown(reason)}).") from None
     if head.startswith(BTSNOOP_MAGIC):
         return "btsnoop"
     if head.startswith(SQLITE_MAGIC):
         return "session"
-    raise InputError(f"{path} is neither a btsnoop capture nor a trackerscan session.")
+    raise InputError(f"{shown(path)} is neither a btsnoop capture nor a trackerscan session.")
 
 
 def read_recording(path: Path, source: str = "replay") -> Iterator[BleEvent]:
@@ -126,7 +127,7 @@ def open_replay(options: str) -> ReplaySource:
         speed = float(speed_text)
     except ValueError:
         raise InputError(
-            f"'{speed_text}' is not a replay speed: use replay:FILE,speed=N with N a number."
+            f"'{shown(speed_text)}' is not a replay speed: use replay:FILE,speed=N with N a number."
         ) from None
     if not path:
         raise InputError("A replay source needs a file: use replay:FILE or replay:FILE,speed=N.")
