@@ -18,11 +18,13 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
-from trackerscan.model import Sighting, SourceEvent, SourceEventKind
+from trackerscan.model import Event, Sighting, SourceEvent, SourceEventKind
 from trackerscan.sources.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 
+# What a live Bluetooth source yields.  A replayed session also yields the
+# rest of what was recorded (Fix, NoFix, PlaceMark), hence `Event` below.
 BleEvent = Sighting | SourceEvent
 
 # Reopening a lost adapter: first wait, and the most the wait doubles to
@@ -53,12 +55,15 @@ _END = _End()
 
 
 class BleSource(abc.ABC):
-    """An async iterator of `Sighting` and `SourceEvent`; ``aclose()`` stops it."""
+    """An async iterator of `Sighting` and `SourceEvent` (replayed sessions: every recorded event).
+
+    ``aclose()`` stops it.
+    """
 
     def __init__(self, name: str, *, clock: Callable[[], float] = time.time) -> None:
         self.name = name
         self._clock = clock  # wall clock (UTC epoch seconds): sources stamp what they receive
-        self._queue: asyncio.Queue[BleEvent | _End | BaseException] = asyncio.Queue()
+        self._queue: asyncio.Queue[Event | _End | BaseException] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._started = False
         self._closed = False
@@ -117,7 +122,7 @@ class BleSource(abc.ABC):
     def __aiter__(self) -> Self:
         return self
 
-    async def __anext__(self) -> BleEvent:
+    async def __anext__(self) -> Event:
         if self._closed and self._queue.empty():
             raise StopAsyncIteration
         if not self._started:
@@ -142,7 +147,7 @@ class BleSource(abc.ABC):
 
     # -- helpers for subclasses --------------------------------------------------
 
-    def _emit(self, event: BleEvent) -> None:
+    def _emit(self, event: Event) -> None:
         if self._closed:
             return
         if isinstance(event, Sighting) and self._queue.qsize() >= QUEUE_LIMIT:

@@ -1,8 +1,10 @@
 """Replaying a recording as a Bluetooth source: ``replay:FILE[,speed=N]``.
 
 FILE is a btsnoop capture (``btmon -w``, Android's HCI snoop log, Wireshark)
-or a recorded trackerscan session.  Events keep their recorded times; only
-the pacing changes: speed=1 (the default) plays in real time, speed=N N times
+or a recorded trackerscan session; a session replays everything it holds
+(sightings, fixes, place marks, source events), so the engine sees the
+session again as it was.  Events keep their recorded times; only the pacing
+changes: speed=1 (the default) plays in real time, speed=N N times
 faster, speed=0 as fast as possible.
 """
 
@@ -15,8 +17,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from trackerscan.errors import InputError
-from trackerscan.model import Sighting, SourceEvent
-from trackerscan.sources.ble_base import BleEvent, BleSource, shown
+from trackerscan.model import Event
+from trackerscan.sources.ble_base import BleSource, shown
 
 BTSNOOP_MAGIC = b"btsnoop\x00"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -44,8 +46,8 @@ def _file_kind(path: Path) -> str:
     raise InputError(f"{shown(path)} is neither a btsnoop capture nor a trackerscan session.")
 
 
-def read_recording(path: Path, source: str = "replay") -> Iterator[BleEvent]:
-    """Every Sighting and SourceEvent of a btsnoop capture or session file, in file order."""
+def read_recording(path: Path, source: str = "replay") -> Iterator[Event]:
+    """The Sightings of a btsnoop capture, or every event of a recorded session (in time order)."""
     kind = _file_kind(path)
     if kind == "btsnoop":
         from trackerscan.formats.btsnoop import read_sightings
@@ -58,9 +60,7 @@ def read_recording(path: Path, source: str = "replay") -> Iterator[BleEvent]:
         return
     from trackerscan.sessions.store import read_events
 
-    for event in read_events(path):
-        if isinstance(event, Sighting | SourceEvent):
-            yield event
+    yield from read_events(path)
 
 
 class ReplaySource(BleSource):
@@ -81,13 +81,13 @@ class ReplaySource(BleSource):
         self.source_label = source
         self._monotonic = monotonic
         super().__init__(f"replay:{self.path}")
-        self._events: Iterator[BleEvent] | None = None
+        self._events: Iterator[Event] | None = None
 
     async def _open(self) -> None:
         _file_kind(self.path)  # errors the user can act on surface at start
         self._events = read_recording(self.path, self.source_label)
 
-    def _next_batch(self) -> list[BleEvent]:
+    def _next_batch(self) -> list[Event]:
         assert self._events is not None
         return list(itertools.islice(self._events, READ_BATCH))
 
