@@ -1,0 +1,195 @@
+"""The headless runner end to end: a replayed recording through the real pipeline, engine and store,
+gpiozero's mock pins for LED, buzzer and button, and a real clock (the test times the presses)."""
+
+import asyncio
+import sqlite3
+import time
+
+import pytest
+
+from trackerscan.cli import main
+from trackerscan.model import AddressType, Sighting, SourceEvent, SourceEventKind
+from trackerscan.pi.button import LONG_PRESS_S
+from trackerscan.pi.gpio import KitGpio, Pins
+from trackerscan.pi.patterns import Status
+from trackerscan.pi.runner import KitConfig, KitRunner
+from trackerscan.pi.usb import UsbExporter
+from trackerscan.sessions.export import copy_sessions_to
+from trackerscan.sessions.store import Session, SessionWriter
+
+T0 = 1_763_900_000.0
+# An AirTag-style Find My advertisement (trackers.md, Apple offline finding, status byte 0x10)
+ADV = bytes.fromhex("1eff4c001219100102030405060708090a0b0c0d0e0f101112131415160100")
+
+
+def recording(directory, seconds, events=()):
+    """A session file to replay: one sighting every 0.1 s for ``seconds``, plus ``events``."""
+    w = SessionWriter.create(directory, T0)
+    for i in range(round(seconds * 10)):
+        w.add(Sighting(T0 + i * 0.1, "C0:11:22:33:44:55", AddressType.RANDOM, -60, ADV, "rec"))
+    for e in events:
+        w.add(e)
+    w.close(T0 + seconds)
+    return w.path
+
+
+def kit_events(path):
+    with Session.open(path) as s:
+        return [e.detail for e in s.source_events() if e.source == "kit"], [m.label for m in s.place_marks()]
+
+
+class PowerOff:
+    """Stands in for `systemctl poweroff`: records that it was asked, and what the session held then."""
+
+    def __init__(self, runner_sessions):
+        self.calls, self.sessions = [], runner_sessions
+
+    def __call__(self):
+        with sqlite3.connect(self.sessions[-1]) as c:
+            self.calls.append(dict(c.execute("SELECT key, value FROM meta").fetchall()))
+        return 0, ""
+
+
+@pytest.fixture
+def pin_gpio(factory):
+    gpio = KitGpio(Pins(), time.monotonic, pin_factory=factory)
+    yield gpio
+    gpio.close()
+
+
+async def press(factory, hold_s):
+    factory.pin(22).drive_low()
+    await asyncio.sleep(hold_s)
+    factory.pin(22).drive_high()
+
+
+def on_times(pin):
+    """Seconds each 'on' lasted, from gpiozero's own record of the pin's changes."""
+    out = []
+    for before, after in zip(pin.states, pin.states[1:], strict=False):
+        if before.state and not after.state:
+            out.append(after.timestamp)
+    return out
+
+
+async def test_adapter_lost_and_back_shown_on_the_led_and_buzzer(tmp_path, factory, pin_gpio):
+    rec = recording(tmp_path / "rec", 3.0, [
+        SourceEvent(T0 + 1.0, "rec", SourceEventKind.ADAPTER_LOST, "unplugged"),
+        SourceEvent(T0 + 2.0, "rec", SourceEventKind.ADAPTER_BACK, "replugged"),
+    ])
+    runner = KitRunner(KitConfig(ble=f"replay:{rec},speed=1", gps="none", data_dir=str(tmp_path / "data")),
+                       pin_gpio)
+    assert await asyncio.wait_for(runner.run(), 20) == 0
+    assert [s for s in runner.statuses if s is not Status.BUSY] == [Status.OK, Status.ADAPTER_LOST, Status.OK]
+    # One long tone (1.0 s) when the adapter went: seen on the buzzer pin.
+    assert [round(t, 1) for t in on_times(factory.pin(27))] == [1.0]
+    # Three 0.15 s blips for "adapter lost" among the LED's on-times.
+    assert sum(0.1 <= t <= 0.2 for t in on_times(factory.pin(17))) >= 3
+    with Session.open(runner.sessions[0]) as s:
+        assert s.counts()["sighting"] == 30 and "ended" in s.meta()
+    assert not factory.pin(17).state and not factory.pin(27).state
+
+
+async def test_short_presses_mark_a_sweep_in_the_session(tmp_path, factory, pin_gpio):
+    rec = recording(tmp_path / "rec", 3.0)
+    runner = KitRunner(KitConfig(ble=f"replay:{rec},speed=1", gps="none", data_dir=str(tmp_path / "data")),
+                       pin_gpio)
+    task = asyncio.create_task(runner.run())
+    await asyncio.sleep(0.3)
+    await press(factory, 0.1)
+    await asyncio.sleep(1.0)
+    await press(factory, 0.1)
+    await asyncio.wait_for(task, 20)
+    details, marks = kit_events(runner.sessions[0])
+    assert details == ["sweep 1 started (button)", "sweep 1 ended (button)"]
+    assert marks == ["sweep 1"]
+    assert len(on_times(factory.pin(27))) == 3  # one tone to start, two to end
+
+
+async def test_double_press_copies_finished_sessions_and_says_safe_to_remove(tmp_path, factory, pin_gpio):
+    data = tmp_path / "data"
+    earlier = recording(data / "sessions", 1.0)  # a finished session in the kit's own store
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    rec = recording(tmp_path / "rec", 3.0)
+    exporter = UsbExporter(lambda dest: copy_sessions_to(dest, data_dir=data), target=stick)
+    runner = KitRunner(KitConfig(ble=f"replay:{rec},speed=1", gps="none", data_dir=str(data)), pin_gpio,
+                       exporter=exporter)
+    task = asyncio.create_task(runner.run())
+    await asyncio.sleep(0.3)
+    await press(factory, 0.1)
+    await asyncio.sleep(0.15)
+    await press(factory, 0.1)
+    await asyncio.wait_for(task, 20)
+    copied = stick / "trackerscan" / "sessions" / earlier.name
+    assert copied.read_bytes() == earlier.read_bytes()
+    assert earlier.name in (stick / "trackerscan" / "SHA256SUMS").read_text()
+    assert not (stick / "trackerscan" / "sessions" / runner.sessions[0].name).exists()  # still recording then
+    assert Status.SAFE_TO_REMOVE in runner.statuses
+    details, _ = kit_events(runner.sessions[0])
+    assert details == [f"USB export: copied 1 files to {stick}"]
+
+
+async def test_long_press_closes_the_session_then_powers_off(tmp_path, factory, pin_gpio):
+    rec = recording(tmp_path / "rec", 30.0)
+    runner = KitRunner(KitConfig(ble=f"replay:{rec},speed=1", gps="none", data_dir=str(tmp_path / "data")),
+                       pin_gpio)
+    runner.poweroff = poweroff = PowerOff(runner.sessions)
+    task = asyncio.create_task(runner.run())
+    await asyncio.sleep(0.3)
+    factory.pin(22).drive_low()
+    started = time.monotonic()
+    await asyncio.wait_for(task, 20)
+    assert time.monotonic() - started >= LONG_PRESS_S
+    assert time.monotonic() - started < LONG_PRESS_S + 3  # not the 30 s replay
+    assert len(poweroff.calls) == 1 and "ended" in poweroff.calls[0]  # the session was closed first
+    details, _ = kit_events(runner.sessions[0])
+    assert details == ["power off requested (button held)"]
+    assert runner.statuses[-1] is Status.SHUTTING_DOWN
+    assert [round(t, 1) for t in on_times(factory.pin(27))] == [0.8]  # the shutdown tone played out
+    factory.pin(22).drive_high()
+
+
+async def test_no_adapter_at_start_is_shown_and_retried(tmp_path, factory, pin_gpio, capsys):
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    runner = KitRunner(KitConfig(ble=f"hci:tcp-client:127.0.0.1:{port}", gps="none",
+                                 data_dir=str(tmp_path / "data")), pin_gpio, retry_s=0.2)
+    task = asyncio.create_task(runner.run())
+    await asyncio.sleep(2.5)
+    runner.stop()
+    assert await asyncio.wait_for(task, 10) == 0
+    assert Status.ADAPTER_LOST in runner.statuses
+    assert runner.sessions == []  # nothing recorded without an adapter, nothing half-made
+    assert [round(t, 1) for t in on_times(factory.pin(27))] == [1.0]  # told once, not at every retry
+    assert capsys.readouterr().out.count("Could not open the Bluetooth controller") == 1
+
+
+def test_cli_runs_a_replay_headless_without_pins(tmp_path, capsys):
+    rec = recording(tmp_path / "rec", 1.0)
+    data = tmp_path / "data"
+    assert main(["run", "--headless", "--ble", f"replay:{rec},speed=0", "--gps", "none", "--pins", "none",
+                 "--data-dir", str(data)]) == 0
+    out = capsys.readouterr()
+    assert "no light, buzzer or button" in out.err
+    assert "recording session" in out.out and "10 sightings" in out.out
+    assert len(list((data / "sessions").glob("*.sqlite"))) == 1
+
+
+def test_cli_headless_without_a_pi_is_one_line_and_status_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "no-such-factory")
+    rec = recording(tmp_path / "rec", 1.0)
+    assert main(["run", "--headless", "--ble", f"replay:{rec},speed=0", "--gps", "none",
+                 "--data-dir", str(tmp_path / "data")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pins" in err
+    sessions = tmp_path / "data" / "sessions"
+    assert not sessions.exists() or not list(sessions.iterdir())
+
+
+def test_cli_bad_pins_is_status_2(tmp_path, capsys):
+    assert main(["run", "--headless", "--pins", "led=17,button=17", "--gps", "none"]) == 2
+    assert "same pin" in capsys.readouterr().err

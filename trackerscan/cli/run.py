@@ -1,0 +1,96 @@
+"""`trackerscan run --headless`: the Pi kit, warning with an LED and a buzzer, driven by a button."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from functools import partial
+from pathlib import Path
+
+from trackerscan.errors import InputError
+from trackerscan.pi.gpio import GpioError, KitGpio, Pins
+from trackerscan.pi.runner import KitConfig, KitRunner
+from trackerscan.pi.usb import UsbExporter
+
+ORDER = 80
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "run",
+        help="the portable kit: scan, record and warn with an LED and a buzzer",
+        description="Run the portable kit: scan for trackers, record sessions, and warn with an LED and a "
+        "buzzer (patterns in hardware/ASSEMBLY.md).  Button: a short press starts or ends a sweep, a double "
+        "press copies finished sessions to a USB stick, holding it 3 s powers the Pi off.  "
+        "SIGTERM or Ctrl-C ends the session cleanly.",
+    )
+    p.add_argument("--headless", action="store_true",
+                   help="no screen: the LED and buzzer must work, or the kit refuses to start")
+    p.add_argument("--ble", default="bleak", metavar="SOURCE",
+                   help="Bluetooth source: bleak, bleak:hci1, hci:TRANSPORT, replay:FILE[,speed=N] "
+                   "(default: bleak)")
+    p.add_argument("--gps", default="gpsd", metavar="SOURCE",
+                   help="GPS source: gpsd, nmea:/dev/ttyACM0, fixed:LAT,LON or none (default: gpsd)")
+    p.add_argument("--pins", default="", metavar="SPEC",
+                   help="BCM pins, e.g. led=17,buzzer=27,button=22 (the defaults); 'none' for a part "
+                   "that is not fitted, or --pins none for no GPIO at all")
+    p.add_argument("--silent", action="store_true", help="never sound the buzzer (the LED still shows)")
+    p.add_argument("--usb", metavar="DIR",
+                   help="copy sessions to this folder on a double press, instead of finding a USB stick")
+    p.add_argument("--known", metavar="FILE", help="your own devices, one address or identifier a line")
+    p.add_argument("--sensitivity", default="medium", choices=["low", "medium", "high"],
+                   help="how much evidence is needed before an alert (default: medium)")
+    p.add_argument("--data-dir", metavar="DIR", help="where sessions are kept (default: your data folder, "
+                   "or $TRACKERSCAN_DATA_DIR)")
+    p.add_argument("--keep-hours", type=float, metavar="H",
+                   help="reduce bystanders' sightings to counts after H hours (default 24; -1 keeps all)")
+    p.set_defaults(func=run)
+
+
+def open_gpio(spec: str, headless: bool) -> KitGpio | None:
+    """The kit's pins, or None for ``--pins none`` (or, with a screen, when there are no pins)."""
+    import time
+
+    if spec.strip().lower() == "none":
+        if headless:
+            print("trackerscan: warning: --pins none: this kit has no light, buzzer or button to warn with.",
+                  file=sys.stderr)
+        return None
+    pins = Pins.parse(spec)
+    try:
+        return KitGpio(pins, time.monotonic)
+    except GpioError as exc:
+        if headless:
+            raise
+        print(f"trackerscan: {exc} Running without them.", file=sys.stderr)
+        return None
+
+
+async def _main(runner: KitRunner) -> int:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, runner.stop)
+    try:
+        return await runner.run()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def run(args: argparse.Namespace) -> int:
+    from trackerscan.sessions.export import copy_sessions_to
+
+    if args.usb is not None and not Path(args.usb).is_dir():
+        raise InputError(f"--usb {args.usb}: no such folder.")
+    config = KitConfig(ble=args.ble, gps=args.gps, silent=args.silent, sensitivity=args.sensitivity,
+                       known=args.known, data_dir=args.data_dir, keep_hours=args.keep_hours)
+    exporter = UsbExporter(partial(copy_sessions_to, data_dir=args.data_dir),
+                           Path(args.usb) if args.usb else None)
+    gpio = open_gpio(args.pins, args.headless)
+    try:
+        return asyncio.run(_main(KitRunner(config, gpio, exporter=exporter)))
+    finally:
+        if gpio is not None:
+            gpio.close()
