@@ -24,7 +24,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from trackerscan.model import DeviceState, PlaceMark
+from trackerscan.model import DeviceState
 
 from . import settings as settings_mod
 from . import wording
@@ -356,7 +356,7 @@ class MainWindow(QMainWindow):
     def place_mark(self) -> None:
         """The user says they are somewhere else now (no GPS): a PlaceMark into the engine."""
         n = self.runner.status.marks + 1
-        self.runner.feed(PlaceMark(time=time.time(), label=f"place {n}"))
+        self.runner.place_mark(f"place {n}", time.time())
         self.refresh()
 
     def play_sound(self, device_id: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -34,8 +34,14 @@ def make_engine(settings: Settings) -> Engine:
     )
 
 
-async def events_of(items: Iterable[Event]) -> AsyncIterator[Event]:
-    """A plain iterable as a source, yielding to the loop now and then."""
+async def events_of(items: Iterable[Event] | Callable[[], Iterable[Event]]) -> AsyncIterator[Event]:
+    """A plain iterable as a source, yielding to the loop now and then.
+
+    A callable is called in the worker thread first (a session file must be read in the thread
+    that opened it).
+    """
+    if callable(items):
+        items = items()
     for n, event in enumerate(items, 1):
         yield event
         if n % YIELD_EVERY == 0:
@@ -118,10 +124,10 @@ def start_review(settings: Settings, path: Path) -> Runner:
 
     head = _head(path)
     if head.startswith(b"SQLite format 3"):
-        check_session_file(path)
-        events: Iterable[Event] = read_events(path)
+        check_session_file(path)  # a damaged file is reported here, at once
+        events: Callable[[], Iterable[Event]] = lambda: read_events(path)  # noqa: E731
     else:
-        events = read_recording(path)
+        events = lambda: read_recording(path)  # noqa: E731
     runner = Runner(
         make_engine(settings),
         Status(ble_name=path.name, ble_state="review", gps_name="recording", gps_state="none"),

@@ -1,0 +1,227 @@
+"""The application end to end on real parts: the engine, the sim's walk, session files, BlueZ (mock)."""
+
+import os
+import stat
+import time
+
+import dbus
+import pytest
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QAbstractButton, QComboBox, QPushButton
+from trackerscan_gui import settings as settings_mod
+from trackerscan_gui.models import DEVICE_ROLE
+
+from trackerscan.formats.btsnoop import write_btsnoop
+from trackerscan.model import Fix, Level, Sighting
+from trackerscan.sessions.store import SessionWriter
+from trackerscan.sim import build_scenario
+from trackerscan.sim.busy_city import write_nmea
+
+ALERT_WAIT_MS = 40_000
+T1_ADDR = "FB:6D:08:3D:25:A4"
+T1 = bytes.fromhex("1EFF4C001219102807CE0B3C33332ED37B5D9D8291B1D99D0B8615189700E0")  # trackers.md T1
+
+
+def row_texts(window, column=0):
+    m = window.table.model()
+    return [m.index(r, column).data() for r in range(m.rowCount())]
+
+
+def wait_alert(qtbot, window):
+    with qtbot.waitSignal(window.first_alert, timeout=ALERT_WAIT_MS):
+        pass
+    assert window.alert_panel.device is not None
+
+
+def wait_finished(qtbot, runner, timeout=30_000):
+    qtbot.waitUntil(lambda: not runner.running, timeout=timeout)
+
+
+def record_session(directory, scenario="walk_airtag", seed=3):
+    sc = build_scenario(scenario, seed)
+    writer = SessionWriter.create(directory, sc.events[0].time, {"ble": "sim", "gps": "sim"})
+    for e in sc.events:
+        writer.add(e)
+    writer.flush()
+    writer.close(sc.events[-1].time, {})
+    return writer.path, sc
+
+
+def test_starts_without_an_adapter_and_says_so(controller, qtbot, monkeypatch):
+    monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+    controller.settings.ble_source = "bleak:hci7"
+    controller.start_live()
+    w = controller.window
+    qtbot.waitUntil(lambda: controller.runner.status.ble_state == "absent", timeout=15_000)
+    w.refresh()
+    assert "no adapter found" in w.status_line.ble.text()
+    assert w.status_line.demo.isVisibleTo(w)  # the demo is offered
+    assert w.isVisible() and w.model.rowCount() == 0
+    qtbot.mouseClick(w.status_line.demo, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: controller.runner.status.ble_state == "demo", timeout=10_000)
+    qtbot.waitUntil(lambda: w.model.rowCount() > 0, timeout=10_000)
+
+
+def test_starts_with_an_adapter_scans_and_records(controller, qtbot, bluez, tmp_path):
+    controller.settings.ble_source = "bleak:hci0"
+    controller.start_live()
+    w = controller.window
+    qtbot.waitUntil(lambda: controller.runner.status.recording != "", timeout=15_000)
+    bluez.add_device(T1_ADDR, -58, {0x004C: T1[4:]})
+    qtbot.waitUntil(lambda: "AirTag" in row_texts(w, 1), timeout=15_000)
+    w.refresh()
+    assert w.status_line.ble.text() == "Bluetooth: scanning (bleak:hci0)"
+    assert "No GPS" in w.status_line.gps.text() and w.status_line.mark.isVisibleTo(w)
+    d = w.table.model().index(row_texts(w, 1).index("AirTag"), 0).data(DEVICE_ROLE)
+    assert d.addresses == (T1_ADDR,) and d.separated is True
+    assert "-58 dBm" in w.table.model().index(0, 3).data()
+    session = controller.runner.status.recording
+    assert session.startswith(str(tmp_path / "sessions"))
+    assert stat.S_IMODE(os.stat(session).st_mode) == 0o600
+    # "I'm somewhere else now" goes through the pipeline into the engine (and the session)
+    qtbot.mouseClick(w.status_line.mark, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: controller.runner.status.marks == 1, timeout=5_000)
+    w.refresh()
+    assert "marks (1 so far)" in w.status_line.gps.text()
+    controller.runner.stop()
+    from trackerscan.model import PlaceMark
+    from trackerscan.sessions.store import read_events
+
+    events = list(read_events(session))
+    assert any(isinstance(e, PlaceMark) for e in events)
+    assert any(isinstance(e, Sighting) and e.address == T1_ADDR for e in events)
+
+
+def test_demo_raises_an_alert_that_shows_in_the_panel(controller, qtbot):
+    controller.start_demo(alert_after_s=2.0)
+    w = controller.window
+    t0 = time.monotonic()
+    wait_alert(qtbot, w)
+    assert time.monotonic() - t0 < 30  # "within about half a minute"
+    panel = w.alert_panel
+    assert panel.title.text() == "Possible tracker travelling with you: Galaxy SmartTag"
+    assert "places" in panel.found.text() and "min" in panel.found.text()
+    assert "may alert the person who placed it" in panel.steps.text()
+    assert "0808 2000 247" in panel.steps.text()  # en_GB helpline by default
+    assert panel.mine_btn.isVisibleTo(w) and not panel.sound_btn.isEnabled()  # SmartTags cannot be rung
+    assert row_texts(w)[0] == "ALERT: possible tracker"
+    assert any("Possible tracker with you" in w.log.index(r).data() for r in range(w.log.rowCount()))
+    assert w.status_line.ble.text().startswith("Bluetooth: demo")
+
+
+def test_its_mine_silences_the_alert_and_keeps_it_in_the_log(controller, qtbot, tmp_path):
+    controller.start_demo(alert_after_s=2.0)
+    w = controller.window
+    wait_alert(qtbot, w)
+    device = w.alert_panel.device
+    asked = []
+    w.ask = lambda title, text: asked.append(text) or True
+    qtbot.mouseClick(w.alert_panel.mine_btn, Qt.MouseButton.LeftButton)
+    assert "no longer raise alerts" in asked[0]
+    w.refresh()
+    assert w.alert_panel.device is None or w.alert_panel.device.device_id != device.device_id
+    states = {d.device_id: d for d in w.snapshot.devices}
+    assert states[device.device_id].known
+    assert "Yours (marked)" in row_texts(w)
+    log = [w.log.index(r).data() for r in range(w.log.rowCount())]
+    assert any("Possible tracker with you" in t and "(since marked as yours)" in t for t in log)
+    saved = settings_mod.load(tmp_path / "config" / "gui.json")
+    assert [k.device_id for k in saved.known] == [device.device_id]
+
+
+def test_find_mode_reads_the_sweep(controller, qtbot):
+    controller.start_demo(alert_after_s=2.0)
+    w = controller.window
+    wait_alert(qtbot, w)
+    qtbot.mouseClick(w.alert_panel.find_btn, Qt.MouseButton.LeftButton)
+    assert w.stack.currentWidget() is w.finder
+    qtbot.waitUntil(lambda: "dBm" in w.finder.reading.text(), timeout=10_000)
+    assert 0.0 < w.finder.meter.value <= 1.0
+    assert w.finder.trend.text() != ""
+    assert not w.finder.beep.isChecked()  # beep is off by default
+    qtbot.mouseClick(w.finder.back, Qt.MouseButton.LeftButton)
+    assert w.stack.currentWidget() is w.live_page
+
+
+def test_recorded_session_opens_in_review(controller, qtbot, tmp_path):
+    path, sc = record_session(tmp_path / "rec")
+    controller.open_review(path)
+    w = controller.window
+    wait_finished(qtbot, controller.runner)
+    w.refresh()
+    assert w.status_line.ble.text() == f"Reviewing a recording: {path.name}"
+    alert = w.alert_panel.device
+    assert alert is not None and alert.kind.value == "airtag"
+    assert sc.truth_for(alert.addresses).follower  # the alert is the AirTag hidden in the bag
+    qtbot.mouseClick(w.alert_panel.show_btn, Qt.MouseButton.LeftButton)
+    assert w.stack.currentWidget() is w.detail
+    assert len(w.detail.map._heard) > 10 and len(w.detail.map._track) > 100
+    assert "Why:" in w.detail.facts.text()
+
+
+def test_btsnoop_capture_with_nmea_track_imports(controller, qtbot, tmp_path):
+    sc = build_scenario("walk_airtag", 5)
+    cap, nmea = tmp_path / "walk.btsnoop", tmp_path / "walk.nmea"
+    write_btsnoop(cap, [e for e in sc.events if isinstance(e, Sighting)])
+    write_nmea(nmea, [e for e in sc.events if isinstance(e, Fix)])
+    controller.open_review(cap, nmea)
+    wait_finished(qtbot, controller.runner)
+    controller.window.refresh()
+    alert = controller.window.alert_panel.device
+    assert alert is not None and sc.truth_for(alert.addresses).follower
+    assert controller.runner.status.last_fix is not None
+
+
+def test_sound_asks_first_with_the_caution(controller, qtbot, tmp_path):
+    path, _ = record_session(tmp_path / "rec")
+    controller.open_review(path)
+    w = controller.window
+    wait_finished(qtbot, controller.runner)
+    w.refresh()
+    assert w.alert_panel.sound_btn.isEnabled()  # an AirTag away from its owner can be rung
+    asked = []
+    w.ask = lambda title, text: asked.append(text) or False
+    qtbot.mouseClick(w.alert_panel.sound_btn, Qt.MouseButton.LeftButton)
+    assert "Anyone nearby may hear it" in asked[0]
+    assert controller.told == []  # declined: nothing was attempted
+
+
+def test_quick_exit_hides_and_clears(controller, qtbot):
+    controller.start_demo(alert_after_s=2.0)
+    w = controller.window
+    wait_alert(qtbot, w)
+    with qtbot.waitSignal(w.quick_exit_done, timeout=2000):
+        qtbot.keyClick(w, Qt.Key.Key_Escape)
+        qtbot.keyClick(w, Qt.Key.Key_Escape)
+    assert not w.isVisible()
+    assert w.model.rowCount() == 0 and w.alert_panel.device is None
+    assert w.stack.currentWidget() is w.blank
+
+
+def test_controls_have_names_and_take_keyboard_focus(controller):
+    w = controller.window
+    controls = w.findChildren(QAbstractButton) + w.findChildren(QComboBox)
+    assert len(controls) >= 15
+    for c in controls:
+        if isinstance(c, (QPushButton, QComboBox)):
+            assert c.accessibleName(), c
+            assert c.focusPolicy() & Qt.FocusPolicy.TabFocus, c.accessibleName()
+
+
+def test_discreet_mode_title(controller):
+    w = controller.window
+    assert "trackerscan" in w.windowTitle()
+    controller.settings.discreet = True
+    w.apply_discreet()
+    assert w.windowTitle() == "Notes"
+
+
+@pytest.mark.parametrize("level", [Level.ALERT])
+def test_level_words_are_not_colour_only(level):
+    from gui_records import device
+    from trackerscan_gui.wording import status_words
+
+    assert status_words(device(1, level=level)).startswith("ALERT")
+
+
+_ = dbus  # the bluez fixture's module must be importable here
