@@ -14,6 +14,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
+from typing import Any
 
 from trackerscan.errors import InputError
 from trackerscan.find.link import (
@@ -306,6 +307,7 @@ async def ring(
     *,
     transport: str | None = None,
     adapter: str | None = None,
+    bumble_device: Any = None,
     address_type: AddressType = AddressType.RANDOM,
     stop: bool = False,
     connect_timeout_s: float = CONNECT_TIMEOUT_S,
@@ -317,8 +319,9 @@ async def ring(
     """Ring (or with ``stop`` silence) the tracker at ``address``.
 
     ``transport`` None uses BlueZ through bleak (``adapter`` e.g. "hci1"); otherwise it is a bumble HCI
-    transport such as ``usb:0`` or ``tcp-client:127.0.0.1:9001``.  Always returns a `RingResult`;
-    raises only InputError for an address that is not one.
+    transport such as ``usb:0`` or ``tcp-client:127.0.0.1:9001``.  A caller that already holds a powered-on
+    bumble Device (a dongle can be opened once) passes it as ``bumble_device`` instead.
+    Always returns a `RingResult`; raises only InputError for an address that is not one.
     """
     address = normalise_address(address)
     proc = PROCEDURES[procedure]
@@ -333,7 +336,17 @@ async def ring(
         )
 
     connect: Connector
-    if transport:
+    if bumble_device is not None:
+        from trackerscan.find import ring_bumble
+
+        via = f"hci:{transport}" if transport else "hci"
+        base = replace(base, transport=via)
+
+        def connect(a: str, t: AddressType, p: Progress) -> AbstractAsyncContextManager[GattLink]:
+            return ring_bumble.connect_on(
+                bumble_device, a, t, attempts=connect_attempts, timeout_s=connect_timeout_s, on_progress=p
+            )
+    elif transport:
         from trackerscan.find import ring_bumble
 
         def connect(a: str, t: AddressType, p: Progress) -> AbstractAsyncContextManager[GattLink]:

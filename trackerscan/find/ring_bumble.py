@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from trackerscan.errors import TrackerscanError
 from trackerscan.find.link import (
     AdapterError,
     ConnectFailedError,
@@ -24,7 +25,6 @@ from trackerscan.model import AddressType
 SCAN_SHARE = 0.4  # share of the connect time limit spent listening for the tracker before connecting
 ATTEMPT_TIMEOUT_S = 5.0  # one LE connection attempt; trackers advertise at least every 4 s (trackers.md 2.2)
 RETRY_PAUSE_S = 0.25  # between attempts, as bleak-retry-connector's transient back-off
-POWER_ON_TIMEOUT_S = 10.0  # HCI reset and set-up; a USB dongle answers in well under a second
 
 
 class BumbleLink:
@@ -65,28 +65,19 @@ class BumbleLink:
 async def open_device(transport: str) -> AsyncIterator[Any]:
     """Open a bumble host on ``transport`` and power it on; close the transport afterwards."""
     try:
-        from bumble.device import Device
-        from bumble.hci import Address
-        from bumble.transport import open_transport
+        import bumble  # noqa: F401
     except ImportError as exc:
-        raise AdapterError(
-            "The hci: path needs bumble: pip install 'trackerscan[hci]'."
-        ) from exc
+        raise AdapterError("The hci: path needs bumble: pip install 'trackerscan[hci]'.") from exc
+    from trackerscan.sources import open_bumble_device
+
     try:
-        hci = await open_transport(transport)
-    except Exception as exc:  # bumble raises many types here (OSError, ValueError, USB errors)
-        raise AdapterError(f"Could not open the HCI transport {transport!r}: {exc}.") from exc
+        handle = await open_bumble_device(transport)
+    except TrackerscanError as exc:  # NoAdapterError, SourceError: already one plain sentence
+        raise AdapterError(str(exc)) from exc
     try:
-        device = Device.with_hci("trackerscan", Address.generate_static_address(), hci.source, hci.sink)
-        try:
-            async with asyncio.timeout(POWER_ON_TIMEOUT_S):
-                await device.power_on()
-        except Exception as exc:
-            raise AdapterError(f"The controller on {transport!r} did not start: {exc!r}.") from exc
-        yield device
+        yield handle.device
     finally:
-        with contextlib.suppress(Exception):
-            await hci.close()
+        await handle.close()
 
 
 async def _heard(device: Any, address: Any, timeout_s: float) -> bool:
