@@ -101,3 +101,30 @@ def write_killed_session(directory, seconds=120, rate=5, cut=None, started=T0):
     assert proc.returncode == -9, proc.stderr
     (path,) = set(directory.glob("*.sqlite")) - before
     return path, events[: cut + 1]
+
+
+DATA = __import__("pathlib").Path(__file__).parent / "data"
+SMARTTAG_ADV = bytes.fromhex("02010616") + bytes.fromhex("fdfd") + bytes.fromhex("10") + bytes(14)
+
+
+def car_trip_events():
+    """The real car trip of around-visnjan-with-car.gpx, with an AirTag in the car, a Tile that is
+    only there for the first minute (a bystander's tracker at the start) and passers-by's phones."""
+    from trackerscan.formats.gpx import read_gpx
+
+    with (DATA / "around-visnjan-with-car.gpx").open("rb") as f:
+        fixes, _ = read_gpx(f, source="gpx")
+    events = list(fixes)
+    t0, t1 = fixes[0].time, fixes[-1].time
+    t = t0
+    k = 0
+    while t <= t1:
+        rssi = -58 - int(12 * abs(((t - t0) / 40.0) % 2 - 1))  # the bag moves: -58 .. -70 dBm
+        events.append(Sighting(t, "C1:02:03:04:05:06", AddressType.RANDOM, rssi, AIRTAG_ADV, "hci0", False))
+        if k % 3 == 0:
+            addr = f"5A:11:22:33:{(k // 30) % 256:02X}:55"  # a passer-by every minute
+            events.append(Sighting(t + 0.3, addr, AddressType.RANDOM, -85, PHONE_ADV, "hci0", True))
+        t += 2.0
+        k += 1
+    events.sort(key=lambda e: e.time)
+    return events

@@ -103,6 +103,10 @@ def apply_retention(path: Path, now: float, hours: float | None = None) -> Reten
                 "SELECT emitter, count(*), min(t_ms), max(t_ms), min(rssi), max(rssi) FROM sighting "
                 "WHERE t_ms < ? AND emitter NOT IN (SELECT id FROM keep) GROUP BY emitter", (cutoff_ms,)
             ).fetchall()
+            if not rows:  # nothing to reduce: leave the file (and its SHA-256) as it is
+                c.execute("ROLLBACK")
+                _record(path, hours, now)
+                return RetentionResult(0, 0, len(keep))
             for eid, n, first, last, rmin, rmax in rows:
                 c.execute(
                     "INSERT INTO sighting_count VALUES (?,?,?,?,?,?) ON CONFLICT(emitter) DO UPDATE SET "
@@ -140,6 +144,9 @@ def _record(path: Path, hours: float, now: float) -> None:
     if is_recording(path):
         return
     try:
+        with Session.open(path) as ro:
+            if ro.meta().get("retention_hours") == repr(hours):
+                return  # nothing to write: the file (and its SHA-256) stays as it is
         with Session.open(path, writable=True) as s:
             s.conn.execute("INSERT OR REPLACE INTO meta VALUES ('retention_hours', ?)", (repr(hours),))
     except (SessionError, sqlite3.Error):

@@ -295,8 +295,10 @@ class Session:
     def summary(self) -> SessionSummary:
         meta = self.meta()
         first, last = self.time_range()
-        started = float(meta["started"]) if "started" in meta else first
-        ended = float(meta["ended"]) if "ended" in meta else last
+        # What was recorded decides (a replayed recording keeps its own times); the wall-clock
+        # start and end in meta only stand in for an empty session.
+        started = first if first is not None else float(meta["started"]) if "started" in meta else None
+        ended = last if last is not None else float(meta["ended"]) if "ended" in meta else started
         changes = self.level_changes()
         alerts = {c.device_id for c in changes if c.level is Level.ALERT}
         watch = {c.device_id for c in changes if c.level is Level.WATCH} - alerts

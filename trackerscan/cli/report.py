@@ -1,0 +1,79 @@
+"""`trackerscan report SESSION --out FILE.pdf|FILE.html`: the evidence report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import tzinfo
+from pathlib import Path
+
+from trackerscan.errors import InputError
+from trackerscan.sessions.analysis import analyse
+from trackerscan.sessions.paths import reports_dir
+from trackerscan.sessions.report import build, write_report
+from trackerscan.sessions.retention import apply_retention
+from trackerscan.sessions.store import resolve_session
+
+ORDER = 45
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "report",
+        help="write an evidence report (PDF or HTML) for a session",
+        description="Write a report of the devices that travelled with you in a session, with maps, signal "
+        "strength, how the decision was made, and the SHA-256 of the session so anyone can check it.",
+    )
+    p.add_argument("session", help="session name, path, or 'latest'")
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="FILE.pdf or FILE.html (default: SESSION.pdf in the "
+        "reports folder, which `trackerscan export --to` copies)",
+    )
+    p.add_argument(
+        "--tz",
+        metavar="ZONE",
+        help="time zone for times shown, e.g. Europe/London (default: this computer's)",
+    )
+    p.add_argument(
+        "--sensitivity",
+        choices=["low", "medium", "high"],
+        help="preset for the re-analysis (default: the one used when recording)",
+    )
+    p.add_argument("--known", metavar="FILE", help="your own devices, left out of the report")
+    p.add_argument("--data-dir", metavar="DIR", help="where sessions are kept")
+    p.set_defaults(func=run)
+
+
+def zone(name: str | None) -> tzinfo:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not name:
+        local = datetime.now().astimezone().tzinfo
+        assert local is not None
+        return local
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"Unknown time zone {name!r}: give one like Europe/London or UTC.") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    path = resolve_session(args.session, args.data_dir)
+    out = Path(args.out) if args.out else reports_dir(args.data_dir, create=True) / f"{path.stem}.pdf"
+    if out.suffix.lower() not in (".pdf", ".html", ".htm"):
+        raise InputError(f"The report file must end in .pdf or .html, not {out.name!r}.")
+    tz = zone(args.tz)
+    now = time.time()
+    apply_retention(path, now)
+    analysis = analyse(path, args.sensitivity, args.known)
+    write_report(build(analysis, tz, now), out)
+    print(
+        f"Wrote {out}: {len(analysis.flagged)} device(s) at watch or alert; "
+        f"session SHA-256 {analysis.sha256}.",
+        file=sys.stderr,
+    )
+    return 0
