@@ -168,12 +168,15 @@ def _tod(v: bytes) -> float | None:
 
 
 def _coord(v: bytes, hemi: bytes, pos: bytes, neg: bytes, limit: float) -> float:
-    x = float(v)
-    if not 0.0 <= x < 18100.0:
+    # Degrees and minutes are split on the text, so the minutes keep their exact decimal value.
+    dot = v.find(b".")
+    if dot < 0:
+        dot = len(v)
+    if dot < 3:
         raise _Bad
-    d = int(x // 100.0)
-    m = x - d * 100.0
-    if m >= 60.0:
+    d = int(v[: dot - 2])
+    m = float(v[dot - 2 :])
+    if d < 0 or not 0.0 <= m < 60.0:
         raise _Bad
     deg = d + m / 60.0
     if deg > limit:
