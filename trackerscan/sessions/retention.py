@@ -83,8 +83,15 @@ def apply_retention(path: Path, now: float, hours: float | None = None) -> Reten
     hours = keep_hours(hours)
     if hours < 0 or not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         return None
-    cutoff_ms = round((now - hours * 3600.0) * 1000.0)
     with Session.open(path) as ro:
+        meta = ro.meta()
+        # Age counts from when the data was recorded (wall clock), not from the times inside a
+        # replayed recording: shift by the difference between the two clocks at the session start.
+        try:
+            offset = float(meta["started"]) - float(meta["first_event"])
+        except (KeyError, ValueError):
+            offset = 0.0
+        cutoff_ms = round((now - hours * 3600.0 - max(0.0, offset)) * 1000.0)
         oldest = ro.conn.execute("SELECT min(t_ms) FROM sighting").fetchone()[0]
     if oldest is None or oldest >= cutoff_ms:
         _record(path, hours, now)

@@ -492,6 +492,10 @@ class SessionWriter:
             ))
         else:
             raise TypeError(f"cannot record {type(event).__name__}")
+        if self.last_time is None:
+            # the first event's own time: with the wall-clock "started", it tells how far a
+            # replayed recording's clock is from the time it was recorded (retention uses it)
+            self._meta["first_event"] = repr(event.time)
         self.last_time = event.time
 
     def add_sighting(self, s: Sighting) -> None:

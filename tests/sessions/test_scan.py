@@ -1,0 +1,145 @@
+"""`trackerscan scan` for real, in a subprocess: replay sources, SIGKILL, no adapter, no network."""
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from paths import REPO
+from session_fixtures import car_trip_events, make_events, write_session
+
+from trackerscan.model import Sighting
+from trackerscan.sessions.analysis import analyse
+from trackerscan.sessions.store import Session
+
+PY = sys.executable
+
+
+def _env(data_dir, **extra):
+    env = dict(os.environ, TRACKERSCAN_DATA_DIR=str(data_dir), PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
+    env.update(extra)
+    return env
+
+
+def _recorded(data_dir):
+    (path,) = (data_dir / "sessions").glob("*.sqlite")
+    return path
+
+
+def _ms(s):
+    return (round(s.time * 1000), s.address, s.rssi, s.adv)
+
+
+def test_scan_replay_records_every_sighting(tmp_path):
+    src = write_session(tmp_path / "input", car_trip_events())
+    data = tmp_path / "data"
+    proc = subprocess.run([PY, "-m", "trackerscan", "scan", "--ble", f"replay:{src},speed=0", "--plain"],
+                          env=_env(data), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("Recording session ")
+    assert any(" ALERT: airtag C1:02:03:04:05:06: Possible tracker" in line for line in lines), proc.stdout
+    assert "saved" in lines[-1]
+    out = _recorded(data)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert stat.S_IMODE(out.parent.stat().st_mode) == 0o700
+    with Session.open(src) as a, Session.open(out) as b:
+        assert [_ms(s) for s in b.sightings()] == [_ms(s) for s in a.sightings()]
+        assert len(list(b.fixes())) == len(list(a.fixes())) == 104
+        alerts = [c for c in b.level_changes() if c.level.value == "alert"]
+        assert alerts and alerts[0].addresses == ("C1:02:03:04:05:06",)
+        assert b.summary().finished
+
+
+def test_kill_9_loses_at_most_the_last_second(tmp_path):
+    events = make_events(60, 50)  # 60 s, ~55 sightings a second, a fix a second
+    src = write_session(tmp_path / "input", events)
+    sightings = [e for e in events if isinstance(e, Sighting)]
+    t_first = sightings[0].time
+    data = tmp_path / "data"
+    launched = time.time()
+    proc = subprocess.Popen([PY, "-m", "trackerscan", "scan", "--ble", f"replay:{src},speed=1", "--plain"],
+                            env=_env(data), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()
+        started = time.time()  # replay pacing began before this line was printed
+        assert first.startswith("Recording session"), first + proc.stderr.read()
+        time.sleep(4.0)
+        killed = time.time()
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    path = _recorded(data)
+    with Session.open(path) as s:
+        got = [_ms(x) for x in s.sightings()]
+        assert not s.summary().finished
+    want = [_ms(x) for x in sightings]
+    assert got == want[: len(got)]  # exactly the input, in order, nothing invented
+    must = sum(1 for x in sightings if x.time - t_first <= killed - started - 1.0)
+    could = sum(1 for x in sightings if x.time - t_first <= killed - launched + 0.01)
+    assert must > 100
+    assert must <= len(got) <= could
+    assert analyse(path).counts["sighting"] == len(got)  # it opens and analyses afterwards
+
+
+def test_no_adapter_one_sentence_and_no_session(tmp_path):
+    data = tmp_path / "data"
+    env = _env(data, DBUS_SYSTEM_BUS_ADDRESS=f"unix:path={tmp_path}/no-such-bus")
+    proc = subprocess.run([PY, "-m", "trackerscan", "scan"], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("trackerscan: ") and "trackerscan-gui --demo" in line
+    assert not (data / "sessions").exists() or not list((data / "sessions").iterdir())
+
+
+AUDIT = textwrap.dedent("""
+    import os, sys
+    _log = os.environ["NET_AUDIT_LOG"]
+    def _hook(event, args):
+        if event in ("socket.connect", "socket.getaddrinfo", "socket.sendto", "socket.sendmsg",
+                     "socket.gethostbyname", "urllib.Request", "http.client.connect"):
+            with open(_log, "a") as f:
+                f.write(f"{os.getpid()} {event} {args!r}\\n")
+    sys.addaudithook(_hook)
+""")
+
+
+@pytest.fixture
+def audited(tmp_path):
+    hook_dir = tmp_path / "hook"
+    hook_dir.mkdir()
+    (hook_dir / "sitecustomize.py").write_text(AUDIT)
+    log = tmp_path / "net.log"
+    log.write_text("")
+    return hook_dir, log
+
+
+def test_scan_analyze_report_open_no_network_connection(tmp_path, audited):
+    hook_dir, log = audited
+    src = write_session(tmp_path / "input", car_trip_events())
+    data = tmp_path / "data"
+    env = _env(data, NET_AUDIT_LOG=str(log), PYTHONPATH=f"{hook_dir}{os.pathsep}{REPO}")
+    # the hook itself works: a connection attempt to loopback is recorded
+    probe = subprocess.run([PY, "-c", "import socket; s = socket.socket(); s.settimeout(0.2)\n"
+                            "try: s.connect(('127.0.0.1', 9))\nexcept OSError: pass"], env=env, timeout=60)
+    assert probe.returncode == 0 and "socket.connect" in log.read_text()
+    log.write_text("")
+    for argv in (["scan", "--ble", f"replay:{src},speed=0", "--plain"],
+                 ["analyze", "latest"],
+                 ["report", "latest", "--out", str(tmp_path / "r.pdf")],
+                 ["report", "latest", "--out", str(tmp_path / "r.html")],
+                 ["export", "latest", "--format", "gpx", "--out", str(tmp_path / "t.gpx")]):
+        proc = subprocess.run([PY, "-m", "trackerscan", *argv], env=env, capture_output=True, text=True,
+                              timeout=120)
+        assert proc.returncode == 0, (argv, proc.stderr)
+    assert log.read_text() == ""
+    assert (tmp_path / "r.pdf").stat().st_size > 10_000
