@@ -108,6 +108,7 @@ async def test_adapter_unplugged_and_back_resumes_and_records_the_gap(bluez):
     lost, back = c.source_events()[:2]
     assert lost.kind is SourceEventKind.ADAPTER_LOST and "hci0" in lost.detail
     assert back.kind is SourceEventKind.ADAPTER_BACK
+    assert back.detail.startswith("scanning again on hci0 after")
     assert back.value is not None and 1.0 <= back.value < 10.0 and back.time > lost.time
     assert back_after < 10.0  # the bound; the backoff caps at 2 s
     assert c.sightings("D2:02:03:04:05:06")[0].time > back.time

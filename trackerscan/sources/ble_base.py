@@ -176,6 +176,10 @@ class LiveBleSource(BleSource):
         self._reopen_first_wait_s = reopen_first_wait_s
         self._reopen_max_wait_s = reopen_max_wait_s
 
+    def _where(self) -> str:
+        """The adapter in use, for event details ("" when the name says it all)."""
+        return ""
+
     @abc.abstractmethod
     async def _wait_lost(self) -> str:
         """Return (with a short reason) when the adapter or transport has gone away."""
@@ -200,11 +204,9 @@ class LiveBleSource(BleSource):
             log.warning("%s: adapter lost (%s); reopening", self.name, reason)
             await self._close()
             await self._reopen()
-            self._event(
-                SourceEventKind.ADAPTER_BACK,
-                f"scanning again after {self._clock() - lost_at:.1f} s",
-                self._clock() - lost_at,
-            )
+            gap = self._clock() - lost_at
+            where = f" on {self._where()}" if self._where() else ""
+            self._event(SourceEventKind.ADAPTER_BACK, f"scanning again{where} after {gap:.1f} s", gap)
 
     async def _scan_until_lost(self) -> str:
         """Run the watchdog until the adapter is lost; return the reason."""

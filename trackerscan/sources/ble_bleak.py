@@ -9,6 +9,7 @@ reopens it as soon as it is back.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -32,6 +33,10 @@ log = logging.getLogger(__name__)
 
 # RSSI bleak reports when BlueZ gave none (HCI's "not available").
 RSSI_UNKNOWN = -127
+
+# How long BlueZ may take to start discovery (seconds): it answers in tens of
+# milliseconds; a wedged adapter never does, and is then treated as lost.
+SCAN_START_TIMEOUT_S = 10.0
 
 _SD16 = AdvertisementDataType.SERVICE_DATA_UUID16
 # What a passive scan asks BlueZ to report (AdvertisementMonitor or-patterns):
@@ -121,7 +126,7 @@ class BleakSource(LiveBleSource):
             raise SourceError(f"Could not watch Bluetooth adapter {info.name} on D-Bus ({exc}).") from exc
         scanner = self._make_scanner(info.name)
         try:
-            await scanner.start()
+            await asyncio.wait_for(scanner.start(), SCAN_START_TIMEOUT_S)
         except Exception as exc:
             watch.close()
             raise _scan_error(info.name, exc) from exc
@@ -136,6 +141,9 @@ class BleakSource(LiveBleSource):
         if watch is not None:
             watch.close()
 
+    def _where(self) -> str:
+        return self.adapter or ""
+
     async def _wait_lost(self) -> str:
         assert self._watch is not None
         return await self._watch.wait_gone()
@@ -145,7 +153,7 @@ class BleakSource(LiveBleSource):
         with contextlib.suppress(Exception):
             await self._scanner.stop()
         self._scanner = self._make_scanner(self.adapter)
-        await self._scanner.start()
+        await asyncio.wait_for(self._scanner.start(), SCAN_START_TIMEOUT_S)
 
 
 def _scan_error(adapter: str, exc: BaseException) -> SourceError:

@@ -187,30 +187,25 @@ class AdapterWatch:
         bus = await _connect_system_bus()
         self._bus = bus
         bus.add_message_handler(self._on_message)
-        for member in ("InterfacesRemoved",):
-            rule = f"type='signal',sender='{BLUEZ}',interface='{OBJECT_MANAGER}',member='{member}'"
-            await bus.call(
-                Message(
-                    destination="org.freedesktop.DBus",
-                    path="/org/freedesktop/DBus",
-                    interface="org.freedesktop.DBus",
-                    member="AddMatch",
-                    signature="s",
-                    body=[rule],
-                )
-            )
-        # BlueZ's name vanishing (bluetoothd stopped) also takes the adapter away.
-        rule = f"type='signal',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='{BLUEZ}'"
-        await bus.call(
-            Message(
-                destination="org.freedesktop.DBus",
-                path="/org/freedesktop/DBus",
-                interface="org.freedesktop.DBus",
-                member="AddMatch",
-                signature="s",
-                body=[rule],
-            )
+        rules = (
+            f"type='signal',sender='{BLUEZ}',interface='{OBJECT_MANAGER}',member='InterfacesRemoved'",
+            # BlueZ's name vanishing (bluetoothd stopped) also takes the adapter away
+            f"type='signal',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='{BLUEZ}'",
         )
+        for rule in rules:
+            await asyncio.wait_for(
+                bus.call(
+                    Message(
+                        destination="org.freedesktop.DBus",
+                        path="/org/freedesktop/DBus",
+                        interface="org.freedesktop.DBus",
+                        member="AddMatch",
+                        signature="s",
+                        body=[rule],
+                    )
+                ),
+                DBUS_TIMEOUT_S,
+            )
         self._bus_task = asyncio.get_running_loop().create_task(self._watch_bus(bus))
 
     async def _watch_bus(self, bus: MessageBus) -> None:
