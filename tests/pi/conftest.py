@@ -3,6 +3,8 @@
 import pytest
 from gpiozero.pins.mock import MockFactory
 
+from trackerscan.pi.gpio import DEFAULT_BUZZER as BUZZER
+from trackerscan.pi.gpio import DEFAULT_LED as LED
 from trackerscan.pi.gpio import KitGpio, Pins
 
 T0 = 1_763_900_000.0  # 2025-11-23, any epoch time will do
@@ -43,7 +45,7 @@ def _drive(indicator, gpio, factory, clock, seconds, step=STEP):
     for i in range(n):
         clock.t = start + i * step  # not accumulated: no drift
         gpio.show(*indicator.outputs(clock.t))
-        seen.append((factory.pin(17).state, factory.pin(27).state))
+        seen.append((factory.pin(LED).state, factory.pin(BUZZER).state))
     clock.t = start + n * step
     return seen
 

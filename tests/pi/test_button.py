@@ -6,18 +6,19 @@ from hypothesis import strategies as st
 
 from trackerscan.errors import InputError
 from trackerscan.pi.button import BOUNCE_S, DOUBLE_PRESS_GAP_S, LONG_PRESS_S, ButtonGestures, Gesture
+from trackerscan.pi.gpio import DEFAULT_BUTTON as BUTTON
 from trackerscan.pi.gpio import GpioError, KitGpio, Pins
 
 
 def hold(factory, clock, gpio, seconds, step=0.05):
     """Press for ``seconds`` (polling every ``step``), release; gestures seen on the way."""
     seen = []
-    factory.pin(22).drive_low()
+    factory.pin(BUTTON).drive_low()
     start = clock.t
     for i in range(1, round(seconds / step) + 1):
         clock.t = start + i * step
         seen += gpio.gestures(clock.t)
-    factory.pin(22).drive_high()
+    factory.pin(BUTTON).drive_high()
     seen += gpio.gestures(clock.t)
     return seen
 
@@ -50,7 +51,7 @@ def test_two_presses_far_apart_are_two_short_presses(factory, clock, kit_gpio):
 
 
 def test_long_press_fires_while_still_held_and_the_release_adds_nothing(factory, clock, kit_gpio):
-    factory.pin(22).drive_low()
+    factory.pin(BUTTON).drive_low()
     start = clock.t
     fired_at = None
     for i in range(1, 100):
@@ -61,22 +62,22 @@ def test_long_press_fires_while_still_held_and_the_release_adds_nothing(factory,
     assert fired_at == pytest.approx(LONG_PRESS_S)
     assert kit_gpio.gestures_seen.held
     clock.t += 2
-    factory.pin(22).drive_high()
+    factory.pin(BUTTON).drive_high()
     assert kit_gpio.gestures(clock.t) == []
     assert wait(clock, kit_gpio, 2) == []
 
 
 def test_contact_bounce_is_ignored(factory, clock, kit_gpio):
-    factory.pin(22).drive_low()
+    factory.pin(BUTTON).drive_low()
     clock.t += BOUNCE_S / 3
-    factory.pin(22).drive_high()
+    factory.pin(BUTTON).drive_high()
     assert wait(clock, kit_gpio, 2) == []
 
 
 def test_pins_parse():
     assert Pins.parse("") == Pins()
-    assert Pins.parse("led=5, buzzer=none") == Pins(led="GPIO5", buzzer=None, button="GPIO22")
-    assert Pins.parse("button=BOARD11,led=6") == Pins(led="GPIO6", buzzer="GPIO27", button="BOARD11")
+    assert Pins.parse("led=5, buzzer=none") == Pins(led="GPIO5", buzzer=None, button="GPIO26")
+    assert Pins.parse("button=BOARD11,led=6") == Pins(led="GPIO6", buzzer="GPIO23", button="BOARD11")
     for bad in ("led", "lamp=4", "led=x", "led=17,buzzer=17", "led="):
         with pytest.raises(InputError):
             Pins.parse(bad)

@@ -10,6 +10,9 @@ import pytest
 from trackerscan.cli import main
 from trackerscan.model import AddressType, Sighting, SourceEvent, SourceEventKind
 from trackerscan.pi.button import LONG_PRESS_S
+from trackerscan.pi.gpio import DEFAULT_BUTTON as BUTTON
+from trackerscan.pi.gpio import DEFAULT_BUZZER as BUZZER
+from trackerscan.pi.gpio import DEFAULT_LED as LED
 from trackerscan.pi.gpio import KitGpio, Pins
 from trackerscan.pi.patterns import Status
 from trackerscan.pi.runner import KitConfig, KitRunner
@@ -58,9 +61,9 @@ def pin_gpio(factory):
 
 
 async def press(factory, hold_s):
-    factory.pin(22).drive_low()
+    factory.pin(BUTTON).drive_low()
     await asyncio.sleep(hold_s)
-    factory.pin(22).drive_high()
+    factory.pin(BUTTON).drive_high()
 
 
 def on_times(pin):
@@ -82,12 +85,12 @@ async def test_adapter_lost_and_back_shown_on_the_led_and_buzzer(tmp_path, facto
     assert await asyncio.wait_for(runner.run(), 20) == 0
     assert [s for s in runner.statuses if s is not Status.BUSY] == [Status.OK, Status.ADAPTER_LOST, Status.OK]
     # One long tone (1.0 s) when the adapter went: seen on the buzzer pin.
-    assert [round(t, 1) for t in on_times(factory.pin(27))] == [1.0]
+    assert [round(t, 1) for t in on_times(factory.pin(BUZZER))] == [1.0]
     # Three 0.15 s blips for "adapter lost" among the LED's on-times.
-    assert sum(0.1 <= t <= 0.2 for t in on_times(factory.pin(17))) >= 3
+    assert sum(0.1 <= t <= 0.2 for t in on_times(factory.pin(LED))) >= 3
     with Session.open(runner.sessions[0]) as s:
         assert s.counts()["sighting"] == 30 and "ended" in s.meta()
-    assert not factory.pin(17).state and not factory.pin(27).state
+    assert not factory.pin(LED).state and not factory.pin(BUZZER).state
 
 
 async def test_short_presses_mark_a_sweep_in_the_session(tmp_path, factory, pin_gpio):
@@ -103,7 +106,7 @@ async def test_short_presses_mark_a_sweep_in_the_session(tmp_path, factory, pin_
     details, marks = kit_events(runner.sessions[0])
     assert details == ["sweep 1 started (button)", "sweep 1 ended (button)"]
     assert marks == ["sweep 1"]
-    assert len(on_times(factory.pin(27))) == 3  # one tone to start, two to end
+    assert len(on_times(factory.pin(BUZZER))) == 3  # one tone to start, two to end
 
 
 async def test_double_press_copies_finished_sessions_and_says_safe_to_remove(tmp_path, factory, pin_gpio):
@@ -137,7 +140,7 @@ async def test_long_press_closes_the_session_then_powers_off(tmp_path, factory, 
     runner.poweroff = poweroff = PowerOff(runner.sessions)
     task = asyncio.create_task(runner.run())
     await asyncio.sleep(0.3)
-    factory.pin(22).drive_low()
+    factory.pin(BUTTON).drive_low()
     started = time.monotonic()
     await asyncio.wait_for(task, 20)
     assert time.monotonic() - started >= LONG_PRESS_S
@@ -146,8 +149,8 @@ async def test_long_press_closes_the_session_then_powers_off(tmp_path, factory, 
     details, _ = kit_events(runner.sessions[0])
     assert details == ["power off requested (button held)"]
     assert runner.statuses[-1] is Status.SHUTTING_DOWN
-    assert [round(t, 1) for t in on_times(factory.pin(27))] == [0.8]  # the shutdown tone played out
-    factory.pin(22).drive_high()
+    assert [round(t, 1) for t in on_times(factory.pin(BUZZER))] == [0.8]  # the shutdown tone played out
+    factory.pin(BUTTON).drive_high()
 
 
 async def test_no_adapter_at_start_is_shown_and_retried(tmp_path, factory, pin_gpio, capsys):
@@ -164,7 +167,7 @@ async def test_no_adapter_at_start_is_shown_and_retried(tmp_path, factory, pin_g
     assert await asyncio.wait_for(task, 10) == 0
     assert Status.ADAPTER_LOST in runner.statuses
     assert runner.sessions == []  # nothing recorded without an adapter, nothing half-made
-    assert [round(t, 1) for t in on_times(factory.pin(27))] == [1.0]  # told once, not at every retry
+    assert [round(t, 1) for t in on_times(factory.pin(BUZZER))] == [1.0]  # told once, not at every retry
     assert capsys.readouterr().out.count("Could not open the Bluetooth controller") == 1
 
 

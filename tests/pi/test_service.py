@@ -98,7 +98,7 @@ def test_cli_into_a_temporary_root(tmp_path, capsys):
     assert "written under" in text and f"sudo systemctl enable --now {UNIT_NAME}" in text
     exec_start = parse_unit(tmp_path / UNIT_DIR / UNIT_NAME)["Service"]["ExecStart"]
     assert exec_start.endswith("run --headless --ble bleak --gps gpsd --pins "
-                               "led=GPIO17,buzzer=none,button=GPIO22 --silent")
+                               "led=GPIO17,buzzer=none,button=GPIO26 --silent")
     assert main(["install-service", "--root", str(tmp_path), "--remove"]) == 0
     assert not (tmp_path / UNIT_DIR / UNIT_NAME).exists()
 

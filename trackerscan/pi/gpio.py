@@ -18,11 +18,13 @@ from typing import Any
 from trackerscan.errors import InputError, TrackerscanError
 from trackerscan.pi.button import ButtonGestures, Gesture
 
-# Default BCM pin numbers (physical pins 11, 13, 15): free on every 40-pin Pi
-# and on the official 7-inch touchscreen's ribbon connection, next to a ground (pin 9 / 14).
+# Default BCM pin numbers, chosen so each part sits next to its ground (hardware/wiring.svg):
+# LED on GPIO17 (pin 11, ground pin 9), buzzer on GPIO23 (pin 16; 5 V pin 4, ground pin 14),
+# button on GPIO26 (pin 37, ground pin 39).  None of them is used by the UART (GPS HAT), I2C, SPI
+# or the official touchscreen (DSI ribbon).
 DEFAULT_LED = "GPIO17"
-DEFAULT_BUZZER = "GPIO27"
-DEFAULT_BUTTON = "GPIO22"
+DEFAULT_BUZZER = "GPIO23"
+DEFAULT_BUTTON = "GPIO26"
 
 
 class GpioError(TrackerscanError):
