@@ -191,9 +191,9 @@ def analyze(
         log = read_gps(gps, min(first_times) if first_times else None)
         fixes = log.fixes
         if not fixes:
+            why = f" ({log.summary})" if log.rejected else ""
             notes.append(
-                f"{Path(gps).name} holds no valid GPS position ({log.summary}), so the analysis "
-                f"worked on time alone."
+                f"{Path(gps).name} holds no valid GPS position{why}, so the analysis worked on time alone."
             )
         elif log.rejected:
             notes.append(f"{Path(gps).name}: {len(fixes)} GPS fixes used, {log.summary}.")

@@ -95,6 +95,7 @@ def _duration(s: float) -> str:
 
 def print_table(result: Analysis) -> None:
     """The alerts as a readable table, each with its explanation."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
@@ -116,34 +117,40 @@ def print_table(result: Analysis) -> None:
         j = top.get(c.device_id)
         if j is None or c.level is Level.ALERT:
             top[c.device_id] = i
-    table = Table(show_lines=True)
-    for col in ("Level", "Kind", "Address(es)", "First seen (UTC)", "Raised", "Last seen", "Places",
-                "Span", "With you", "Why"):
-        table.add_column(col, overflow="fold")
-    for i in sorted(top.values(), key=lambda k: result.alerts[k].time):
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("Level", no_wrap=True, min_width=5)
+    table.add_column("Kind", overflow="fold", min_width=8)
+    table.add_column("Address", no_wrap=True)
+    table.add_column("Raised", no_wrap=True)
+    table.add_column("Places", justify="right", no_wrap=True)
+    table.add_column("Time", justify="right", no_wrap=True)
+    rows = sorted(top.values(), key=lambda k: result.alerts[k].time)
+    for n, i in enumerate(rows, 1):
         c = result.alerts[i]
         watch = next(
             (w for w in result.alerts if w.device_id == c.device_id and w.level is Level.WATCH), None
         )
         raised = iso_utc(c.time)[11:19]
         if c.level is Level.ALERT and watch is not None:
-            raised = f"watch {iso_utc(watch.time)[11:19]}, alert {raised}"
+            raised = f"{iso_utc(watch.time)[11:19]} watch\n{raised} alert"
+        more = f"\n(+{len(c.addresses) - 1} more)" if len(c.addresses) > 1 else ""
         table.add_row(
+            str(n),
             c.level.value,
             c.kind.value if c.kind else "unknown",
-            "\n".join(c.addresses[:4]) + (f"\n(+{len(c.addresses) - 4} more)" * (len(c.addresses) > 4)),
-            iso_utc(c.first_seen).replace("T", " ").rstrip("Z"),
+            c.addresses[0] + more,
             raised,
-            iso_utc(c.last_seen)[11:19],
             str(c.places),
-            f"{c.span_m:,.0f} m",
             _duration(c.duration_s),
-            c.explanation,
         )
     console.print(table)
-    alerts = sum(1 for c in result.alerts if c.level is Level.ALERT)
-    console.print(
-        f"{alerts} device(s) at alert, {len(top) - alerts} at watch.  These are indicators, not proof: a "
-        "companion's phone or a shared bus can look the same.  Before you remove or switch off a tracker, "
-        "think about talking to a support service: the person who placed it may notice."
-    )
+    for n, i in enumerate(rows, 1):
+        c = result.alerts[i]
+        first = iso_utc(c.first_seen)[:19].replace("T", " ")
+        last = iso_utc(c.last_seen)[:19].replace("T", " ")
+        console.print(f"{n}. First seen {first} UTC, last seen {last} UTC.  {c.explanation}")
+        if len(c.addresses) > 1:
+            console.print(f"   Addresses it used: {', '.join(c.addresses)}.", soft_wrap=True)
+    alerts = sum(1 for i in rows if result.alerts[i].level is Level.ALERT)
+    console.print(f"{alerts} device(s) at alert, {len(rows) - alerts} at watch.")

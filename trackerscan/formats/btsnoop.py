@@ -47,8 +47,10 @@ _RECORD_HEADER = struct.Struct(">IIIIq")
 # Fast path: one legacy report in an LE Meta event, H4 framing (1 type byte) or none (monitor, H1).
 # record header, event code, parameter length, subevent, report count, event type, address type,
 # address, data length.
-_FAST_H4 = struct.Struct(">IIIIqBBBBBBB6sB")
-_FAST_BARE = struct.Struct(">IIIIqBBBBBB6sB")
+# Pad bytes (x) skip what the fast path does not look at: original length, drops, address.
+_FAST_H4 = struct.Struct(">4xII4xqBBBBBB7xB")
+_FAST_BARE = struct.Struct(">4xII4xqBBBBB7xB")
+REPORT_CACHE_MAX = 1 << 18  # distinct (event type, address, data) reports remembered: ~40 MB at most
 
 H4_EVENT = 0x04
 EVT_LE_META = 0x3E
@@ -87,6 +89,8 @@ _ADDRESS_TYPES: dict[int, AddressType] = {
 _RSSI: tuple[int | None, ...] = tuple(
     None if b == RSSI_UNAVAILABLE else (b - 256 if b > 127 else b) for b in range(256)
 )
+# A decoded report: address, address type, advertising data, connectable.
+Report = tuple[str, AddressType, bytes, bool | None]
 _PCAP_MAGICS = (b"\xa1\xb2\xc3\xd4", b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x4d\x3c\xb2\xa1")
 _PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 
@@ -143,12 +147,13 @@ def _iter_records(
     fast_size = (_FAST_H4 if h4 else _FAST_BARE).size
     header = _RECORD_HEADER.unpack_from
     hlen = 3 if h4 else 2  # bytes before the event parameters: (H4 type), event code, length
-    body0 = 14 if h4 else 13  # offset of the advertising data inside a fast-path record
+    k0 = 29 if h4 else 28  # offset of the report's event type inside a fast-path record
     addresses: dict[bytes, str] = {}
-    address_types = _ADDRESS_TYPES
+    # A report's bytes from event type to the end of its data -> (address, type, data, connectable):
+    # the same advertisement repeats many times, so it is decoded once and its bytes are shared.
+    reports: dict[bytes, Report] = {}
     rssi_of = _RSSI
-    connectable_of = _LEGACY_CONNECTABLE
-    scannable: dict[bytes, tuple[bytes, bool]] = {}  # last advertising data of scannable adverts
+    scannable: dict[str, Report] = {}  # last advertising data of scannable adverts
     pending: dict[tuple[bytes, int], bytes] = {}  # fragments of extended reports
     delta = EPOCH_DELTA_US
     new = tuple.__new__
@@ -162,20 +167,15 @@ def _iter_records(
                 break
             if off + fast_size <= n:
                 if h4:
-                    (_orig, incl, flags, _drops, ts, ptype, evt, plen, sub, num, etype, atype, a6, dlen) = (
-                        fast(data, off)
-                    )
+                    incl, flags, ts, ptype, evt, plen, sub, num, etype, dlen = fast(data, off)
                     is_event = ptype == H4_EVENT
                 else:
-                    (_orig, incl, flags, _drops, ts, evt, plen, sub, num, etype, atype, a6, dlen) = fast(
-                        data, off
-                    )
+                    incl, flags, ts, evt, plen, sub, num, etype, dlen = fast(data, off)
                     is_event = (flags & 0xFFFF) == MONITOR_EVENT if monitor else (flags & 3) == 3
             else:
                 _orig, incl, flags, _drops, ts = header(data, off)
                 is_event = True  # too near the end for the fast path: let the careful parser decide
-                evt = plen = sub = num = etype = atype = dlen = -1
-                a6 = b""
+                evt = plen = sub = num = etype = dlen = -1
             start = off + 24
             end = start + incl
             if end > n:
@@ -197,35 +197,24 @@ def _iter_records(
                 and plen == dlen + 12
                 and incl - hlen == plen
             ):
-                p = start + body0
-                address = addresses.get(a6)
-                if address is None:
-                    address = addresses[a6] = _address(a6)
-                adv = data[p : p + dlen]
-                if etype == SCAN_RSP:
-                    prior = scannable.get(a6)
-                    if prior is not None:
-                        adv = prior[0] + adv
-                        connectable: bool | None = prior[1]
-                    else:
-                        connectable = None
-                else:
-                    connectable = connectable_of[etype]
-                    if etype in (ADV_IND, ADV_SCAN_IND):
-                        scannable[a6] = (adv, connectable)
+                p = start + k0 - 24
+                q = p + 9 + dlen
+                key = data[p:q]
+                hit = reports.get(key)
+                if hit is None:
+                    if len(reports) >= REPORT_CACHE_MAX:
+                        reports.clear()
+                    hit = reports[key] = _decode_report(key, addresses)
                 adverts += 1
-                yield new(
-                    Sighting,
-                    (
-                        (ts - delta) / 1e6,
-                        address,
-                        address_types.get(atype, AddressType.UNKNOWN),
-                        rssi_of[data[p + dlen]],
-                        adv,
-                        source,
-                        connectable,
-                    ),
-                )
+                if etype == SCAN_RSP:
+                    prior = scannable.get(hit[0])
+                    if prior is not None:
+                        hit = (hit[0], hit[1], prior[2] + hit[2], prior[3])
+                elif not etype & 1:  # ADV_IND, ADV_SCAN_IND: a scan response may follow
+                    scannable[hit[0]] = hit
+                address, address_type, adv, connectable = hit
+                yield new(Sighting, ((ts - delta) / 1e6, address, address_type, rssi_of[data[q]], adv, source,
+                                     connectable))
                 continue
             if evt != -1 and evt != EVT_LE_META:
                 other += 1
@@ -245,6 +234,16 @@ def _iter_records(
         stats.offset = off
 
 
+def _decode_report(key: bytes, addresses: dict[bytes, str]) -> Report:
+    """(address, address type, data, connectable) of a legacy report's bytes from event type to data end."""
+    etype, atype, a6 = key[0], key[1], key[2:8]
+    address = addresses.get(a6)
+    if address is None:
+        address = addresses[a6] = _address(a6)
+    connectable = None if etype == SCAN_RSP else _LEGACY_CONNECTABLE[etype]
+    return address, _ADDRESS_TYPES.get(atype, AddressType.UNKNOWN), key[9:], connectable
+
+
 def _address(a6: bytes) -> str:
     """The six little-endian address bytes of an HCI report as "AA:BB:CC:DD:EE:FF"."""
     return ":".join(f"{b:02X}" for b in reversed(a6))
@@ -260,7 +259,7 @@ def _slow_record(
     monitor: bool,
     stats: BtsnoopStats,
     addresses: dict[bytes, str],
-    scannable: dict[bytes, tuple[bytes, bool]],
+    scannable: dict[str, Report],
     pending: dict[tuple[bytes, int], bytes],
     source: str,
 ) -> list[Sighting]:
@@ -302,7 +301,7 @@ def _legacy_reports(
     pkt: bytes,
     t: float,
     addresses: dict[bytes, str],
-    scannable: dict[bytes, tuple[bytes, bool]],
+    scannable: dict[str, Report],
     pending: dict[tuple[bytes, int], bytes],
     source: str,
     out: list[Sighting],
@@ -324,21 +323,19 @@ def _legacy_reports(
         adv = pkt[p + 9 : p + 9 + dlen]
         rssi = _RSSI[pkt[p + 9 + dlen]]
         p += 10 + dlen
-        connectable: bool | None
-        if etype == SCAN_RSP:
-            prior = scannable.get(a6)
-            adv, connectable = (prior[0] + adv, prior[1]) if prior is not None else (adv, None)
-        else:
-            connectable = _LEGACY_CONNECTABLE[etype]
-            if etype in (ADV_IND, ADV_SCAN_IND):
-                scannable[a6] = (adv, connectable)
         address = addresses.get(a6)
         if address is None:
             address = addresses[a6] = _address(a6)
-        out.append(
-            Sighting(t, address, _ADDRESS_TYPES.get(atype, AddressType.UNKNOWN), rssi, adv, source,
-                     connectable)
-        )
+        address_type = _ADDRESS_TYPES.get(atype, AddressType.UNKNOWN)
+        connectable: bool | None
+        if etype == SCAN_RSP:
+            prior = scannable.get(address)
+            adv, connectable = (prior[2] + adv, prior[3]) if prior is not None else (adv, None)
+        else:
+            connectable = _LEGACY_CONNECTABLE[etype]
+            if etype in (ADV_IND, ADV_SCAN_IND):
+                scannable[address] = (address, address_type, adv, connectable)
+        out.append(Sighting(t, address, address_type, rssi, adv, source, connectable))
     return p == n
 
 
@@ -346,7 +343,7 @@ def _extended_reports(
     pkt: bytes,
     t: float,
     addresses: dict[bytes, str],
-    scannable: dict[bytes, tuple[bytes, bool]],
+    scannable: dict[str, Report],
     pending: dict[tuple[bytes, int], bytes],
     source: str,
     out: list[Sighting],
@@ -378,23 +375,21 @@ def _extended_reports(
             pending[key] = pending.get(key, b"") + chunk
             continue
         adv = pending.pop(key, b"") + chunk
-        connectable: bool | None = bool(etype & EXT_CONNECTABLE)
-        if etype & EXT_SCAN_RESPONSE:
-            prior = scannable.get(a6)
-            if prior is not None:
-                adv, connectable = prior[0] + adv, prior[1]
-            elif etype & EXT_LEGACY:
-                connectable = None
-        elif etype & EXT_SCANNABLE:
-            scannable[a6] = (adv, bool(connectable))
         address = addresses.get(a6)
         if address is None:
             address = addresses[a6] = _address(a6)
+        address_type = _ADDRESS_TYPES.get(atype, AddressType.UNKNOWN)
+        connectable: bool | None = bool(etype & EXT_CONNECTABLE)
+        if etype & EXT_SCAN_RESPONSE:
+            prior = scannable.get(address)
+            if prior is not None:
+                adv, connectable = prior[2] + adv, prior[3]
+            elif etype & EXT_LEGACY:
+                connectable = None
+        elif etype & EXT_SCANNABLE:
+            scannable[address] = (address, address_type, adv, connectable)
         rssi = None if rssi_raw == RSSI_UNAVAILABLE else rssi_raw
-        out.append(
-            Sighting(t, address, _ADDRESS_TYPES.get(atype, AddressType.UNKNOWN), rssi, adv, source,
-                     connectable)
-        )
+        out.append(Sighting(t, address, address_type, rssi, adv, source, connectable))
     return p == n
 
 

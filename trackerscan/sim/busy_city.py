@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from trackerscan.formats.btsnoop import DATALINK_H4, DATALINK_MONITOR, EPOCH_DELTA_US, MAGIC, VERSION
-from trackerscan.model import Fix
+from trackerscan.formats.btsnoop import DATALINK_H4, EPOCH_DELTA_US, MAGIC, VERSION
+from trackerscan.model import Fix, NoFix
 
 U8 = npt.NDArray[np.uint8]
 U64 = npt.NDArray[np.uint64]
@@ -182,15 +182,30 @@ def nmea_lines(t: float, lat: float, lon: float, speed_mps: float | None, course
     return [f"${body}*{_checksum(body)}" for body in (rmc, gga)]
 
 
-def write_nmea(path: str | os.PathLike[str], fixes: Iterable[Fix]) -> int:
-    """Write fixes as an NMEA log (RMC + GGA per fix, CRLF), mode 0600; return the number of fixes."""
+def no_fix_lines(t: float) -> list[str]:
+    """An RMC (status V) and a GGA (quality 0) sentence for a second without a position."""
+    dt = datetime.fromtimestamp(t, UTC)
+    hms = dt.strftime("%H%M%S") + f".{dt.microsecond // 10000:02d}"
+    rmc = f"GPRMC,{hms},V,,,,,,,{dt.strftime('%d%m%y')},,,N"
+    gga = f"GPGGA,{hms},,,,,0,00,99.9,,M,,M,,"
+    return [f"${body}*{_checksum(body)}" for body in (rmc, gga)]
+
+
+def write_nmea(path: str | os.PathLike[str], records: Iterable[Fix | NoFix]) -> int:
+    """Write fixes (and no-fix seconds) as an NMEA log (RMC + GGA each, CRLF), mode 0600.
+
+    Returns the number of fixes written.
+    """
     count = 0
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="ascii", newline="") as f:
-        for fix in fixes:
-            for line in nmea_lines(fix.time, fix.lat, fix.lon, fix.speed_mps, fix.course):
-                f.write(line + "\r\n")
-            count += 1
+        for r in records:
+            if isinstance(r, NoFix):
+                lines = no_fix_lines(r.time)
+            else:
+                lines = nmea_lines(r.time, r.lat, r.lon, r.speed_mps, r.course)
+                count += 1
+            f.write("\r\n".join(lines) + "\r\n")
     return count
 
 
@@ -360,4 +375,4 @@ def generate(
     return BusyCity(snoop, nmea, truth_path, reports, devices, follower_address)
 
 
-__all__ = ["DATALINK_H4", "DATALINK_MONITOR", "BusyCity", "generate", "nmea_lines", "route", "write_nmea"]
+__all__ = ["BusyCity", "generate", "nmea_lines", "no_fix_lines", "route", "write_nmea"]
