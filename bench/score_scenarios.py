@@ -46,9 +46,13 @@ def score(sc: Scenario) -> dict[str, object]:
                 base_false.append(truth.name if truth else a)
     eng.finish()
     followers = [d for d in sc.truth if d.follower]
-    delays = [alerts[d.name] - d.follows_from for d in followers if d.timed and d.name in alerts and d.follows_from]
+    delays = [
+        alerts[d.name] - d.follows_from for d in followers if d.timed and d.name in alerts and d.follows_from
+    ]
     bdelays = [
-        base_alerts[d.name] - d.follows_from for d in followers if d.timed and d.name in base_alerts and d.follows_from
+        base_alerts[d.name] - d.follows_from
+        for d in followers
+        if d.timed and d.name in base_alerts and d.follows_from
     ]
     return {
         "followers": len(followers),
@@ -75,8 +79,10 @@ def main() -> None:
     ap.add_argument("--only", default="")
     args = ap.parse_args()
     names = [n for n in scenario_names() if not args.only or n in args.only.split(",")]
-    print("| scenario | followers alerted | false alerts | false watches | median / max min to alert "
-          "| AirGuard-like: alerted | false | median / max min |")
+    print(
+        "| scenario | followers alerted | false alerts | false watches | median / max min to alert "
+        "| AirGuard-like: alerted | false | median / max min |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     all_d: list[float] = []
     all_b: list[float] = []
@@ -100,11 +106,15 @@ def main() -> None:
             tot[i] += v
         falses = sorted({x for r in rows for x in r["false"]})  # type: ignore[attr-defined]
         note = f" ({', '.join(falses)})" if falses else ""
-        print(f"| {name} | {al}/{fol} | {fa}{note} | {fw} | {fmt_min(d)} / {fmt_min(d, max)} "
-              f"| {bal}/{fol} | {bfa} | {fmt_min(bd)} / {fmt_min(bd, max)} |")
-    print(f"| **all ({args.seeds} seeds)** | {tot[1]}/{tot[0]} | {tot[2]} | {tot[3]} | "
-          f"{fmt_min(all_d)} / {fmt_min(all_d, max)} | {tot[4]}/{tot[0]} | {tot[5]} | "
-          f"{fmt_min(all_b)} / {fmt_min(all_b, max)} |")
+        print(
+            f"| {name} | {al}/{fol} | {fa}{note} | {fw} | {fmt_min(d)} / {fmt_min(d, max)} "
+            f"| {bal}/{fol} | {bfa} | {fmt_min(bd)} / {fmt_min(bd, max)} |"
+        )
+    print(
+        f"| **all ({args.seeds} seeds)** | {tot[1]}/{tot[0]} | {tot[2]} | {tot[3]} | "
+        f"{fmt_min(all_d)} / {fmt_min(all_d, max)} | {tot[4]}/{tot[0]} | {tot[5]} | "
+        f"{fmt_min(all_b)} / {fmt_min(all_b, max)} |"
+    )
     print(f"\n{n_events} events scored in {time.perf_counter() - t0:.1f} s (scenario building included).")
 
 

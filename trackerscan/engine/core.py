@@ -274,6 +274,7 @@ class Engine:
                 dev.marked_places += 1
             return
         dev.gps_places += 1
+        self._reach(dev, dev.last_seen)
         if place.home is not None:
             dev.home_places += 1
         kept = dev.kept_places
@@ -287,7 +288,25 @@ class Engine:
                     dev.span_m = d
             kept.append((lat, lon))
 
+    def _reach(self, dev: Device, t: float) -> None:
+        """Grow the distance between positions where the device was heard (good fixes only)."""
+        tr = self._track
+        last = tr.last
+        if last is None or t - last.time > th.MAX_FIX_AGE_S or tr.last_accuracy > th.REACH_FIX_ACCURACY_M:
+            return
+        o = dev.origin
+        if o is None:
+            dev.origin = (last.lat, last.lon)
+            return
+        from trackerscan.engine.geo import distance_m
+
+        d = distance_m(o[0], o[1], last.lat, last.lon)
+        if d > dev.reach_m:
+            dev.reach_m = d
+
     def _remember(self, dev: Device, s: Sighting, t: float) -> None:
+        if dev.cls != NEVER:
+            self._reach(dev, t)
         dev.next_hist = t + self.settings.history_step_s
         pos = self._track.position_at(t)
         rssi = float(s.rssi) if s.rssi is not None else math.nan
@@ -361,25 +380,26 @@ class Engine:
     def _state(self, dev: Device) -> DeviceState:
         ident = dev.identity
         positioned = dev.gps_places >= dev.offline_places
-        if dev.last_change is not None and not dev.known and not dev.mine:
-            text = dev.last_change.explanation
-        else:
-            home_only = dev.gps_places > 0 and dev.gps_places == dev.home_places
-            text = explain(
-                Level.NONE,
-                ident.kind,
-                ident.tracker,
-                ident.separated,
-                self._places_count(dev, positioned),
-                dev.span_m,
-                dev.together(),
-                positioned,
-                "",
-                1.0,
-                dev.link_note,
-                known=dev.known or dev.mine,
-                home_only=home_only,
-            )
+        known = dev.known or dev.mine
+        level = Level.NONE if known else dev.level
+        change = dev.last_change
+        if change is not None and change.places == dev.offline_places and dev.offline_places > dev.gps_places:
+            positioned = False
+        text = explain(
+            level,
+            ident.kind,
+            ident.tracker,
+            ident.separated,
+            self._places_count(dev, positioned),
+            dev.span_m,
+            dev.together(),
+            positioned,
+            "",
+            change.confidence if change is not None else dev.link_confidence,
+            dev.link_note,
+            known=known,
+            home_only=dev.gps_places > 0 and dev.gps_places == dev.home_places,
+        )
         return DeviceState(
             device_id=dev.id,
             kind=ident.kind,

@@ -62,9 +62,11 @@ class Device:
         "next_eval",
         "next_hist",
         "offline_places",
+        "origin",
         "place_ids",
         "points",
         "pres_start",
+        "reach_m",
         "rssi",
         "rssi_s",
         "span_m",
@@ -104,6 +106,8 @@ class Device:
         self.next_hist = t
         self.points = array("d")
         self.st_aging = -1
+        self.reach_m = 0.0
+        self.origin: tuple[float, float] | None = None
 
     def together(self) -> float:
         """Seconds heard with the user, counting gaps shorter than PRESENCE_GAP_S as together."""

@@ -20,7 +20,7 @@ def decide(dev: Device, busy: bool, settings: Settings) -> tuple[Level, float, b
     # Places with positions; all places inside a declared home count as one, and a device heard
     # only at home is a neighbour's.
     places = dev.gps_places
-    if places and places == dev.home_places:
+    if (places and places == dev.home_places) or dev.reach_m < th.MIN_REACH_M:
         places = 0
     if dev.cls == SEPARATED:
         a_time, a_places, a_span = (

@@ -82,6 +82,13 @@ COTRAVEL_MIN_S = 300.0
 BUSY_TIME_FACTOR = 1.5
 BUSY_EXTRA_PLACES = 1
 
+# How far apart (m) the user must have been between sightings of a device for any level: a device
+# that stays put (a lost tag on a table, a neighbour's tag) is heard within about twice the
+# Bluetooth range (~45 m in the open) plus GPS error, even when the user crosses a place boundary.
+MIN_REACH_M = 150.0
+# Only fixes this accurate (m) count toward that distance (an indoor wild fix would add hundreds).
+REACH_FIX_ACCURACY_M = 50.0
+
 # --- Levels (medium preset) -----------------------------------------------------------------------
 # watch: "it has been with you at more than one place".
 WATCH_PLACES = 2
@@ -96,8 +103,8 @@ ALERT_SEPARATED_SPAN_M = 300.0
 # alert, tracker whose owner state cannot be read (Tile, Chipolo, Pebblebee, FMDN normal mode, Apple
 # devices in lost mode): AirGuard asks one place more for Tiles; we also ask more time and distance.
 ALERT_UNKNOWN_STATE_MIN_TOGETHER_S = 480.0
-ALERT_UNKNOWN_STATE_PLACES = 4
-ALERT_UNKNOWN_STATE_SPAN_M = 500.0
+ALERT_UNKNOWN_STATE_PLACES = 3
+ALERT_UNKNOWN_STATE_SPAN_M = 400.0
 # Any other device with a fixed address (kind unknown): phones, watches, DIY tags.  Much slower.
 WATCH_OTHER_MIN_TOGETHER_S = 600.0
 WATCH_OTHER_PLACES = 3

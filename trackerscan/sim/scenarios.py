@@ -336,7 +336,8 @@ def restaurant(seed: int) -> Scenario:
                 b.leg(2),
             )
         )
-    b.follower(Kind.TILE, "Tile in your bag")
+    # The user stops after 10 min, so the walking-pace time-to-alert target does not apply.
+    b.follower(Kind.TILE, "Tile in your bag", timed=False)
     b.passers_by(b.start, b.leg(1), 2.0)
     b.passers_by(b.leg(2), b.end, 2.0)
     return b.build("restaurant", "Walk 10 min, sit 60 min beside a lost AirTag, walk 15 min; a Tile follows.")
