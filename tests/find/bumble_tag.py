@@ -32,6 +32,7 @@ class TagBehaviour:
     sound_s: float = 0.3  # delay before Sound_Completed
     send_completed: bool = True
     answer: bool = True  # send a Command_Response at all
+    drop_writes: int = 0  # drop the connection on this many first writes (as AirTags do)
     writes: list[tuple[str, bytes]] = field(default_factory=list)  # (characteristic, bytes) received
 
 
@@ -70,9 +71,13 @@ class VirtualTag:
             props |= Characteristic.Properties.INDICATE
         holder: dict[str, Characteristic] = {}
 
-        def on_write(_conn, value: bytes) -> None:
+        def on_write(conn, value: bytes) -> None:
             value = bytes(value)
             self.behaviour.writes.append((chr_.lower(), value))
+            if self.behaviour.drop_writes > 0:
+                self.behaviour.drop_writes -= 1
+                asyncio.get_running_loop().create_task(conn.disconnect())
+                return
             if indicate:
                 asyncio.get_running_loop().create_task(self._answer(holder["c"], value, framed))
 

@@ -115,3 +115,22 @@ async def test_airtag_has_no_stop_and_bad_transport_is_explained():
     assert result.outcome is RingOutcome.CANNOT_STOP
     bad = await ring(TAG, RingProcedure.DULT, transport="no-such-transport:x")
     assert bad.outcome is RingOutcome.ADAPTER and "no-such-transport" in bad.message
+
+
+async def test_a_dropped_connection_is_retried_once(rig):
+    transport, make = rig
+    tag = await make(TagBehaviour(drop_writes=1))
+    steps = []
+    result = await ring(TAG, RingProcedure.DULT, transport=transport, on_progress=steps.append)
+    assert result.outcome is RingOutcome.RANG and result.completed, result.message
+    assert [w for _, w in tag.behaviour.writes] == [b"\x00\x03", b"\x00\x03"]
+    assert result.attempts == 2 and any("trying once more" in s for s in steps)
+
+
+async def test_a_tracker_that_keeps_dropping_is_explained(rig):
+    transport, make = rig
+    tag = await make(TagBehaviour(drop_writes=5))
+    result = await ring(TAG, RingProcedure.DULT, transport=transport)
+    assert result.outcome is RingOutcome.CONNECT_FAILED
+    assert "dropped the connection" in result.message and "may still ring" in result.message
+    assert len(tag.behaviour.writes) == 2

@@ -42,6 +42,10 @@ CONNECT_TIMEOUT_S = 20.0  # whole connect phase, all attempts: AirGuard gives up
 CONNECT_ATTEMPTS = 3  # trackers drop connections (trackers.md 9.2, AirGuard issues #3, #6)
 RESPONSE_TIMEOUT_S = 5.0  # Command_Response: one ATT round trip plus slack for a 4 s connection interval
 COMPLETION_WAIT_S = 35.0  # DULT non-owner sound lasts 5-30 s (trackers.md 2.2), plus margin
+GATT_OP_TIMEOUT_S = 10.0  # one subscribe or write; ATT itself gives up only after 30 s (Core Vol 3 F 3.3.3)
+# Whole new connections after the tracker dropped one mid-command (count): AirTags drop connections
+# quickly (trackers.md 9.2), and sending the start command again is harmless.
+LINK_LOST_RETRIES = 1
 
 SAFETY_CAUTION = (
     "Caution: a ringing tracker can be heard by anyone nearby, including the person who placed it. "
@@ -146,12 +150,18 @@ async def run_procedure(
         received.append(bytes(value))
         inbox.put_nowait(bytes(value))
 
-    if proc.subscribe:
-        await link.subscribe(proc.characteristic, on_value)
     command = proc.stop if stop else proc.start
     assert command is not None  # callers check CANNOT_STOP first
-    say("Asking the tracker to stop its sound…" if stop else "Asking the tracker to play its sound…")
-    await link.write(proc.characteristic, command, proc.write_with_response)
+    try:
+        async with asyncio.timeout(GATT_OP_TIMEOUT_S):
+            if proc.subscribe:
+                await link.subscribe(proc.characteristic, on_value)
+            say("Asking the tracker to stop its sound…" if stop else "Asking the tracker to play its sound…")
+            await link.write(proc.characteristic, command, proc.write_with_response)
+    except TimeoutError as exc:
+        raise LinkLostError(
+            f"The tracker stopped answering for {GATT_OP_TIMEOUT_S:g} s during the command; move closer."
+        ) from exc
     written = (command,)
 
     if not proc.responds:
@@ -173,17 +183,16 @@ async def run_procedure(
     opcode = OP_SOUND_STOP if stop else OP_SOUND_START
     response = await _next_response(inbox, proc, opcode, response_timeout_s, link.disconnected)
     if response is None:
-        gone = link.disconnected.is_set()
+        if link.disconnected.is_set():
+            raise LinkLostError(
+                "The tracker dropped the connection without answering; it may still ring. Move closer."
+            )
         return replace(
             base,
             outcome=RingOutcome.NO_RESPONSE,
             written=written,
             received=tuple(received),
-            message=(
-                "The tracker dropped the connection without answering; it may still ring. Try again closer."
-                if gone
-                else f"The tracker did not answer within {response_timeout_s:g} s; it may still ring. Listen."
-            ),
+            message=f"The tracker did not answer within {response_timeout_s:g} s; it may still ring. Listen.",
         )
     status = response.status
     if status in (ResponseStatus.INVALID_COMMAND, ResponseStatus.INVALID_STATE):
@@ -369,25 +378,33 @@ async def ring(
             attempts += 1
         say(message)
 
-    try:
-        async with connect(address, address_type, progress) as link:
-            result = await run_procedure(
-                link,
-                proc,
-                stop=stop,
-                address=address,
-                response_timeout_s=response_timeout_s,
-                completion_wait_s=completion_wait_s,
-                on_progress=say,
+    rounds = 1 + LINK_LOST_RETRIES
+    for round_ in range(1, rounds + 1):
+        try:
+            async with connect(address, address_type, progress) as link:
+                result = await run_procedure(
+                    link,
+                    proc,
+                    stop=stop,
+                    address=address,
+                    response_timeout_s=response_timeout_s,
+                    completion_wait_s=completion_wait_s,
+                    on_progress=say,
+                )
+            return replace(result, attempts=attempts, transport=via)
+        except TrackerNotFoundError as exc:
+            return replace(base, outcome=RingOutcome.NOT_FOUND, message=str(exc), attempts=attempts)
+        except ConnectFailedError as exc:
+            return replace(
+                base,
+                outcome=RingOutcome.CONNECT_FAILED,
+                message=str(exc),
+                attempts=max(attempts, exc.attempts),
             )
-    except TrackerNotFoundError as exc:
-        return replace(base, outcome=RingOutcome.NOT_FOUND, message=str(exc), attempts=attempts)
-    except ConnectFailedError as exc:
-        return replace(
-            base, outcome=RingOutcome.CONNECT_FAILED, message=str(exc), attempts=max(attempts, exc.attempts)
-        )
-    except LinkLostError as exc:
-        return replace(base, outcome=RingOutcome.CONNECT_FAILED, message=str(exc), attempts=attempts)
-    except AdapterError as exc:
-        return replace(base, outcome=RingOutcome.ADAPTER, message=str(exc), attempts=attempts)
-    return replace(result, attempts=attempts, transport=via)
+        except LinkLostError as exc:
+            if round_ == rounds:
+                return replace(base, outcome=RingOutcome.CONNECT_FAILED, message=str(exc), attempts=attempts)
+            say("The tracker dropped the connection before the command went through; trying once more…")
+        except AdapterError as exc:
+            return replace(base, outcome=RingOutcome.ADAPTER, message=str(exc), attempts=attempts)
+    raise AssertionError("unreachable")  # pragma: no cover
