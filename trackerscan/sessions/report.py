@@ -21,6 +21,7 @@ import html
 import inspect
 import math
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -689,12 +690,18 @@ def write_pdf(content: ReportContent, out: Path) -> None:
 # --------------------------------------------------------------------------- HTML
 
 
-def _svg(drawing: Drawing) -> str:
+def _svg(drawing: Drawing, key: str) -> str:
+    """The drawing as inline SVG, its ids made unique by ``key`` (several SVGs share one page)."""
     from reportlab.graphics import renderSVG
 
     text: str = renderSVG.drawToString(drawing)
     start = text.find("<svg")
-    return text[start:] if start >= 0 else text
+    text = text[start:] if start >= 0 else text
+    text = text.replace("fill: None", "fill: none")  # reportlab 5.1 writes Python's None: filled black
+    # The drawing stays inside its box: drop the clip path (SVG Tiny renderers draw it as a black box).
+    text = re.sub(r"\s*<clipPath.*?</clipPath>", "", text, flags=re.S)
+    text = text.replace(' style="clip-path: url(#clip)"', "")
+    return text.replace('id="group"', f'id="group-{key}"')
 
 
 _CSS = """
@@ -727,16 +734,16 @@ def write_html(content: ReportContent, out: Path) -> None:
         f"<div class=safety><b>Safety.</b> {e(SAFETY_NOTE)}</div>",
         f"<p>{e(content.summary)}</p>",
     ]
-    for dev in content.devices:
+    for i, dev in enumerate(content.devices, 1):
         parts += [
             f"<h2>{e(dev.title)}</h2>",
             kv(dev.rows),
             f"<p><b>Why:</b> {e(dev.explanation)}</p>",
             "<ul class=small>" + "".join(f"<li>{e(c)}</li>" for c in dev.changes) + "</ul>",
             "<h3>Where it was heard</h3>",
-            _svg(dev.map),
+            _svg(dev.map, f"map{i}"),
             "<h3>Signal strength over time</h3>",
-            _svg(dev.chart),
+            _svg(dev.chart, f"rssi{i}"),
         ]
     if content.other_trackers:
         parts.append(
