@@ -24,6 +24,8 @@ REFRESH_PER_S = 4.0
 PLAIN_EVERY_S = 5.0
 # Rows shown at most in the live table.
 MAX_ROWS = 15
+# Width of the hot/cold bar in --follow (characters): fits an 80-column terminal inside the panel.
+FOLLOW_BAR_WIDTH = 50
 
 TREND_WORDS = {
     Trend.CLOSER: "getting closer",
@@ -31,6 +33,7 @@ TREND_WORDS = {
     Trend.STEADY: "steady",
     Trend.UNKNOWN: "",
 }
+SHORT_TREND = {Trend.CLOSER: "closer", Trend.FURTHER: "further", Trend.STEADY: "steady", Trend.UNKNOWN: ""}
 HEAT_STYLE = {
     Heat.VERY_HOT: "bold red",
     Heat.HOT: "red",
@@ -71,7 +74,7 @@ def _ring(row: SweepRow) -> str:
     if row.can_ring:
         return "yes"
     if row.kind in (Kind.TILE, Kind.SMARTTAG, Kind.CHIPOLO):
-        return "no (owner only)"
+        return "owner only"
     return "no"
 
 
@@ -102,17 +105,22 @@ def plain_follow(row: SweepRow | None, address: str) -> str:
 
 
 def _table(rows: list[SweepRow], title: str) -> Any:
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, expand=True)
-    for col, just in (("address", "left"), ("kind", "left"), ("state", "left"), ("signal dBm", "right"),
-                      ("trend", "left"), ("heard", "right"), ("can ring", "left")):
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    table = Table(title=title, expand=True, box=box.SIMPLE_HEAD)
+    table.add_column("address", no_wrap=True)
+    table.add_column("kind", min_width=7, overflow="fold")  # may wrap on a narrow terminal
+    table.add_column("state", min_width=9)
+    table.add_column("dBm", justify="right", no_wrap=True)
+    table.add_column("trend", no_wrap=True)
+    table.add_column("heard", justify="right", no_wrap=True)
+    table.add_column("can ring", no_wrap=True)
     for r in rows[:MAX_ROWS]:
         signal_text = Text(_dbm(r.rssi_smoothed), style=HEAT_STYLE[r.heat] if r.heat else "")
-        table.add_row(r.address, _kind(r), _state(r), signal_text,
-                      f"{r.trend.arrow} {TREND_WORDS[r.trend]}", f"{r.seconds_ago:.0f} s ago", _ring(r))
+        table.add_row(r.address, _kind(r), _state(r), signal_text, f"{r.trend.arrow} {SHORT_TREND[r.trend]}",
+                      f"{r.seconds_ago:.0f} s", _ring(r))
     return table
 
 
@@ -126,16 +134,16 @@ def _follow_panel(row: SweepRow | None, address: str) -> Any:
         return Panel(Text(f"Waiting to hear {address}…", justify="center"), title="follow")
     word = row.heat.value.upper() if row.heat else "NO SIGNAL"
     style = HEAT_STYLE[row.heat] if row.heat else ""
-    filled = (row.gauge or 0) * 40 // 100
-    bar = Text("█" * filled + "░" * (40 - filled), style=style)
-    big = Text(f"\n{word}\n", style=f"bold {style}", justify="center")
+    filled = (row.gauge or 0) * FOLLOW_BAR_WIDTH // 100
+    bar = Text("\n".join(["█" * filled + "░" * (FOLLOW_BAR_WIDTH - filled)] * 3), style=style)
+    big = Text(" ".join(word), style=f"bold {style}")  # spaced capitals: the largest a terminal offers
     trend = TREND_WORDS[row.trend] or "measuring…"
     lines = Text(
         f"{row.trend.arrow}  {trend}\n{_dbm(row.rssi_smoothed)} dBm smoothed (last {row.rssi} dBm), "
         f"heard {row.seconds_ago:.0f} s ago\n{_kind(row)}, {_state(row)}, can ring: {_ring(row)}",
         justify="center",
     )
-    body = Group(big, Align.center(bar), Text(""), lines)
+    body = Group(Text(""), Align.center(big), Text(""), Align.center(bar), Text(""), Align.center(lines))
     return Panel(body, title=f"follow {row.address}", padding=(1, 2))
 
 
@@ -157,7 +165,7 @@ class SweepView:
     def renderable(self) -> Any:
         if self.state.follow:
             return _follow_panel(self.state.row(self.state.follow, self.now()), self.state.follow)
-        return _table(self.rows(), "Trackers heard now (move slowly; ↑ stronger, ↓ weaker)")
+        return _table(self.rows(), "Trackers heard now: move slowly; ↑ closer = signal rising")
 
     def text(self) -> str:
         if self.state.follow:
