@@ -72,3 +72,36 @@ def test_sweep_bad_follow_address_is_one_line(capsys, capture):
     assert main(["sweep", "--ble", f"replay:{capture},speed=0", "--follow", "not-an-address"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is not a Bluetooth address" in err
+
+
+def test_duration_stops_a_real_time_replay(capture, capsys):
+    import time
+
+    start = time.monotonic()
+    assert main(["sweep", "--ble", f"replay:{capture}", "--duration", "1.5", "--json"]) == 0
+    assert time.monotonic() - start < 10
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    airtag = next(r for r in rows if r["address"] == "FB:6D:08:3D:25:A4")
+    assert 1 <= airtag["sightings"] <= 4  # only what was played in 1.5 s of a 30 s walk
+
+
+def test_live_views_render_within_80_columns(capture):
+    from rich.console import Console
+
+    from trackerscan.cli.sweep import SweepView
+    from trackerscan.find.sweep import SweepState
+    from trackerscan.formats.btsnoop import read_sightings
+
+    state = SweepState()
+    state.extend(read_sightings(capture))
+    console = Console(record=True, width=80, file=open("/dev/null", "w"))  # noqa: SIM115
+    console.print(SweepView(state, replay=True).renderable())
+    text = console.export_text()
+    assert all(len(line) <= 80 for line in text.splitlines())
+    for address in ("FB:6D:08:3D:25:A4", "DF:A4:65:1A:52:72", "F0:1C:FD:38:52:9E"):
+        assert address in text
+    assert "↑ closer" in text and "↓ further" in text
+    state.follow = "FB:6D:08:3D:25:A4"
+    console.print(SweepView(state, replay=True).renderable())
+    panel = console.export_text()
+    assert "V E R Y   H O T" in panel and "getting closer" in panel and "can ring: yes" in panel
