@@ -285,8 +285,11 @@ class Session:
         """First and last time of anything recorded (None, None when empty)."""
         lo: int | None = None
         hi: int | None = None
-        for table in ("sighting", "fix", "nofix", "source_event", "place_mark", "level_change"):
-            a, b = self._query(f"SELECT min(t_ms), max(t_ms) FROM {table}").fetchone()
+        queries = [f"SELECT min(t_ms), max(t_ms) FROM {table}" for table in
+                   ("sighting", "fix", "nofix", "source_event", "place_mark", "level_change")]
+        queries.append("SELECT min(first_ms), max(last_ms) FROM sighting_count")  # reduced sightings
+        for sql in queries:
+            a, b = self._query(sql).fetchone()
             if a is not None:
                 lo = a if lo is None else min(lo, a)
                 hi = b if hi is None else max(hi, b)
