@@ -172,7 +172,10 @@ class Controller(QObject):
         dialog = SettingsDialog(self.settings, os.environ.get("LANG", ""), self.window)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        new = dialog.result_settings()
+        self.apply_settings(dialog.result_settings())
+
+    def apply_settings(self, new: Settings) -> None:
+        """Keep new settings (saved 0600), show discreet mode at once, restart scanning if sources changed."""
         sources_changed = (new.ble_source, new.gps_source, new.sensitivity) != (
             self.settings.ble_source,
             self.settings.gps_source,

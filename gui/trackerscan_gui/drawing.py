@@ -105,7 +105,7 @@ class MapView(QWidget):
             p.setPen(QPen(TRACK, 2))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawPath(path)
-        r = max(5.0, fm.height() * 0.35)
+        r = max(3.5, fm.height() * 0.25)
         p.setPen(QPen(INK, 1.5))
         p.setBrush(QBrush(HEARD))
         for lat, lon in self._heard:

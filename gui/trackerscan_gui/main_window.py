@@ -24,7 +24,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from trackerscan.model import DeviceState
+from trackerscan.model import DeviceState, Level
 
 from . import settings as settings_mod
 from . import wording
@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
         self.log_view.setModel(self.log)
         self.log_view.setAccessibleName("Alert log")
         self.log_view.setWordWrap(True)
-        self.log_view.setMaximumHeight(110)
+        self.log_view.setMaximumHeight(self.fontMetrics().height() * 4 + 8)  # four entries
         log_label = QLabel("Alert &log (kept, newest first):")
         log_label.setBuddy(self.log_view)
 
@@ -124,8 +124,8 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.alert_panel)
-        self.splitter.setStretchFactor(0, 5)
-        self.splitter.setStretchFactor(1, 4)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
 
         live = QWidget()
@@ -253,11 +253,15 @@ class MainWindow(QMainWindow):
         shown = next((d for d in alerts if current and d.device_id == current.device_id), None)
         shown = shown or (alerts[0] if alerts else None)
         others = [d for d in alerts if shown is not None and d.device_id != shown.device_id]
+        watching = sum(1 for d in snap.devices if d.level is Level.WATCH and not d.known)
         self.alert_panel.show_device(
-            shown, others, self.settings.helpline_text(), self.settings.emergency_number()
+            shown, others, self.settings.helpline_text(), self.settings.emergency_number(), watching
         )
         page = self.stack.currentWidget()
         if page is self.finder and self.finder.device_id:
+            followed = self.device(self.finder.device_id)
+            if followed is not None:  # rotating trackers get new addresses: follow those too
+                self.runner.follow(followed.addresses, keep=True)
             self.finder.update_row(self.runner.sweep_row())
         elif page is self.detail and self.detail.device is not None:
             self._detail_ticks += 1

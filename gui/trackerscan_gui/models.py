@@ -82,7 +82,7 @@ class DeviceTableModel(QAbstractTableModel):
             if col == 1:
                 return wording.kind_name(d.kind)
             if col == 2:
-                return wording.with_you_words(d)
+                return wording.with_you_short(d)
             if col == 3:
                 return wording.signal_words(d.rssi_smoothed if d.rssi_smoothed is not None else d.rssi)
             return wording.ago_words(self._now - d.last_seen)

@@ -273,11 +273,19 @@ class Runner:
             return changes
 
     # --- find mode ----------------------------------------------------------------------------------
-    def follow(self, addresses: Sequence[str]) -> None:
-        """Start a sweep over one device's addresses (trackerscan.find does the smoothing and trend)."""
+    def follow(self, addresses: Sequence[str], keep: bool = False) -> None:
+        """Sweep over one device's addresses (trackerscan.find does the smoothing and trend).
+
+        ``keep`` adds addresses to the current sweep (the device rotated its address) instead of
+        starting afresh.
+        """
         with self._lock:
+            new = frozenset(a.upper() for a in addresses)
+            if keep and self._sweep is not None:
+                self._follow |= new
+                return
             self._sweep = SweepState(trackers_only=False)
-            self._follow = frozenset(a.upper() for a in addresses)
+            self._follow = new
 
     def unfollow(self) -> None:
         with self._lock:

@@ -28,8 +28,7 @@ QHeaderView::section {
     background: #e6e6df; padding: 4px; border: 0; border-bottom: 1px solid #999; font-weight: bold;
 }
 #statusLine { background: #ffffff; border: 1px solid #999999; border-radius: 4px; }
-#statusLine QLabel, #alertPanel QLabel,
-#alertPanel QScrollArea > QWidget > QWidget { background: transparent; }
+#statusLine QLabel, #alertPanel QLabel, #alertScroll, #alertViewport, #alertBody { background: transparent; }
 #alertPanel { background: #ffffff; border: 1px solid #999999; border-radius: 4px; }
 #alertPanel[alerting="true"] { background: #fff7ea; border: 4px solid #7a3b00; }
 """

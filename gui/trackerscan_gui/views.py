@@ -110,7 +110,12 @@ class StatusLine(QFrame):
             self.time.setText(since)
         else:
             self.rec.setText(f"Recording to {s.recording}" if s.recording else "Not recording")
-            self.time.setText(f"Scanning for {wording.duration_words(s.scanned_s)}, {s.sightings} sightings")
+            if s.ble_state == "absent":
+                self.time.setText("Not scanning")
+            else:
+                self.time.setText(
+                    f"Scanning for {wording.duration_words(s.scanned_s)}, {s.sightings} sightings"
+                )
         if s.problems:
             self.gps.setText(f"{self.gps.text()}. Problem: {s.problems[-1]}")
         self.mark.setVisible(s.gps_state in ("none", "marks") and s.ble_state not in ("review", "absent"))
@@ -152,6 +157,7 @@ class AlertPanel(QFrame):
         ):
             b.clicked.connect(lambda _=False, s=sig: self._emit_for_device(s))
         body = QWidget()
+        body.setObjectName("alertBody")
         col = QVBoxLayout(body)
         col.addWidget(self.title)
         self.found_head = self._heading("What was found")
@@ -169,6 +175,10 @@ class AlertPanel(QFrame):
         scroll.setWidget(body)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setObjectName("alertScroll")
+        viewport = scroll.viewport()
+        if viewport is not None:
+            viewport.setObjectName("alertViewport")
         grid = QGridLayout()
         grid.addWidget(self.show_btn, 0, 0)
         grid.addWidget(self.find_btn, 0, 1)
@@ -190,7 +200,12 @@ class AlertPanel(QFrame):
         return label
 
     def show_device(
-        self, device: DeviceState | None, others: Sequence[DeviceState], helpline: str, emergency: str
+        self,
+        device: DeviceState | None,
+        others: Sequence[DeviceState],
+        helpline: str,
+        emergency: str,
+        watching: int = 0,
     ) -> None:
         """Show the alert for ``device`` (None: the calm message)."""
         self.device = device
@@ -214,7 +229,7 @@ class AlertPanel(QFrame):
             style.polish(self)
         if device is None:
             self.title.setText(wording.CALM_TITLE)
-            self.found.setText(wording.CALM_BODY)
+            self.found.setText(wording.calm_body(watching))
             self.more.setText("")
             self.setAccessibleDescription(wording.CALM_TITLE)
             return
@@ -297,7 +312,7 @@ class DetailView(QWidget):
             self.map.set_data([], [])
             self.timeline.set_points([])
             return
-        self.header.setText(f"{wording.kind_name(d.kind)}: {wording.status_words(d)}")
+        self.header.setText(f"{wording.kind_name(d.kind)} – {wording.status_words(d)}")
         self.map.set_data(track, history)
         self.timeline.set_points(history)
         rows = [

@@ -82,6 +82,13 @@ def places_words(n: int) -> str:
     return "1 place" if n == 1 else f"{n} places"
 
 
+def with_you_short(state: DeviceState) -> str:
+    """The list's "With you" column: "14 min at 5 places" or "heard for 40 s"."""
+    if state.places >= 2:
+        return f"{duration_words(state.duration_s)} at {places_words(state.places)}"
+    return f"heard for {duration_words(state.last_seen - state.first_seen)}"
+
+
 def with_you_words(state: DeviceState) -> str:
     """ "with you for 14 min at 5 places" (or how long it has been heard, when at one place)."""
     if state.places >= 2:
@@ -172,7 +179,9 @@ def alert_text(state: DeviceState, helpline: str, emergency: str) -> AlertText:
         "Take your time. Nothing you do in this app is seen by the tracker's owner.",
         "Removing or switching off a tracker may alert the person who placed it. "
         "Think about your safety first, and plan the next step with someone you trust.",
-        f"Talk it through with a support service: {helpline}.",
+        f"Talk it through with a support service: {helpline}."
+        if helpline != GENERIC_HELPLINE.text
+        else "Talk it through with a domestic abuse helpline or a support service near you.",
         f"If you are in danger now, go to a safe public place and call {emergency}.",
         "Keep the tracker and this record: the police may need them.",
     )
@@ -182,9 +191,21 @@ def alert_text(state: DeviceState, helpline: str, emergency: str) -> AlertText:
 
 CALM_TITLE = "Nothing found that travels with you"
 CALM_BODY = (
-    "No tracker has been seen with you at more than one place so far. "
+    "No device has travelled with you long enough, or far enough, to raise an alert. "
     "This app can only see Bluetooth trackers; it cannot see GPS trackers or tracking through a phone."
 )
+
+
+def calm_body(watching: int) -> str:
+    """The calm panel text, saying how many devices are being watched (seen at 2+ places, not enough yet)."""
+    if not watching:
+        return CALM_BODY
+    n = "1 device is" if watching == 1 else f"{watching} devices are"
+    return (
+        f"{CALM_BODY}\n\n{n} being watched: seen with you at more than one place, "
+        "but not for long enough to raise an alert. They are marked “Watching” in the list."
+    )
+
 
 SOUND_CAUTION = (
     "Play a sound on this {name}?\n\n"

@@ -130,7 +130,7 @@ def test_its_mine_silences_the_alert_and_keeps_it_in_the_log(controller, qtbot, 
 
 
 def test_find_mode_reads_the_sweep(controller, qtbot):
-    controller.start_demo(alert_after_s=2.0)
+    controller.start_demo(alert_after_s=5.0)
     w = controller.window
     wait_alert(qtbot, w)
     qtbot.mouseClick(w.alert_panel.find_btn, Qt.MouseButton.LeftButton)
@@ -225,3 +225,28 @@ def test_level_words_are_not_colour_only(level):
 
 
 _ = dbus  # the bluez fixture's module must be importable here
+
+
+def test_settings_dialog_saves_helpline_and_discreet_mode(controller, qtbot, tmp_path):
+    from trackerscan_gui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(controller.settings, "de_DE.UTF-8")
+    qtbot.addWidget(dialog)
+    assert "116 016" in dialog.helpline.placeholderText()  # the locale's helpline is the default
+    dialog.helpline.setPlainText("Frauenhaus Musterstadt: 0123 456")
+    dialog.homes.setPlainText("home: 52.52, 13.40, 120\nnot a place")
+    dialog.discreet.setChecked(True)
+    dialog.sensitivity.setCurrentIndex(0)
+    dialog.save_button.click()
+    assert "is not a place" in dialog.error.text() and dialog.result() == 0  # bad line: not saved
+    dialog.homes.setPlainText("home: 52.52, 13.40, 120")
+    dialog.save_button.click()
+    assert dialog.result() == 1
+    new = dialog.result_settings()
+    controller.apply_settings(new)
+    assert controller.window.windowTitle() == "Notes"
+    saved = settings_mod.load(tmp_path / "config" / "gui.json")
+    assert saved.helpline == "Frauenhaus Musterstadt: 0123 456"
+    assert saved.discreet and saved.sensitivity == "high"
+    assert [(h.lat, h.lon, h.radius_m) for h in saved.homes] == [(52.52, 13.40, 120.0)]
+    assert stat.S_IMODE(os.stat(tmp_path / "config" / "gui.json").st_mode) == 0o600
