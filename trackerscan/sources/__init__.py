@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from trackerscan.errors import InputError
+from trackerscan.errors import InputError, SourceError
 from trackerscan.sources.ble_base import BleEvent, BleSource, shown
 
 if TYPE_CHECKING:
@@ -57,7 +57,12 @@ def open_gps(spec: str) -> Any:
     """A GPS source for ``spec`` (see `trackerscan.sources.gps.open_gps`)."""
     import importlib
 
-    gps = importlib.import_module("trackerscan.sources.gps")
+    try:
+        gps = importlib.import_module("trackerscan.sources.gps")
+    except ModuleNotFoundError as exc:
+        if exc.name != "trackerscan.sources.gps":
+            raise
+        raise SourceError("GPS sources are not available in this installation of trackerscan.") from None
     return gps.open_gps(spec)
 
 
