@@ -139,6 +139,32 @@ def _merge_fixes(sightings: Iterable[Sighting], fixes: Sequence[Fix]) -> Iterato
         yield from it
 
 
+def _feed_merged(
+    feed: Callable[[Event], list[LevelChange]],
+    add: Callable[[Iterable[LevelChange]], None],
+    events: Iterable[Event],
+    fixes: Sequence[Fix],
+) -> None:
+    """Feed events with fixes slotted in by time: `_merge_fixes` inlined into the feeding loop."""
+    i, n = 0, len(fixes)
+    t_fix = fixes[0].time if n else float("inf")
+    for e in events:
+        if e.time >= t_fix:
+            while i < n and fixes[i].time <= e.time:
+                c = feed(fixes[i])
+                if c:
+                    add(c)
+                i += 1
+            t_fix = fixes[i].time if i < n else float("inf")
+        c = feed(e)
+        if c:
+            add(c)
+    for f in fixes[i:]:
+        c = feed(f)
+        if c:
+            add(c)
+
+
 def _peek(it: Iterator[Sighting]) -> tuple[Sighting | None, Iterator[Sighting]]:
     first = next(it, None)
     return first, (chain((first,), it) if first is not None else it)
@@ -210,7 +236,9 @@ def analyze(
         events = heapq.merge(*streams, iter(fixes), key=attrgetter("time"))
     total = sum(r.stats.size for r in readers)
     done_before = 0
-    if progress is None:
+    if progress is None and len(streams) == 1:
+        _feed_merged(feed, add, streams[0], fixes)  # the common case, without a generator in between
+    elif progress is None:
         for e in events:
             c = feed(e)
             if c:

@@ -411,3 +411,21 @@ def test_console_script_in_a_subprocess(walk):
         timeout=120,
     )
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "is empty" in proc.stderr
+
+
+def test_progress_path_gives_the_same_result(walk):
+    """With a progress callback the events go through the generic merge; the result must not change."""
+    from trackerscan.analysis import analyze
+
+    base, _ = walk
+    files = dict(
+        ble=[base.with_suffix(".btsnoop")], gps=base.with_suffix(".nmea"), known=base.with_suffix(".known")
+    )
+    calls = []
+    with_bar = analyze(**files, progress=lambda done, total: calls.append((done, total)))
+    plain = analyze(**files)
+    assert [c.to_json() for c in with_bar.alerts] == [c.to_json() for c in plain.alerts]
+    assert with_bar.stats.adverts == plain.stats.adverts and with_bar.stats.fixes == plain.stats.fixes
+    size = base.with_suffix(".btsnoop").stat().st_size
+    assert calls[-1] == (size, size) and len(calls) >= 2
+    assert all(a[0] <= b[0] for a, b in itertools.pairwise(calls))

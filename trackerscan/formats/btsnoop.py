@@ -28,6 +28,7 @@ import os
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from trackerscan.errors import InputError
@@ -136,7 +137,17 @@ def check_header(head: bytes, name: str = "the file") -> int:
 def _iter_records(
     data: bytes | mmap.mmap, stats: BtsnoopStats, source: str, name: str
 ) -> Iterator[Sighting]:
-    """Walk every record after the file header, yielding one Sighting per advertising report."""
+    """Every Sighting of a btsnoop log (the batches of `_iter_batches`, flattened in C)."""
+    return chain.from_iterable(_iter_batches(data, stats, source, name))
+
+
+def _iter_batches(
+    data: bytes | mmap.mmap, stats: BtsnoopStats, source: str, name: str
+) -> Iterator[list[Sighting]]:
+    """Walk every record after the file header; yield the sightings in lists of up to 4096 records.
+
+    Appending to a list and yielding it now and then costs less than yielding each sighting.
+    """
     datalink = check_header(data[:16], name)
     stats.datalink = datalink
     n = len(data)
@@ -159,6 +170,8 @@ def _iter_records(
     new = tuple.__new__
     off = _FILE_HEADER.size
     records = adverts = skipped = other = 0
+    batch: list[Sighting] = []
+    put = batch.append
     try:
         while off < n:
             if off + 24 > n:
@@ -184,8 +197,13 @@ def _iter_records(
                 break
             off = end
             records += 1
-            if not records & 0x3FFF:
-                stats.offset = off  # for progress bars, every 16384 records
+            if not records & 0xFFF:
+                stats.offset = off  # for progress bars
+                if batch:
+                    adverts += len(batch)
+                    yield batch
+                    batch = []
+                    put = batch.append
             if not is_event:
                 other += 1
                 continue
@@ -205,7 +223,6 @@ def _iter_records(
                     if len(reports) >= REPORT_CACHE_MAX:
                         reports.clear()
                     hit = reports[key] = _decode_report(key, addresses)
-                adverts += 1
                 if etype == SCAN_RSP:
                     prior = scannable.get(hit[0])
                     if prior is not None:
@@ -213,8 +230,8 @@ def _iter_records(
                 elif not etype & 1:  # ADV_IND, ADV_SCAN_IND: a scan response may follow
                     scannable[hit[0]] = hit
                 address, address_type, adv, connectable = hit
-                yield new(Sighting, ((ts - delta) / 1e6, address, address_type, rssi_of[data[q]], adv, source,
-                                     connectable))
+                put(new(Sighting, ((ts - delta) / 1e6, address, address_type, rssi_of[data[q]], adv, source,
+                                     connectable)))
                 continue
             if evt != -1 and evt != EVT_LE_META:
                 other += 1
@@ -223,9 +240,12 @@ def _iter_records(
             found = _slow_record(
                 data, start, end, flags, ts, h4, monitor, stats, addresses, scannable, pending, source
             )
-            for sighting in found:
-                adverts += 1
-                yield sighting
+            if found:
+                batch.extend(found)
+        if batch:
+            adverts += len(batch)
+            yield batch
+            batch = []
     finally:
         stats.records += records
         stats.adverts += adverts
