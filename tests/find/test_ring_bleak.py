@@ -117,7 +117,7 @@ async def test_refused_connections_are_retried_then_explained(bluez):
     dev = await bluez.run(lambda: bluez.add_tracker(TAG, -60, connectable=False))
     result = await ring(TAG, RingProcedure.DULT, connect_timeout_s=15, connect_attempts=2)
     assert result.outcome is RingOutcome.CONNECT_FAILED, result.message
-    assert "dropped the connection 2 times" in result.message
+    assert "did not accept a connection (2 tries)" in result.message
     assert len(await bluez.run(bluez.calls, dev, "Connect")) >= 2
 
 
@@ -137,3 +137,37 @@ async def test_a_stalled_connect_is_cut_at_the_time_limit(bluez):
     assert result.outcome is RingOutcome.CONNECT_FAILED
     assert result.message == "Could not connect to the tracker within 2 s. Move closer and try again."
     assert loop.time() - start < 4
+
+
+async def test_ring_command_through_bleak(bluez):
+    """The command as its own process, on the private system bus (DBUS_SYSTEM_BUS_ADDRESS is inherited)."""
+    import json
+    import sys
+
+    _dev, char = await add_dult(bluez, START_OK)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "trackerscan",
+        "ring",
+        TAG.lower(),
+        "--kind",
+        "google_fmdn",
+        "--ble",
+        "bleak:hci0",
+        "--json",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    for _ in range(200):
+        if await bluez.run(bluez.written, char):
+            break
+        await asyncio.sleep(0.05)
+    await bluez.run(bluez.indicate, char, bytes.fromhex("0303"))
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    result = json.loads(out)
+    assert result["outcome"] == "rang" and result["completed"] and result["transport"] == "bleak:hci0"
+    assert result["written"] == ["0003"] and result["received"] == ["020300030000", "0303"]
+    assert "Caution: a ringing tracker can be heard by anyone nearby" in err.decode()
+    assert await bluez.run(bluez.written, char) == [(b"\x00\x03", "request")]

@@ -124,8 +124,8 @@ async def connect(
                         raise AdapterError(f"Bluetooth is not available: {exc}.") from exc
                     if attempt == attempts:
                         raise ConnectFailedError(
-                            f"The tracker was heard but dropped the connection {attempts} times; "
-                            "trackers do this when busy or at the edge of range. Move closer and try again.",
+                            f"The tracker did not accept a connection ({attempts} tries); trackers do this "
+                            "when busy or at the edge of range. Move closer and try again.",
                             attempts,
                         ) from exc
     except TimeoutError as exc:
