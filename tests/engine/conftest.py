@@ -8,7 +8,7 @@ from trackerscan.engine import Engine
 from trackerscan.model import LevelChange
 from trackerscan.sim import build_scenario, scenario_names
 
-SEEDS = (0, 1)
+SEEDS = (0,)  # one seed keeps the suite fixture near 25 s; bench/score_scenarios.py runs more
 
 
 class Run:

@@ -56,7 +56,8 @@ class EngineStats:
     sessions: int = 0
     devices: int = 0
     trackers: int = 0
-    places: int = 0
+    places: int = 0  # places with a position (GPS)
+    offline_places: int = 0  # marked by the user, or sessions, without a position
     classified: int = 0
     level_changes: int = 0
     watch: int = 0
@@ -374,7 +375,8 @@ class Engine:
     # --- views ------------------------------------------------------------------------------------
     @property
     def stats(self) -> EngineStats:
-        self._stats.places = len(self._places.all)
+        self._stats.places = sum(1 for p in self._places.all if p.lat is not None)
+        self._stats.offline_places = len(self._places.all) - self._stats.places
         return self._stats
 
     def _state(self, dev: Device) -> DeviceState:
