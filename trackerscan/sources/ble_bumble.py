@@ -42,6 +42,12 @@ CLOSE_TIMEOUT_S = 2.0
 # bits 11), used only as our own address in scan requests.
 OWN_ADDRESS = "F0:5C:A1:1E:D0:01"
 
+# The transport schemes bumble 0.0.236 opens (bumble.transport.open_transport).
+BUMBLE_TRANSPORTS = frozenset({
+    "serial", "udp", "tcp-client", "tcp-server", "ws-client", "ws-server", "pty", "file", "vhci",
+    "hci-socket", "usb", "pyusb", "android-emulator", "android-netsim", "unix", "unix-client", "unix-server",
+})
+
 # HCI value meaning "RSSI not available" (Core spec Vol 4, Part E, 7.7.65.13).
 RSSI_NOT_AVAILABLE = 127
 
@@ -216,7 +222,8 @@ def open_hci(options: str) -> BumbleSource:
     """``hci:`` spec after the prefix: a bumble transport name, optionally followed by ``;passive``."""
     transport, _, flag = options.partition(";")
     transport = transport.strip()
-    if not transport or flag.strip() not in ("", "passive", "active"):
+    scheme = transport.split(":", 1)[0]
+    if not transport or scheme not in BUMBLE_TRANSPORTS or flag.strip() not in ("", "passive", "active"):
         raise InputError(
             "An hci source needs a bumble transport name, e.g. hci:usb:0, hci:serial:/dev/ttyACM0,1000000 "
             "or hci:tcp-client:127.0.0.1:9001."
