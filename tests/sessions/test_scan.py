@@ -42,7 +42,7 @@ def test_scan_replay_records_every_sighting(tmp_path):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("Recording session ")
-    assert any(" ALERT: airtag C1:02:03:04:05:06: Possible tracker" in line for line in lines), proc.stdout
+    assert any(" ALERT: AirTag C1:02:03:04:05:06: Possible tracker" in line for line in lines), proc.stdout
     assert "saved" in lines[-1]
     out = _recorded(data)
     assert stat.S_IMODE(out.stat().st_mode) == 0o600

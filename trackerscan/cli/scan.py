@@ -19,6 +19,7 @@ from trackerscan.pipeline import Pipeline, PipelineStatus, make_engine
 from trackerscan.sessions import paths
 from trackerscan.sessions.retention import apply_retention, keep_hours
 from trackerscan.sessions.store import SessionWriter
+from trackerscan.sessions.wording import kind_name
 
 ORDER = 20
 
@@ -61,7 +62,7 @@ def _local(t: float) -> str:
 
 def alert_line(c: LevelChange) -> str:
     word = "ALERT" if c.level is Level.ALERT else "watch"
-    kind = c.kind.value if c.kind else "device"
+    kind = kind_name(c.kind)
     addr = ", ".join(c.addresses[:3])
     return f"{_local(c.time)} {word}: {kind} {addr}: {c.explanation}"
 
@@ -94,7 +95,7 @@ def _renderable(pipe: Pipeline, session: Path) -> Any:
                    key=lambda d: (order[d.level], -d.last_seen))[:LIVE_MAX_ROWS]
     for d in shown:
         table.add_row(d.level.value.upper() if d.level is Level.ALERT else d.level.value,
-                      d.kind.value if d.kind else "?", d.addresses[-1] if d.addresses else "",
+                      kind_name(d.kind), d.addresses[-1] if d.addresses else "",
                       _local(d.last_seen), "" if d.rssi is None else str(d.rssi), str(d.places),
                       f"{d.duration_s / 60:.0f} min")
     alerts = Text("\n".join(alert_line(c) for c in st.changes[-5:]) or "No alerts so far.")
@@ -171,7 +172,7 @@ async def record(args: argparse.Namespace, out: Any = None) -> int:
     print(summary_line(pipe.status, devices), file=out, flush=True)
     raised = {c.device_id: c for c in pipe.status.changes}
     print(f"Session {writer.path.stem} saved: {pipe.status.sightings} sightings, {pipe.status.fixes} fixes, "
-          f"{sum(c.level is Level.ALERT for c in raised.values())} alerts.  "
+          f"{sum(c.level is Level.ALERT for c in raised.values())} alert(s).  "
           f"`trackerscan report {writer.path.stem} --out report.pdf` writes an evidence report.",
           file=out, flush=True)
     return 0

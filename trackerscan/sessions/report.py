@@ -34,10 +34,11 @@ from reportlab.lib.colors import HexColor, black, white
 
 from trackerscan import __version__
 from trackerscan.errors import InputError
-from trackerscan.model import Fix, HeardPoint, Kind, Level
+from trackerscan.model import Fix, HeardPoint, Level
 from trackerscan.sessions.analysis import DeviceFinding, SessionAnalysis
 from trackerscan.sessions.export import track_segments
 from trackerscan.sessions.store import EARTH_RADIUS_M
+from trackerscan.sessions.wording import KIND_NAMES
 
 SAFETY_NOTE = (
     "Keep the tracker as evidence: the police may need the device or its serial number. "
@@ -348,19 +349,6 @@ class ReportContent:
     integrity: list[tuple[str, str]]
 
 
-KIND_NAMES = {
-    Kind.AIRTAG: "AirTag",
-    Kind.FINDMY_ACCESSORY: "Find My accessory",
-    Kind.AIRPODS: "AirPods",
-    Kind.APPLE_DEVICE: "Apple device",
-    Kind.DULT: "tracker (DULT)",
-    Kind.GOOGLE_FMDN: "Google Find My Device tag",
-    Kind.SMARTTAG: "Samsung SmartTag",
-    Kind.SAMSUNG_DEVICE: "Samsung device",
-    Kind.TILE: "Tile",
-    Kind.CHIPOLO: "Chipolo",
-    Kind.PEBBLEBEE: "Pebblebee",
-}
 
 
 def _kind(f: DeviceFinding) -> str:
