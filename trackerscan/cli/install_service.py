@@ -37,6 +37,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--gps", default="gpsd", help="GPS source for the unit (default: gpsd)")
     p.add_argument("--pins", default="", help="LED, buzzer and button pins, e.g. led=17,buzzer=27,button=22")
     p.add_argument("--silent", action="store_true", help="the unit runs the kit without its buzzer")
+    p.add_argument("--python", default=sys.executable, metavar="PATH",
+                   help="the Python (in the venv trackerscan is installed in) the unit runs "
+                   "(default: this one)")
     p.add_argument(
         "--root",
         default=os.environ.get(service.ENV_ROOT, "/"),
@@ -58,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         outcome = service.remove(root, runner, why_not)
     else:
         pins = Pins.parse(args.pins)  # checked now, not at the next boot
-        command = [sys.executable, "-m", "trackerscan", "run", "--headless", "--ble", args.ble,
+        command = [args.python, "-m", "trackerscan", "run", "--headless", "--ble", args.ble,
                    "--gps", args.gps, "--pins", str(pins)]
         if args.silent:
             command.append("--silent")
