@@ -68,6 +68,7 @@ class BleSource(abc.ABC):
         self._started = False
         self._closed = False
         self.dropped = 0  # sightings dropped because the consumer fell behind
+        self._unreported_drops = 0  # dropped since the last INFO event saying so
 
     # -- what subclasses provide -------------------------------------------------
 
@@ -150,9 +151,20 @@ class BleSource(abc.ABC):
     def _emit(self, event: Event) -> None:
         if self._closed:
             return
-        if isinstance(event, Sighting) and self._queue.qsize() >= QUEUE_LIMIT:
-            self.dropped += 1
-            return
+        if isinstance(event, Sighting):
+            backlog = self._queue.qsize()
+            if backlog >= QUEUE_LIMIT:
+                self.dropped += 1
+                self._unreported_drops += 1
+                return
+            if self._unreported_drops and backlog < QUEUE_LIMIT // 2:
+                n, self._unreported_drops = self._unreported_drops, 0
+                self._queue.put_nowait(
+                    SourceEvent(
+                        self._clock(), self.name, SourceEventKind.INFO,
+                        f"{n} sightings were dropped because processing fell behind", float(n),
+                    )
+                )
         self._queue.put_nowait(event)
 
     def _event(self, kind: SourceEventKind, detail: str, value: float | None = None) -> None:
