@@ -5,18 +5,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from PyQt6.QtCore import QObject, QTimer
 from PyQt6.QtWidgets import QApplication, QDialog, QFileDialog
 
-from trackerscan.errors import TrackerscanError
+from trackerscan.errors import InputError, TrackerscanError
 
 from . import settings as settings_mod
 from .main_window import MainWindow
 from .runner import Runner, Status
-from .sessions import make_engine, start_import, start_live, start_review
+from .sessions import import_capture, make_engine, start_live, start_review
 from .settings import Settings
 from .settings_dialog import SettingsDialog
 
@@ -100,28 +101,38 @@ class Controller(QObject):
         runner.add_source(play(demo.events, demo.speed), "ble")
 
     def open_review(self, path: Path, gps_file: Path | None = None) -> None:
+        """Review a session or btsnoop capture; a capture with a GPS track is first kept as a session."""
         if gps_file is not None:
-            runner = start_import(self.settings, path, gps_file)
-            self.review_path = None
-        else:
-            runner = start_review(self.settings, path)
-            self.review_path = path
+            path = import_capture(path, gps_file, self.data_dir or self.settings.session_dir or None)
+        runner = start_review(self.settings, path)
+        self.review_path = path
         self._swap(runner, review=True)
 
+    def report_source(self) -> Path:
+        """The session a report would be made of: the one under review, or the one being recorded."""
+        if self.review_path is not None:
+            return self.review_path
+        recording = self.runner.status.recording
+        if recording:
+            return Path(recording)
+        raise InputError(
+            "There is no recording to report on: open a recorded session (File > Open recorded session) "
+            "or import a capture first. The demo is not recorded."
+        )
+
     def create_report(self, out: Path) -> Path:
-        """The evidence report of the recording under review (the sessions code writes it)."""
-        from trackerscan.errors import InputError
+        """Write the evidence report (PDF or HTML by its name) as `trackerscan report` does."""
+        from datetime import datetime
 
-        if self.review_path is None:
-            raise InputError(
-                "Open a recorded session first (File > Open recorded session): "
-                "reports are made from recordings."
-            )
-        import importlib
+        from trackerscan.sessions.analysis import analyse
+        from trackerscan.sessions.report import build, write_report
 
-        report = importlib.import_module("trackerscan.sessions.report")
-        written: Path = report.write_report(self.review_path, out, sensitivity=self.settings.sensitivity)
-        return written
+        source = self.report_source()
+        tz = datetime.now().astimezone().tzinfo
+        assert tz is not None
+        analysis = analyse(source, self.settings.sensitivity)
+        write_report(build(analysis, tz, time.time()), out)
+        return out
 
     # --- dialogs ---------------------------------------------------------------------------------------
     def _ask_open(self) -> None:
@@ -152,8 +163,19 @@ class Controller(QObject):
         self._guarded(lambda: self.open_review(Path(cap), Path(gps) if gps else None))
 
     def _ask_report(self) -> None:
+        from trackerscan.sessions.paths import reports_dir
+
+        try:
+            source = self.report_source()
+        except TrackerscanError as exc:
+            self.window.tell("Create report", str(exc))
+            return
+        folder = reports_dir(self.data_dir or self.settings.session_dir or None, create=True)
         name, _ = QFileDialog.getSaveFileName(
-            self.window, "Save the evidence report", "report.pdf", "PDF (*.pdf);;HTML (*.html)"
+            self.window,
+            "Save the evidence report",
+            str(folder / f"{source.stem}.pdf"),
+            "PDF (*.pdf);;HTML (*.html)",
         )
         if name:
             self._guarded(

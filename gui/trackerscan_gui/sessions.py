@@ -136,19 +136,35 @@ def start_review(settings: Settings, path: Path) -> Runner:
     return runner
 
 
-def start_import(settings: Settings, capture: Path, gps_file: Path | None) -> Runner:
-    """A btsnoop capture with an NMEA or GPX track, merged in time order."""
+def import_capture(capture: Path, gps_file: Path | None, data_dir: str | None) -> Path:
+    """Merge a btsnoop capture and its NMEA or GPX track (in time order) into a new session file.
+
+    The session is kept with the user's other sessions (0600), so it can be reviewed and reported
+    like any recording; the files imported are left as they are.
+    """
+    from trackerscan.sessions import paths
+    from trackerscan.sessions.store import SessionWriter
     from trackerscan.sources.ble_replay import read_recording
 
     ble_events = list(read_recording(capture))
+    if not ble_events:
+        raise InputError(f"{capture} holds no Bluetooth advertisements.")
     fixes = read_gps_file(gps_file) if gps_file is not None else []
     merged: list[Event] = sorted([*ble_events, *fixes], key=lambda e: e.time)
-    name = capture.name + (f" + {gps_file.name}" if gps_file is not None else "")
-    runner = Runner(
-        make_engine(settings), Status(ble_name=name, ble_state="review", gps_name=name, gps_state="none")
-    )
-    runner.add_source(events_of(merged), "review")
-    return runner
+    meta = {
+        "tool_version": __version__,
+        "ble": f"import:{capture.name}",
+        "gps": f"import:{gps_file.name}" if gps_file is not None else "none",
+        "front_end": "gui",
+    }
+    writer = SessionWriter.create(paths.sessions_dir(data_dir, create=True), merged[0].time, meta)
+    try:
+        for event in merged:
+            writer.add(event)
+        writer.flush()
+    finally:
+        writer.close(merged[-1].time, {})
+    return writer.path
 
 
 def read_gps_file(path: Path) -> list[Fix]:

@@ -11,6 +11,7 @@ from PyQt6.QtWidgets import QAbstractButton, QComboBox, QPushButton
 from trackerscan_gui import settings as settings_mod
 from trackerscan_gui.models import DEVICE_ROLE
 
+from trackerscan.errors import InputError
 from trackerscan.formats.btsnoop import write_btsnoop
 from trackerscan.model import Fix, Level, Sighting
 from trackerscan.sessions.store import SessionWriter
@@ -170,6 +171,34 @@ def test_btsnoop_capture_with_nmea_track_imports(controller, qtbot, tmp_path):
     alert = controller.window.alert_panel.device
     assert alert is not None and sc.truth_for(alert.addresses).follower
     assert controller.runner.status.last_fix is not None
+    # the import is kept as a session beside the others, so it can be reported on
+    kept = controller.review_path
+    assert kept.parent.parent == tmp_path / "sessions" and stat.S_IMODE(os.stat(kept).st_mode) == 0o600
+    report = controller.create_report(tmp_path / "import.html")
+    text = report.read_text()
+    assert alert.addresses[0] in text
+
+
+def test_report_is_written_from_a_reviewed_session(controller, qtbot, tmp_path):
+    path, _sc = record_session(tmp_path / "rec")
+    controller.open_review(path)
+    wait_finished(qtbot, controller.runner)
+    controller.window.refresh()
+    alert = controller.window.alert_panel.device
+    out = controller.create_report(tmp_path / "evidence.pdf")
+    assert out.read_bytes()[:5] == b"%PDF-"
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    import subprocess
+
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, timeout=60).stdout
+    assert alert.addresses[0] in text
+
+
+def test_report_needs_a_recording(controller, tmp_path):
+    controller.start_demo(alert_after_s=30.0)
+    with pytest.raises(InputError, match="no recording to report on"):
+        controller.create_report(tmp_path / "x.pdf")
+    assert not (tmp_path / "x.pdf").exists()
 
 
 def test_sound_asks_first_with_the_caution(controller, qtbot, tmp_path):
