@@ -124,7 +124,13 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=1000.0, help="advertisements per simulated second")
     ap.add_argument("--new-per-hour", type=float, default=20_000.0)
     ap.add_argument("--target-mb", type=float, default=200.0)
+    ap.add_argument("--trace", action="store_true",
+                    help="list where the memory held at the end was allocated (tracemalloc; slower)")
     args = ap.parse_args()
+    if args.trace:
+        import tracemalloc
+
+        tracemalloc.start()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"start RSS: {rss_mb():.0f} MB (interpreter, numpy and the project's modules)")
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
@@ -143,6 +149,12 @@ def main() -> None:
     verdict = "met" if peak <= args.target_mb else "NOT met"
     print(f"\npeak RSS {peak:.1f} MB (target <= {args.target_mb:g} MB: {verdict}); "
           f"from minute {a[0]} to {b[0]}: {b[1] - a[1]:+.1f} MB ({slope:+.2f} MB per simulated minute)")
+    if args.trace:
+        import tracemalloc
+
+        print("\nmemory held at the end, by allocation site (top 8):")
+        for stat in tracemalloc.take_snapshot().statistics("lineno")[:8]:
+            print(f"  {stat.size / 1e6:6.1f} MB  {stat.count:8,} blocks  {stat.traceback[0]}")
     changes = pipe.status.changes
     print(f"level changes: {len(changes)} ({sum(c.level.value == 'alert' for c in changes)} alerts)")
 
