@@ -107,7 +107,9 @@ class ClockCorrector:
 class GpsSource:
     """Base of the GPS sources: an async iterator of events, stopped with `aclose`.
 
-    Subclasses implement ``_run`` and hand events to ``_put``.  A
+    ``await source.start()`` opens it (a `SourceError` surfaces there; the
+    first ``async for`` step starts it otherwise).  Subclasses implement
+    ``_open`` (optional) and ``_run``, and hand events to ``_put``; a
     `TrackerscanError` raised by ``_run`` reaches the consumer from its
     ``async for``.
     """
@@ -120,6 +122,9 @@ class GpsSource:
         self._task: asyncio.Task[None] | None = None
         self._error: BaseException | None = None
         self._finished = False
+
+    async def _open(self) -> None:
+        """Open the receiver or connection; raise a `SourceError` the user can act on."""
 
     async def _run(self) -> None:
         raise NotImplementedError
@@ -142,18 +147,25 @@ class GpsSource:
             if self._queue is not None:
                 self._queue.put_nowait(None)
 
-    def start(self) -> None:
-        """Start reading (done by the first ``async for`` step if not called)."""
-        if self._task is None and not self._finished:
-            self._queue = asyncio.Queue()
-            self._task = asyncio.get_running_loop().create_task(self._main(), name=f"gps {self.name}")
+    async def start(self) -> None:
+        """Open the source (errors surface here) and start producing events."""
+        if self._task is not None or self._finished:
+            return
+        self._queue = asyncio.Queue()
+        try:
+            await self._open()
+        except BaseException:
+            self._finished = True
+            self._close()
+            raise
+        self._task = asyncio.get_running_loop().create_task(self._main(), name=f"gps {self.name}")
 
     def __aiter__(self) -> GpsSource:
         return self
 
     async def __anext__(self) -> GpsEvent:
-        self.start()
-        if self._queue is None:
+        await self.start()
+        if self._queue is None or self._task is None:
             raise StopAsyncIteration
         item = await self._queue.get()
         if item is None:
@@ -180,7 +192,7 @@ class GpsSource:
         """Release resources (subclasses)."""
 
     async def __aenter__(self) -> GpsSource:
-        self.start()
+        await self.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -249,13 +261,17 @@ class SerialNmeaSource(GpsSource):
         self.probe_s = probe_s
         self._date = date
         self._port: Any = None
+        self._first = b""
         self.reader = NmeaReader(date=date, source=self.name)
+
+    async def _open(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._port, self.baud, self._first = await loop.run_in_executor(
+            None, open_serial, self.path, self.baud, self.probe_s)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        port, self.baud, first = await loop.run_in_executor(None, open_serial, self.path, self.baud,
-                                                            self.probe_s)
-        self._port = port
+        port, first = self._port, self._first
         delay = RETRY_MIN_S
         while True:
             detail = await self._read(port, first)
