@@ -43,7 +43,8 @@ t = time.perf_counter()
 p = subprocess.run(cmd, capture_output=True, text=True)
 wall = time.perf_counter() - t
 sys.stderr.write(p.stderr)
-print(json.dumps([wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps([wall, ru.ru_maxrss, ru.ru_utime + ru.ru_stime]))
 sys.stdout.write(p.stdout)
 sys.exit(p.returncode)
 """
@@ -73,9 +74,11 @@ def main() -> int:
     print(f"capture: {bc.reports:,} reports from {bc.devices:,} devices over {args.minutes:.0f} min, "
           f"{size_mb:.1f} MB btsnoop; written in {gen_s:.2f} s")
 
+    print(f"load average: {os.getloadavg()[0]:.2f} (other work on the machine slows every figure)")
     cmd = [sys.executable, "-m", "trackerscan", "analyze", "--ble", str(bc.btsnoop), "--gps", str(bc.nmea),
            "--json"]
     walls = []
+    cpus = []
     peaks = []
     result: dict[str, object] = {}
     for _ in range(args.runs):
@@ -85,8 +88,9 @@ def main() -> int:
             print(proc.stderr, file=sys.stderr)
             return 1
         timing, _, stdout = proc.stdout.partition("\n")
-        wall, maxrss_kb = json.loads(timing)
+        wall, maxrss_kb, cpu = json.loads(timing)
         walls.append(wall)
+        cpus.append(cpu)
         peaks.append(maxrss_kb / 1024)
         result = json.loads(stdout)
     peak_mb = max(peaks)
@@ -96,7 +100,8 @@ def main() -> int:
     found = any(a["level"] == "alert" and bc.follower_address in a["addresses"] for a in alerts)
     levels = {lv: sum(1 for a in alerts if a["level"] == lv) for lv in ("watch", "alert")}
     print(f"analyze --json: best {best:.2f} s of {args.runs} ({', '.join(f'{w:.2f}' for w in walls)}), "
-          f"{bc.reports / best:,.0f} reports/s end to end, peak RSS {peak_mb:.0f} MB")
+          f"{bc.reports / best:,.0f} reports/s end to end, peak RSS {peak_mb:.0f} MB; "
+          f"CPU time best {min(cpus):.2f} s")
     print(f"  follower {bc.follower_address} at alert: {'yes' if found else 'NO'}; "
           f"entries: {levels['watch']} watch, {levels['alert']} alert; stats: {result['stats']}")
 
@@ -111,6 +116,7 @@ def main() -> int:
     if tshark is None:
         print("tshark: not installed (apt install tshark)")
     else:
+        print(f"load average before tshark: {os.getloadavg()[0]:.2f}")
         t = time.perf_counter()
         subprocess.run([tshark, "-r", str(bc.btsnoop), "-T", "fields", "-e", "bthci_evt.bd_addr"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)

@@ -429,3 +429,8 @@ def test_progress_path_gives_the_same_result(walk):
     size = base.with_suffix(".btsnoop").stat().st_size
     assert calls[-1] == (size, size) and len(calls) >= 2
     assert all(a[0] <= b[0] for a, b in itertools.pairwise(calls))
+
+
+def test_bad_home_is_one_line(walk, capsys):
+    base, _ = walk
+    assert "--home '52.5'" in one_line_error(capsys, "--ble", base.with_suffix(".btsnoop"), "--home", "52.5")

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
-from trackerscan.analysis import Analysis, analyze
-from trackerscan.engine import Home
 from trackerscan.errors import InputError
 from trackerscan.model import Level
 from trackerscan.timeutil import iso_utc
+
+if TYPE_CHECKING:  # the engine is imported when the command runs, not when the parser is built
+    from trackerscan.analysis import Analysis
+    from trackerscan.engine import Home
 
 ORDER = 40
 PROGRESS_MIN_BYTES = 8 << 20  # show a progress bar for captures of 8 MB and more (about 150 000 reports)
@@ -40,6 +43,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _home(text: str) -> Home:
+    from trackerscan.engine import Home
+
     parts = text.split(",")
     try:
         values = [float(x) for x in parts]
@@ -51,6 +56,8 @@ def _home(text: str) -> Home:
 
 
 def run(args: argparse.Namespace) -> int:
+    from trackerscan.analysis import analyze
+
     homes = [_home(h) for h in args.home]
     progress = None
     bar = None
