@@ -99,11 +99,16 @@ class VirtualTag:
             await asyncio.sleep(b.sound_s)
             await self.device.indicate_subscribers(c, head + struct.pack("<H", 0x0303))
 
-    async def start(self, adv: bytes) -> None:
+    async def start(self, adv: bytes, public: bool = False) -> None:
+        """Advertise ``adv`` from the random address given, or (``public``) from F0:00:00:00:00:01."""
         await self.device.power_on()
         await _random_address(self.device, self.address)
         await self.device.start_advertising(
-            advertising_data=adv, advertising_interval_min=50, advertising_interval_max=50, auto_restart=True
+            own_address_type=hci.OwnAddressType.PUBLIC if public else hci.OwnAddressType.RANDOM,
+            advertising_data=adv,
+            advertising_interval_min=50,
+            advertising_interval_max=50,
+            auto_restart=True,
         )
 
 

@@ -134,3 +134,24 @@ async def test_a_tracker_that_keeps_dropping_is_explained(rig):
     assert result.outcome is RingOutcome.CONNECT_FAILED
     assert "dropped the connection" in result.message and "may still ring" in result.message
     assert len(tag.behaviour.writes) == 2
+
+
+async def test_the_advertised_address_type_is_learnt_from_the_scan():
+    """A caller may not know whether an address is public or random: the scan tells.  (bumble's LocalLink
+    cannot route a connection to a public advertiser, testing-real-components.md §1.3, so this stops at
+    the scan.)"""
+    from trackerscan.find.ring_bumble import _heard, open_device
+
+    link = LocalLink()
+    server = HciServer(link)
+    transport = await server.start()
+    tag = VirtualTag(link, TAG, TagBehaviour(), {"pebblebee"})
+    await tag.start(DULT_SEPARATED_ADV, public=True)
+    try:
+        async with open_device(transport) as device:
+            heard = await _heard(device, "F0:00:00:00:00:01", 3.0)
+            missing = await _heard(device, TAG, 0.5)  # the random address is not advertised now
+    finally:
+        await server.close()
+    assert heard is not None and heard.is_public and heard.to_string(False) == "F0:00:00:00:00:01"
+    assert missing is None

@@ -80,23 +80,22 @@ async def open_device(transport: str) -> AsyncIterator[Any]:
         await handle.close()
 
 
-async def _heard(device: Any, address: Any, timeout_s: float) -> bool:
-    """Listen for one advertisement from ``address``."""
-    seen = asyncio.Event()
+async def _heard(device: Any, address: str, timeout_s: float) -> Any:
+    """Wait for an advertisement from ``address``: its bumble Address (advertised type), or None."""
+    seen: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
     def on_adv(adv: Any) -> None:
-        if adv.address == address:
-            seen.set()
+        if not seen.done() and adv.address.to_string(False) == address:
+            seen.set_result(adv.address)
 
     device.on("advertisement", on_adv)
     try:
         await device.start_scanning(active=False, filter_duplicates=False)
         try:
             async with asyncio.timeout(timeout_s):
-                await seen.wait()
+                return await seen
         except TimeoutError:
-            return False
-        return True
+            return None
     finally:
         device.remove_listener("advertisement", on_adv)
         with contextlib.suppress(Exception):
@@ -133,20 +132,19 @@ async def connect_on(
 ) -> AsyncIterator[BumbleLink]:
     """Connect from an already powered-on bumble ``device``; always disconnect afterwards."""
     from bumble.core import BaseBumbleError
-    from bumble.hci import Address
 
-    public = address_type is AddressType.PUBLIC
-    peer = Address(address, Address.PUBLIC_DEVICE_ADDRESS if public else Address.RANDOM_DEVICE_ADDRESS)
     disconnected = asyncio.Event()
     connection: Any = None
     on_progress("Looking for the tracker…")
     try:
         async with asyncio.timeout(timeout_s):
-            if not await _heard(device, peer, timeout_s * SCAN_SHARE):
+            heard = await _heard(device, address, timeout_s * SCAN_SHARE)
+            if heard is None:
                 raise TrackerNotFoundError(
                     f"The tracker {address} was not heard: it is out of range, switched off, "
                     "or has changed its address. Move closer and try again."
                 )
+            peer = heard  # connect with the address type the tracker advertised, whatever the caller guessed
             for attempt in range(1, attempts + 1):
                 on_progress(f"Connecting (attempt {attempt} of {attempts})…")
                 try:
