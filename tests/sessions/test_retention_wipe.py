@@ -5,7 +5,15 @@ import sys
 
 import pytest
 from paths import REPO
-from session_fixtures import AIRTAG_ADV, PHONE_ADV, T0, make_alert, make_events, write_session
+from session_fixtures import (
+    AIRTAG_ADV,
+    PHONE_ADV,
+    T0,
+    make_alert,
+    make_events,
+    write_killed_session,
+    write_session,
+)
 
 from trackerscan.errors import SessionError
 from trackerscan.model import AddressType, Level, LevelChange, Sighting
@@ -81,13 +89,18 @@ def test_retention_waits_while_recording(tmp_path):
 
 
 def test_wipe_overwrites_and_removes_side_files(tmp_path):
-    path, _ = _session(tmp_path)
-    with Session.open(path) as s:  # a reader leaves -wal/-shm behind
-        s.counts()
-    assert path.with_name(path.name + "-shm").exists()
+    path, _ = write_killed_session(tmp_path, 30, 5)  # a cut recording: -wal and -shm beside it
+    assert path.with_name(path.name + "-wal").stat().st_size > 0
     removed = wipe_session(path)
-    assert path in removed and len(removed) >= 2
+    assert path in removed and len(removed) == 3
     assert list(tmp_path.iterdir()) == []
+
+
+def test_readers_leave_no_side_files(tmp_path):
+    path, _ = _session(tmp_path)
+    with Session.open(path) as s:
+        s.counts()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
 
 
 def test_wipe_refuses_a_recording_session(tmp_path):

@@ -143,3 +143,26 @@ def test_scan_analyze_report_open_no_network_connection(tmp_path, audited):
         assert proc.returncode == 0, (argv, proc.stderr)
     assert log.read_text() == ""
     assert (tmp_path / "r.pdf").stat().st_size > 10_000
+
+
+def test_ctrl_c_ends_the_session_cleanly(tmp_path):
+    src = write_session(tmp_path / "input", car_trip_events())
+    data = tmp_path / "data"
+    proc = subprocess.Popen([PY, "-m", "trackerscan", "scan", "--ble", f"replay:{src},speed=1", "--plain"],
+                            env=_env(data), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith("Recording session")
+        time.sleep(2.0)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert "saved" in out.splitlines()[-1]
+    path = _recorded(data)
+    assert not path.with_name(path.name + "-wal").exists()  # closed and checkpointed
+    with Session.open(path) as s:
+        assert s.summary().finished
+        assert 0 < s.counts()["sighting"] < 100

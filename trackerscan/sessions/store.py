@@ -101,6 +101,19 @@ def _uri(path: Path, mode: str) -> str:
     return f"file:{quote(str(path.resolve()))}?mode={mode}"
 
 
+def _read_uri(path: Path) -> str:
+    """Read-only; and immutable (no -wal/-shm files created beside it) when nothing can change it:
+    no writer holds it and no -wal file holds data that is not yet in the database."""
+    wal = path.with_name(path.name + "-wal")
+    try:
+        settled = not wal.exists() or wal.stat().st_size == 0
+    except OSError:
+        settled = False
+    if settled and not is_recording(path):
+        return _uri(path, "ro") + "&immutable=1"
+    return _uri(path, "ro")
+
+
 def _damaged(path: Path, exc: BaseException) -> SessionError:
     return SessionError(f"{path} is damaged or not a trackerscan session ({exc}); it was left untouched.")
 
@@ -125,7 +138,7 @@ def check_session_file(path: Path) -> None:
     existed = set(paths.session_files(path))
     try:
         try:
-            conn = sqlite3.connect(_uri(path, "ro"), uri=True)
+            conn = sqlite3.connect(_read_uri(path), uri=True)
             try:
                 app_id = conn.execute("PRAGMA application_id").fetchone()[0]
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -188,7 +201,7 @@ class Session:
                 conn = sqlite3.connect(_uri(p, "rw"), uri=True, isolation_level=None)
                 conn.execute("PRAGMA busy_timeout=5000")
             else:
-                conn = sqlite3.connect(_uri(p, "ro"), uri=True, isolation_level=None)
+                conn = sqlite3.connect(_read_uri(p), uri=True, isolation_level=None)
             conn.execute("SELECT count(*) FROM meta").fetchone()
         except sqlite3.DatabaseError as exc:
             raise _damaged(p, exc) from exc
