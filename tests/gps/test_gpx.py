@@ -69,6 +69,7 @@ def test_times(text, expected):
     assert parse_gpx_time(text) == pytest.approx(expected.timestamp(), abs=1e-6)
 
 
-@pytest.mark.parametrize("text", ["", "yesterday", "2010-13-14T06:17:04Z", "2010-12-14T06:61:04Z"])
+@pytest.mark.parametrize("text", ["", "yesterday", "2010-13-14T06:17:04Z", "2010-12-14T06:61:04Z",
+                                  "2010-02-30T06:17:04Z", "٢٠١٠-12-14T06:17:04Z"])
 def test_bad_times(text):
     assert parse_gpx_time(text) is None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
-from calendar import timegm
+from calendar import monthrange, timegm
 from collections import Counter
 from typing import BinaryIO
 
@@ -22,7 +22,7 @@ from trackerscan.formats.nmea import MAX_YEAR, MIN_YEAR, UERE_M, Continuity
 from trackerscan.model import Fix, FixMode
 
 _TIME = re.compile(
-    r"\s*(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d+)?\s*(Z|[+-]\d\d(?::?\d\d)?)?\s*\Z"
+    r"\s*(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d+)?\s*(Z|[+-]\d\d(?::?\d\d)?)?\s*\Z", re.ASCII
 )
 
 
@@ -32,7 +32,9 @@ def parse_gpx_time(text: str) -> float | None:
     if m is None:
         return None
     year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
-    if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 24 and minute <= 59 and second <= 60):
+    if not (1 <= month <= 12 and hour <= 24 and minute <= 59 and second <= 60):
+        return None
+    if year < 1 or not 1 <= day <= monthrange(year, month)[1]:
         return None
     t = float(timegm((year, month, day, hour, minute, second, 0, 0, 0)))
     if m.group(7):
