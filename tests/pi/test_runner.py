@@ -196,3 +196,24 @@ def test_cli_headless_without_a_pi_is_one_line_and_status_2(tmp_path, capsys, mo
 def test_cli_bad_pins_is_status_2(tmp_path, capsys):
     assert main(["run", "--headless", "--pins", "led=17,button=17", "--gps", "none"]) == 2
     assert "same pin" in capsys.readouterr().err
+
+
+async def test_with_a_gps_source_the_fixes_are_recorded_and_the_light_is_calm(tmp_path, pin_gpio):
+    rec = recording(tmp_path / "rec", 3.0)
+    runner = KitRunner(KitConfig(ble=f"replay:{rec},speed=1", gps="fixed:51.5,-0.1",
+                                 data_dir=str(tmp_path / "data")), pin_gpio)
+    await asyncio.wait_for(runner.run(), 20)
+    with Session.open(runner.sessions[0]) as s:
+        assert s.counts()["fix"] >= 2
+    assert Status.OK in runner.statuses and Status.NO_GPS not in runner.statuses[1:]
+
+
+async def test_a_missing_gps_receiver_records_without_positions_and_says_no_gps(tmp_path, pin_gpio, capsys):
+    rec = recording(tmp_path / "rec", 2.0)
+    runner = KitRunner(KitConfig(ble=f"replay:{rec},speed=1", gps=f"nmea:{tmp_path}/ttyACM9",
+                                 data_dir=str(tmp_path / "data")), pin_gpio)
+    await asyncio.wait_for(runner.run(), 20)
+    assert Status.NO_GPS in runner.statuses and Status.OK not in runner.statuses
+    with Session.open(runner.sessions[0]) as s:
+        assert s.counts()["sighting"] == 20 and s.counts()["fix"] == 0
+    assert "Recording without positions" in capsys.readouterr().out

@@ -100,7 +100,13 @@ class KitRunner:
         self.gpio = gpio
         self.out = out or sys.stdout
         self.clock = clock  # monotonic: LED patterns and the button
-        self.wall = wall  # UTC epoch: stamps of the records the kit adds
+        # A Pi has no real-time clock: after a boot without network its clock can be hours or days
+        # off.  The GPS source measures the offset (trackerscan.sources.gps.ClockCorrector); the
+        # Bluetooth source and the kit's own records are stamped with the same corrected clock.
+        from trackerscan.sources.gps import ClockCorrector
+
+        self.gps_clock = ClockCorrector(clock=wall)
+        self.wall = self.gps_clock.now  # UTC epoch (GPS-corrected): stamps of the records the kit adds
         self.poweroff = poweroff
         self.exporter = exporter
         self.tick_s = tick_s
@@ -209,10 +215,15 @@ class KitRunner:
         from trackerscan.sessions import paths
         from trackerscan.sessions.retention import apply_retention, keep_hours
         from trackerscan.sessions.store import SessionWriter
-        from trackerscan.sources import open_ble, open_gps
+        from trackerscan.sources import open_ble
+        from trackerscan.sources.gps import open_gps
 
         cfg = self.config
         ble = open_ble(cfg.ble)  # a bad spec is an InputError: it ends the run
+        if hasattr(ble, "_clock"):
+            # open_ble() takes no clock yet: stamp sightings with the GPS-corrected clock, as
+            # trackerscan.sources.gps asks ("use the same object to stamp Bluetooth sightings").
+            ble._clock = self.gps_clock.now
         try:
             await ble.start()
         except SourceError as exc:
@@ -227,7 +238,7 @@ class KitRunner:
         gps = None
         if cfg.gps != "none":
             try:
-                gps = open_gps(cfg.gps)
+                gps = open_gps(cfg.gps, clock=self.gps_clock)
                 start = getattr(gps, "start", None)
                 if start is not None:
                     await start()
