@@ -155,3 +155,24 @@ async def test_the_advertised_address_type_is_learnt_from_the_scan():
         await server.close()
     assert heard is not None and heard.is_public and heard.to_string(False) == "F0:00:00:00:00:01"
     assert missing is None
+
+
+async def test_cancelling_a_ring_disconnects_from_the_tracker(rig):
+    """The GUI cancels the task when the user closes the dialog: the tracker must not stay connected."""
+    transport, make = rig
+    tag = await make(TagBehaviour(sound_s=30.0))
+    task = asyncio.create_task(ring(TAG, RingProcedure.DULT, transport=transport))
+    for _ in range(100):
+        if tag.behaviour.writes:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)
+    assert tag.device.connections  # connected, waiting for Sound_Completed
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(40):
+        if not tag.device.connections:
+            break
+        await asyncio.sleep(0.05)
+    assert not tag.device.connections

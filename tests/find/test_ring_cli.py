@@ -95,3 +95,17 @@ def test_ring_refuses_a_replay_source_and_a_bad_address(capsys):
     assert "needs a live Bluetooth adapter" in capsys.readouterr().err
     assert main(["ring", "12:34", "--kind", "airtag"]) == 2
     assert "is not a Bluetooth address" in capsys.readouterr().err
+
+
+async def test_sweep_on_a_live_hci_source(rig):
+    """`trackerscan sweep` on a live source (wall-clock ageing), reaching the virtual tag over HCI."""
+    transport, make = rig
+    await make(DULT_SEPARATED_ADV)
+    code, out, err = await trackerscan("sweep", "--ble", f"hci:{transport}", "--duration", "2", "--json")
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["address"] for r in rows] == [TAG]
+    row = rows[0]
+    assert row["kind"] == "dult" and row["separated"] is True and row["can_ring"] is True
+    assert row["sightings"] >= 5 and row["seconds_ago"] < 1.0  # advertising every 50 ms
+    assert row["rssi"] == -50  # bumble's emulated controller reports -50 dBm for everything
