@@ -2,7 +2,7 @@
 
 import asyncio
 
-from find.conftest import indication_code
+from find.bluez_tag import indication_code
 
 from trackerscan.find import procedures as P
 from trackerscan.find.ring import RingOutcome, ring
