@@ -108,3 +108,14 @@ def test_list_serial_gps_runs_on_this_machine():
     found = list_serial_gps()
     assert all(isinstance(d, str) and isinstance(t, str) and t for d, t in found)
     assert not any(d.startswith("/dev/ttyS") and "n/a" in t for d, t in found)
+
+
+async def test_replay_of_an_unreadable_file_fails_at_start(tmp_path):
+    from trackerscan.errors import InputError
+
+    path = tmp_path / "broken.gpx"
+    path.write_bytes(b"<?xml version='1.0'?><gpx><trk")
+    source = open_gps(f"replay:{path}")
+    with pytest.raises(InputError, match="not a GPX file"):
+        await source.start()
+    assert await drain(source, timeout=1) == []

@@ -509,10 +509,14 @@ class ReplaySource(GpsSource):
         self.path = path
         self.speed = speed
         self._date = date
+        self._records: list[Fix | NoFix] = []
+
+    async def _open(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._records, self.rejected = await loop.run_in_executor(None, read_fix_file, self.path, self._date)
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        records, self.rejected = await loop.run_in_executor(None, read_fix_file, self.path, self._date)
+        records = self._records
         start = time.monotonic()
         t0 = records[0].time if records else 0.0
         for record in records:
