@@ -217,3 +217,18 @@ async def test_a_missing_gps_receiver_records_without_positions_and_says_no_gps(
     with Session.open(runner.sessions[0]) as s:
         assert s.counts()["sighting"] == 20 and s.counts()["fix"] == 0
     assert "Recording without positions" in capsys.readouterr().out
+
+
+async def test_trackerscan_place_marks_a_place_in_the_kit_session(tmp_path, pin_gpio, capsys):
+    from trackerscan.cli.run import _main
+
+    rec = recording(tmp_path / "rec", 3.0)
+    data = tmp_path / "data"
+    runner = KitRunner(KitConfig(ble=f"replay:{rec},speed=1", gps="none", data_dir=str(data)), pin_gpio)
+    task = asyncio.create_task(_main(runner))  # with the CLI's signal handlers
+    await asyncio.sleep(0.5)
+    assert main(["place", "--data-dir", str(data)]) == 0  # sends SIGUSR1 to the recording process: us
+    await asyncio.wait_for(task, 20)
+    _, marks = kit_events(runner.sessions[0])
+    assert marks == ["place (trackerscan place)"]
+    assert "new place marked" in capsys.readouterr().out

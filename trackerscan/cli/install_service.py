@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--ble", default="bleak", help="Bluetooth source for the unit (default: bleak)")
     p.add_argument("--gps", default="gpsd", help="GPS source for the unit (default: gpsd)")
-    p.add_argument("--pins", default="", help="LED, buzzer and button pins, e.g. led=17,buzzer=27,button=22")
+    p.add_argument("--pins", default="", help="LED, buzzer and button pins, e.g. led=17,buzzer=23,button=26")
     p.add_argument("--silent", action="store_true", help="the unit runs the kit without its buzzer")
     p.add_argument("--python", default=sys.executable, metavar="PATH",
                    help="the Python (in the venv trackerscan is installed in) the unit runs "

@@ -72,10 +72,11 @@ async def _main(runner: KitRunner) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, runner.stop)
+    loop.add_signal_handler(signal.SIGUSR1, runner.mark_place)  # `trackerscan place`
     try:
         return await runner.run()
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):
             loop.remove_signal_handler(sig)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -133,6 +134,12 @@ class KitRunner:
         self._stop.set()
         if self.pipeline is not None:
             self.pipeline.stop()
+
+    def mark_place(self) -> None:
+        """``trackerscan place`` (SIGUSR1): the user is somewhere else now."""
+        if self.pipeline is not None:
+            self.pipeline.mark_place("place (trackerscan place)")
+            self.say("new place marked")
 
     def _record(self, detail: str) -> None:
         """Add an event of the kit's own to the session being recorded (if any)."""
@@ -251,7 +258,8 @@ class KitRunner:
         writer = SessionWriter.create(
             paths.sessions_dir(cfg.data_dir, create=True), started,
             {"tool_version": __version__, "ble": cfg.ble, "gps": cfg.gps, "sensitivity": cfg.sensitivity,
-             "front_end": "pi kit", "timezone": datetime.now().astimezone().tzname() or ""},
+             "front_end": "pi kit", "timezone": datetime.now().astimezone().tzname() or "",
+             "pid": str(os.getpid())},  # `trackerscan place` finds the recording process by it
         )
         self.sessions.append(writer.path)
         pipe = _KitPipeline(ble, gps, engine, writer, ble_name=cfg.ble, gps_name=cfg.gps,
