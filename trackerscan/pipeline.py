@@ -38,6 +38,22 @@ from trackerscan.sessions.store import SessionWriter
 FLUSH_INTERVAL_S = 0.5
 
 
+# When a replayed Bluetooth recording ends, wait at most this long (s) for the GPS source to deliver
+# its last fixes (a replayed track ends at the same recorded time; a live receiver never ends).
+GPS_GRACE_S = 2.0
+
+
+class _End:
+    """A source ran out (in the queue)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+_BLE_END = _End("ble")
+_GPS_END = _End("gps")
+
+
 @runtime_checkable
 class EngineLike(Protocol):
     """What the pipeline needs of `trackerscan.engine.Engine`."""
@@ -95,9 +111,10 @@ class Pipeline:
         self.flush_interval_s = flush_interval_s
         self.status = PipelineStatus(ble_name=ble_name, gps_name=gps_name,
                                      gps_state="no fix" if gps is not None else "none")
-        self._queue: asyncio.Queue[Event | BaseException | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[Event | BaseException | _End] = asyncio.Queue()
         self._stop = asyncio.Event()
         self._ble_done = False
+        self._gps_done = gps is None
 
     # ----------------------------------------------------------------- control
 
@@ -122,8 +139,7 @@ class Pipeline:
         except BaseException as exc:  # handed to the main loop: errors surface to the caller
             self._queue.put_nowait(exc)
             return
-        if is_ble:
-            self._queue.put_nowait(None)  # the BLE source ended (replay finished): the session ends
+        self._queue.put_nowait(_BLE_END if is_ble else _GPS_END)
 
     async def _flusher(self) -> None:
         assert self.writer is not None
@@ -189,13 +205,21 @@ class Pipeline:
                     break
                 item = get.result()
                 while True:  # drain what is already queued without going back to the loop
-                    if item is None:
-                        self._ble_done = True
-                        self._stop.set()
-                        break
-                    if isinstance(item, BaseException):
+                    if isinstance(item, _End):
+                        if item is _BLE_END:
+                            # a replay finished: the session ends once the GPS source has caught up
+                            # (a replayed track ends too) or after a short grace (a live receiver)
+                            self._ble_done = True
+                            asyncio.get_running_loop().call_later(GPS_GRACE_S, self._stop.set)
+                        else:
+                            self._gps_done = True
+                        if self._ble_done and self._gps_done:
+                            self._stop.set()
+                            break
+                    elif isinstance(item, BaseException):
                         raise item
-                    self.handle(item)
+                    else:
+                        self.handle(item)
                     try:
                         item = self._queue.get_nowait()
                     except asyncio.QueueEmpty:
@@ -214,7 +238,7 @@ class Pipeline:
             # events the sources delivered before closing are still recorded
             while not self._queue.empty():
                 item = self._queue.get_nowait()
-                if item is not None and not isinstance(item, BaseException):
+                if not isinstance(item, BaseException | _End):
                     self.handle(item)
             if self.writer is not None:
                 self.writer.flush()

@@ -166,3 +166,39 @@ def test_ctrl_c_ends_the_session_cleanly(tmp_path):
     with Session.open(path) as s:
         assert s.summary().finished
         assert 0 < s.counts()["sighting"] < 100
+
+
+def test_scan_with_gps_replay_and_a_place_mark(tmp_path):
+    from session_fixtures import DATA
+
+    ble_only = [e for e in car_trip_events() if isinstance(e, Sighting)]
+    src = write_session(tmp_path / "input", ble_only)
+    gpx = DATA / "around-visnjan-with-car.gpx"
+    data = tmp_path / "data"
+    proc = subprocess.Popen([PY, "-m", "trackerscan", "scan", "--ble", f"replay:{src},speed=40",
+                             "--gps", f"replay:{gpx},speed=40", "--plain"],
+                            env=_env(data), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith("Recording session")
+        time.sleep(1.0)
+        place = subprocess.run([PY, "-m", "trackerscan", "place"], env=_env(data), capture_output=True,
+                               text=True, timeout=60)
+        assert place.returncode == 0, place.stderr
+        assert place.stdout.startswith("Marked a new place in session ")
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "marked: somewhere else now" in out
+    with Session.open(_recorded(data)) as s:
+        assert len(list(s.fixes())) == 104
+        assert len(list(s.place_marks())) == 1
+        assert sum(1 for _ in s.sightings()) == len(ble_only)
+        assert any(c.level.value == "alert" for c in s.level_changes())
+
+
+def test_place_without_a_running_scan(tmp_path):
+    proc = subprocess.run([PY, "-m", "trackerscan", "place"], env=_env(tmp_path / "data"),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "No scan is recording" in proc.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 import time
@@ -104,15 +105,21 @@ def _renderable(pipe: Pipeline, session: Path) -> Any:
 
 async def record(args: argparse.Namespace, out: Any = None) -> int:
     """Open the sources, record until Ctrl-C / the end of a replay, print as we go."""
-    from trackerscan.sources import open_ble, open_gps
+    from trackerscan.sources import open_ble
+    from trackerscan.sources.gps import ClockCorrector, open_gps
 
     out = out or sys.stdout
+    # A computer without a real-time clock (a Pi) may boot with a wrong clock: the GPS source measures
+    # the offset and both sources stamp with the same corrected clock (trackerscan.sources.gps).
+    corrector = ClockCorrector()
     ble = open_ble(args.ble)
+    if hasattr(ble, "_clock"):  # open_ble() takes no clock argument yet
+        ble._clock = corrector.now
     await ble.start()  # NoAdapterError surfaces here, before any session file exists
     gps = None
     try:
         if args.gps and args.gps != "none":
-            gps = open_gps(args.gps)
+            gps = open_gps(args.gps, clock=corrector)
             start = getattr(gps, "start", None)
             if start is not None:
                 await start()
@@ -127,7 +134,8 @@ async def record(args: argparse.Namespace, out: Any = None) -> int:
     writer = SessionWriter.create(
         paths.sessions_dir(args.data_dir, create=True), started,
         {"tool_version": __version__, "ble": args.ble, "gps": args.gps, "sensitivity": args.sensitivity,
-         "timezone": datetime.now().astimezone().tzname() or "", "retention_hours": repr(hours)},
+         "timezone": datetime.now().astimezone().tzname() or "", "retention_hours": repr(hours),
+         "pid": str(os.getpid())},
     )
     plain = args.plain or not out.isatty()
 
@@ -135,13 +143,35 @@ async def record(args: argparse.Namespace, out: Any = None) -> int:
         if plain:
             print(alert_line(c), file=out, flush=True)
 
-    pipe = Pipeline(ble, gps, engine, writer, ble_name=args.ble, gps_name=args.gps, on_change=on_change)
+    pipe = Pipeline(ble, gps, engine, writer, ble_name=args.ble, gps_name=args.gps, on_change=on_change,
+                    clock=corrector.now)
+
+    def mark(label: str = "") -> None:
+        m = pipe.mark_place(label)
+        if plain:
+            print(f"{_local(m.time)} marked: somewhere else now{f' ({label})' if label else ''}", file=out,
+                  flush=True)
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, pipe.stop)
+    loop.add_signal_handler(signal.SIGUSR1, mark)  # `trackerscan place`
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    if interactive:
+        def on_stdin() -> None:
+            line = sys.stdin.readline()
+            if line:
+                mark(line.strip()[:80])
+            else:
+                loop.remove_reader(sys.stdin.fileno())
+
+        loop.add_reader(sys.stdin.fileno(), on_stdin)
     if args.duration is not None:
         loop.call_later(args.duration, pipe.stop)
     print(f"Recording session {writer.path.stem} to {writer.path}", file=out, flush=True)
+    if gps is None:
+        print("No GPS: " + ("press Enter" if interactive else "run `trackerscan place`")
+              + " each time you are somewhere else, so places can be counted.", file=out, flush=True)
     try:
         if plain:
             async def periodic() -> None:
@@ -162,8 +192,10 @@ async def record(args: argparse.Namespace, out: Any = None) -> int:
                 await pipe.run()
         pipe.finish()
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):
             loop.remove_signal_handler(sig)
+        if interactive:
+            loop.remove_reader(sys.stdin.fileno())
         ended = time.time()
         devices = engine.devices()
         writer.close(ended, {"devices": str(len(devices))})
