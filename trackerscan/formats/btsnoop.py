@@ -28,8 +28,12 @@ import os
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from trackerscan.errors import InputError
 from trackerscan.model import AddressType, Sighting
@@ -45,6 +49,9 @@ EPOCH_DELTA_US = 0x00DCDDB30F2F8000
 
 _FILE_HEADER = struct.Struct(">8sII")
 _RECORD_HEADER = struct.Struct(">IIIIq")
+_INCL = struct.Struct(">I")
+CHUNK_RECORDS = 32_768  # records walked and decoded per chunk
+VECTOR_MIN_RECORDS = 64  # below this a chunk is parsed record by record (numpy set-up costs more)
 # Fast path: one legacy report in an LE Meta event, H4 framing (1 type byte) or none (monitor, H1).
 # record header, event code, parameter length, subevent, report count, event type, address type,
 # address, data length.
@@ -144,9 +151,14 @@ def _iter_records(
 def _iter_batches(
     data: bytes | mmap.mmap, stats: BtsnoopStats, source: str, name: str
 ) -> Iterator[list[Sighting]]:
-    """Walk every record after the file header; yield the sightings in lists of up to 4096 records.
+    """Walk every record after the file header; yield the sightings chunk by chunk.
 
-    Appending to a list and yielding it now and then costs less than yielding each sighting.
+    Each chunk of up to CHUNK_RECORDS records is first walked for its record
+    offsets.  A chunk made only of single legacy advertising reports (what a
+    passive scan logs) is decoded with numpy in one go (`_vector_chunk`);
+    any other chunk goes through the record-by-record parser below, which
+    handles everything (scan responses, extended reports, other traffic,
+    corrupt records).  Both give the same sightings.
     """
     datalink = check_header(data[:16], name)
     stats.datalink = datalink
@@ -157,6 +169,7 @@ def _iter_batches(
     fast = (_FAST_H4 if h4 else _FAST_BARE).unpack_from
     fast_size = (_FAST_H4 if h4 else _FAST_BARE).size
     header = _RECORD_HEADER.unpack_from
+    incl_at = _INCL.unpack_from
     hlen = 3 if h4 else 2  # bytes before the event parameters: (H4 type), event code, length
     k0 = 29 if h4 else 28  # offset of the report's event type inside a fast-path record
     addresses: dict[bytes, str] = {}
@@ -170,88 +183,203 @@ def _iter_batches(
     new = tuple.__new__
     off = _FILE_HEADER.size
     records = adverts = skipped = other = 0
-    batch: list[Sighting] = []
-    put = batch.append
+    array = _as_array(data)
     try:
         while off < n:
-            if off + 24 > n:
-                skipped += 1  # a record header cut off at the end of the file
-                off = n
-                break
-            if off + fast_size <= n:
-                if h4:
-                    incl, flags, ts, ptype, evt, plen, sub, num, etype, dlen = fast(data, off)
-                    is_event = ptype == H4_EVENT
-                else:
-                    incl, flags, ts, evt, plen, sub, num, etype, dlen = fast(data, off)
-                    is_event = (flags & 0xFFFF) == MONITOR_EVENT if monitor else (flags & 3) == 3
+            # walk one chunk: record offsets up to the chunk size or the first cut-off record
+            offsets: list[int] = []
+            put_offset = offsets.append
+            o = off
+            while o + 24 <= n and len(offsets) < CHUNK_RECORDS:
+                e = o + 24 + incl_at(data, o + 4)[0]
+                if e > n:
+                    break
+                put_offset(o)
+                o = e
+            limit = o
+            batch = _vector_chunk(array, offsets, datalink, source, reports, addresses, scannable) if (
+                array is not None and len(offsets) >= VECTOR_MIN_RECORDS
+            ) else None
+            if batch is not None:
+                records += len(offsets)
+                off = limit
             else:
-                _orig, incl, flags, _drops, ts = header(data, off)
-                is_event = True  # too near the end for the fast path: let the careful parser decide
-                evt = plen = sub = num = etype = dlen = -1
-            start = off + 24
-            end = start + incl
-            if end > n:
-                skipped += 1  # the last record is cut off
+                batch = []
+                put = batch.append
+                while off < limit:
+                    if off + fast_size <= n:
+                        if h4:
+                            incl, flags, ts, ptype, evt, plen, sub, num, etype, dlen = fast(data, off)
+                            is_event = ptype == H4_EVENT
+                        else:
+                            incl, flags, ts, evt, plen, sub, num, etype, dlen = fast(data, off)
+                            is_event = (flags & 0xFFFF) == MONITOR_EVENT if monitor else (flags & 3) == 3
+                    else:
+                        _orig, incl, flags, _drops, ts = header(data, off)
+                        is_event = True  # too near the end for the fast path: let the careful parser decide
+                        evt = plen = sub = num = etype = dlen = -1
+                    start = off + 24
+                    end = start + incl
+                    off = end
+                    records += 1
+                    if not is_event:
+                        other += 1
+                        continue
+                    if (
+                        evt == EVT_LE_META
+                        and sub == SUB_ADV_REPORT
+                        and num == 1
+                        and etype <= SCAN_RSP
+                        and plen == dlen + 12
+                        and incl - hlen == plen
+                    ):
+                        p = start + k0 - 24
+                        q = p + 9 + dlen
+                        key = data[p:q]
+                        hit = reports.get(key)
+                        if hit is None:
+                            if len(reports) >= REPORT_CACHE_MAX:
+                                reports.clear()
+                            hit = reports[key] = _decode_report(key, addresses)
+                        if etype == SCAN_RSP:
+                            prior = scannable.get(hit[0])
+                            if prior is not None:
+                                hit = (hit[0], hit[1], prior[2] + hit[2], prior[3])
+                        elif not etype & 1:  # ADV_IND, ADV_SCAN_IND: a scan response may follow
+                            scannable[hit[0]] = hit
+                        address, address_type, adv, connectable = hit
+                        put(new(Sighting, ((ts - delta) / 1e6, address, address_type, rssi_of[data[q]], adv,
+                                           source, connectable)))
+                        continue
+                    if evt != -1 and evt != EVT_LE_META:
+                        other += 1
+                        continue
+                    # Several reports, extended reports, other LE Meta subevents, odd lengths: careful parser.
+                    found = _slow_record(
+                        data, start, end, flags, ts, h4, monitor, stats, addresses, scannable, pending, source
+                    )
+                    if found:
+                        batch.extend(found)
+            stats.offset = off
+            if batch:
+                adverts += len(batch)
+                yield batch
+            if limit < n and len(offsets) < CHUNK_RECORDS:
+                skipped += 1  # the last record (or its header) is cut off
                 off = n
-                break
-            off = end
-            records += 1
-            if not records & 0xFFF:
-                stats.offset = off  # for progress bars
-                if batch:
-                    adverts += len(batch)
-                    yield batch
-                    batch = []
-                    put = batch.append
-            if not is_event:
-                other += 1
-                continue
-            if (
-                evt == EVT_LE_META
-                and sub == SUB_ADV_REPORT
-                and num == 1
-                and etype <= SCAN_RSP
-                and plen == dlen + 12
-                and incl - hlen == plen
-            ):
-                p = start + k0 - 24
-                q = p + 9 + dlen
-                key = data[p:q]
-                hit = reports.get(key)
-                if hit is None:
-                    if len(reports) >= REPORT_CACHE_MAX:
-                        reports.clear()
-                    hit = reports[key] = _decode_report(key, addresses)
-                if etype == SCAN_RSP:
-                    prior = scannable.get(hit[0])
-                    if prior is not None:
-                        hit = (hit[0], hit[1], prior[2] + hit[2], prior[3])
-                elif not etype & 1:  # ADV_IND, ADV_SCAN_IND: a scan response may follow
-                    scannable[hit[0]] = hit
-                address, address_type, adv, connectable = hit
-                put(new(Sighting, ((ts - delta) / 1e6, address, address_type, rssi_of[data[q]], adv, source,
-                                     connectable)))
-                continue
-            if evt != -1 and evt != EVT_LE_META:
-                other += 1
-                continue
-            # Several reports, extended reports, other LE Meta subevents, odd lengths: parse with care.
-            found = _slow_record(
-                data, start, end, flags, ts, h4, monitor, stats, addresses, scannable, pending, source
-            )
-            if found:
-                batch.extend(found)
-        if batch:
-            adverts += len(batch)
-            yield batch
-            batch = []
     finally:
+        del array
         stats.records += records
         stats.adverts += adverts
         stats.skipped += skipped
         stats.other += other
         stats.offset = off
+
+
+def _as_array(data: bytes | mmap.mmap) -> npt.NDArray[np.uint8] | None:
+    try:
+        return np.frombuffer(data, dtype=np.uint8)
+    except (ValueError, TypeError, BufferError):
+        return None
+
+
+_RSSI_OBJ = np.array(_RSSI, dtype=object)
+# Big-endian masks keeping the first k bytes of an 8-byte word, k = 0..8.
+_KEEP = np.array([0] + [((1 << (8 * k)) - 1) << (8 * (8 - k)) for k in range(1, 9)], dtype=np.uint64)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _words(arr: npt.NDArray[np.uint8], size: int) -> npt.NDArray[np.unsignedinteger[Any]]:
+    """A view whose element i is the big-endian integer in bytes i .. i+size-1 (overlapping, no copy)."""
+    count = max(arr.shape[0] - size + 1, 0)
+    return np.ndarray((count,), dtype=np.dtype(f">u{size}"), buffer=arr, strides=(1,))
+
+
+def _vector_chunk(
+    arr: npt.NDArray[np.uint8],
+    offsets: list[int],
+    datalink: int,
+    source: str,
+    reports: dict[bytes, Report],
+    addresses: dict[bytes, str],
+    scannable: dict[str, Report],
+) -> list[Sighting] | None:
+    """The sightings of a chunk of records if every one is a single legacy advertising report that is
+    not a scan response; None (and nothing changed) otherwise.
+
+    Fields are gathered with overlapping big-endian word views of the file (one gather per field, no
+    per-record Python); equal reports are found by their bytes (hashed, then compared word by word), so
+    each distinct report is decoded once and the sightings share its address and data objects.
+    """
+    if arr.shape[0] < 64:
+        return None
+    b = 1 if datalink == DATALINK_H4 else 0  # the H4 packet type byte
+    offs = np.asarray(offsets, dtype=np.int64)
+    w1, w4, w8 = arr, _words(arr, 4), _words(arr, 8)
+    top1, top8 = w1.shape[0] - 1, w8.shape[0] - 1
+    incl = w4[offs + 4].astype(np.int64)
+    flags = w4[offs + 8]
+    # bytes 24..31 of each record: (H4 type,) event code, length, subevent, count, event type, address type
+    head = w8[np.minimum(offs + 24, top8)]
+    dlen = w1[np.minimum(offs + 36 + b, top1)].astype(np.int64)
+    field = [(head >> np.uint64(56 - 8 * k)) & np.uint64(0xFF) for k in range(6)]
+    if b:
+        ok = field[0] == H4_EVENT
+        field = field[1:]
+    elif datalink == DATALINK_MONITOR:
+        ok = (flags & 0xFFFF) == MONITOR_EVENT
+    else:
+        ok = (flags & 3) == 3
+    evt, plen, sub, num, etype = field[:5]
+    ok &= (evt == EVT_LE_META) & (sub == SUB_ADV_REPORT) & (num == 1) & (etype < SCAN_RSP)
+    ok &= (plen.astype(np.int64) == dlen + 12) & (incl == dlen + 14 + b) & (dlen <= LEGACY_MAX_DATA)
+    if not bool(ok.all()):
+        return None
+    ts = _words(arr, 8)[offs + 16].astype(np.int64)
+    times = ((ts - EPOCH_DELTA_US) / 1e6).tolist()
+    rssi = _RSSI_OBJ[w1[offs + 37 + b + dlen]].tolist()  # the byte after the data
+    # a report's key: event type .. end of data (9 + dlen <= 40 bytes), as five masked 8-byte words
+    start = offs + 28 + b
+    width = dlen + 9
+    words = []
+    h = width.astype(np.uint64)
+    for j in range(5):
+        keep = _KEEP[np.clip(width - 8 * j, 0, 8)]
+        w = w8[np.minimum(start + 8 * j, top8)] & keep
+        words.append(w)
+        h = (h * _MIX) ^ w
+    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+    inv = inverse.ravel()
+    rep = first[inv]
+    same = width == width[rep]
+    for w in words:
+        same &= w == w[rep]
+    if not bool(same.all()):
+        return None  # two different reports with the same 64-bit hash: let the exact parser do it
+    hits: list[Report] = []
+    for at, wd in zip(start[first].tolist(), width[first].tolist(), strict=True):
+        key = arr[at : at + wd].tobytes()
+        hit = reports.get(key)
+        if hit is None:
+            if len(reports) >= REPORT_CACHE_MAX:
+                reports.clear()
+            hit = reports[key] = _decode_report(key, addresses)
+        hits.append(hit)
+    # per address, the last scannable advert (ADV_IND, ADV_SCAN_IND), for scan responses later on
+    last_at = np.full(len(hits), -1, dtype=np.int64)
+    np.maximum.at(last_at, inv, np.arange(len(offsets), dtype=np.int64))
+    even = ((etype[first] & np.uint64(1)) == 0).tolist()
+    for j in np.argsort(last_at, kind="stable").tolist():
+        if even[j]:
+            scannable[hits[j][0]] = hits[j]
+    cols = [np.array([hit[k] for hit in hits], dtype=object)[inv].tolist() for k in range(4)]
+    return list(
+        map(
+            tuple.__new__,
+            repeat(Sighting),
+            zip(times, cols[0], cols[1], rssi, cols[2], repeat(source), cols[3], strict=False),
+        )
+    )
 
 
 def _decode_report(key: bytes, addresses: dict[bytes, str]) -> Report:
