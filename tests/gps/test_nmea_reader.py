@@ -284,3 +284,12 @@ def test_absurd_date_rejected():
     reader = NmeaReader()
     assert fixes_of(feed_all(reader, rmc("120000.00", "4807.038", "01131.000", ddmmyy="131285"))) == []
     assert reader.rejected == {"absurd_time": 1}
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-8-sig", "ascii"])
+def test_ascii_chunks_with_odd_chunk_sizes(codec):
+    from trackerscan.formats.nmea import ascii_chunks
+
+    text = (NMEA / "tcp-test.log").read_text("ascii")
+    for size in (1, 7, 64, 4096):
+        assert b"".join(ascii_chunks(io.BytesIO(text.encode(codec)), chunk_size=size)) == text.encode("ascii")

@@ -618,11 +618,12 @@ _HANDLERS = {
 
 # --- files -------------------------------------------------------------------
 CHUNK = 1 << 20
+SNIFF = 4096  # bytes looked at to tell UTF-16 from ASCII / UTF-8
 
 
 def ascii_chunks(stream: BinaryIO, chunk_size: int = CHUNK) -> Iterator[bytes]:
     """The bytes of an NMEA file as ASCII: UTF-8 (with or without BOM) passes through, UTF-16 is decoded."""
-    head = stream.read(chunk_size)
+    head = stream.read(max(chunk_size, SNIFF))
     if head.startswith(codecs.BOM_UTF8):
         head = head[3:]
     encoding = None
