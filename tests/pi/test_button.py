@@ -78,9 +78,30 @@ def test_pins_parse():
     assert Pins.parse("") == Pins()
     assert Pins.parse("led=5, buzzer=none") == Pins(led="GPIO5", buzzer=None, button="GPIO26")
     assert Pins.parse("button=BOARD11,led=6") == Pins(led="GPIO6", buzzer="GPIO23", button="BOARD11")
-    for bad in ("led", "lamp=4", "led=x", "led=17,buzzer=17", "led="):
+    inverted = Pins.parse("buzzer=23:low,button=5:HIGH")
+    assert inverted.inverted == {"buzzer", "button"}
+    assert str(inverted) == "led=GPIO17,buzzer=GPIO23:low,button=GPIO5:high"
+    assert Pins.parse(str(inverted)) == inverted  # what install-service writes into the unit reads back
+    for bad in ("led", "lamp=4", "led=x", "led=17,buzzer=17", "led=", "led=²", "led=GPIOx",
+                "button=26:low", "led=17:high"):
         with pytest.raises(InputError):
             Pins.parse(bad)
+
+
+def test_inverted_parts_drive_their_pins_the_other_way(factory, clock):
+    """A buzzer module that sounds on low, and a button wired to 3.3 V (pull-down, pressed = high)."""
+    gpio = KitGpio(Pins.parse("led=17:low,buzzer=23:low,button=26:high"), clock, pin_factory=factory)
+    try:
+        gpio.show(False, False)
+        assert factory.pin(17).state == 1 and factory.pin(23).state == 1  # off = high
+        gpio.show(True, True)
+        assert factory.pin(17).state == 0 and factory.pin(23).state == 0
+        factory.pin(26).drive_high()  # pressed
+        clock.t += 0.2
+        factory.pin(26).drive_low()
+        assert gpio.gestures(clock.t + 1) == [Gesture.SHORT]
+    finally:
+        gpio.close()
 
 
 @settings(max_examples=300, deadline=None)

@@ -108,3 +108,19 @@ def test_cli_unknown_user_is_one_line_and_status_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no user 'no-such-user-xyz'" in err
     assert not (tmp_path / UNIT_DIR / UNIT_NAME).exists()
+
+
+def test_systemd_itself_accepts_the_unit(tmp_path):
+    """systemd-analyze verify: unknown keys or bad values would be reported against the file."""
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed here")
+    service.install(USER, [sys.executable, "-m", "trackerscan", "run", "--headless"], tmp_path, Recorder())
+    unit = tmp_path / UNIT_DIR / UNIT_NAME
+    done = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert UNIT_NAME not in done.stderr, done.stderr  # no "Unknown key" / "Failed to parse" lines

@@ -9,6 +9,7 @@ injected clock and queued, and only the caller's thread reads them.
 from __future__ import annotations
 
 import collections
+import re
 import threading
 import warnings
 from collections.abc import Callable
@@ -31,22 +32,32 @@ class GpioError(TrackerscanError):
     """The Raspberry Pi's pins cannot be used (not a Pi, no permission, or a pin already taken)."""
 
 
+# The electrical sense each part has unless told otherwise, and the suffix that turns it round:
+# LED and buzzer are on when the pin is high ("led=17:low" for modules that switch on low);
+# the button connects its pin to ground, read with the Pi's pull-up ("button=26:high" for a
+# button to 3.3 V, read with the pull-down).
+_INVERT_SUFFIX = {"led": "low", "buzzer": "low", "button": "high"}
+_PIN_RE = re.compile(r"(?:GPIO|BCM)?(\d{1,2})|BOARD(\d{1,2})")
+
+
 @dataclass(frozen=True, slots=True)
 class Pins:
-    """Which pins the LED, buzzer and button are on; None leaves that part out."""
+    """Which pins the LED, buzzer and button are on (None leaves a part out) and which are inverted."""
 
     led: str | None = DEFAULT_LED
     buzzer: str | None = DEFAULT_BUZZER
     button: str | None = DEFAULT_BUTTON
+    inverted: frozenset[str] = frozenset()
 
     @classmethod
     def parse(cls, text: str) -> Pins:
-        """Read ``led=17,buzzer=27,button=22`` (any subset; ``none`` leaves a part out)."""
+        """Read ``led=17,buzzer=23:low,button=26`` (any subset; ``none`` leaves a part out)."""
         values: dict[str, str | None] = {
             "led": DEFAULT_LED,
             "buzzer": DEFAULT_BUZZER,
             "button": DEFAULT_BUTTON,
         }
+        inverted: set[str] = set()
         for item in filter(None, (part.strip() for part in text.split(","))):
             name, sep, value = item.partition("=")
             name, value = name.strip().lower(), value.strip()
@@ -54,21 +65,31 @@ class Pins:
                 raise InputError(
                     f"--pins takes led=N,buzzer=N,button=N (BCM numbers or 'none'), not {item!r}."
                 )
+            value, colon, sense = value.partition(":")
+            if colon:
+                if sense.strip().lower() != _INVERT_SUFFIX[name]:
+                    raise InputError(f"--pins: {name} takes ':{_INVERT_SUFFIX[name]}' after its pin, "
+                                     f"not {':' + sense!r}.")
+                inverted.add(name)
             if value.lower() == "none":
                 values[name] = None
-            elif value.isdigit():
-                values[name] = f"GPIO{int(value)}"
-            elif value.upper().startswith(("GPIO", "BOARD", "BCM")):
-                values[name] = value.upper()
-            else:
+                continue
+            match = _PIN_RE.fullmatch(value.upper()) if value.isascii() else None
+            if match is None:
                 raise InputError(f"--pins: {value!r} is not a pin number such as 17, GPIO17 or BOARD11.")
+            values[name] = f"GPIO{int(match[1])}" if match[1] is not None else f"BOARD{int(match[2])}"
         used = [v for v in values.values() if v is not None]
         if len(used) != len(set(used)):
             raise InputError("--pins gives the same pin to two parts; each needs its own.")
-        return cls(**values)
+        return cls(**values, inverted=frozenset(inverted))
 
     def __str__(self) -> str:
-        return ",".join(f"{k}={getattr(self, k) or 'none'}" for k in ("led", "buzzer", "button"))
+        parts = []
+        for k in ("led", "buzzer", "button"):
+            pin = getattr(self, k)
+            suffix = f":{_INVERT_SUFFIX[k]}" if pin is not None and k in self.inverted else ""
+            parts.append(f"{k}={pin or 'none'}{suffix}")
+        return ",".join(parts)
 
 
 class KitGpio:
@@ -89,13 +110,16 @@ class KitGpio:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", gpiozero.PinFactoryFallback)
+                inv = pins.inverted
                 if pins.led is not None:
-                    self._led = gpiozero.LED(pins.led, pin_factory=pin_factory)
+                    self._led = gpiozero.LED(pins.led, active_high="led" not in inv, pin_factory=pin_factory)
                 if pins.buzzer is not None:
-                    self._buzzer = gpiozero.Buzzer(pins.buzzer, pin_factory=pin_factory)
+                    self._buzzer = gpiozero.Buzzer(pins.buzzer, active_high="buzzer" not in inv,
+                                                   pin_factory=pin_factory)
                 if pins.button is not None:
                     # bounce_time stays None: ButtonGestures drops bounces with the same clock as the rest.
-                    self._button = gpiozero.Button(pins.button, pull_up=True, pin_factory=pin_factory)
+                    self._button = gpiozero.Button(pins.button, pull_up="button" not in inv,
+                                                   pin_factory=pin_factory)
                     self._button.when_pressed = self._on_press
                     self._button.when_released = self._on_release
         except gpiozero.GPIOZeroError as exc:
