@@ -37,6 +37,14 @@ from .views import AlertPanel, DetailView, FindView, StatusLine, level_is_alert
 REFRESH_MS = 500  # the list is refreshed from the engine's snapshot twice a second
 QUICK_EXIT_MS = 1000  # two Esc presses within this time hide the window at once
 TITLE = "trackerscan: find trackers that travel with you"
+# The widest usual text of each list column, to size the columns once.
+COLUMN_SAMPLES = (
+    "ALERT: possible tracker",
+    "Galaxy SmartTag",
+    "45 min at 12 places",
+    "-100 dBm (nearby)",
+    "",
+)
 DISCREET_TITLE = "Notes"
 
 
@@ -87,8 +95,14 @@ class MainWindow(QMainWindow):
         assert vertical is not None and horizontal is not None
         vertical.setVisible(False)
         self.table.setWordWrap(False)
-        horizontal.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Column widths from the font, once: sizing to contents would read every row at each refresh.
+        horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         horizontal.setStretchLastSection(True)
+        fm = self.table.fontMetrics()
+        for column, sample in enumerate(COLUMN_SAMPLES):
+            self.table.setColumnWidth(column, fm.horizontalAdvance(sample) + 2 * fm.averageCharWidth())
+        vertical.setDefaultSectionSize(fm.height() + fm.height() // 2)
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.doubleClicked.connect(lambda _i: self.show_detail(self.selected_id()))
         self.table.activated.connect(lambda _i: self.show_detail(self.selected_id()))
         self.which = QComboBox()
@@ -233,8 +247,8 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.live_page)
         self.refresh()
 
-    def refresh(self) -> None:
-        snap = self.runner.snapshot()
+    def refresh(self, fresh: bool = False) -> None:
+        snap = self.runner.snapshot(fresh)
         self.snapshot = snap
         if self.stack.currentWidget() is self.blank:
             return
@@ -342,6 +356,7 @@ class MainWindow(QMainWindow):
             return
         self.runner.with_engine(lambda e: e.mark_mine(device_id))
         self.log.mark_mine(device_id)
+        self.runner.publish()
         if device_id not in self.settings.known_ids():
             self.settings.known.append(
                 settings_mod.KnownDevice(

@@ -1,18 +1,22 @@
 """The worker that keeps the window responsive: sources and the engine run in a thread with its own
-asyncio loop; the window takes a snapshot of the engine's state on a timer.
+asyncio loop; the window reads the engine's state on a timer.
 
-No Qt here.  Everything the window reads goes through `snapshot()` or `with_engine()`, both under
-one lock, so the engine is never used from two threads at once.
+No Qt here.  The engine is only used under one lock, so never from two threads at once.  The worker
+publishes the device list every `PUBLISH_S`, so the window's refresh neither computes it nor waits
+for the lock; the rare calls that need the engine itself (history, "It's mine") make the worker step
+aside while they wait.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from dataclasses import dataclass, field, replace
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
 from trackerscan.errors import TrackerscanError
@@ -82,9 +86,12 @@ class Snapshot:
     running: bool
 
 
-@dataclass(slots=True)
-class _Mutable:
-    changes: list[LevelChange] = field(default_factory=list)
+# The worker publishes a snapshot of the engine's devices this often (seconds), so the GUI thread never
+# computes one (2,000 devices take tens of ms) nor waits for the engine; the window refreshes every 0.5 s.
+PUBLISH_S = 0.4
+# When the GUI thread waits for the engine, the worker pauses this long after each event (seconds):
+# a plain lock is not fair, and a worker feeding at full speed would otherwise starve the window.
+HANDOFF_S = 0.0005
 
 
 class Runner:
@@ -96,7 +103,11 @@ class Runner:
         self._engine = engine
         self._sink = sink
         self._lock = threading.Lock()
-        self._pending = _Mutable()
+        self._pending: collections.deque[LevelChange] = collections.deque()
+        self._published: list[DeviceState] | None = None
+        self._next_publish = 0.0
+        self._want = 0  # GUI-side callers waiting for the lock
+        self._dirty = False  # events fed since the last published snapshot
         self._status = status or Status()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -163,6 +174,7 @@ class Runner:
                 self._active -= 1
                 if role == "ble" and self._status.ble_state in ("scanning", "starting", "demo"):
                     self._status = replace(self._status, ble_state="finished")
+                self._publish()
 
     def problem(self, role: str, text: str) -> None:
         with self._lock:
@@ -252,9 +264,34 @@ class Runner:
             if self._sink is not None:
                 self._sink.write(event)
             if changes:
-                self._pending.changes.extend(changes)
+                self._pending.extend(changes)
             self._status = _update(self._status, event)
-            return changes
+            self._dirty = True
+            if time.monotonic() >= self._next_publish:
+                self._publish()
+        if self._want:
+            time.sleep(HANDOFF_S)  # let the waiting GUI thread take the lock
+        return changes
+
+    def _publish(self) -> None:
+        """Snapshot the engine's devices (call with the lock held)."""
+        self._published = self._engine.devices()
+        self._next_publish = time.monotonic() + PUBLISH_S
+        self._dirty = False
+
+    def publish(self) -> None:
+        with self._gui_lock():
+            self._publish()
+
+    @contextlib.contextmanager
+    def _gui_lock(self) -> Iterator[None]:
+        """The lock, for callers in the GUI thread: the worker steps aside while they wait."""
+        self._want += 1
+        try:
+            with self._lock:
+                yield
+        finally:
+            self._want -= 1
 
     def feed_all(self, events: Sequence[Event]) -> None:
         for e in events:
@@ -269,7 +306,8 @@ class Runner:
         with self._lock:
             finish = getattr(self._engine, "finish", None)
             changes: list[LevelChange] = list(finish()) if finish is not None else []
-            self._pending.changes.extend(changes)
+            self._pending.extend(changes)
+            self._publish()
             return changes
 
     # --- find mode ----------------------------------------------------------------------------------
@@ -279,7 +317,7 @@ class Runner:
         ``keep`` adds addresses to the current sweep (the device rotated its address) instead of
         starting afresh.
         """
-        with self._lock:
+        with self._gui_lock():
             new = frozenset(a.upper() for a in addresses)
             if keep and self._sweep is not None:
                 self._follow |= new
@@ -288,13 +326,13 @@ class Runner:
             self._follow = new
 
     def unfollow(self) -> None:
-        with self._lock:
+        with self._gui_lock():
             self._sweep = None
             self._follow = frozenset()
 
     def sweep_row(self) -> SweepRow | None:
         """The followed device's latest reading, timed against the newest event of any source."""
-        with self._lock:
+        with self._gui_lock():
             if self._sweep is None:
                 return None
             now = max(self._sweep.latest, self._status.last_time or 0.0)
@@ -304,13 +342,26 @@ class Runner:
             heard = [r for a in self._follow if (r := self._sweep.row(a, now)) is not None]
             return min(heard, key=lambda r: r.seconds_ago) if heard else None
 
-    def snapshot(self) -> Snapshot:
-        with self._lock:
-            changes, self._pending.changes = self._pending.changes, []
-            return Snapshot(self._engine.devices(), changes, self._status, self._active > 0)
+    def snapshot(self, fresh: bool = False) -> Snapshot:
+        """The latest published devices, the level changes not yet taken, and the status.
+
+        ``fresh`` (or no worker running) computes the devices now, e.g. right after "It's mine".
+        """
+        published = self._published
+        # the worker publishes as events come; when they stop, news left unpublished is fetched here
+        stale = self._dirty and time.monotonic() > self._next_publish + PUBLISH_S
+        if fresh or stale or published is None or self._thread is None:
+            with self._gui_lock():
+                self._publish()
+                published = self._published
+        assert published is not None
+        changes: list[LevelChange] = []
+        while self._pending:
+            changes.append(self._pending.popleft())
+        return Snapshot(published, changes, self._status, self._active > 0)
 
     def with_engine(self, fn: Callable[[EngineLike], T]) -> T:
-        with self._lock:
+        with self._gui_lock():
             return fn(self._engine)
 
     def set_status(self, **changes: Any) -> None:
@@ -319,13 +370,11 @@ class Runner:
 
     @property
     def status(self) -> Status:
-        with self._lock:
-            return self._status
+        return self._status  # an immutable record, replaced whole: safe to read without the lock
 
     @property
     def running(self) -> bool:
-        with self._lock:
-            return self._active > 0
+        return self._active > 0
 
 
 def _update(s: Status, event: Event) -> Status:

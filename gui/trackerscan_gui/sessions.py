@@ -114,6 +114,7 @@ async def _live(runner: Runner, settings: Settings, gps_spec: str, data_dir: str
         runner.problem("ble", str(exc))
     finally:
         writer.close(time.time(), {"devices": str(len(runner.devices()))})
+        runner.publish()
         runner.set_status(recording="")
 
 
