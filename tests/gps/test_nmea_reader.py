@@ -293,3 +293,13 @@ def test_ascii_chunks_with_odd_chunk_sizes(codec):
     text = (NMEA / "tcp-test.log").read_text("ascii")
     for size in (1, 7, 64, 4096):
         assert b"".join(ascii_chunks(io.BytesIO(text.encode(codec)), chunk_size=size)) == text.encode("ascii")
+
+
+def test_nmea41_navigational_status_not_valid():
+    fields = ("120000.00", "A", "4807.038", "N", "01131.000", "E", "1.0", "90.0", "230326", "", "", "A")
+    good = sentence("RMC", "GN", (*fields, "S"))  # NMEA 4.1: S = safe
+    bad = sentence("RMC", "GN", ("120001.00", *fields[1:], "V"))  # V = navigational status not valid
+    reader = NmeaReader()
+    records = feed_all(reader, good + bad)
+    assert [type(r) for r in records] == [Fix, NoFix]
+    assert reader.rejected == {"invalid_with_position": 1}

@@ -386,13 +386,14 @@ class NmeaReader:
         day = _ddmmyy(f[9]) if f[9] else None
         status = f[2]
         mode = f[12][:1] if len(f) > 12 else b""
+        nav = f[13][:1] if len(f) > 13 else b""  # NMEA 4.1 navigational status: V = not valid
         ep = self._at(tod, True)
         ep.npos += 1
         if day is not None and tod is not None:
             ep.day = day
         if pos is not None:
             ep.has_pos = True
-        if status == b"V" or mode == b"N":
+        if status == b"V" or mode == b"N" or nav == b"V":
             ep.bad = True
         elif mode in (b"E", b"M", b"S"):
             ep.estimated = True
