@@ -119,3 +119,14 @@ async def test_replay_of_an_unreadable_file_fails_at_start(tmp_path):
     with pytest.raises(InputError, match="not a GPX file"):
         await source.start()
     assert await drain(source, timeout=1) == []
+
+
+async def test_reexported_from_trackerscan_sources():
+    from trackerscan.sources import open_gps as reexported
+    from trackerscan.sources.gps import GpsSource
+
+    source = reexported(f"replay:{NMEA / 'tcp-test.log'},speed=0")
+    assert isinstance(source, GpsSource)
+    await source.start()  # the CLI, GUI and Pi runner await start() before reading
+    events = await drain(source)
+    assert sum(isinstance(e, Fix) for e in events) == 1
