@@ -190,7 +190,10 @@ def _iter_batches(
             offsets: list[int] = []
             put_offset = offsets.append
             o = off
-            while o + 24 <= n and len(offsets) < CHUNK_RECORDS:
+            last_header = n - 24
+            for _ in range(CHUNK_RECORDS):
+                if o > last_header:
+                    break
                 e = o + 24 + incl_at(data, o + 4)[0]
                 if e > n:
                     break
