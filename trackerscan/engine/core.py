@@ -42,6 +42,14 @@ Classifier = Callable[[bytes, str | None, AddressType], Identity]
 
 _RANK = {Level.NONE: 0, Level.WATCH: 1, Level.ALERT: 2}
 
+# Thresholds read on every sighting, as module globals (cheaper to load than module attributes).
+_SESSION_GAP_S = th.SESSION_GAP_S
+_PRESENCE_GAP_S = th.PRESENCE_GAP_S
+_RSSI_SMOOTHING = th.RSSI_SMOOTHING
+_MAX_FIX_AGE_S = th.MAX_FIX_AGE_S
+_NO_GPS_AFTER_S = th.NO_GPS_AFTER_S
+_EVALUATE_NOW = -math.inf  # next_eval of a device to evaluate at its next sighting
+
 
 @dataclass(slots=True)
 class EngineStats:
@@ -73,6 +81,29 @@ def _default_classifier() -> Classifier:
 class Engine:
     """Consumes Sightings, Fixes, NoFixes, SourceEvents and PlaceMarks in time order."""
 
+    __slots__ = (
+        "_by_addr",
+        "_by_eid",
+        "_by_ident",
+        "_cache",
+        "_chains",
+        "_changes",
+        "_classify",
+        "_ctx",
+        "_ctx_end",
+        "_devices",
+        "_fix_t",
+        "_gps_place",
+        "_heard",
+        "_last_t",
+        "_places",
+        "_stats",
+        "_track",
+        "homes",
+        "known",
+        "settings",
+    )
+
     def __init__(
         self,
         settings: Settings | None = None,
@@ -88,6 +119,9 @@ class Engine:
         self._track = UserTrack()
         self._places = Places(self.homes)
         self._ctx = Context()
+        self._ctx_end = self._ctx.window_end
+        self._heard = self._ctx.heard
+        self._gps_place: Place | None = None
         self._cache: dict[tuple[str, bytes], Device] = {}
         self._devices: dict[str, Device] = {}
         self._by_addr: dict[str, Device] = {}
@@ -102,9 +136,9 @@ class Engine:
     def feed(self, event: Event) -> list[LevelChange]:
         """Take one event (in time order); return the level changes it caused."""
         if type(event) is Sighting:
-            return self._sighting(event)
+            return self.feed_sighting(*event)
         t = event.time
-        if t - self._last_t > th.SESSION_GAP_S:
+        if t - self._last_t > _SESSION_GAP_S:
             self._new_session(t)
         if t > self._last_t:
             self._last_t = t
@@ -119,6 +153,62 @@ class Engine:
             self._stats.source_events += 1
         return []
 
+    def feed_sighting(
+        self,
+        t: float,
+        address: str,
+        address_type: AddressType,
+        rssi: int | None,
+        adv: bytes,
+        source: str = "",
+        connectable: bool | None = None,
+    ) -> list[LevelChange]:
+        """`feed` for one sighting given as its fields, without building a `Sighting`: same results.
+
+        The arguments are the fields of `trackerscan.model.Sighting`, in order.  This is the hot
+        path: a device already seen, at the same place, with no history point or evaluation due,
+        costs one dict lookup and a few attribute updates.
+        """
+        lt = self._last_t
+        if t > lt:
+            if t - lt > _SESSION_GAP_S:
+                self._new_session(t)
+            self._last_t = t
+        dev = self._cache.get((address, adv))
+        if dev is None:
+            dev = self._resolve(t, address, address_type, adv)
+        ls = dev.last_seen
+        if t - ls > _PRESENCE_GAP_S:
+            dev.together_closed += ls - dev.pres_start
+            dev.pres_start = t
+            dev.last_seen = t
+        elif t > ls:
+            dev.last_seen = t
+        dev.n += 1
+        if rssi is not None:
+            dev.rssi = rssi
+            rs = dev.rssi_s
+            dev.rssi_s = float(rssi) if rs is None else rs + _RSSI_SMOOTHING * (rssi - rs)
+        if t >= self._ctx_end:
+            self._roll(t)
+        self._heard.add(dev)
+        age = t - self._fix_t
+        if age <= _MAX_FIX_AGE_S:
+            place = self._gps_place
+        elif age > _NO_GPS_AFTER_S:
+            place = self._places.current_offline
+            if place is None or place.first_time < self._fix_t:
+                place = self._gps_lost(t)
+        else:
+            place = None
+        if place is not dev.last_place:
+            self._enter(dev, place)
+        if t >= dev.next_hist:
+            self._remember(dev, rssi, t)
+        if t >= dev.next_eval:
+            return self._evaluate(dev, t)
+        return []
+
     def feed_many(self, events: Sequence[Event]) -> list[LevelChange]:
         out: list[LevelChange] = []
         for e in events:
@@ -131,7 +221,7 @@ class Engine:
         """End of input: evaluate devices whose last evaluation is stale (as the next tick would)."""
         out: list[LevelChange] = []
         for dev in self._devices.values():
-            if dev.cls != NEVER and (dev.dirty or dev.next_eval <= dev.last_seen + th.EVAL_STEP_S):
+            if dev.cls != NEVER and dev.next_eval <= dev.last_seen + th.EVAL_STEP_S:
                 out.extend(self._evaluate(dev, max(dev.last_seen, self._last_t)))
         return out
 
@@ -146,62 +236,25 @@ class Engine:
         self._stats.fixes += 1
         self._fix_t = fix.time
         self._places.add_fix(fix, self._track.last_accuracy)
+        self._gps_place = self._places.current
 
-    def _place_at(self, t: float) -> Place | None:
-        age = t - self._fix_t
-        if age <= th.MAX_FIX_AGE_S:
-            return self._places.current
-        if age > th.NO_GPS_AFTER_S:
-            cur = self._places.current_offline
-            if cur is None or (self._fix_t > -math.inf and cur.first_time < self._fix_t):
-                # GPS was lost: positions unknown from now on; this may be a new place.
-                self._places.lose_gps()
-                cur = self._places.open_offline(t, "session", "GPS lost")
-            return cur
-        return None
-
-    def _sighting(self, s: Sighting) -> list[LevelChange]:
-        t = s.time
-        if t - self._last_t > th.SESSION_GAP_S:
-            self._new_session(t)
-        if t > self._last_t:
-            self._last_t = t
-        self._stats.adverts += 1
-        dev = self._cache.get((s.address, s.adv))
-        if dev is None:
-            dev = self._resolve(s)
-        if t - dev.last_seen > th.PRESENCE_GAP_S:
-            dev.together_closed += dev.last_seen - dev.pres_start
-            dev.pres_start = t
-        if t > dev.last_seen:
-            dev.last_seen = t
-        dev.n += 1
-        r = s.rssi
-        if r is not None:
-            dev.rssi = r
-            rs = dev.rssi_s
-            dev.rssi_s = float(r) if rs is None else rs + th.RSSI_SMOOTHING * (r - rs)
+    def _roll(self, t: float) -> None:
         ctx = self._ctx
-        if t >= ctx.window_end:
-            ctx.roll(t, self._track.speed_mps, t - self._fix_t <= th.MAX_FIX_AGE_S)
-        ctx.heard.add(dev)
-        place = self._place_at(t)
-        if place is not dev.last_place:
-            self._enter(dev, place)
-        if t >= dev.next_hist:
-            self._remember(dev, s, t)
-        if dev.dirty or t >= dev.next_eval:
-            return self._evaluate(dev, t)
-        return []
+        ctx.roll(t, self._track.speed_mps, t - self._fix_t <= th.MAX_FIX_AGE_S)
+        self._ctx_end = ctx.window_end
+
+    def _gps_lost(self, t: float) -> Place:
+        """No fix for NO_GPS_AFTER_S: positions are unknown from now on, and this may be a new place."""
+        self._places.lose_gps()
+        self._gps_place = None
+        return self._places.open_offline(t, "session", "GPS lost")
 
     # --- identities -------------------------------------------------------------------------------
-    def _resolve(self, s: Sighting) -> Device:
+    def _resolve(self, t: float, addr: str, address_type: AddressType, adv: bytes) -> Device:
         if len(self._cache) >= th.CLASSIFY_CACHE_MAX:
             self._cache.clear()
-        ident = self._classify(s.adv, s.address, s.address_type)
+        ident = self._classify(adv, addr, address_type)
         self._stats.classified += 1
-        t = s.time
-        addr = s.address
         ident_hex = ident.identifier.hex() if ident.identifier else None
         dev: Device | None = None
         note = ""
@@ -244,7 +297,7 @@ class Engine:
         self._by_addr[addr] = dev
         if not dev.known and self.known.contains(addr, ident.identifier):
             dev.known = True
-        self._cache[(addr, s.adv)] = dev
+        self._cache[(addr, adv)] = dev
         return dev
 
     def _new_device(self, ident: Identity, addr: str, t: float) -> Device:
@@ -268,7 +321,7 @@ class Engine:
             return
         dev.place_ids.add(place.id)
         if dev.cls != NEVER:
-            dev.dirty = True
+            dev.next_eval = _EVALUATE_NOW
         if place.lat is None or place.lon is None:
             dev.offline_places += 1
             if place.origin == "mark":
@@ -280,14 +333,7 @@ class Engine:
             dev.home_places += 1
         kept = dev.kept_places
         if len(kept) < th.DEVICE_PLACES_KEPT:
-            from trackerscan.engine.geo import distance_m
-
-            lat, lon = place.lat, place.lon
-            for a, b in kept:
-                d = distance_m(a, b, lat, lon)
-                if d > dev.span_m:
-                    dev.span_m = d
-            kept.append((lat, lon))
+            kept.append((place.lat, place.lon))  # the span is computed when needed (Device.span)
 
     def _reach(self, dev: Device, t: float) -> None:
         """Grow the distance between positions where the device was heard (good fixes only)."""
@@ -305,19 +351,18 @@ class Engine:
         if d > dev.reach_m:
             dev.reach_m = d
 
-    def _remember(self, dev: Device, s: Sighting, t: float) -> None:
+    def _remember(self, dev: Device, r: int | None, t: float) -> None:
         if dev.cls != NEVER:
             self._reach(dev, t)
         dev.next_hist = t + self.settings.history_step_s
         pos = self._track.position_at(t)
-        rssi = float(s.rssi) if s.rssi is not None else math.nan
+        rssi = float(r) if r is not None else math.nan
         if pos is None:
             dev.points.extend((t, rssi, math.nan, math.nan, math.nan))
         else:
             dev.points.extend((t, rssi, pos[0], pos[1], pos[2]))
 
     def _evaluate(self, dev: Device, t: float) -> list[LevelChange]:
-        dev.dirty = False
         dev.next_eval = t + th.EVAL_STEP_S
         if dev.level is Level.ALERT or dev.cls == NEVER:
             dev.next_eval = math.inf
@@ -349,7 +394,7 @@ class Engine:
             ident.tracker,
             ident.separated,
             places,
-            dev.span_m,
+            dev.span(),
             dev.together(),
             positioned,
             self._ctx.situation,
@@ -366,7 +411,7 @@ class Engine:
             first_seen=dev.first_seen,
             last_seen=dev.last_seen,
             places=places,
-            span_m=dev.span_m if positioned else 0.0,
+            span_m=dev.span() if positioned else 0.0,
             duration_s=dev.together(),
             explanation=text,
             confidence=round(conf, 3),
@@ -375,6 +420,7 @@ class Engine:
     # --- views ------------------------------------------------------------------------------------
     @property
     def stats(self) -> EngineStats:
+        self._stats.adverts = sum(d.n for d in self._devices.values())
         self._stats.places = sum(1 for p in self._places.all if p.lat is not None)
         self._stats.offline_places = len(self._places.all) - self._stats.places
         return self._stats
@@ -393,7 +439,7 @@ class Engine:
             ident.tracker,
             ident.separated,
             self._places_count(dev, positioned),
-            dev.span_m,
+            dev.span(),
             dev.together(),
             positioned,
             "",
@@ -415,7 +461,7 @@ class Engine:
             rssi=dev.rssi,
             rssi_smoothed=dev.rssi_s,
             places=self._places_count(dev, positioned),
-            span_m=dev.span_m,
+            span_m=dev.span(),
             duration_s=dev.together(),
             level=dev.level,
             known=dev.known or dev.mine,

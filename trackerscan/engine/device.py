@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from array import array
 
+from trackerscan.engine.geo import distance_m
 from trackerscan.model import Identity, Kind, Level, LevelChange
 
 # Evaluation classes: which rule can raise a level for a device.
@@ -41,7 +42,6 @@ class Device:
     __slots__ = (
         "addresses",
         "cls",
-        "dirty",
         "first_seen",
         "gps_places",
         "home_places",
@@ -70,6 +70,7 @@ class Device:
         "rssi",
         "rssi_s",
         "span_m",
+        "span_n",
         "st_aging",
         "together_closed",
     )
@@ -101,13 +102,31 @@ class Device:
         self.offline_places = 0
         self.marked_places = 0
         self.span_m = 0.0
-        self.dirty = False
+        self.span_n = 0
+        # Next evaluation time: -inf when something changed (evaluate at the next sighting), inf never.
         self.next_eval = t if self.cls != NEVER else math.inf
         self.next_hist = t
         self.points = array("d")
         self.st_aging = -1
         self.reach_m = 0.0
         self.origin: tuple[float, float] | None = None
+
+    def span(self) -> float:
+        """Largest distance (m) between the kept places, folding in places added since the last call."""
+        kept = self.kept_places
+        n = len(kept)
+        if self.span_n < n:
+            span = self.span_m
+            for j in range(self.span_n, n):
+                lat, lon = kept[j]
+                for i in range(j):
+                    a, b = kept[i]
+                    d = distance_m(a, b, lat, lon)
+                    if d > span:
+                        span = d
+            self.span_m = span
+            self.span_n = n
+        return self.span_m
 
     def together(self) -> float:
         """Seconds heard with the user, counting gaps shorter than PRESENCE_GAP_S as together."""
