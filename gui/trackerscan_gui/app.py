@@ -136,11 +136,13 @@ class Controller(QObject):
 
     # --- dialogs ---------------------------------------------------------------------------------------
     def _ask_open(self) -> None:
+        from trackerscan.sessions.paths import sessions_dir
+
         name, _ = QFileDialog.getOpenFileName(
             self.window,
             "Open a recorded session or capture",
-            self.data_dir or "",
-            "Recordings (*.tsdb *.sqlite *.btsnoop *.log *.cfa *.snoop);;All files (*)",
+            str(sessions_dir(self.data_dir or self.settings.session_dir or None)),
+            "Sessions and captures (*.sqlite *.btsnoop *.log *.cfa *.snoop);;All files (*)",
         )
         if name:
             self._guarded(lambda: self.open_review(Path(name)))

@@ -106,10 +106,15 @@ class MapView(QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawPath(path)
         r = max(3.5, fm.height() * 0.25)
-        p.setPen(QPen(INK, 1.5))
+        p.setPen(QPen(INK, 1))
         p.setBrush(QBrush(HEARD))
-        for lat, lon in self._heard:
-            p.drawEllipse(to_px(lat, lon), r, r)
+        drawn: set[tuple[int, int]] = set()
+        for lat, lon in self._heard:  # one mark per spot: overlapping marks would merge into a blot
+            pt = to_px(lat, lon)
+            cell = (int(pt.x() // (1.5 * r)), int(pt.y() // (1.5 * r)))
+            if cell not in drawn:
+                drawn.add(cell)
+                p.drawEllipse(pt, r, r)
         self._draw_scale(p, m_per_px, margin)
         self._draw_north(p, margin)
         self._draw_legend(p, r)

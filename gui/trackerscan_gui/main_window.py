@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PyQt6.QtCore import QElapsedTimer, QItemSelectionModel, QModelIndex, Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PyQt6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -39,11 +39,11 @@ QUICK_EXIT_MS = 1000  # two Esc presses within this time hide the window at once
 TITLE = "trackerscan: find trackers that travel with you"
 # The widest usual text of each list column, to size the columns once.
 COLUMN_SAMPLES = (
-    "ALERT: possible tracker",
+    "Tracker, away from owner",
     "Galaxy SmartTag",
     "45 min at 12 places",
-    "-100 dBm (nearby)",
-    "",
+    "-48 dBm (very close)",
+    "25 min ago",
 )
 DISCREET_TITLE = "Notes"
 
@@ -98,9 +98,11 @@ class MainWindow(QMainWindow):
         # Column widths from the font, once: sizing to contents would read every row at each refresh.
         horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         horizontal.setStretchLastSection(True)
-        fm = self.table.fontMetrics()
+        bold = QFont(self.table.font())
+        bold.setBold(True)  # alerts are in bold: size for the wider face
+        fm = QFontMetrics(bold)
         for column, sample in enumerate(COLUMN_SAMPLES):
-            self.table.setColumnWidth(column, fm.horizontalAdvance(sample) + 2 * fm.averageCharWidth())
+            self.table.setColumnWidth(column, fm.horizontalAdvance(sample) + fm.averageCharWidth() + 8)
         vertical.setDefaultSectionSize(fm.height() + fm.height() // 2)
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.doubleClicked.connect(lambda _i: self.show_detail(self.selected_id()))
@@ -173,6 +175,10 @@ class MainWindow(QMainWindow):
         self._ring_done.connect(self._show_ring_result)
 
         self._build_menus()
+        # A shortcut, not a key handler: it works whichever control has the focus.
+        self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        self.escape.setContext(Qt.ShortcutContext.WindowShortcut)
+        self.escape.activated.connect(self._escape)
         self.setStyleSheet(STYLE)
         self.apply_discreet()
         self.resize(1000, 640)
@@ -419,14 +425,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(DISCREET_TITLE if self.settings.discreet else TITLE)
         self.setWindowIcon(app_icon(self.settings.discreet))
 
-    def keyPressEvent(self, event: QKeyEvent | None) -> None:
-        if event is not None and event.key() == Qt.Key.Key_Escape:
-            if self._esc.isValid() and self._esc.elapsed() <= QUICK_EXIT_MS:
-                self.quick_exit()
-            else:
-                self._esc.start()
-            return
-        super().keyPressEvent(event)
+    def _escape(self) -> None:
+        """Esc twice within QUICK_EXIT_MS: quick exit, wherever the focus is in the window."""
+        if self._esc.isValid() and self._esc.elapsed() <= QUICK_EXIT_MS:
+            self.quick_exit()
+        else:
+            self._esc.start()
 
     def quick_exit(self) -> None:
         """Hide at once and clear what is on screen.  Recorded data is kept."""

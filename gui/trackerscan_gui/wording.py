@@ -164,8 +164,9 @@ def alert_text(state: DeviceState, helpline: str, emergency: str) -> AlertText:
     """What was found, what it may mean, what to do next, with numbers."""
     name = kind_name(state.kind)
     away = " that is away from its owner" if state.separated else ""
+    article = "An" if name[:1].lower() in "aeiou" else "A"
     found = (
-        f"A {name}{away} has been with you for {duration_words(state.duration_s)}, "
+        f"{article} {name}{away} has been with you for {duration_words(state.duration_s)}, "
         f"at {places_words(state.places)} up to {distance_words(state.span_m)} apart. "
         f"First seen at {clock_words(state.first_seen)}, last seen at {clock_words(state.last_seen)}, "
         f"signal {signal_words(state.rssi_smoothed if state.rssi_smoothed is not None else state.rssi)}."

@@ -219,9 +219,10 @@ def test_quick_exit_hides_and_clears(controller, qtbot):
     controller.start_demo(alert_after_s=2.0)
     w = controller.window
     wait_alert(qtbot, w)
+    w.table.setFocus()  # Esc works wherever the focus is
     with qtbot.waitSignal(w.quick_exit_done, timeout=2000):
-        qtbot.keyClick(w, Qt.Key.Key_Escape)
-        qtbot.keyClick(w, Qt.Key.Key_Escape)
+        qtbot.keyClick(w.table, Qt.Key.Key_Escape)
+        qtbot.keyClick(w.table, Qt.Key.Key_Escape)
     assert not w.isVisible()
     assert w.model.rowCount() == 0 and w.alert_panel.device is None
     assert w.stack.currentWidget() is w.blank

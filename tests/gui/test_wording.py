@@ -58,7 +58,8 @@ def test_helpline_per_locale(loc, needle, emergency):
 
 def test_alert_text_has_numbers_caution_innocent_reasons_and_helpline():
     text = wording.alert_text(device(1, kind=Kind.SMARTTAG), "Test line 0800 000", "999")
-    assert "Galaxy SmartTag" in text.title
+    assert "Galaxy SmartTag" in text.title and text.found.startswith("A Galaxy SmartTag that is away")
+    assert wording.alert_text(device(2), "x", "999").found.startswith("An AirTag that is away from its owner")
     assert "42 min" in text.found and "5 places" in text.found and "1.3 km" in text.found
     assert "possible" in text.title.lower()
     for reason in ("borrowed", "travelling with you", "bus or train"):
