@@ -18,14 +18,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import chain, islice
+from itertools import chain, islice, repeat
 from operator import attrgetter
 from pathlib import Path
 
 from trackerscan.engine import Engine, Home, KnownDevices, Settings
 from trackerscan.errors import InputError
-from trackerscan.formats.btsnoop import BtsnoopReader, read_sightings
-from trackerscan.model import DeviceState, Event, Fix, Level, LevelChange, Sighting
+from trackerscan.formats.btsnoop import Batch, BtsnoopReader, Columns, read_sightings, sightings_of
+from trackerscan.model import AddressType, DeviceState, Event, Fix, Level, LevelChange, Sighting
 from trackerscan.timeutil import iso_utc
 
 # How many sightings are fed between two progress reports (a progress callback per sighting would cost
@@ -120,50 +120,58 @@ def read_gps(path: str | os.PathLike[str], first_time: float | None = None) -> G
     return GpsLog(fixes, sum(rejected.values()), summary(rejected))
 
 
-def _merge_fixes(sightings: Iterable[Sighting], fixes: Sequence[Fix]) -> Iterator[Event]:
-    """Sightings with fixes slotted in by time (a fix goes before sightings of the same instant)."""
-    if not fixes:
-        yield from sightings
-        return
-    it = iter(fixes)
-    nxt: Fix | None = next(it)
-    t_fix = fixes[0].time
-    inf = float("inf")
-    for s in sightings:
-        while s.time >= t_fix:
-            yield nxt  # type: ignore[misc]  # not None while t_fix is finite
-            nxt = next(it, None)
-            t_fix = inf if nxt is None else nxt.time
-        yield s
-    if nxt is not None:
-        yield nxt
-        yield from it
-
-
-def _feed_merged(
-    feed: Callable[[Event], list[LevelChange]],
+def _feed_batches(
+    engine: Engine,
     add: Callable[[Iterable[LevelChange]], None],
-    events: Iterable[Event],
+    reader: BtsnoopReader,
+    batches: Iterable[Batch],
     fixes: Sequence[Fix],
+    progress: Progress | None,
 ) -> None:
-    """Feed events with fixes slotted in by time: `_merge_fixes` inlined into the feeding loop."""
+    """Feed one btsnoop log, batch by batch, with fixes slotted in by time (a fix goes before the
+    sightings of the same instant).  Sightings go to `Engine.feed_sighting` as fields: no `Sighting`
+    is built for the chunks the reader decoded as columns."""
+    feed = engine.feed
+    feed_sighting = engine.feed_sighting
+    source = reader.source
     i, n = 0, len(fixes)
-    t_fix = fixes[0].time if n else float("inf")
-    for e in events:
-        if e.time >= t_fix:
-            while i < n and fixes[i].time <= e.time:
-                c = feed(fixes[i])
-                if c:
-                    add(c)
-                i += 1
-            t_fix = fixes[i].time if i < n else float("inf")
-        c = feed(e)
-        if c:
-            add(c)
-    for f in fixes[i:]:
-        c = feed(f)
-        if c:
-            add(c)
+    inf = float("inf")
+    t_fix = fixes[0].time if n else inf
+    for batch in batches:
+        if type(batch) is list:
+            rows: Iterable[tuple[float, str, AddressType, int | None, bytes, str, bool | None]] = batch
+        else:
+            c: Columns = batch  # type: ignore[assignment]
+            rows = zip(c.times, c.addresses, c.address_types, c.rssis, c.advs, repeat(source), c.connectables,
+                       strict=False)
+        for t, address, address_type, rssi, adv, src, connectable in rows:
+            if t >= t_fix:
+                while i < n and fixes[i].time <= t:
+                    changes = feed(fixes[i])
+                    if changes:
+                        add(changes)
+                    i += 1
+                t_fix = fixes[i].time if i < n else inf
+            changes = feed_sighting(t, address, address_type, rssi, adv, src, connectable)
+            if changes:
+                add(changes)
+        if progress is not None:
+            progress(reader.stats.offset, reader.stats.size)
+    for fix in fixes[i:]:
+        changes = feed(fix)
+        if changes:
+            add(changes)
+
+
+def _first_batch(batches: Iterator[Batch]) -> tuple[float | None, Iterator[Batch]]:
+    """The time of the first sighting, and the batches with nothing lost."""
+    for batch in batches:
+        if type(batch) is list:
+            if batch:
+                return batch[0].time, chain((batch,), batches)
+        elif batch.times:  # type: ignore[union-attr]
+            return batch.times[0], chain((batch,), batches)  # type: ignore[union-attr]
+    return None, batches
 
 
 def _peek(it: Iterator[Sighting]) -> tuple[Sighting | None, Iterator[Sighting]]:
@@ -191,16 +199,19 @@ def analyze(
     settings = Settings.from_sensitivity(sensitivity)
     known_devices = KnownDevices.load(str(known)) if known is not None else None
     notes: list[str] = []
-    readers: list[BtsnoopReader] = [read_sightings(p, source=f"btsnoop:{Path(p).name}") for p in ble]
+    readers: list[BtsnoopReader] = []
+    batch_streams: list[tuple[BtsnoopReader, Iterator[Batch]]] = []
     streams: list[Iterator[Event]] = []
     first_times: list[float] = []
-    for r in readers:
-        first, it = _peek(iter(r))
-        if first is None:
-            notes.append(f"{r.path.name} holds no Bluetooth advertisements.")
+    for p in ble:
+        reader = read_sightings(p, source=f"btsnoop:{Path(p).name}")
+        readers.append(reader)
+        first_time, batches = _first_batch(reader.batches())
+        if first_time is None:
+            notes.append(f"{reader.path.name} holds no Bluetooth advertisements.")
             continue
-        first_times.append(first.time)
-        streams.append(it)
+        first_times.append(first_time)
+        batch_streams.append((reader, batches))
     if sessions:
         from trackerscan.sessions.store import read_events, resolve_session
 
@@ -230,7 +241,8 @@ def analyze(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _run(readers, streams, fixes, notes, started, Engine(settings, known_devices, homes), progress)
+        engine = Engine(settings, known_devices, homes)
+        return _run(readers, batch_streams, streams, fixes, notes, started, engine, progress)
     finally:
         if collecting:
             gc.enable()
@@ -238,6 +250,7 @@ def analyze(
 
 def _run(
     readers: list[BtsnoopReader],
+    batch_streams: list[tuple[BtsnoopReader, Iterator[Batch]]],
     streams: list[Iterator[Event]],
     fixes: list[Fix],
     notes: list[str],
@@ -254,20 +267,14 @@ def _run(
     feed = engine.feed
     changes: list[LevelChange] = []
     add = changes.extend
-    if len(streams) == 1:
-        events: Iterator[Event] = _merge_fixes(streams[0], fixes)  # type: ignore[arg-type]
+    if len(batch_streams) == 1 and not streams:
+        # the common case: one capture (and a GPS log), fed batch by batch without building Sightings
+        _feed_batches(engine, add, *batch_streams[0], fixes, progress)
     else:
-        events = heapq.merge(*streams, iter(fixes), key=attrgetter("time"))
-    total = sum(r.stats.size for r in readers)
-    done_before = 0
-    if progress is None and len(streams) == 1:
-        _feed_merged(feed, add, streams[0], fixes)  # the common case, without a generator in between
-    elif progress is None:
-        for e in events:
-            c = feed(e)
-            if c:
-                add(c)
-    else:
+        for r, batches in batch_streams:
+            streams.append(chain.from_iterable(sightings_of(b, r.source) for b in batches))
+        events: Iterator[Event] = heapq.merge(*streams, iter(fixes), key=attrgetter("time"))
+        total = sum(r.stats.size for r in readers)
         while True:
             block = list(islice(events, PROGRESS_EVERY))
             if not block:
@@ -276,8 +283,10 @@ def _run(
                 c = feed(e)
                 if c:
                     add(c)
-            progress(sum(r.stats.offset for r in readers) + done_before, total)
-        progress(total, total)
+            if progress is not None:
+                progress(sum(r.stats.offset for r in readers), total)
+        if progress is not None:
+            progress(total, total)
     add(engine.finish())
 
     stats = AnalysisStats()

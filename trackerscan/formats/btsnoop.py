@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain, repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -141,16 +141,47 @@ def check_header(head: bytes, name: str = "the file") -> int:
     return int(datalink)
 
 
+class Columns(NamedTuple):
+    """The sightings of one chunk as columns: the fields of `Sighting` but ``source``, in its order.
+
+    ``zip(times, addresses, address_types, rssis, advs, repeat(source), connectables)`` gives the
+    fields of each sighting, ready for `Sighting` or for `trackerscan.engine.Engine.feed_sighting`.
+    """
+
+    times: list[float]
+    addresses: list[str]
+    address_types: list[AddressType]
+    rssis: list[int | None]
+    advs: list[bytes]
+    connectables: list[bool | None]
+
+
+Batch = list[Sighting] | Columns
+
+
+def sightings_of(batch: Batch, source: str) -> Iterable[Sighting]:
+    """The sightings of one batch, whichever form it has."""
+    if type(batch) is list:
+        return batch
+    c: Columns = batch  # type: ignore[assignment]
+    return map(
+        tuple.__new__,
+        repeat(Sighting),
+        zip(c.times, c.addresses, c.address_types, c.rssis, c.advs, repeat(source), c.connectables,
+            strict=False),
+    )
+
+
 def _iter_records(
     data: bytes | mmap.mmap, stats: BtsnoopStats, source: str, name: str
 ) -> Iterator[Sighting]:
     """Every Sighting of a btsnoop log (the batches of `_iter_batches`, flattened in C)."""
-    return chain.from_iterable(_iter_batches(data, stats, source, name))
+    return chain.from_iterable(sightings_of(b, source) for b in _iter_batches(data, stats, source, name))
 
 
 def _iter_batches(
     data: bytes | mmap.mmap, stats: BtsnoopStats, source: str, name: str
-) -> Iterator[list[Sighting]]:
+) -> Iterator[Batch]:
     """Walk every record after the file header; yield the sightings chunk by chunk.
 
     Each chunk of up to CHUNK_RECORDS records is first walked for its record
@@ -200,15 +231,17 @@ def _iter_batches(
                 put_offset(o)
                 o = e
             limit = o
-            batch = _vector_chunk(array, offsets, datalink, source, reports, addresses, scannable) if (
+            columns = _vector_chunk(array, offsets, datalink, source, reports, addresses, scannable) if (
                 array is not None and len(offsets) >= VECTOR_MIN_RECORDS
             ) else None
-            if batch is not None:
+            batch: Batch
+            if columns is not None:
                 records += len(offsets)
                 off = limit
+                batch, found_here = columns, len(columns.times)
             else:
-                batch = []
-                put = batch.append
+                rows: list[Sighting] = []
+                put = rows.append
                 while off < limit:
                     if off + fast_size <= n:
                         if h4:
@@ -262,10 +295,11 @@ def _iter_batches(
                         data, start, end, flags, ts, h4, monitor, stats, addresses, scannable, pending, source
                     )
                     if found:
-                        batch.extend(found)
+                        rows.extend(found)
+                batch, found_here = rows, len(rows)
             stats.offset = off
-            if batch:
-                adverts += len(batch)
+            if found_here:
+                adverts += found_here
                 yield batch
             if limit < n and len(offsets) < CHUNK_RECORDS:
                 skipped += 1  # the last record (or its header) is cut off
@@ -306,9 +340,9 @@ def _vector_chunk(
     reports: dict[bytes, Report],
     addresses: dict[bytes, str],
     scannable: dict[str, Report],
-) -> list[Sighting] | None:
-    """The sightings of a chunk of records if every one is a single legacy advertising report that is
-    not a scan response; None (and nothing changed) otherwise.
+) -> Columns | None:
+    """The sightings of a chunk of records, as columns, if every one is a single legacy advertising
+    report that is not a scan response; None (and nothing changed) otherwise.
 
     Fields are gathered with overlapping big-endian word views of the file (one gather per field, no
     per-record Python); equal reports are found by their bytes (hashed, then compared word by word), so
@@ -376,13 +410,7 @@ def _vector_chunk(
         if even[j]:
             scannable[hits[j][0]] = hits[j]
     cols = [np.array([hit[k] for hit in hits], dtype=object)[inv].tolist() for k in range(4)]
-    return list(
-        map(
-            tuple.__new__,
-            repeat(Sighting),
-            zip(times, cols[0], cols[1], rssi, cols[2], repeat(source), cols[3], strict=False),
-        )
-    )
+    return Columns(times, cols[0], cols[1], rssi, cols[2], cols[3])
 
 
 def _decode_report(key: bytes, addresses: dict[bytes, str]) -> Report:
@@ -584,6 +612,12 @@ class BtsnoopReader:
         if self._map is None:
             return iter(())
         return _iter_records(self._map, self.stats, self.source, self._name)
+
+    def batches(self) -> Iterator[Batch]:
+        """The sightings chunk by chunk: lists of `Sighting` or `Columns` (see `sightings_of`)."""
+        if self._map is None:
+            return iter(())
+        return _iter_batches(self._map, self.stats, self.source, self._name)
 
     def close(self) -> None:
         if self._map is not None:
