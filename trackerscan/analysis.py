@@ -63,7 +63,8 @@ class AnalysisStats:
 
 @dataclass(slots=True)
 class Analysis:
-    """What came out: the level changes (one per device and level), device states, counts, notes."""
+    """What came out: the level changes (one per device and level), the states of the devices that
+    reached a level, counts and notes."""
 
     alerts: list[LevelChange]
     devices: list[DeviceState]
@@ -76,6 +77,20 @@ class Analysis:
             "stats": self.stats.to_json(),
             "notes": list(self.notes),
         }
+
+
+@dataclass(slots=True)
+class _Span:
+    """First and last sighting time seen while feeding."""
+
+    first: float | None = None
+    last: float | None = None
+
+    def add(self, first: float, last: float) -> None:
+        if self.first is None or first < self.first:
+            self.first = first
+        if self.last is None or last > self.last:
+            self.last = last
 
 
 @dataclass(slots=True)
@@ -127,6 +142,7 @@ def _feed_batches(
     batches: Iterable[Batch],
     fixes: Sequence[Fix],
     progress: Progress | None,
+    span: _Span,
 ) -> None:
     """Feed one btsnoop log, batch by batch, with fixes slotted in by time (a fix goes before the
     sightings of the same instant).  Sightings go to `Engine.feed_sighting` as fields: no `Sighting`
@@ -140,8 +156,10 @@ def _feed_batches(
     for batch in batches:
         if type(batch) is list:
             rows: Iterable[tuple[float, str, AddressType, int | None, bytes, str, bool | None]] = batch
+            times = [s.time for s in batch]
         else:
             c: Columns = batch  # type: ignore[assignment]
+            times = c.times
             rows = zip(c.times, c.addresses, c.address_types, c.rssis, c.advs, repeat(source), c.connectables,
                        strict=False)
         for t, address, address_type, rssi, adv, src, connectable in rows:
@@ -155,6 +173,8 @@ def _feed_batches(
             changes = feed_sighting(t, address, address_type, rssi, adv, src, connectable)
             if changes:
                 add(changes)
+        if times:
+            span.add(min(times), max(times))
         if progress is not None:
             progress(reader.stats.offset, reader.stats.size)
     for fix in fixes[i:]:
@@ -267,9 +287,10 @@ def _run(
     feed = engine.feed
     changes: list[LevelChange] = []
     add = changes.extend
+    span = _Span()
     if len(batch_streams) == 1 and not streams:
         # the common case: one capture (and a GPS log), fed batch by batch without building Sightings
-        _feed_batches(engine, add, *batch_streams[0], fixes, progress)
+        _feed_batches(engine, add, *batch_streams[0], fixes, progress, span)
     else:
         for r, batches in batch_streams:
             streams.append(chain.from_iterable(sightings_of(b, r.source) for b in batches))
@@ -283,6 +304,9 @@ def _run(
                 c = feed(e)
                 if c:
                     add(c)
+            times = [e.time for e in block if type(e) is Sighting]
+            if times:
+                span.add(min(times), max(times))
             if progress is not None:
                 progress(sum(r.stats.offset for r in readers), total)
         if progress is not None:
@@ -305,11 +329,11 @@ def _run(
         )
     if stats.adverts == 0:
         raise InputError("There are no Bluetooth advertisements in the input, so nothing could be analysed.")
-    devices = engine.devices()
-    stats.devices = len(devices)
-    if devices:
-        stats.first = min(d.first_seen for d in devices)
-        stats.last = max(d.last_seen for d in devices)
+    # States of the devices that reached a level only: building all of them (tens of thousands in a
+    # busy place) would cost a quarter of the run.
+    devices = [d for d in map(engine.device, dict.fromkeys(c.device_id for c in changes)) if d is not None]
+    stats.devices = est.devices
+    stats.first, stats.last = span.first, span.last
     if fixes and stats.first is not None and stats.last is not None:
         g0, g1 = fixes[0].time, fixes[-1].time
         if g1 < stats.first or g0 > stats.last:
