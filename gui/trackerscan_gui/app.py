@@ -241,6 +241,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = ctl.window
     if args.size:
         w, _, h = args.size.partition("x")
+        if not (w.isdigit() and h.isdigit()):
+            print(
+                f"trackerscan-gui: --size {args.size!r} is not a size: write it like 800x480.",
+                file=sys.stderr,
+            )
+            return 2
         window.resize(int(w), int(h))
     status = 0
     try:

@@ -404,8 +404,11 @@ class MainWindow(QMainWindow):
         if procedure is None or not d.addresses:
             self.tell("Play a sound", "This kind of tracker cannot be asked to play a sound.")
             return
-        adapter = self.settings.ble_source.partition(":")[2] or None
-        future = self.runner.submit(ring(d.addresses[-1], procedure, adapter=adapter))
+        kind, _, rest = self.settings.ble_source.partition(":")
+        if kind == "hci":  # the same bumble transport the scan uses
+            future = self.runner.submit(ring(d.addresses[-1], procedure, transport=rest))
+        else:
+            future = self.runner.submit(ring(d.addresses[-1], procedure, adapter=rest.split(",")[0] or None))
         self.status_line.ble.setText(f"Asking the {name} to play its sound…")
 
         def done(f: object) -> None:

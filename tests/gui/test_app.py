@@ -154,6 +154,12 @@ def test_recorded_session_opens_in_review(controller, qtbot, tmp_path):
     alert = w.alert_panel.device
     assert alert is not None and alert.kind.value == "airtag"
     assert sc.truth_for(alert.addresses).follower  # the alert is the AirTag hidden in the bag
+    # by keyboard: the first row, Enter, and the detail page opens
+    w.table.setFocus()
+    w.table.selectRow(0)
+    qtbot.keyClick(w.table, Qt.Key.Key_Return)
+    assert w.stack.currentWidget() is w.detail and w.detail.device.device_id == alert.device_id
+    w.show_live()
     qtbot.mouseClick(w.alert_panel.show_btn, Qt.MouseButton.LeftButton)
     assert w.stack.currentWidget() is w.detail
     assert len(w.detail.map._heard) > 10 and len(w.detail.map._track) > 100
