@@ -145,7 +145,11 @@ class Pipeline:
         assert self.writer is not None
         while True:
             await asyncio.sleep(self.flush_interval_s)
-            self.writer.flush()
+            try:
+                self.writer.flush()
+            except Exception as exc:  # e.g. the disk is full: the session must not go on unrecorded
+                self._queue.put_nowait(exc)
+                return
 
     def handle(self, event: Event) -> list[LevelChange]:
         """Feed one event to the engine and the store; return the level changes it caused."""

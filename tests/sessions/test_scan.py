@@ -202,3 +202,26 @@ def test_place_without_a_running_scan(tmp_path):
     proc = subprocess.run([PY, "-m", "trackerscan", "place"], env=_env(tmp_path / "data"),
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "No scan is recording" in proc.stderr
+
+
+def test_disk_full_stops_with_one_line_and_keeps_what_was_written(tmp_path):
+    import resource
+
+    events = make_events(60, 200)  # ~12 000 sightings: more than 150 kB of database
+    src = write_session(tmp_path / "input", events)
+    data = tmp_path / "data"
+
+    def small_disk():  # files may not grow past 150 kB: writes fail as on a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (150_000, 150_000))
+
+    proc = subprocess.run([PY, "-m", "trackerscan", "scan", "--ble", f"replay:{src},speed=5", "--plain"],
+                          env=_env(data), capture_output=True, text=True, timeout=120, preexec_fn=small_disk)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith("trackerscan: Cannot write to the session"), line
+    path = _recorded(data)
+    with Session.open(path) as s:  # what was committed before the disk filled up is all there
+        got = [_ms(x) for x in s.sightings()]
+    want = [_ms(x) for x in events if isinstance(x, Sighting)]
+    assert 0 < len(got) < len(want) and got == want[: len(got)]
