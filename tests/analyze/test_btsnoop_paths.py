@@ -96,3 +96,14 @@ def test_fuzz_damaged_logs_agree(seed, flips):
         mp.undo()
     assert v_sightings == s_sightings
     assert v_stats == s_stats
+
+
+def test_closing_a_half_read_log(tmp_path):
+    """Stopping early (a replay cut short) and closing must not fail, even with the numpy view alive."""
+    path = tmp_path / "log.btsnoop"
+    path.write_bytes(random_log(3, 1002, 3000))
+    with btsnoop.read_sightings(path) as reader:
+        it = iter(reader)
+        first = [next(it) for _ in range(10)]
+    assert len(first) == 10 and reader.stats.datalink == 1002
+    reader.close()  # twice is fine

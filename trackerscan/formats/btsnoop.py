@@ -23,6 +23,7 @@ drops, timestamp (microseconds since 0000-01-01, taken as UTC).
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
 import struct
@@ -620,9 +621,18 @@ class BtsnoopReader:
         return _iter_batches(self._map, self.stats, self.source, self._name)
 
     def close(self) -> None:
+        """Unmap the file.  If an unfinished iteration still holds it, it is unmapped when that goes."""
         if self._map is not None:
-            self._map.close()
+            # a numpy view in a half-read generator keeps it open: it closes when both are collected
+            with contextlib.suppress(BufferError):
+                self._map.close()
             self._map = None
+
+    def __enter__(self) -> BtsnoopReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def read_sightings(path: str | os.PathLike[str], source: str = "replay") -> BtsnoopReader:
