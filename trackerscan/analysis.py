@@ -246,9 +246,14 @@ def analyze(
 
     fixes: list[Fix] = []
     if gps is not None:
-        log = read_gps(gps, min(first_times) if first_times else None)
+        try:
+            log = read_gps(gps, min(first_times) if first_times else None)
+        except InputError as exc:
+            # the Bluetooth capture can still be analysed: say so rather than stop
+            log = GpsLog([], 0, "")
+            notes.append(f"{exc} The analysis worked on time alone.")
         fixes = log.fixes
-        if not fixes:
+        if not fixes and log.summary:
             why = f" ({log.summary})" if log.rejected else ""
             notes.append(
                 f"{Path(gps).name} holds no valid GPS position{why}, so the analysis worked on time alone."

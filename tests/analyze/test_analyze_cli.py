@@ -445,3 +445,22 @@ def test_merged_captures_give_the_same_result_as_one(walk, tmp_path):
 def test_bad_home_is_one_line(walk, capsys):
     base, _ = walk
     assert "--home '52.5'" in one_line_error(capsys, "--ble", base.with_suffix(".btsnoop"), "--home", "52.5")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("broken.gpx", b'<?xml version="1.0"?><gpx><trk><trkseg><trkpt lat="1"', "not a GPX file"),
+        ("missing.nmea", None, "cannot be read"),
+    ],
+)
+def test_unusable_gps_file_is_a_note_not_a_failure(walk, capsys, tmp_path, name, content, words):
+    """The capture can still be analysed on time alone: exit 0, one line saying why."""
+    base, _ = walk
+    gps = tmp_path / name
+    if content is not None:
+        gps.write_bytes(content)
+    result, err = analyze_json(capsys, "--ble", base.with_suffix(".btsnoop"), "--gps", gps)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0] and lines[0].endswith("The analysis worked on time alone.")
+    assert result["stats"]["fixes"] == 0 and result["stats"]["adverts"] > 0
