@@ -48,6 +48,8 @@ _PRESENCE_GAP_S = th.PRESENCE_GAP_S
 _RSSI_SMOOTHING = th.RSSI_SMOOTHING
 _MAX_FIX_AGE_S = th.MAX_FIX_AGE_S
 _NO_GPS_AFTER_S = th.NO_GPS_AFTER_S
+_MIN_REACH_M = th.MIN_REACH_M
+_NAN = math.nan
 _EVALUATE_NOW = -math.inf  # next_eval of a device to evaluate at its next sighting
 
 
@@ -92,9 +94,11 @@ class Engine:
         "_ctx",
         "_ctx_end",
         "_devices",
+        "_fix_pos",
         "_fix_t",
         "_gps_place",
         "_heard",
+        "_hist_step",
         "_last_t",
         "_places",
         "_stats",
@@ -129,7 +133,9 @@ class Engine:
         self._by_ident: dict[str, Device] = {}
         self._chains = SmartTagChains()
         self._last_t = -math.inf
-        self._fix_t = -math.inf
+        self._fix_t = -math.inf  # time of the last trusted fix (UserTrack.last)
+        self._fix_pos = (_NAN, _NAN, _NAN, _NAN)  # its lat, lon, accuracy and the user's speed then
+        self._hist_step = self.settings.history_step_s
         self._changes: list[LevelChange] = []
 
     # --- input ------------------------------------------------------------------------------------
@@ -203,8 +209,16 @@ class Engine:
             place = None
         if place is not dev.last_place:
             self._enter(dev, place)
-        if t >= dev.next_hist:
-            self._remember(dev, rssi, t)
+        if t >= dev.next_hist:  # one history point per device per history_step_s
+            if dev.cls != NEVER:
+                self._reach(dev, t)
+            dev.next_hist = t + self._hist_step
+            r = float(rssi) if rssi is not None else _NAN
+            if age > _MAX_FIX_AGE_S or age < -_MAX_FIX_AGE_S:  # UserTrack.position_at, inlined
+                dev.points.extend((t, r, _NAN, _NAN, _NAN))
+            else:
+                lat, lon, acc, speed = self._fix_pos
+                dev.points.extend((t, r, lat, lon, acc + speed * abs(age)))
         if t >= dev.next_eval:
             return self._evaluate(dev, t)
         return []
@@ -235,6 +249,9 @@ class Engine:
             return
         self._stats.fixes += 1
         self._fix_t = fix.time
+        tr = self._track
+        speed = tr.speed_mps if tr.speed_mps is not None else th.UNKNOWN_SPEED_MPS
+        self._fix_pos = (fix.lat, fix.lon, tr.last_accuracy, speed)
         self._places.add_fix(fix, self._track.last_accuracy)
         self._gps_place = self._places.current
 
@@ -336,7 +353,12 @@ class Engine:
             kept.append((place.lat, place.lon))  # the span is computed when needed (Device.span)
 
     def _reach(self, dev: Device, t: float) -> None:
-        """Grow the distance between positions where the device was heard (good fixes only)."""
+        """Grow the distance between positions where the device was heard (good fixes only).
+
+        Only whether it reaches MIN_REACH_M matters (levels.decide), so it stops growing there.
+        """
+        if dev.reach_m >= _MIN_REACH_M:
+            return
         tr = self._track
         last = tr.last
         if last is None or t - last.time > th.MAX_FIX_AGE_S or tr.last_accuracy > th.REACH_FIX_ACCURACY_M:
@@ -350,17 +372,6 @@ class Engine:
         d = distance_m(o[0], o[1], last.lat, last.lon)
         if d > dev.reach_m:
             dev.reach_m = d
-
-    def _remember(self, dev: Device, r: int | None, t: float) -> None:
-        if dev.cls != NEVER:
-            self._reach(dev, t)
-        dev.next_hist = t + self.settings.history_step_s
-        pos = self._track.position_at(t)
-        rssi = float(r) if r is not None else math.nan
-        if pos is None:
-            dev.points.extend((t, rssi, math.nan, math.nan, math.nan))
-        else:
-            dev.points.extend((t, rssi, pos[0], pos[1], pos[2]))
 
     def _evaluate(self, dev: Device, t: float) -> list[LevelChange]:
         dev.next_eval = t + th.EVAL_STEP_S

@@ -40,7 +40,7 @@ def decide(dev: Device, busy: bool, settings: Settings) -> tuple[Level, float, b
         )
         w_time, w_places = th.WATCH_MIN_TOGETHER_S, th.WATCH_PLACES
     conf = _BASE_CONFIDENCE.get(dev.cls, 0.6) * dev.link_confidence * (0.85 if busy else 1.0)
-    if places >= a_places + extra and dev.span() >= a_span and together >= a_time * f:
+    if places >= a_places + extra and together >= a_time * f and dev.span() >= a_span:
         return Level.ALERT, conf, True
     gps_level = Level.NONE
     if places >= w_places + extra and together >= w_time * f:

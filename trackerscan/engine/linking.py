@@ -11,12 +11,16 @@
 
 from __future__ import annotations
 
+import math
+
 from trackerscan.engine import thresholds as th
 from trackerscan.engine.device import Device
 from trackerscan.model import Identity
 
+Signature = tuple[object, object, object, object]
 
-def smarttag_signature(ident: Identity) -> tuple[object, object, object, object]:
+
+def smarttag_signature(ident: Identity) -> Signature:
     """What must not change across a SmartTag rotation: state code, battery and UWB flags."""
     d = ident.details
     return (d.get("state"), ident.battery, d.get("uwb"), d.get("flags"))
@@ -27,21 +31,51 @@ def smarttag_aging(ident: Identity) -> int | None:
     return value if isinstance(value, int) else None
 
 
+# Oldest SmartTag identity that can still continue a chain: its counter at most this many steps
+# behind (the gap link allows SMARTTAG_GAP_LINK_MAX_S of rotations plus the tolerance).
+_MAX_STEPS_BACK = (
+    int(th.SMARTTAG_GAP_LINK_MAX_S / th.SMARTTAG_ROTATION_S + th.SMARTTAG_GAP_TOLERANCE + 0.5) + 1
+)
+
+
+
 class SmartTagChains:
-    """The newest identity of each SmartTag chain, by signature, to extend with counter + 1."""
+    """The newest identity of each SmartTag chain, by signature, to extend with counter + 1.
+
+    Tails are kept per signature in the order they were added, and indexed by their counter, so
+    finding a chain looks only at tails whose counter is a plausible predecessor.
+    """
 
     def __init__(self) -> None:
-        self._tails: dict[tuple[object, object, object, object], list[Device]] = {}
+        self._tails: dict[Signature, dict[Device, int]] = {}  # insertion order, value: sequence number
+        self._by_aging: dict[Signature, dict[int, list[Device]]] = {}
+        self._sigs_of: dict[Device, list[Signature]] = {}
+        self._oldest: dict[Signature, float] = {}  # a lower bound of the tails' last_seen
+        self._seq = 0
 
     def find(self, ident: Identity, t: float) -> tuple[Device | None, float]:
         """The chain this identity continues, and how sure the link is."""
         aging = smarttag_aging(ident)
         if aging is None:
             return None, 0.0
+        sig = smarttag_signature(ident)
+        tails = self._tails.get(sig)
+        if not tails:
+            return None, 0.0
+        if len(tails) <= _MAX_STEPS_BACK:
+            candidates: list[Device] = list(tails)
+        else:
+            by_aging = self._by_aging[sig]
+            candidates = []
+            for a in range(aging - _MAX_STEPS_BACK, aging):
+                bucket = by_aging.get(a)
+                if bucket:
+                    candidates.extend(bucket)
+            candidates.sort(key=tails.__getitem__)
         best: Device | None = None
         gap_best: Device | None = None
         gap_err = th.SMARTTAG_GAP_TOLERANCE + 1.0
-        for dev in self._tails.get(smarttag_signature(ident), ()):
+        for dev in candidates:
             dt = t - dev.last_seen
             if dt < 0 or aging <= dev.st_aging:
                 continue
@@ -63,10 +97,32 @@ class SmartTagChains:
         aging = smarttag_aging(ident)
         if aging is None or aging <= dev.st_aging:
             return
+        old = dev.st_aging
         dev.st_aging = aging
-        tails = self._tails.setdefault(smarttag_signature(ident), [])
+        for s in self._sigs_of.get(dev, ()):  # re-index the device under its new counter
+            by_aging = self._by_aging[s]
+            bucket = by_aging[old]
+            bucket.remove(dev)
+            if not bucket:
+                del by_aging[old]
+            by_aging.setdefault(aging, []).append(dev)
+        sig = smarttag_signature(ident)
+        tails = self._tails.setdefault(sig, {})
         if dev not in tails:
-            tails.append(dev)
-        # Forget tails that can no longer be extended.
+            self._seq += 1
+            tails[dev] = self._seq
+            self._sigs_of.setdefault(dev, []).append(sig)
+            self._by_aging.setdefault(sig, {}).setdefault(aging, []).append(dev)
+            self._oldest[sig] = min(self._oldest.get(sig, math.inf), dev.last_seen)
+        # Forget tails that can no longer be extended.  last_seen only grows, so nothing is older
+        # than the bound while the bound is recent.
         limit = t - th.SMARTTAG_GAP_LINK_MAX_S
-        tails[:] = [d for d in tails if d.last_seen >= limit or d is dev]
+        if self._oldest[sig] < limit:
+            for d in [d for d in tails if d.last_seen < limit and d is not dev]:
+                del tails[d]
+                self._sigs_of[d].remove(sig)
+                bucket = self._by_aging[sig][d.st_aging]
+                bucket.remove(d)
+                if not bucket:
+                    del self._by_aging[sig][d.st_aging]
+            self._oldest[sig] = min(d.last_seen for d in tails)
