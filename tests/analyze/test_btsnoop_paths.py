@@ -107,3 +107,24 @@ def test_closing_a_half_read_log(tmp_path):
         first = [next(it) for _ in range(10)]
     assert len(first) == 10 and reader.stats.datalink == 1002
     reader.close()  # twice is fine
+
+
+@pytest.mark.parametrize("datalink", [1002, 2001])
+def test_active_scan_chunks_with_scan_responses_take_the_numpy_path(datalink, monkeypatch):
+    """Scan responses everywhere (an active scan): numpy joins them to the right advert, within a chunk
+    and across chunks, exactly as the careful parser does."""
+    monkeypatch.setattr(btsnoop, "CHUNK_RECORDS", 250)
+    data = random_log(4, datalink, 2000, scan_responses_after=0)
+    taken = []
+    real = btsnoop._vector_chunk
+
+    def spy(*args):
+        out = real(*args)
+        taken.append(out is not None)
+        return out
+
+    monkeypatch.setattr(btsnoop, "_vector_chunk", spy)
+    (s_sightings, s_stats), (v_sightings, v_stats) = both_paths(data, monkeypatch)
+    assert taken and all(taken)
+    assert v_sightings == s_sightings and v_stats == s_stats
+    assert sum(len(s.adv) > 31 for s in v_sightings) > 100  # many joined scan responses

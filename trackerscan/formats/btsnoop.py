@@ -343,7 +343,7 @@ def _vector_chunk(
     scannable: dict[str, Report],
 ) -> Columns | None:
     """The sightings of a chunk of records, as columns, if every one is a single legacy advertising
-    report that is not a scan response; None (and nothing changed) otherwise.
+    report; None (and nothing changed) otherwise.
 
     Fields are gathered with overlapping big-endian word views of the file (one gather per field, no
     per-record Python); equal reports are found by their bytes (hashed, then compared word by word), so
@@ -369,7 +369,7 @@ def _vector_chunk(
     else:
         ok = (flags & 3) == 3
     evt, plen, sub, num, etype = field[:5]
-    ok &= (evt == EVT_LE_META) & (sub == SUB_ADV_REPORT) & (num == 1) & (etype < SCAN_RSP)
+    ok &= (evt == EVT_LE_META) & (sub == SUB_ADV_REPORT) & (num == 1) & (etype <= SCAN_RSP)
     ok &= (plen.astype(np.int64) == dlen + 12) & (incl == dlen + 14 + b) & (dlen <= LEGACY_MAX_DATA)
     if not bool(ok.all()):
         return None
@@ -403,15 +403,53 @@ def _vector_chunk(
                 reports.clear()
             hit = reports[key] = _decode_report(key, addresses)
         hits.append(hit)
-    # per address, the last scannable advert (ADV_IND, ADV_SCAN_IND), for scan responses later on
+    cols = [np.array([hit[k] for hit in hits], dtype=object)[inv].tolist() for k in range(4)]
+    scan_rsp = etype == SCAN_RSP
+    # ADV_IND and ADV_SCAN_IND: a scan response may follow them (here or in a later chunk)
+    scannable_row = ((etype & np.uint64(1)) == 0) & ~scan_rsp
+    if scan_rsp.any():
+        _join_scan_responses(cols, inv, hits, scannable_row, scan_rsp, scannable)
+    # per address, the last scannable advert, for scan responses in later chunks
     last_at = np.full(len(hits), -1, dtype=np.int64)
     np.maximum.at(last_at, inv, np.arange(len(offsets), dtype=np.int64))
-    even = ((etype[first] & np.uint64(1)) == 0).tolist()
+    keep = scannable_row[first].tolist()
     for j in np.argsort(last_at, kind="stable").tolist():
-        if even[j]:
+        if keep[j]:
             scannable[hits[j][0]] = hits[j]
-    cols = [np.array([hit[k] for hit in hits], dtype=object)[inv].tolist() for k in range(4)]
     return Columns(times, cols[0], cols[1], rssi, cols[2], cols[3])
+
+
+def _join_scan_responses(
+    cols: list[list[Any]],
+    inv: npt.NDArray[np.intp],
+    hits: list[Report],
+    scannable_row: npt.NDArray[np.bool_],
+    scan_rsp: npt.NDArray[np.bool_],
+    scannable: dict[str, Report],
+) -> None:
+    """Put in front of each scan response the data of the last scannable advert of its address
+    (earlier in this chunk, else from earlier chunks), as the record-by-record parser does."""
+    count = len(inv)
+    ids: dict[str, int] = {}
+    address_id = np.array([ids.setdefault(h[0], len(ids)) for h in hits], dtype=np.int64)[inv]
+    order = np.lexsort((np.arange(count), address_id))  # by address, then record order
+    new_group = np.ones(count, dtype=bool)
+    new_group[1:] = address_id[order][1:] != address_id[order][:-1]
+    group = np.cumsum(new_group) - 1
+    base = group * (count + 1)  # keeps each address's running maximum inside its own group
+    value = np.where(scannable_row[order], order + base, base - 1)
+    previous = np.empty(count, dtype=np.int64)
+    previous[order] = np.maximum.accumulate(value) - base  # -1: none earlier in this chunk
+    addresses, _, advs, connectables = cols
+    for r, p in zip(np.nonzero(scan_rsp)[0].tolist(), previous[scan_rsp].tolist(), strict=True):
+        if p >= 0:
+            advs[r] = advs[p] + advs[r]
+            connectables[r] = connectables[p]
+        else:
+            prior = scannable.get(addresses[r])
+            if prior is not None:
+                advs[r] = prior[2] + advs[r]
+                connectables[r] = prior[3]
 
 
 def _decode_report(key: bytes, addresses: dict[bytes, str]) -> Report:
