@@ -35,7 +35,7 @@ def test_feed_sighting_equals_feed_on_a_scenario():
     sc = build_scenario("walk_every_kind", 1)
     a, b = _both_ways(sc.events, known=sc.known_devices(), homes=sc.homes)
     assert a == b
-    changes, devs, hist, stats = a
+    changes, _devs, hist, stats = a
     assert sum(c.level is Level.ALERT for c in changes) >= 5
     assert stats.adverts == sum(type(e) is Sighting for e in sc.events)
     assert sum(len(h) for h in hist.values()) > 1000
@@ -50,7 +50,7 @@ def test_feed_sighting_equals_feed_on_a_btsnoop_capture(tmp_path):
     events = list(heapq.merge(sightings, fixes, key=attrgetter("time")))
     a, b = _both_ways(events)
     assert a == b
-    changes, devs, _, stats = a
+    changes, _devs, _hist, stats = a
     assert stats.devices > 2000 and stats.places > 3
     alerted = {addr for c in changes if c.level is Level.ALERT for addr in c.addresses}
     assert bc.follower_address in alerted
