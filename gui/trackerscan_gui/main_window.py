@@ -275,7 +275,14 @@ class MainWindow(QMainWindow):
         others = [d for d in alerts if shown is not None and d.device_id != shown.device_id]
         watching = sum(1 for d in snap.devices if d.level is Level.WATCH and not d.known)
         self.alert_panel.show_device(
-            shown, others, self.settings.helpline_text(), self.settings.emergency_number(), watching
+            shown,
+            others,
+            self.settings.helpline_text(),
+            self.settings.emergency_number(),
+            watching,
+            not_scanning=(snap.status.ble_detail or "No Bluetooth adapter was found.")
+            if snap.status.ble_state == "absent"
+            else "",
         )
         page = self.stack.currentWidget()
         if page is self.finder and self.finder.device_id:

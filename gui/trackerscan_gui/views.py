@@ -206,8 +206,9 @@ class AlertPanel(QFrame):
         helpline: str,
         emergency: str,
         watching: int = 0,
+        not_scanning: str = "",
     ) -> None:
-        """Show the alert for ``device`` (None: the calm message)."""
+        """Show the alert for ``device`` (None: the calm message, or why nothing is being checked)."""
         self.device = device
         alerting = device is not None
         for w in (
@@ -227,6 +228,12 @@ class AlertPanel(QFrame):
         if style is not None:
             style.unpolish(self)
             style.polish(self)
+        if device is None and not_scanning:
+            self.title.setText(wording.NOT_SCANNING_TITLE)
+            self.found.setText(f"{not_scanning}\n\n{wording.NOT_SCANNING_BODY}")
+            self.more.setText("")
+            self.setAccessibleDescription(wording.NOT_SCANNING_TITLE)
+            return
         if device is None:
             self.title.setText(wording.CALM_TITLE)
             self.found.setText(wording.calm_body(watching))

@@ -265,3 +265,9 @@ def ble_words(state: str, name: str, detail: str) -> str:
 
 
 NO_SOUND = "This kind of tracker cannot be asked to play a sound."
+
+NOT_SCANNING_TITLE = "Not checking for trackers yet"
+NOT_SCANNING_BODY = (
+    "You can choose another adapter in Settings. "
+    "“Try the demo” shows what an alert looks like, with no radio."
+)

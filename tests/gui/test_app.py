@@ -56,6 +56,8 @@ def test_starts_without_an_adapter_and_says_so(controller, qtbot, monkeypatch):
     qtbot.waitUntil(lambda: controller.runner.status.ble_state == "absent", timeout=15_000)
     w.refresh()
     assert "no adapter found" in w.status_line.ble.text()
+    assert w.alert_panel.title.text() == "Not checking for trackers yet"  # never "nothing found"
+    assert "Try the demo" in w.alert_panel.found.text()
     assert w.status_line.demo.isVisibleTo(w)  # the demo is offered
     assert w.isVisible() and w.model.rowCount() == 0
     qtbot.mouseClick(w.status_line.demo, Qt.MouseButton.LeftButton)
