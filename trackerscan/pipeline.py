@@ -101,7 +101,12 @@ class Pipeline:
         on_change: Callable[[LevelChange], None] | None = None,
         clock: Callable[[], float] = time.time,
         flush_interval_s: float = FLUSH_INTERVAL_S,
+        merge_in_time_order: bool = False,
     ) -> None:
+        """``merge_in_time_order``: both sources are recordings (replays); read them side by side and
+        feed the engine in time order, as `trackerscan analyze` does (live sources are never merged:
+        a quiet GPS would hold the Bluetooth stream back)."""
+        self.merge_in_time_order = merge_in_time_order
         self.ble = ble
         self.gps = gps
         self.engine = engine
@@ -140,6 +145,25 @@ class Pipeline:
             self._queue.put_nowait(exc)
             return
         self._queue.put_nowait(_BLE_END if is_ble else _GPS_END)
+
+    async def _merge(self, ble: Source, gps: Source) -> None:
+        """Two recordings, each in time order, merged into one stream in time order."""
+        streams = [ble.__aiter__(), gps.__aiter__()]
+        heads: list[Any] = [None, None]
+        try:
+            for i in (0, 1):
+                heads[i] = await anext(streams[i], None)
+            while heads[0] is not None or heads[1] is not None:
+                i = 0 if heads[1] is None or (heads[0] is not None and heads[0].time <= heads[1].time) else 1
+                self._queue.put_nowait(heads[i])
+                heads[i] = await anext(streams[i], None)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            self._queue.put_nowait(exc)
+            return
+        self._queue.put_nowait(_GPS_END)
+        self._queue.put_nowait(_BLE_END)
 
     async def _flusher(self) -> None:
         assert self.writer is not None
@@ -194,9 +218,12 @@ class Pipeline:
             if src is not None and start is not None:
                 await start()
         self.status.ble_note = "scanning"
-        tasks = [asyncio.create_task(self._pump(self.ble, True))]
-        if self.gps is not None:
-            tasks.append(asyncio.create_task(self._pump(self.gps, False)))
+        if self.gps is not None and self.merge_in_time_order:
+            tasks = [asyncio.create_task(self._merge(self.ble, self.gps))]
+        else:
+            tasks = [asyncio.create_task(self._pump(self.ble, True))]
+            if self.gps is not None:
+                tasks.append(asyncio.create_task(self._pump(self.gps, False)))
         if self.writer is not None:
             tasks.append(asyncio.create_task(self._flusher()))
         stop_wait = asyncio.create_task(self._stop.wait())

@@ -141,3 +141,9 @@ def test_copy_to_stick_verifies_and_skips_recording(tmp_path, data_dir):
 def test_copy_to_missing_folder_says_so(tmp_path, data_dir):
     with pytest.raises(SessionError, match="not a folder"):
         copy_sessions_to(tmp_path / "nowhere")
+
+
+def test_known_devices_are_left_out(walk_session, tmp_path):
+    known = tmp_path / "known.txt"
+    known.write_text("# my own AirTag\nc1:02:03:04:05:06\n")
+    assert analyse(walk_session, known_path=str(known)).flagged == []

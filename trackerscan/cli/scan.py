@@ -143,8 +143,9 @@ async def record(args: argparse.Namespace, out: Any = None) -> int:
         if plain:
             print(alert_line(c), file=out, flush=True)
 
+    both_recorded = args.ble.startswith("replay:") and args.gps.startswith("replay:")
     pipe = Pipeline(ble, gps, engine, writer, ble_name=args.ble, gps_name=args.gps, on_change=on_change,
-                    clock=corrector.now)
+                    clock=corrector.now, merge_in_time_order=both_recorded)
 
     def mark(label: str = "") -> None:
         m = pipe.mark_place(label)

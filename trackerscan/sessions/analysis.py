@@ -144,6 +144,14 @@ def analyse(path: Path, sensitivity: str | None = None, known_path: str | None =
                 f.level = d.level
     for f in findings.values():
         f.changes.sort(key=lambda c: c.time)
+    if known_path:  # the user's own devices are left out, even if they were flagged while recording
+        from trackerscan.engine.known import KnownDevices
+
+        known = KnownDevices.load(known_path)
+        for key, f in list(findings.items()):
+            if (f.state is not None and f.state.known) or any(a.upper() in known.addresses
+                                                               for a in f.addresses):
+                del findings[key]
     flagged = sorted((f for f in findings.values() if f.level is not Level.NONE),
                      key=lambda f: (-_RANK[f.level], f.changes[0].time if f.changes else 0.0))
     trackers = [findings.get(d.device_id) or DeviceFinding(d.device_id, d.level, d, history(d.device_id))

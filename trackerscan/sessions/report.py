@@ -56,6 +56,7 @@ LIMITS_NOTE = (
 
 MAP_W, MAP_H = 460.0, 300.0  # points (1/72 in): the map drawing
 CHART_W, CHART_H = 460.0, 150.0  # the RSSI chart
+MAP_DOT_SPACING_PT = 9.0  # places closer than this on the map share one dot
 # Steps of the time axis (seconds): whole minutes and hours, at most 8 ticks.
 TIME_TICKS_S = (10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 GREY = HexColor("#555555")
@@ -212,10 +213,14 @@ def map_drawing(track: Sequence[Fix], points: Sequence[HeardPoint], title: str =
         ex, ey = to_page(track[-1].lat, track[-1].lon)
         d.add(String(sx + 5, sy - 10, "start", fontSize=7, fillColor=GREY))
         d.add(String(ex - 5, ey + 4, "end", fontSize=7, fillColor=GREY, textAnchor="end"))
+    drawn: list[tuple[float, float]] = []
     for p in pos:
         assert p.lat is not None and p.lon is not None
         x, y = to_page(p.lat, p.lon)
-        d.add(_marker("circle", x, y, 2.0))
+        # one dot per spot on the page: thousands of overlapping dots would hide the track
+        if all((x - a) ** 2 + (y - b) ** 2 >= MAP_DOT_SPACING_PT**2 for a, b in drawn[-50:]):
+            d.add(_marker("circle", x, y, 2.0))
+            drawn.append((x, y))
     if pos:
         first, last = pos[0], pos[-1]
         assert (
