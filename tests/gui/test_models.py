@@ -99,3 +99,47 @@ def test_home_place_parser_never_fails_otherwise(text):
     except InputError:
         return
     assert -90 <= h.lat <= 90 and -180 <= h.lon <= 180 and 0 < h.radius_m <= 5000
+
+
+def test_find_view_words_and_beep_rate_follow_the_sweep(qtbot):
+    from trackerscan_gui.views import BEEP_FAST_MS, BEEP_SLOW_MS, FindView
+
+    from trackerscan.find.sweep import SweepState
+    from trackerscan.model import AddressType, Sighting
+
+    t1 = bytes.fromhex("1EFF4C001219102807CE0B3C33332ED37B5D9D8291B1D99D0B8615189700E0")  # trackers.md T1
+    sweep = SweepState(trackers_only=False)
+    view = FindView()
+    qtbot.addWidget(view)
+    view.start(device(1))
+    for i, rssi in enumerate([-90] * 10 + [-55] * 10):  # walking up to it
+        sweep.add(Sighting(T0 + i, "FB:6D:08:3D:25:A4", AddressType.RANDOM, rssi, t1, "test"))
+    row = sweep.rows(T0 + 19)[0]
+    view.update_row(row)
+    assert view.trend.text().startswith("Warmer")
+    assert f"{row.gauge} of 100" in view.reading.text() and "dBm" in view.reading.text()
+    assert view.meter.value == row.gauge / 100
+    assert BEEP_FAST_MS < view._beeper.interval() < BEEP_SLOW_MS
+    view.update_row(None)
+    assert view.trend.text() == "Not heard now" and view.meter.value == 0.0
+
+
+def test_text_follows_the_system_font_size(qtbot):
+    from PyQt6.QtGui import QFont
+    from PyQt6.QtWidgets import QApplication
+    from trackerscan_gui.views import AlertPanel
+
+    app = QApplication.instance()
+    before = QFont(app.font())
+    try:
+        small = AlertPanel()
+        big_font = QFont(before)
+        big_font.setPointSizeF(before.pointSizeF() * 2)
+        app.setFont(big_font)
+        big = AlertPanel()
+        qtbot.addWidget(small)
+        qtbot.addWidget(big)
+        assert big.title.font().pointSizeF() == pytest.approx(2 * small.title.font().pointSizeF())
+        assert big.title.font().pointSizeF() > big_font.pointSizeF()  # titles stay larger than body text
+    finally:
+        app.setFont(before)
