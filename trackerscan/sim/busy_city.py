@@ -251,12 +251,18 @@ def generate(
     stay = np.minimum(rng.lognormal(math.log(PASSER_BY_MEDIAN_S), 0.8, devices), duration)
     t0 = rng.uniform(0, duration - stay)
     # Devices that share a bus or a shop with the user stay inside one segment where the user does not walk.
+    # A separated AirTag is a lost or left item: it may lie in the shop, it does not ride the bus (its
+    # owner's passengers carry theirs near their phones, in near-owner frames).
     dwell = np.nonzero(rng.random(devices) < DWELL_FRACTION)[0]
     seg = _segments(duration)
-    still = [(a, b) for a, b, v in seg if v == 0.0 or v > 3.0]
-    lengths = np.array([b - a for a, b in still])
+    still = [(a, b, v == 0.0) for a, b, v in seg if v == 0.0 or v > 3.0]
+    lengths = np.array([b - a for a, b, _ in still])
+    stationary = np.array([st for _, _, st in still])
+    lost = kind[dwell] == [k[0] for k in KINDS].index("airtag_separated")
     pick = rng.choice(len(still), size=len(dwell), p=lengths / lengths.sum())
-    seg_start = np.array([a for a, _ in still])[pick]
+    p_still = np.where(stationary, lengths, 0.0)
+    pick[lost] = rng.choice(len(still), size=int(lost.sum()), p=p_still / p_still.sum())
+    seg_start = np.array([a for a, _, _ in still])[pick]
     seg_len = lengths[pick]
     stay[dwell] = np.minimum(rng.uniform(*DWELL_RANGE_S, len(dwell)), seg_len)
     t0[dwell] = seg_start + rng.random(len(dwell)) * (seg_len - stay[dwell])
