@@ -63,6 +63,7 @@ def test_bystanders_reduced_to_counts_evidence_kept(tmp_path):
         assert row == (len(phone), round(phone[0].time * 1000), round(phone[-1].time * 1000),
                        min(p.rssi for p in phone), max(p.rssi for p in phone))
         assert s.meta()["retention_hours"] == "24.0"
+        assert s.meta()["retention_complete"] == "24.0"  # all of it is past 24 h: later passes do nothing
         assert len(list(s.fixes())) == 120  # the user's own track is not a bystander's
     data = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert PHONE_ADV not in data  # overwritten, not left in free pages

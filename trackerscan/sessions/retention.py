@@ -85,6 +85,8 @@ def apply_retention(path: Path, now: float, hours: float | None = None) -> Reten
         return None
     with Session.open(path) as ro:
         meta = ro.meta()
+        if meta.get("retention_complete") == repr(hours):
+            return RetentionResult(0, 0, 0)  # a finished session already past its retention: nothing to do
         # Age counts from when the data was recorded (wall clock), not from the times inside a
         # replayed recording: shift by the difference between the two clocks at the session start.
         try:
@@ -92,7 +94,12 @@ def apply_retention(path: Path, now: float, hours: float | None = None) -> Reten
         except (KeyError, ValueError):
             offset = 0.0
         cutoff_ms = round((now - hours * 3600.0 - max(0.0, offset)) * 1000.0)
-        oldest = ro.conn.execute("SELECT min(t_ms) FROM sighting").fetchone()[0]
+        # rows are stored in arrival order: the first row is the oldest (to a second or so), no full scan
+        oldest = ro.conn.execute("SELECT t_ms FROM sighting ORDER BY rowid LIMIT 1").fetchone()
+        oldest = oldest[0] if oldest else None
+        newest = ro.conn.execute("SELECT t_ms FROM sighting ORDER BY rowid DESC LIMIT 1").fetchone()
+        # once the newest sighting is past the cutoff of a finished session, this pass is the last one
+        complete = newest is not None and newest[0] < cutoff_ms and "ended" in meta
     if oldest is None or oldest >= cutoff_ms:
         _record(path, hours, now)
         return RetentionResult(0, 0, 0)
@@ -112,7 +119,7 @@ def apply_retention(path: Path, now: float, hours: float | None = None) -> Reten
             ).fetchall()
             if not rows:  # nothing to reduce: leave the file (and its SHA-256) as it is
                 c.execute("ROLLBACK")
-                _record(path, hours, now)
+                _record(path, hours, now, complete)
                 return RetentionResult(0, 0, len(keep))
             for eid, n, first, last, rmin, rmax in rows:
                 c.execute(
@@ -132,6 +139,8 @@ def apply_retention(path: Path, now: float, hours: float | None = None) -> Reten
                 ("retention_applied", repr(now)),
                 ("retention_reduced", str(int(_meta_int(c, "retention_reduced") + reduced))),
             ])
+            if complete:
+                c.execute("INSERT OR REPLACE INTO meta VALUES ('retention_complete', ?)", (repr(hours),))
             c.execute("COMMIT")
             c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:
@@ -146,15 +155,19 @@ def _meta_int(c: sqlite3.Connection, key: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _record(path: Path, hours: float, now: float) -> None:
-    """Note the retention period in the session (the report states it)."""
+def _record(path: Path, hours: float, now: float, complete: bool = False) -> None:
+    """Note the retention period in the session (the report states it), and when it is complete."""
     if is_recording(path):
         return
     try:
         with Session.open(path) as ro:
-            if ro.meta().get("retention_hours") == repr(hours):
-                return  # nothing to write: the file (and its SHA-256) stays as it is
+            meta = ro.meta()
+        wanted = {"retention_hours": repr(hours)}
+        if complete:
+            wanted["retention_complete"] = repr(hours)
+        if all(meta.get(k) == v for k, v in wanted.items()):
+            return  # nothing to write: the file (and its SHA-256) stays as it is
         with Session.open(path, writable=True) as s:
-            s.conn.execute("INSERT OR REPLACE INTO meta VALUES ('retention_hours', ?)", (repr(hours),))
+            s.conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", wanted.items())
     except (SessionError, sqlite3.Error):
         pass
