@@ -19,6 +19,13 @@ else; fragmented extended reports are reassembled.
 Record layout (all big-endian): file header ``"btsnoop\\0"``, version (1),
 datalink; each record: original length, included length, flags, cumulative
 drops, timestamp (microseconds since 0000-01-01, taken as UTC).
+
+Speed: the file is memory-mapped and walked once.  Chunks made only of
+single legacy reports (a scan, passive or active) are decoded with numpy, and
+each distinct report (type, address, data) is decoded once and shared; any
+other chunk goes record by record.  `BtsnoopReader.batches` hands out the
+chunks as columns, which `trackerscan.analysis` feeds to the engine without
+building a `Sighting` per report.
 """
 
 from __future__ import annotations
@@ -53,10 +60,9 @@ _RECORD_HEADER = struct.Struct(">IIIIq")
 _INCL = struct.Struct(">I")
 CHUNK_RECORDS = 32_768  # records walked and decoded per chunk
 VECTOR_MIN_RECORDS = 64  # below this a chunk is parsed record by record (numpy set-up costs more)
-# Fast path: one legacy report in an LE Meta event, H4 framing (1 type byte) or none (monitor, H1).
-# record header, event code, parameter length, subevent, report count, event type, address type,
-# address, data length.
-# Pad bytes (x) skip what the fast path does not look at: original length, drops, address.
+# Record-by-record fast path: one legacy report in an LE Meta event, H4 framing (1 type byte) or none
+# (monitor, H1): record header, (H4 type,) event code, parameter length, subevent, report count, event
+# type, address type, address, data length.  Pad bytes (x) skip original length, drops and address.
 _FAST_H4 = struct.Struct(">4xII4xqBBBBBB7xB")
 _FAST_BARE = struct.Struct(">4xII4xqBBBBB7xB")
 REPORT_CACHE_MAX = 1 << 18  # distinct (event type, address, data) reports remembered: ~40 MB at most
@@ -232,7 +238,7 @@ def _iter_batches(
                 put_offset(o)
                 o = e
             limit = o
-            columns = _vector_chunk(array, offsets, datalink, source, reports, addresses, scannable) if (
+            columns = _vector_chunk(array, offsets, datalink, reports, addresses, scannable) if (
                 array is not None and len(offsets) >= VECTOR_MIN_RECORDS
             ) else None
             batch: Batch
@@ -337,7 +343,6 @@ def _vector_chunk(
     arr: npt.NDArray[np.uint8],
     offsets: list[int],
     datalink: int,
-    source: str,
     reports: dict[bytes, Report],
     addresses: dict[bytes, str],
     scannable: dict[str, Report],
