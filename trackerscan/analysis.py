@@ -23,7 +23,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from trackerscan.engine import Engine, Home, KnownDevices, Settings
-from trackerscan.errors import InputError
+from trackerscan.errors import InputError, TrackerscanError
 from trackerscan.formats.btsnoop import Batch, BtsnoopReader, Columns, read_sightings, sightings_of
 from trackerscan.model import AddressType, DeviceState, Event, Fix, Level, LevelChange, Sighting
 from trackerscan.timeutil import iso_utc
@@ -223,8 +223,16 @@ def analyze(
     batch_streams: list[tuple[BtsnoopReader, Iterator[Batch]]] = []
     streams: list[Iterator[Event]] = []
     first_times: list[float] = []
+    errors: list[TrackerscanError] = []
+    several = len(ble) + len(sessions) > 1
     for p in ble:
-        reader = read_sightings(p, source=f"btsnoop:{Path(p).name}")
+        try:
+            reader = read_sightings(p, source=f"btsnoop:{Path(p).name}")
+        except InputError as exc:
+            if not several:
+                raise
+            errors.append(exc)  # the other inputs can still be analysed
+            continue
         readers.append(reader)
         first_time, batches = _first_batch(reader.batches())
         if first_time is None:
@@ -236,13 +244,22 @@ def analyze(
         from trackerscan.sessions.store import read_events, resolve_session
 
         for name in sessions:
-            path = resolve_session(name)
-            first_event, rest = _peek(read_events(path))  # type: ignore[arg-type]
+            try:
+                path = resolve_session(name)
+                first_event, rest = _peek(read_events(path))  # type: ignore[arg-type]
+            except TrackerscanError as exc:
+                if not several:
+                    raise
+                errors.append(exc)
+                continue
             if first_event is None:
                 notes.append(f"The session {path.stem} holds no events.")
                 continue
             first_times.append(first_event.time)
             streams.append(rest)
+    if errors and not batch_streams and not streams:
+        raise errors[0]  # nothing at all could be read: the first reason is the one to fix
+    notes[:0] = [f"{exc} It was left out; the other inputs were analysed." for exc in errors]
 
     fixes: list[Fix] = []
     if gps is not None:

@@ -464,3 +464,18 @@ def test_unusable_gps_file_is_a_note_not_a_failure(walk, capsys, tmp_path, name,
     lines = err.strip().splitlines()
     assert len(lines) == 1 and words in lines[0] and lines[0].endswith("The analysis worked on time alone.")
     assert result["stats"]["fixes"] == 0 and result["stats"]["adverts"] > 0
+
+
+def test_one_bad_capture_among_several_is_left_out(walk, capsys, tmp_path):
+    base, _ = walk
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"\x00" * 100)
+    result, err = analyze_json(
+        capsys, "--ble", junk, "--ble", base.with_suffix(".btsnoop"), "--gps", base.with_suffix(".nmea")
+    )
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "junk.bin is not a btsnoop HCI log" in lines[0] and "left out" in lines[0]
+    assert {a["level"] for a in result["alerts"]} >= {"alert"}
+    # all of them bad: nothing analysed, exit 2 with the first reason
+    line = one_line_error(capsys, "--ble", junk, "--ble", tmp_path / "missing.btsnoop")
+    assert "junk.bin is not a btsnoop HCI log" in line
