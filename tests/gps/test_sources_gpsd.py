@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime
 
 import pynmea2
-from conftest import NMEA, log_lines
+from gps_helpers import NMEA, log_lines
 
 from trackerscan.formats.nmea import read_nmea
 from trackerscan.model import Fix, FixMode, SourceEvent, SourceEventKind
@@ -116,7 +116,7 @@ async def test_reconnects_when_gpsd_restarts(pty, gpsd):
 
 
 async def test_gpsd_not_running_is_an_event_not_a_crash():
-    from conftest import free_port
+    from gps_helpers import free_port
 
     source = open_gps(f"gpsd:127.0.0.1:{free_port()}")
     events = await collect(source, lambda ev: bool(ev), timeout=5)

@@ -5,7 +5,7 @@ import contextlib
 import time
 
 import pytest
-from conftest import GPX, NMEA
+from gps_helpers import GPX, NMEA
 from serial.tools.list_ports_common import ListPortInfo
 
 from trackerscan.formats.nmea import read_nmea

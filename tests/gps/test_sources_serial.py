@@ -6,7 +6,7 @@ import os
 import time
 
 import pytest
-from conftest import NMEA, Pty, log_lines
+from gps_helpers import NMEA, Pty, log_lines
 
 from trackerscan.errors import InputError, SourceError
 from trackerscan.formats.nmea import read_nmea
