@@ -341,8 +341,7 @@ class Engine:
             dev.next_eval = _EVALUATE_NOW
         if place.lat is None or place.lon is None:
             dev.offline_places += 1
-            if place.origin == "mark":
-                dev.marked_places += 1
+            dev.offline_seen.append(place)
             return
         dev.gps_places += 1
         self._reach(dev, dev.last_seen)
@@ -411,6 +410,8 @@ class Engine:
             self._ctx.situation,
             conf,
             dev.link_note,
+            marked=dev.marked_places(),
+            elapsed_s=dev.last_seen - dev.first_seen,
         )
         return LevelChange(
             time=t,
@@ -458,6 +459,8 @@ class Engine:
             dev.link_note,
             known=known,
             home_only=dev.gps_places > 0 and dev.gps_places == dev.home_places,
+            marked=dev.marked_places(),
+            elapsed_s=dev.last_seen - dev.first_seen,
         )
         return DeviceState(
             device_id=dev.id,

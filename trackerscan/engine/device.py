@@ -6,6 +6,7 @@ import math
 from array import array
 
 from trackerscan.engine.geo import distance_m
+from trackerscan.engine.places import Place
 from trackerscan.model import Identity, Kind, Level, LevelChange
 
 # Evaluation classes: which rule can raise a level for a device.
@@ -56,12 +57,12 @@ class Device:
         "level",
         "link_confidence",
         "link_note",
-        "marked_places",
         "mine",
         "n",
         "next_eval",
         "next_hist",
         "offline_places",
+        "offline_seen",
         "origin",
         "place_ids",
         "points",
@@ -100,7 +101,7 @@ class Device:
         self.gps_places = 0
         self.home_places = 0
         self.offline_places = 0
-        self.marked_places = 0
+        self.offline_seen: list[Place] = []  # places without position where it was heard, in order
         self.span_m = 0.0
         self.span_n = 0
         # Next evaluation time: -inf when something changed (evaluate at the next sighting), inf never.
@@ -127,6 +128,10 @@ class Device:
             self.span_m = span
             self.span_n = n
         return self.span_m
+
+    def marked_places(self) -> int:
+        """Places without position where it was heard that the user's marks tell apart."""
+        return sum(1 for p in self.offline_seen if p.told_apart)
 
     def together(self) -> float:
         """Seconds heard with the user, counting gaps shorter than PRESENCE_GAP_S as together."""

@@ -75,18 +75,35 @@ def explain(
     link_note: str = "",
     known: bool = False,
     home_only: bool = False,
+    marked: int = 0,
+    elapsed_s: float = 0.0,
 ) -> str:
-    """One paragraph for a device: what was seen, where and for how long, and what it may mean."""
+    """One paragraph for a device: what was seen, where and for how long, and what it may mean.
+
+    Without positions, ``places`` counts places and sessions without a position, ``marked`` those
+    of them told apart by the user's place marks, and ``elapsed_s`` is the time from the first
+    to the last sighting.
+    """
     name = kind_name(kind)
     state = owner_text(kind, separated, tracker)
     if positioned:
         seen = f"seen with you at {places} place{'s' if places != 1 else ''} over {distance_text(span_m)}"
+        seen += f" during {duration_text(together_s)}"
     else:
-        seen = (
-            f"seen with you in {places} separate place{'s' if places != 1 else ''} or session"
-            f"{'s' if places != 1 else ''} (positions were not known)"
-        )
-    seen += f" during {duration_text(together_s)}"
+        if marked >= 2:
+            seen = f"seen with you at {marked} places you marked"
+            other = places - marked
+            if other > 0:
+                seen += f" and in {other} other session{'s' if other != 1 else ''}"
+        elif places == 1:
+            seen = "seen with you in 1 place or session"
+        else:
+            seen = f"seen with you in {places} separate sessions or places"
+        if elapsed_s >= 1:
+            seen += f" over {duration_text(elapsed_s)}"
+        seen += f" (heard for {duration_text(together_s)} in all); positions were not known"
+        if level is not Level.NONE and not known:
+            seen += ", so this is less certain than with GPS"
     parts: list[str] = []
     if known:
         parts.append(f"{name} ({state}) that you marked as known: {seen}. It will not raise a warning.")
@@ -105,8 +122,6 @@ def explain(
     if level is not Level.NONE and not known:
         words = confidence_words(confidence)
         parts.append(f"The evidence is {words} (confidence {confidence:.2f}), not proof.")
-        if not positioned:
-            parts.append("Without positions this is less certain than with GPS.")
         parts.append(
             "Innocent explanations are possible: a borrowed item, a companion's tag, "
             "people travelling the same way or on the same bus or train."

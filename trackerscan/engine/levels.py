@@ -49,7 +49,7 @@ def decide(dev: Device, busy: bool, settings: Settings) -> tuple[Level, float, b
     off = dev.offline_places
     if off >= th.NO_GPS_WATCH_PLACES:
         factor = 2.0 if dev.cls == OTHER else 1.0
-        weight = th.NO_GPS_CONFIDENCE if dev.marked_places >= 2 else th.SESSION_PLACE_CONFIDENCE
+        weight = th.NO_GPS_CONFIDENCE if dev.marked_places() >= 2 else th.SESSION_PLACE_CONFIDENCE
         if off >= th.NO_GPS_ALERT_PLACES + extra + (1 if dev.cls == OTHER else 0) and (
             together >= th.NO_GPS_ALERT_MIN_TOGETHER_S * f * factor
         ):

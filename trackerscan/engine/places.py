@@ -3,7 +3,9 @@
 A place is opened when ``PLACE_CONFIRM_FIXES`` good fixes in a row lie more than
 ``PLACE_SPACING_M`` (plus their own accuracy) from the current place's centre;
 coming back near an earlier place reuses it.  Without GPS, places come from the
-user's PlaceMarks and from session gaps, and have no position.
+user's PlaceMarks and from session gaps, and have no position.  A mark says "I am
+somewhere else now": the place it opens and the place it closes are told apart by
+the user, whereas two sessions may have been in the same room.
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ class Place:
     home: str | None  # the Home label when inside a declared home
     first_time: float
     label: str = ""
+    ended_by_mark: bool = False  # the user marked the next place: this one is known to be another
+
+    @property
+    def told_apart(self) -> bool:
+        """A place without position that the user's marks distinguish from the places around it."""
+        return self.origin == "mark" or self.ended_by_mark
 
 
 class Places:
@@ -41,6 +49,7 @@ class Places:
         self.all: list[Place] = []
         self.current: Place | None = None  # current GPS place
         self.current_offline: Place | None = None  # current marked/session place
+        self._previous_offline: Place | None = None
         self._grid: dict[tuple[int, int], list[Place]] = {}
         self._pending: list[Fix] = []
 
@@ -114,16 +123,17 @@ class Places:
     def open_offline(self, t: float, origin: str, label: str = "") -> Place:
         """A place without position: the user marked one, or a new session began."""
         cur = self.current_offline
-        if (
-            origin == "mark"
-            and cur is not None
-            and cur.origin == "session"
-            and t - cur.first_time <= th.MARK_JOINS_SESSION_S
-        ):
-            cur.origin, cur.label = "mark", label
-            return cur
+        if origin == "mark" and cur is not None:
+            if cur.origin == "session" and t - cur.first_time <= th.MARK_JOINS_SESSION_S:
+                # The user names where this session began: another place than the one before it.
+                cur.origin, cur.label = "mark", label
+                if self._previous_offline is not None:
+                    self._previous_offline.ended_by_mark = True
+                return cur
+            cur.ended_by_mark = True
         p = Place(len(self.all), None, None, origin, None, t, label)
         self.all.append(p)
+        self._previous_offline = cur
         self.current_offline = p
         return p
 

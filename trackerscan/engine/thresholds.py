@@ -62,8 +62,10 @@ SMARTTAG_ROTATION_S = 900.0
 SMARTTAG_GAP_LINK_MAX_S = 24 * 3600.0
 SMARTTAG_GAP_TOLERANCE = 1
 SMARTTAG_GAP_LINK_CONFIDENCE = 0.7
-# A PlaceMark this soon after a new session names that session's place instead of opening another.
-MARK_JOINS_SESSION_S = 300.0
+# A PlaceMark this soon after a new session names that session's place instead of opening another:
+# the user opened the laptop and said where they are.  A later mark means they moved (a device heard
+# before and after it was at two places), so the window is short.
+MARK_JOINS_SESSION_S = 60.0
 # FMDN: a new address with an EID already seen belongs to the same tag (AirGuard's merge rule), for
 # one EID period (1024 s, trackers.md 4.2) plus slack.
 FMDN_EID_LINK_S = 1024.0 + 300.0
@@ -115,8 +117,10 @@ ALERT_OTHER_SPAN_M = 1500.0
 NO_GPS_WATCH_PLACES = 2
 NO_GPS_ALERT_PLACES = 3
 NO_GPS_ALERT_MIN_TOGETHER_S = 1800.0
-NO_GPS_CONFIDENCE = 0.6  # reported with an alert raised without positions
-SESSION_PLACE_CONFIDENCE = 0.4  # a place inferred only from a session gap (it may be the same room)
+# Weight of the evidence without positions (multiplies the confidence): at least two of the places were
+# told apart by the user's marks, or the places are only separate sessions (which may be the same room).
+NO_GPS_CONFIDENCE = 0.6
+SESSION_PLACE_CONFIDENCE = 0.4
 
 # Sensitivity presets: (time factor, extra places).  "high" is faster, "low" asks for more evidence.
 SENSITIVITY = {"high": (0.7, 0), "medium": (1.0, 0), "low": (1.6, 1)}
