@@ -65,7 +65,7 @@ VECTOR_MIN_RECORDS = 64  # below this a chunk is parsed record by record (numpy 
 # type, address type, address, data length.  Pad bytes (x) skip original length, drops and address.
 _FAST_H4 = struct.Struct(">4xII4xqBBBBBB7xB")
 _FAST_BARE = struct.Struct(">4xII4xqBBBBB7xB")
-REPORT_CACHE_MAX = 1 << 18  # distinct (event type, address, data) reports remembered: ~40 MB at most
+REPORT_CACHE_MAX = 1 << 16  # distinct (event type, address, data) reports remembered: about 20 MB at most
 
 H4_EVENT = 0x04
 EVT_LE_META = 0x3E
