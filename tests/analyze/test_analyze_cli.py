@@ -479,3 +479,26 @@ def test_one_bad_capture_among_several_is_left_out(walk, capsys, tmp_path):
     # all of them bad: nothing analysed, exit 2 with the first reason
     line = one_line_error(capsys, "--ble", junk, "--ble", tmp_path / "missing.btsnoop")
     assert "junk.bin is not a btsnoop HCI log" in line
+
+
+def test_simulate_list_and_mistakes(capsys, tmp_path):
+    from trackerscan.sim import scenario_names
+
+    status, out, _ = run(capsys, "simulate", "--list")
+    assert status == 0 and out.split() == scenario_names()
+    status, out, err = run(capsys, "simulate", "--scenario", "no_such_walk", "--out", tmp_path)
+    assert status == 2 and "Unknown scenario 'no_such_walk'" in err and len(err.strip().splitlines()) == 1
+    status, out, err = run(capsys, "simulate", "--scenario", "walk_airtag")
+    assert status == 2 and "--out DIR" in err
+    status, out, err = run(
+        capsys, "simulate", "--busy-city", "--devices", 10, "--reports", 5, "--out", tmp_path
+    )
+    assert status == 2 and "more reports than devices" in err
+
+
+def test_simulate_monitor_datalink(capsys, tmp_path):
+    status, _out, _ = run(capsys, "simulate", "--scenario", "drive", "--out", tmp_path, "--datalink", 2001)
+    assert status == 0
+    reader = read_sightings(tmp_path / "drive.btsnoop")
+    assert sum(1 for _ in reader) > 1000 and reader.stats.datalink == 2001
+    assert reader.stats.other == 1  # btmon's "New Index" record comes first
