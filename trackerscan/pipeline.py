@@ -38,6 +38,9 @@ from trackerscan.sessions.store import SessionWriter
 FLUSH_INTERVAL_S = 0.5
 
 
+# Events handled in one go before the loop gets a turn (count): during a backlog the flusher still
+# commits every FLUSH_INTERVAL_S (about 20 ms of engine work at 10 us an event).
+DRAIN_MAX = 2000
 # When a replayed Bluetooth recording ends, wait at most this long (s) for the GPS source to deliver
 # its last fixes (a replayed track ends at the same recorded time; a live receiver never ends).
 GPS_GRACE_S = 2.0
@@ -235,7 +238,9 @@ class Pipeline:
                     get.cancel()
                     break
                 item = get.result()
-                while True:  # drain what is already queued without going back to the loop
+                drained = 0
+                while True:  # drain what is already queued, going back to the loop now and then
+                    drained += 1
                     if isinstance(item, _End):
                         if item is _BLE_END:
                             # a replay finished: the session ends once the GPS source has caught up
@@ -251,6 +256,8 @@ class Pipeline:
                         raise item
                     else:
                         self.handle(item)
+                    if drained >= DRAIN_MAX:  # let the flusher commit (and sources read) during a backlog
+                        break
                     try:
                         item = self._queue.get_nowait()
                     except asyncio.QueueEmpty:
