@@ -34,6 +34,7 @@ class Demo:
     events: Sequence[Event]
     first_alert: float | None  # time (of the events) of the first alert, None if none
     speed: float  # event seconds per wall-clock second
+    known: tuple[str, ...] = ()  # the demo user's own devices (their watch), as "It's mine" would list them
 
     @property
     def start(self) -> float:
@@ -46,7 +47,7 @@ def build_demo(
     """Build the scenario and time it: one pass of a default engine finds the first alert."""
     sc = build_scenario(scenario, seed)
     events = sc.events
-    engine = Engine(homes=sc.homes)
+    engine = Engine(known=sc.known_devices(), homes=sc.homes)
     first: float | None = None
     for event in events:
         if any(c.level is Level.ALERT for c in engine.feed(event)):
@@ -55,7 +56,7 @@ def build_demo(
     start = events[0].time if events else 0.0
     span = (first if first is not None else (events[-1].time if events else start)) - start
     speed = max(1.0, span / max(alert_after_s, 0.1))
-    return Demo(sc.name, sc.description, events, first, speed)
+    return Demo(sc.name, sc.description, events, first, speed, sc.known)
 
 
 async def play(

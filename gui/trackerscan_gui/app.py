@@ -93,7 +93,7 @@ class Controller(QObject):
 
         demo = build_demo(alert_after_s if alert_after_s is not None else ALERT_AFTER_S)
         runner = Runner(
-            make_engine(self.settings),
+            make_engine(self.settings, demo.known),
             Status(ble_name=demo.name, ble_state="demo", gps_name="demo", gps_state="waiting"),
         )
         self.review_path = None
@@ -221,6 +221,13 @@ class Controller(QObject):
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(list(argv) if argv is not None else sys.argv[1:])
+    has_screen = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if not has_screen and "QT_QPA_PLATFORM" not in os.environ:
+        if not args.screenshot:
+            print("trackerscan-gui: there is no screen to show the window on (no DISPLAY): start it from the "
+                  "desktop, or use --screenshot PATH to save a picture instead.", file=sys.stderr)
+            return 2
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no screen
     app = QApplication.instance()
     own_app = app is None
     if not isinstance(app, QApplication):

@@ -24,10 +24,13 @@ from .settings import Settings
 YIELD_EVERY = 500  # events fed between yields to the worker's loop, so stopping stays quick
 
 
-def make_engine(settings: Settings) -> Engine:
-    """The engine for the user's settings: sensitivity, their known devices and home places."""
-    addresses = frozenset(a.upper() for k in settings.known for a in k.addresses)
-    identifiers = frozenset(i.lower() for k in settings.known for i in k.identifiers)
+def make_engine(settings: Settings, extra_known: Iterable[str] = ()) -> Engine:
+    """The engine for the user's settings: sensitivity, their known devices and home places.
+
+    ``extra_known``: more known-device lines (the demo user's own watch)."""
+    extra = KnownDevices.from_lines(extra_known)
+    addresses = frozenset(a.upper() for k in settings.known for a in k.addresses) | extra.addresses
+    identifiers = frozenset(i.lower() for k in settings.known for i in k.identifiers) | extra.identifiers
     homes = [Home(h.lat, h.lon, h.radius_m, h.label) for h in settings.homes]
     return Engine(
         EngineSettings.from_sensitivity(settings.sensitivity), KnownDevices(addresses, identifiers), homes
