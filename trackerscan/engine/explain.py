@@ -45,12 +45,40 @@ def distance_text(metres: float) -> str:
 
 def owner_text(kind: Kind | None, separated: bool | None, tracker: bool) -> str:
     if not tracker:
-        return "a fixed address that stays the same" if kind is None else "not a tracker brand"
+        if separated is True:
+            return "away from its owner"
+        return "with an address that does not change" if kind is None else "not a tracker brand"
     if separated is True:
         return "away from its owner"
     if separated is False:
         return "near its owner"
     return "its owner's whereabouts cannot be read from its signal"
+
+
+def caveat(kind: Kind | None, tracker: bool, separated: bool | None) -> str:
+    """Why a raised level is less sure for this kind of device ("" when nothing to add)."""
+    if tracker and separated is None:
+        return (
+            "This kind of tag sends the same signal whether or not its owner is nearby, so it may "
+            "belong to someone travelling with you; it had to be with you longer and at more places "
+            "than a tag that shows it is away from its owner."
+        )
+    if not tracker:
+        return (
+            "It is not a known tracker brand: it may be a phone, watch, headphones or other gadget "
+            "of someone near you, or a home-made tracker; such devices have to be with you much "
+            "longer and further before a warning."
+        )
+    return ""
+
+
+def near_owner_note(tracker: bool, separated: bool | None) -> str:
+    if tracker and separated is False:
+        return (
+            "Trackers near their owner's phone do not raise a warning: its owner is close by, "
+            "for example you or someone with you."
+        )
+    return ""
 
 
 def confidence_words(confidence: float) -> str:
@@ -87,7 +115,9 @@ def explain(
     name = kind_name(kind)
     state = owner_text(kind, separated, tracker)
     if positioned:
-        seen = f"seen with you at {places} place{'s' if places != 1 else ''} over {distance_text(span_m)}"
+        seen = f"seen with you at {places} place{'s' if places != 1 else ''}"
+        if places >= 2:
+            seen += f" over {distance_text(span_m)}"
         seen += f" during {duration_text(together_s)}"
     else:
         if marked >= 2:
@@ -115,15 +145,22 @@ def explain(
         parts.append(f"{name}, {state}; {seen}.")
         if home_only:
             parts.append("Heard only at home: most likely a neighbour's device.")
+        note = near_owner_note(tracker, separated)
+        if note:
+            parts.append(note)
     if situation and not known:
         parts.append(f"You were {situation}.")
     if link_note:
         parts.append(link_note)
     if level is not Level.NONE and not known:
+        why = caveat(kind, tracker, separated)
+        if why:
+            parts.append(why)
         words = confidence_words(confidence)
         parts.append(f"The evidence is {words} (confidence {confidence:.2f}), not proof.")
+        carried = "a companion's tag" if tracker else "a companion's phone or watch"
         parts.append(
-            "Innocent explanations are possible: a borrowed item, a companion's tag, "
+            f"Innocent explanations are possible: a borrowed item, {carried}, "
             "people travelling the same way or on the same bus or train."
         )
         if level is Level.ALERT:
