@@ -132,11 +132,20 @@ def busy_city(repeat: int) -> None:
         r = NmeaReader(source="n")
         fixes = [f for f in r.feed(bc.nmea.read_bytes()) + r.finish() if isinstance(f, Fix)]
     events: list[Event] = list(heapq.merge(sightings, fixes, key=attrgetter("time")))
+    del sightings
     best = min(run_feed(events)[0] for _ in range(repeat))
     print(
-        f"busy city ({len(sightings):,} reports from {bc.devices:,} devices, {len(fixes):,} fixes): "
+        f"busy city ({bc.reports:,} reports from {bc.devices:,} devices, {len(fixes):,} fixes): "
         f"{best:.2f} s, {best / len(events) * 1e6:.2f} µs per event, {len(events) / best:,.0f} events/s"
     )
+    gc.collect()
+    tracemalloc.start()
+    eng = Engine()
+    for e in events:
+        eng.feed(e)
+    cur, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"  engine memory: {cur / 2**20:.1f} MiB held, {peak / 2**20:.1f} MiB peak")
 
 
 def main() -> None:
