@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import heapq
+import random
 from operator import attrgetter
 
-from trackerscan.engine import Engine
+from trackerscan.adv import classify
+from trackerscan.engine import Engine, linking
+from trackerscan.engine import thresholds as th
+from trackerscan.engine.device import Device
+from trackerscan.engine.linking import SmartTagChains, smarttag_aging, smarttag_signature
 from trackerscan.formats.btsnoop import read_sightings
 from trackerscan.formats.nmea import NmeaReader
 from trackerscan.model import Fix, Kind, Level, Sighting
@@ -89,3 +94,85 @@ def test_smarttag_chains_link_among_many_tags_with_the_same_signature():
     assert chain[0].link_confidence == 0.7  # the gap link is the weaker one
     assert len(tags) == 151  # each decoy stays on its own
     assert {c.device_id for c in changes if c.level is Level.ALERT} >= {chain[0].device_id}
+
+
+class _ListChains:
+    """The first version of SmartTagChains (a plain list per signature), kept as the reference."""
+
+    def __init__(self):
+        self.tails = {}
+
+    def find(self, ident, t):
+        aging = smarttag_aging(ident)
+        best = gap_best = None
+        gap_err = th.SMARTTAG_GAP_TOLERANCE + 1.0
+        for dev in self.tails.get(smarttag_signature(ident), ()):
+            dt = t - dev.last_seen
+            if dt < 0 or aging <= dev.st_aging:
+                continue
+            if dev.st_aging == aging - 1 and dt <= th.SMARTTAG_LINK_WINDOW_S:
+                if best is None or dev.last_seen > best.last_seen:
+                    best = dev
+            elif th.SMARTTAG_LINK_WINDOW_S / 2 < dt <= th.SMARTTAG_GAP_LINK_MAX_S:
+                err = abs(aging - (dev.st_aging + dt / th.SMARTTAG_ROTATION_S))
+                if err <= th.SMARTTAG_GAP_TOLERANCE + 0.5 and err < gap_err:
+                    gap_best, gap_err = dev, err
+        if best is not None:
+            return best, th.SMARTTAG_LINK_CONFIDENCE
+        if gap_best is not None:
+            return gap_best, th.SMARTTAG_GAP_LINK_CONFIDENCE
+        return None, 0.0
+
+    def note(self, dev, ident, t):
+        aging = smarttag_aging(ident)
+        if aging <= dev.st_aging:
+            return
+        dev.st_aging = aging
+        tails = self.tails.setdefault(smarttag_signature(ident), [])
+        if dev not in tails:
+            tails.append(dev)
+        limit = t - th.SMARTTAG_GAP_LINK_MAX_S
+        tails[:] = [d for d in tails if d.last_seen >= limit or d is dev]
+
+
+def _ident(aging: int, state: int):
+    return classify(smarttag_adv(aging, aging.to_bytes(8, "little"), state), "5A:00:00:00:00:01")
+
+
+def test_indexed_smarttag_chains_choose_as_the_plain_list_did():
+    """Random runs with hundreds of tags, clustered counters, two signatures and day-long gaps
+    (so old tails are forgotten): the indexed chains pick the same device with the same confidence."""
+    for seed in range(12):
+        rng = random.Random(seed)
+        fast, ref = SmartTagChains(), _ListChains()
+        devs_f, devs_r = [], []
+        t = T0
+        links = peak = 0
+        recent = []
+        for _ in range(2500):
+            t += rng.choices(
+                (1.0, 30.0, 400.0, 900.0, 3000.0, 30_000.0, 90_000.0), (40, 30, 10, 5, 1, 0.15, 0.15)
+            )[0]
+            if devs_f and rng.random() < 0.05:  # an identity heard again, perhaps after a day away
+                i = rng.randrange(len(devs_f))
+                devs_f[i].last_seen = devs_r[i].last_seen = t
+                continue
+            if recent and rng.random() < 0.6:  # continue a recently heard tag's counter
+                aging = rng.choice(recent).st_aging + rng.choice((1, 1, 1, 2, 3, 40, 120))
+            else:
+                aging = rng.randrange(1000, 1300)
+            ident = _ident(aging, rng.choice((0x13, 0x14)))
+            (df, cf), (dr, cr) = fast.find(ident, t), ref.find(ident, t)
+            assert (devs_f.index(df) if df else None, cf) == (devs_r.index(dr) if dr else None, cr)
+            links += df is not None
+            if df is None:
+                df, dr = Device("f", ident, "A", t), Device("r", ident, "A", t)
+                devs_f.append(df)
+                devs_r.append(dr)
+            df.last_seen = dr.last_seen = t
+            recent = [*recent[-4:], df]
+            fast.note(df, ident, t)
+            ref.note(dr, ident, t)
+            assert [d.st_aging for d in devs_f] == [d.st_aging for d in devs_r]
+            peak = max(peak, *(len(v) for v in fast._tails.values()))
+        assert links > 200 and peak > linking._MAX_STEPS_BACK  # the list path and the index path ran
