@@ -26,6 +26,7 @@ def _outputs(eng: Engine, changes):
 
 
 def _both_ways(events, **kw):
+    """Outputs of feed(event), of feed_sighting(*fields) and of feed_sightings(columns)."""
     a = Engine(**kw)
     ca = [c for e in events for c in a.feed(e)] + a.finish()
     b = Engine(**kw)
@@ -33,10 +34,25 @@ def _both_ways(events, **kw):
     for e in events:
         cb += b.feed_sighting(*e) if type(e) is Sighting else b.feed(e)
     cb += b.finish()
-    return _outputs(a, ca), _outputs(b, cb)
+    c = Engine(**kw)
+    cc = []
+    run: list[Sighting] = []
+    for e in [*events, None]:
+        if type(e) is Sighting:
+            run.append(e)
+            continue
+        if run:
+            cc += c.feed_sightings(*[list(col) for col in zip(*run, strict=True)][:5])
+            run = []
+        if e is not None:
+            cc += c.feed(e)
+    cc += c.finish()
+    oa, ob, oc = _outputs(a, ca), _outputs(b, cb), _outputs(c, cc)
+    assert ob == oc
+    return oa, ob
 
 
-def test_feed_sighting_equals_feed_on_a_scenario():
+def test_fast_entries_equal_feed_on_a_scenario():
     sc = build_scenario("walk_every_kind", 1)
     a, b = _both_ways(sc.events, known=sc.known_devices(), homes=sc.homes)
     assert a == b
@@ -46,7 +62,7 @@ def test_feed_sighting_equals_feed_on_a_scenario():
     assert sum(len(h) for h in hist.values()) > 1000
 
 
-def test_feed_sighting_equals_feed_on_a_btsnoop_capture(tmp_path):
+def test_fast_entries_equal_feed_on_a_btsnoop_capture(tmp_path):
     """The analyze path: sightings read from a real btsnoop file (busy city) and NMEA fixes."""
     bc = generate(tmp_path, minutes=40, devices=3000, reports=120_000, seed=5)
     sightings = list(read_sightings(bc.btsnoop, source="b"))

@@ -5,6 +5,11 @@ for event in events:            # Sightings, Fixes, NoFixes, SourceEvents, Place
     for change in engine.feed(event):
         print(change.explanation)
 engine.finish()
+
+For captures read in bulk, `engine.feed_sighting(*fields)` takes one sighting's fields without
+a `Sighting`, and `engine.feed_sightings(times, addresses, address_types, rssis, advs)` takes
+columns of sightings (feed the fixes between them with `feed`); both give the same results as
+`feed`.  bench/bench_engine.py measures them.
 """
 
 from trackerscan.engine.core import Engine, EngineStats
