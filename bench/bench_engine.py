@@ -8,7 +8,8 @@ Figures (CPU time of this process, best of --repeat runs, events built beforehan
   (the path that decides the engine's throughput); 300 of the 20,000 known devices are in range;
 - realistic mix: --devices devices with bench/advmix.py payloads (70 % non-trackers), each heard
   once a second for --per-device seconds at a random moment of a 2-hour walk with one GPS fix per
-  second; through `Engine.feed(Sighting)` and through `Engine.feed_sighting(*fields)`;
+  second; through `Engine.feed(Sighting)`, `Engine.feed_sighting(*fields)` and
+  `Engine.feed_sightings(columns)`;
 - peak memory of the engine's own state for that run (tracemalloc, a separate run), and the
   process's peak RSS;
 - with --busy-city: the 1,000,000-report busy-city capture (trackerscan.sim.busy_city), parsed
@@ -96,6 +97,37 @@ def run_fields(events: list[Event]) -> float:
     return time.process_time() - t0
 
 
+def as_columns(events: list[Event]) -> list[object]:
+    """Runs of sightings as columns (for feed_sightings), with the other events between them."""
+    out: list[object] = []
+    run: list[Sighting] = []
+    for e in [*events, None]:
+        if type(e) is Sighting:
+            run.append(e)
+            continue
+        if run:
+            out.append([list(col) for col in zip(*run, strict=True)][:5])
+            run = []
+        if e is not None:
+            out.append(e)
+    return out
+
+
+def run_columns(items: list[object]) -> float:
+    eng = Engine()
+    feed = eng.feed
+    fss = eng.feed_sightings
+    gc.collect()
+    t0 = time.process_time()
+    for x in items:
+        if type(x) is list:
+            fss(*x)
+        else:
+            feed(x)  # type: ignore[arg-type]
+    eng.finish()
+    return time.process_time() - t0
+
+
 def common_case(devices: int, n: int, in_range: int = 300) -> float:
     """µs per sighting when nothing but the per-device counters change (``in_range`` devices heard)."""
     rng = random.Random(2)
@@ -136,7 +168,14 @@ def busy_city(repeat: int) -> None:
     best = min(run_feed(events)[0] for _ in range(repeat))
     print(
         f"busy city ({bc.reports:,} reports from {bc.devices:,} devices, {len(fixes):,} fixes): "
-        f"{best:.2f} s, {best / len(events) * 1e6:.2f} µs per event, {len(events) / best:,.0f} events/s"
+        f"feed {best:.2f} s, {best / len(events) * 1e6:.2f} µs per event, {len(events) / best:,.0f} events/s"
+    )
+    cols = as_columns(events)
+    best_c = min(run_columns(cols) for _ in range(repeat))
+    del cols
+    print(
+        f"  feed_sightings(columns): {best_c:.2f} s, {best_c / len(events) * 1e6:.2f} µs per event, "
+        f"{len(events) / best_c:,.0f} events/s"
     )
     gc.collect()
     tracemalloc.start()
@@ -178,6 +217,13 @@ def main() -> None:
     print(
         f"  feed_sighting(*fields): {best_f:.2f} s, {best_f / len(events) * 1e6:.3f} µs per event, "
         f"{len(events) / best_f:,.0f} events/s"
+    )
+    cols = as_columns(events)
+    best_c = min(run_columns(cols) for _ in range(args.repeat))
+    del cols
+    print(
+        f"  feed_sightings(columns): {best_c:.2f} s, {best_c / len(events) * 1e6:.3f} µs per event, "
+        f"{len(events) / best_c:,.0f} events/s"
     )
     del runs, eng
     gc.collect()
