@@ -139,3 +139,36 @@ def test_bad_specs_say_what_is_accepted(tmp_path, spec, message):
     assert message in text and "\n" not in text
     if spec.startswith("replay"):
         assert isinstance(err.value, InputError)
+
+
+async def test_session_replays_stopped_while_reading_close_cleanly(tmp_path):
+    """SQLite objects belong to the thread that made them: a session replay reads and closes on its own
+    reader thread, so replays stopped mid-batch (several at once, as the disk-full scan did) neither fail
+    mid-stream nor leave an 'Exception ignored' traceback behind."""
+    import gc
+    import sys
+
+    base = 1_750_000_000.0
+    writer = SessionWriter.create(tmp_path / "sessions", base)
+    for i in range(9000):
+        writer.add(Sighting(base + i * 0.01, f"C1:00:00:00:{i % 200 // 100:02X}:{i % 100:02X}",
+                            AddressType.RANDOM, -60, T1, "bleak:hci0", None))
+        if i % 100 == 0:
+            writer.add(Fix(base + i * 0.01, 52.5, 13.4, source="gpsd"))
+    writer.close(ended=base + 100)
+    unraisable = []
+    old_hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
+    try:
+        for i in range(12):  # stop at different points inside the second, third... batch
+            src = ReplaySource(writer.path, speed=0)
+            n = 0
+            async with src:
+                async for _ in src:  # a failing read would raise here
+                    n += 1
+                    if n == 2001 + i * 397:
+                        break
+            assert n == 2001 + i * 397
+            gc.collect()
+    finally:
+        sys.unraisablehook = old_hook
+    assert [str(u.exc_value) for u in unraisable] == []

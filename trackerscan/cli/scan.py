@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import os
 import signal
+import sqlite3
 import sys
 import time
 from datetime import datetime
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from trackerscan import __version__
-from trackerscan.errors import InputError
+from trackerscan.errors import InputError, SessionError
 from trackerscan.model import DeviceState, Level, LevelChange
 from trackerscan.pipeline import Pipeline, PipelineStatus, make_engine
 from trackerscan.sessions import paths
@@ -30,6 +32,8 @@ PLAIN_SUMMARY_EVERY_S = 60.0
 LIVE_REFRESH_PER_S = 2.0
 # Devices listed in the live table at most (trackers and raised levels first).
 LIVE_MAX_ROWS = 12
+# OSError numbers that mean the session cannot grow: disk full, file-size limit, quota.
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -214,4 +218,12 @@ async def record(args: argparse.Namespace, out: Any = None) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.duration is not None and not args.duration > 0:
         raise InputError("--duration must be a number of seconds above 0.")
-    return asyncio.run(record(args))
+    try:
+        return asyncio.run(record(args))
+    except (OSError, sqlite3.Error) as exc:
+        # The writer turns its own failures into SessionError; this catches a full disk met anywhere
+        # else (a side file, a checkpoint), so it still ends in one line and exit status 2.
+        if isinstance(exc, OSError) and exc.errno not in DISK_FULL_ERRNOS:
+            raise
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SessionError(f"Cannot write to the session: {reason}; what was already saved is kept.") from exc

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import itertools
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from trackerscan.errors import InputError
@@ -82,21 +83,28 @@ class ReplaySource(BleSource):
         self._monotonic = monotonic
         super().__init__(f"replay:{self.path}")
         self._events: Iterator[Event] | None = None
+        # One reader thread for the whole replay: a session is read through SQLite, whose objects
+        # belong to the thread that made them, so reading and closing all happen on this thread
+        # (and in order: the close waits for a batch still being read).
+        self._reader: ThreadPoolExecutor | None = None
 
     async def _open(self) -> None:
         _file_kind(self.path)  # errors the user can act on surface at start
         self._events = read_recording(self.path, self.source_label)
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trackerscan-replay")
 
     def _next_batch(self) -> list[Event]:
-        assert self._events is not None
-        return list(itertools.islice(self._events, READ_BATCH))
+        events = self._events
+        if events is None:  # closed
+            return []
+        return list(itertools.islice(events, READ_BATCH))
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         now = self._monotonic or loop.time
         first: float | None = None
         started = now()
-        while batch := await asyncio.to_thread(self._next_batch):
+        while batch := await loop.run_in_executor(self._reader, self._next_batch):
             for event in batch:
                 if self.speed > 0.0:
                     if first is None:
@@ -112,10 +120,21 @@ class ReplaySource(BleSource):
 
     async def _close(self) -> None:
         events, self._events = self._events, None
+        reader, self._reader = self._reader, None
         close = getattr(events, "close", None)
-        if close is not None:
-            with contextlib.suppress(Exception):  # e.g. still running in the reader thread
-                close()
+
+        def close_quietly() -> None:
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    close()
+
+        if reader is None:
+            close_quietly()
+            return
+        try:  # on the reader thread, after any batch it is still reading
+            await asyncio.get_running_loop().run_in_executor(reader, close_quietly)
+        finally:
+            reader.shutdown(wait=False)
 
 
 def open_replay(options: str) -> ReplaySource:
