@@ -74,9 +74,12 @@ async def _live(runner: Runner, settings: Settings, gps_spec: str, data_dir: str
     from trackerscan.sessions import paths
     from trackerscan.sessions.store import SessionWriter
     from trackerscan.sources import open_ble, open_gps
+    from trackerscan.sources.gps import ClockCorrector
 
+    # one clock for both sources and the pipeline: GPS-corrected when the system clock is off (a Pi)
+    corrector = ClockCorrector()
     try:
-        ble = open_ble(settings.ble_source)
+        ble = open_ble(settings.ble_source, clock=corrector.now)
         await ble.start()
     except TrackerscanError as exc:
         runner.problem("ble", str(exc))
@@ -87,7 +90,7 @@ async def _live(runner: Runner, settings: Settings, gps_spec: str, data_dir: str
     gps = None
     try:
         if gps_spec != "none":
-            gps = open_gps(gps_spec)
+            gps = open_gps(gps_spec, clock=corrector)
             start = getattr(gps, "start", None)
             if start is not None:
                 await start()
@@ -108,7 +111,8 @@ async def _live(runner: Runner, settings: Settings, gps_spec: str, data_dir: str
         },
     )
     runner.set_status(recording=str(writer.path))
-    pipe = Pipeline(ble, gps, runner, writer, ble_name=settings.ble_source, gps_name=gps_spec)
+    pipe = Pipeline(ble, gps, runner, writer, ble_name=settings.ble_source, gps_name=gps_spec,
+                    clock=corrector.now)
     runner.on_stop(pipe.stop, pipe.mark_place)
     try:
         await pipe.run()

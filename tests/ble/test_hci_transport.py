@@ -87,7 +87,8 @@ async def wait_for(pred, events, timeout):
 
 async def test_tcp_client_transport_scans_and_survives_the_controller_going_away(controllers):
     tag = await start_tag(controllers.ports[1])
-    src = open_ble(f"hci:tcp-client:127.0.0.1:{controllers.ports[0]}")
+    # the clock given to open_ble stamps what arrives (here a system clock an hour slow, GPS-corrected)
+    src = open_ble(f"hci:tcp-client:127.0.0.1:{controllers.ports[0]}", clock=lambda: time.time() + 3600)
     assert isinstance(src, BumbleSource)
     events: list = []
 
@@ -101,6 +102,7 @@ async def test_tcp_client_transport_scans_and_survives_the_controller_going_away
         first = next(e for e in events if isinstance(e, Sighting))
         assert (first.address, first.source) == (T1_ADDR, f"hci:tcp-client:127.0.0.1:{controllers.ports[0]}")
         assert first.adv.startswith(T1) and first.rssi == -50  # the stock controller's fixed RSSI
+        assert abs(first.time - (time.time() + 3600)) < 5
 
         # unplug: the controller process dies, both transports close
         controllers.stop()
@@ -128,6 +130,7 @@ async def test_tcp_client_transport_scans_and_survives_the_controller_going_away
     assert kinds == [SourceEventKind.ADAPTER_LOST, SourceEventKind.ADAPTER_BACK]
     back = next(e for e in events if isinstance(e, SourceEvent) and e.kind is SourceEventKind.ADAPTER_BACK)
     assert back.value is not None and back.value >= 1.0
+    assert abs(back.time - (time.time() + 3600)) < 30
     assert back_after < 10.0
 
 

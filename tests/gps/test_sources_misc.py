@@ -130,3 +130,12 @@ async def test_reexported_from_trackerscan_sources():
     await source.start()  # the CLI, GUI and Pi runner await start() before reading
     events = await drain(source)
     assert sum(isinstance(e, Fix) for e in events) == 1
+
+
+async def test_sources_open_gps_passes_the_clock_through():
+    from trackerscan import sources
+
+    clock = ClockCorrector()
+    clock.observe(time.time() - 7200, time.time(), "test")  # GPS said the clock is two hours fast
+    events = await drain(sources.open_gps("fixed:48.1,8.2", clock=clock), limit=1, timeout=5)
+    assert abs(events[0].time - (time.time() - 7200)) < 5

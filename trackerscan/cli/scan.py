@@ -116,9 +116,7 @@ async def record(args: argparse.Namespace, out: Any = None) -> int:
     # A computer without a real-time clock (a Pi) may boot with a wrong clock: the GPS source measures
     # the offset and both sources stamp with the same corrected clock (trackerscan.sources.gps).
     corrector = ClockCorrector()
-    ble = open_ble(args.ble)
-    if hasattr(ble, "_clock"):  # open_ble() takes no clock argument yet
-        ble._clock = corrector.now
+    ble = open_ble(args.ble, clock=corrector.now)
     await ble.start()  # NoAdapterError surfaces here, before any session file exists
     gps = None
     try:

@@ -226,11 +226,8 @@ class KitRunner:
         from trackerscan.sources.gps import open_gps
 
         cfg = self.config
-        ble = open_ble(cfg.ble)  # a bad spec is an InputError: it ends the run
-        if hasattr(ble, "_clock"):
-            # open_ble() takes no clock yet: stamp sightings with the GPS-corrected clock, as
-            # trackerscan.sources.gps asks ("use the same object to stamp Bluetooth sightings").
-            ble._clock = self.gps_clock.now
+        # sightings are stamped with the GPS-corrected clock, as trackerscan.sources.gps asks
+        ble = open_ble(cfg.ble, clock=self.gps_clock.now)  # a bad spec is an InputError: it ends the run
         try:
             await ble.start()
         except SourceError as exc:

@@ -13,13 +13,18 @@ iterator of events (``async for event in source``), stopped with ``await source.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from trackerscan.errors import InputError, SourceError
 from trackerscan.sources.ble_base import BleEvent, BleSource, shown
 
 if TYPE_CHECKING:
+    from datetime import date as Date
+
     from trackerscan.sources.ble_bumble import BumbleDevice
+    from trackerscan.sources.gps import ClockCorrector
 
 __all__ = ["BLE_SPEC_FORMS", "BleEvent", "BleSource", "open_ble", "open_bumble_device", "open_gps"]
 
@@ -29,8 +34,11 @@ BLE_SPEC_FORMS = (
 )
 
 
-def open_ble(spec: str) -> BleSource:
+def open_ble(spec: str, *, clock: Callable[[], float] = time.time) -> BleSource:
     """A Bluetooth LE source for ``spec``; `InputError` names the accepted forms when it is not one.
+
+    ``clock`` (UTC epoch seconds) stamps what the source receives: pass the GPS-corrected
+    ``ClockCorrector.now`` so sightings and fixes share one time base (a replay keeps its recorded times).
 
     Opening checks only what it can without waiting (``bleak`` raises
     `NoAdapterError` at once on a computer with no adapter and no BlueZ);
@@ -41,20 +49,21 @@ def open_ble(spec: str) -> BleSource:
     if kind == "bleak":
         from trackerscan.sources.ble_bleak import open_bleak
 
-        return open_bleak(rest)
+        return open_bleak(rest, clock=clock)
     if kind == "hci":
         from trackerscan.sources.ble_bumble import open_hci
 
-        return open_hci(rest)
+        return open_hci(rest, clock=clock)
     if kind == "replay":
         from trackerscan.sources.ble_replay import open_replay
 
-        return open_replay(rest)
+        return open_replay(rest, clock=clock)
     raise InputError(f"'{shown(spec)}' is not a Bluetooth source: use {BLE_SPEC_FORMS}.")
 
 
-def open_gps(spec: str) -> Any:
-    """A GPS source for ``spec`` (see `trackerscan.sources.gps.open_gps`)."""
+def open_gps(spec: str, *, clock: ClockCorrector | None = None, date: Date | None = None) -> Any:
+    """A GPS source for ``spec`` (see `trackerscan.sources.gps.open_gps`); ``clock`` is shared with the
+    Bluetooth source (pass its ``now`` to `open_ble`), ``date`` dates NMEA logs that carry none."""
     import importlib
 
     try:
@@ -63,7 +72,7 @@ def open_gps(spec: str) -> Any:
         if exc.name != "trackerscan.sources.gps":
             raise
         raise SourceError("GPS sources are not available in this installation of trackerscan.") from None
-    return gps.open_gps(spec)
+    return gps.open_gps(spec, clock=clock, date=date)
 
 
 async def open_bumble_device(transport: str) -> BumbleDevice:

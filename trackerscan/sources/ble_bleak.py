@@ -168,7 +168,7 @@ def _scan_error(adapter: str, exc: BaseException) -> SourceError:
     return SourceError(f"Scanning could not start on Bluetooth adapter {adapter} ({text}).")
 
 
-def open_bleak(options: str) -> BleakSource:
+def open_bleak(options: str, *, clock: Callable[[], float] = time.time) -> BleakSource:
     """``bleak`` spec after the prefix: '' | 'hci1' | 'hci1,passive' | 'passive'."""
     parts = [p.strip() for p in options.split(",") if p.strip()] if options else []
     passive = False
@@ -184,4 +184,4 @@ def open_bleak(options: str) -> BleakSource:
                 "use bleak, bleak:hci0 or bleak:hci0,passive."
             )
     check_bleak_possible()
-    return BleakSource(adapter, passive=passive)
+    return BleakSource(adapter, passive=passive, clock=clock)

@@ -218,7 +218,7 @@ class BumbleSource(LiveBleSource):
         await self._start_scanning()
 
 
-def open_hci(options: str) -> BumbleSource:
+def open_hci(options: str, *, clock: Callable[[], float] = time.time) -> BumbleSource:
     """``hci:`` spec after the prefix: a bumble transport name, optionally followed by ``;passive``."""
     transport, _, flag = options.partition(";")
     transport = transport.strip()
@@ -232,4 +232,4 @@ def open_hci(options: str) -> BumbleSource:
     async def opener() -> BumbleDevice:
         return await open_bumble_device(transport)
 
-    return BumbleSource(f"hci:{transport}", opener, passive=flag.strip() == "passive")
+    return BumbleSource(f"hci:{transport}", opener, passive=flag.strip() == "passive", clock=clock)

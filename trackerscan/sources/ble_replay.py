@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -74,6 +75,7 @@ class ReplaySource(BleSource):
         *,
         source: str = "replay",
         monotonic: Callable[[], float] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if not speed >= 0.0:
             raise InputError(f"The replay speed must be 0 (as fast as possible) or more, not {speed}.")
@@ -81,7 +83,7 @@ class ReplaySource(BleSource):
         self.speed = speed
         self.source_label = source
         self._monotonic = monotonic
-        super().__init__(f"replay:{self.path}")
+        super().__init__(f"replay:{self.path}", clock=clock)  # stamps only the source's own notes
         self._events: Iterator[Event] | None = None
         # One reader thread for the whole replay: a session is read through SQLite, whose objects
         # belong to the thread that made them, so reading and closing all happen on this thread
@@ -137,7 +139,7 @@ class ReplaySource(BleSource):
             reader.shutdown(wait=False)
 
 
-def open_replay(options: str) -> ReplaySource:
+def open_replay(options: str, *, clock: Callable[[], float] = time.time) -> ReplaySource:
     """``replay:`` spec after the prefix: ``FILE`` or ``FILE,speed=N``."""
     path, sep, speed_text = options.rpartition(",speed=")
     if not sep:
@@ -150,6 +152,6 @@ def open_replay(options: str) -> ReplaySource:
         ) from None
     if not path:
         raise InputError("A replay source needs a file: use replay:FILE or replay:FILE,speed=N.")
-    source = ReplaySource(path, speed)
+    source = ReplaySource(path, speed, clock=clock)
     _file_kind(source.path)
     return source
