@@ -83,9 +83,11 @@ def test_uncertain_kinds_say_why():
     assert "near its owner" in near and "do not raise a warning" in near
 
 
-def test_one_place_has_no_distance():
+def test_one_place_has_no_distance_and_no_place_says_so():
     t = explain(Level.NONE, Kind.TILE, True, None, 1, 0.0, 22.0, True, "", 0.0)
     assert "at 1 place during 22 seconds" in t and " over " not in t
+    t = explain(Level.NONE, Kind.TILE, True, None, 0, 0.0, 22.0, True, "", 0.0)
+    assert "heard for 22 seconds while your position was not known" in t and "0 places" not in t
 
 
 def test_engine_alerts_carry_the_caveats(suite):

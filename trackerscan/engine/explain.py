@@ -114,7 +114,9 @@ def explain(
     """
     name = kind_name(kind)
     state = owner_text(kind, separated, tracker)
-    if positioned:
+    if positioned and places == 0:
+        seen = f"heard for {duration_text(together_s)} while your position was not known"
+    elif positioned:
         seen = f"seen with you at {places} place{'s' if places != 1 else ''}"
         if places >= 2:
             seen += f" over {distance_text(span_m)}"
