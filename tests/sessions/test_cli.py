@@ -102,3 +102,22 @@ def test_sessions_lists_a_damaged_file_and_leaves_it(tmp_path):
     assert proc.returncode == 0
     assert "unreadable" in proc.stdout and good.stem in proc.stdout
     assert bad.read_bytes() == before
+
+
+def test_building_the_parser_imports_no_heavy_library():
+    """Every command builds the whole parser (all subcommand modules): none may pull in the PDF, GUI,
+    Bluetooth, numpy, terminal or asyncio libraries, which the commands import when they run."""
+    code = ("import sys; from trackerscan.cli import build_parser; build_parser(); "
+            "print(' '.join(m for m in ('reportlab', 'numpy', 'rich', 'bleak', 'bumble', 'dbus_fast', "
+            "'PyQt6', 'asyncio', 'sqlite3', 'xml.etree.ElementTree') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=str(REPO)),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == []
+
+
+def test_export_format_choices_match_the_exporter():
+    from trackerscan.cli.export import FORMATS as CLI_FORMATS
+    from trackerscan.sessions.export import FORMATS
+
+    assert CLI_FORMATS == FORMATS

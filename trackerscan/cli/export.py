@@ -9,12 +9,11 @@ import time
 from pathlib import Path
 
 from trackerscan.errors import InputError
-from trackerscan.sessions import paths
-from trackerscan.sessions.export import FORMATS, copy_sessions_to, export
-from trackerscan.sessions.retention import apply_retention
-from trackerscan.sessions.store import resolve_session
 
 ORDER = 50
+# trackerscan.sessions.export.FORMATS, spelt out so that building the parser imports no session code
+# (tests/sessions/test_export.py checks the two agree)
+FORMATS = ("csv", "json", "gpx", "kml", "geojson")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,6 +32,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from trackerscan.sessions import paths
+    from trackerscan.sessions.export import copy_sessions_to, export
+    from trackerscan.sessions.retention import apply_retention
+    from trackerscan.sessions.store import resolve_session
+
     if args.to:
         if args.session:
             raise InputError("Give either a session to export or --to FOLDER, not both.")

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from trackerscan.errors import InputError
-from trackerscan.formats.gpx import read_gpx
 from trackerscan.formats.nmea import NmeaReader, ascii_chunks, summary
 from trackerscan.model import Fix
 from trackerscan.timeutil import iso_utc
@@ -82,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
     with stream:
         try:
             if is_gpx(stream):
+                from trackerscan.formats.gpx import read_gpx  # XML parsing only when needed
+
                 fixes, rejected = read_gpx(stream, source=f"gpx:{path.name}", name=str(path))
                 for fix in fixes:
                     out.write(json.dumps(fix_json(fix)) + "\n")

@@ -7,8 +7,6 @@ import os
 import signal
 
 from trackerscan.errors import InputError
-from trackerscan.sessions import paths
-from trackerscan.sessions.store import Session, is_recording
 
 ORDER = 25
 
@@ -22,6 +20,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from trackerscan.sessions import paths
+    from trackerscan.sessions.store import Session, is_recording
+
     directory = paths.sessions_dir(args.data_dir)
     recording = [p for p in sorted(directory.glob(f"*{paths.SESSION_SUFFIX}")) if is_recording(p)]
     pids: list[tuple[str, int]] = []

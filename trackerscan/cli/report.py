@@ -9,11 +9,6 @@ from datetime import tzinfo
 from pathlib import Path
 
 from trackerscan.errors import InputError
-from trackerscan.sessions.analysis import analyse
-from trackerscan.sessions.paths import reports_dir
-from trackerscan.sessions.report import build, write_report
-from trackerscan.sessions.retention import apply_retention
-from trackerscan.sessions.store import resolve_session
 
 ORDER = 45
 
@@ -62,6 +57,14 @@ def zone(name: str | None) -> tzinfo:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here, not at the top: the CLI imports every subcommand module at start, and the report's
+    # PDF library (reportlab) alone would cost every command about 0.2 s
+    from trackerscan.sessions.analysis import analyse
+    from trackerscan.sessions.paths import reports_dir
+    from trackerscan.sessions.report import build, write_report
+    from trackerscan.sessions.retention import apply_retention
+    from trackerscan.sessions.store import resolve_session
+
     path = resolve_session(args.session, args.data_dir)
     out = Path(args.out) if args.out else reports_dir(args.data_dir, create=True) / f"{path.stem}.pdf"
     if out.suffix.lower() not in (".pdf", ".html", ".htm"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from typing import Any, TextIO
@@ -56,6 +55,8 @@ def _live_spec(spec: str) -> tuple[str | None, str | None]:
 
 async def identify(spec: str, address: str, seconds: float = IDENTIFY_SCAN_S) -> Sighting | None:
     """Listen on ``spec`` until ``address`` is heard (or ``seconds`` pass); the source is closed after."""
+    import asyncio
+
     from trackerscan.sources import open_ble
 
     source = open_ble(spec)
@@ -152,4 +153,6 @@ def _separation(identity: Identity) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
     return asyncio.run(ring_command(args, sys.stdout, sys.stderr))

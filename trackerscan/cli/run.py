@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import signal
 import sys
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trackerscan.errors import InputError
-from trackerscan.pi.gpio import GpioError, KitGpio, Pins
-from trackerscan.pi.runner import KitConfig, KitRunner
-from trackerscan.pi.usb import UsbExporter
+
+if TYPE_CHECKING:
+    from trackerscan.pi.gpio import KitGpio
+    from trackerscan.pi.runner import KitRunner
 
 ORDER = 80
 
@@ -53,6 +53,8 @@ def open_gpio(spec: str, headless: bool) -> KitGpio | None:
     """The kit's pins, or None for ``--pins none`` (or, with a screen, when there are no pins)."""
     import time
 
+    from trackerscan.pi.gpio import GpioError, KitGpio, Pins
+
     if spec.strip().lower() == "none":
         if headless:
             print("trackerscan: warning: --pins none: this kit has no light, buzzer or button to warn with.",
@@ -69,6 +71,9 @@ def open_gpio(spec: str, headless: bool) -> KitGpio | None:
 
 
 async def _main(runner: KitRunner) -> int:
+    import asyncio
+    import signal
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, runner.stop)
@@ -81,6 +86,10 @@ async def _main(runner: KitRunner) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from trackerscan.pi.runner import KitConfig, KitRunner
+    from trackerscan.pi.usb import UsbExporter
     from trackerscan.sessions.export import copy_sessions_to
 
     if args.usb is not None and not Path(args.usb).is_dir():

@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import errno
 import os
-import signal
-import sqlite3
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trackerscan import __version__
 from trackerscan.errors import InputError, SessionError
 from trackerscan.model import DeviceState, Level, LevelChange
-from trackerscan.pipeline import Pipeline, PipelineStatus, make_engine
-from trackerscan.sessions import paths
-from trackerscan.sessions.retention import apply_retention, keep_hours
-from trackerscan.sessions.store import SessionWriter
-from trackerscan.sessions.wording import kind_name
+
+if TYPE_CHECKING:  # imported when the command runs, not when the parser is built
+    from trackerscan.pipeline import Pipeline, PipelineStatus
 
 ORDER = 20
 
@@ -66,6 +60,8 @@ def _local(t: float) -> str:
 
 
 def alert_line(c: LevelChange) -> str:
+    from trackerscan.sessions.wording import kind_name
+
     word = "ALERT" if c.level is Level.ALERT else "watch"
     kind = kind_name(c.kind)
     addr = ", ".join(c.addresses[:3])
@@ -89,6 +85,8 @@ def _renderable(pipe: Pipeline, session: Path) -> Any:
     from rich.table import Table
     from rich.text import Text
 
+    from trackerscan.sessions.wording import kind_name
+
     st = pipe.status
     devices = pipe.engine.devices()
     head = Text(f"Recording {session.name}   ({summary_line(st, devices)})\n")
@@ -109,6 +107,14 @@ def _renderable(pipe: Pipeline, session: Path) -> Any:
 
 async def record(args: argparse.Namespace, out: Any = None) -> int:
     """Open the sources, record until Ctrl-C / the end of a replay, print as we go."""
+    import asyncio
+    import contextlib
+    import signal
+
+    from trackerscan.pipeline import Pipeline, make_engine
+    from trackerscan.sessions import paths
+    from trackerscan.sessions.retention import apply_retention, keep_hours
+    from trackerscan.sessions.store import SessionWriter
     from trackerscan.sources import open_ble
     from trackerscan.sources.gps import ClockCorrector, open_gps
 
@@ -216,6 +222,9 @@ async def record(args: argparse.Namespace, out: Any = None) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.duration is not None and not args.duration > 0:
         raise InputError("--duration must be a number of seconds above 0.")
+    import asyncio
+    import sqlite3
+
     try:
         return asyncio.run(record(args))
     except (OSError, sqlite3.Error) as exc:

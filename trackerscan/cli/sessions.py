@@ -7,11 +7,12 @@ import contextlib
 import json
 import time
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from trackerscan.errors import SessionError
-from trackerscan.sessions import paths
-from trackerscan.sessions.retention import apply_retention
-from trackerscan.sessions.store import SessionSummary, list_sessions
+
+if TYPE_CHECKING:
+    from trackerscan.sessions.store import SessionSummary
 
 ORDER = 30
 
@@ -47,6 +48,10 @@ def line(s: SessionSummary) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from trackerscan.sessions import paths
+    from trackerscan.sessions.retention import apply_retention
+    from trackerscan.sessions.store import SessionSummary, list_sessions
+
     now = time.time()
     directory = paths.sessions_dir(args.data_dir)
     if directory.is_dir():  # the retention step runs when sessions are opened for review

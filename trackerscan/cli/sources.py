@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import json
+from typing import TYPE_CHECKING
 
-from trackerscan.sources.ble_bluez import AdapterInfo, bluez_adapters, sysfs_adapters
+if TYPE_CHECKING:
+    from trackerscan.sources.ble_bluez import AdapterInfo
 
 ORDER = 20
 
@@ -25,6 +26,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def list_adapters() -> tuple[list[AdapterInfo], bool]:
     """The adapters, and whether BlueZ answered (False: only the kernel's list)."""
+    import asyncio
+
+    from trackerscan.sources.ble_bluez import bluez_adapters, sysfs_adapters
+
     found = asyncio.run(bluez_adapters())
     if found is not None:
         return found, True

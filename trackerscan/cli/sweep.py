@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import json
-import signal
 import sys
 import time
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from trackerscan.errors import InputError
-from trackerscan.find.smoothing import Heat, Trend
-from trackerscan.find.sweep import SweepRow, SweepState
 from trackerscan.model import Kind, Sighting
+
+if TYPE_CHECKING:  # trackerscan.find (and its asyncio) is imported when the command runs
+    from trackerscan.find.sweep import SweepRow, SweepState
 
 ORDER = 55
 
@@ -27,20 +25,10 @@ MAX_ROWS = 15
 # Width of the hot/cold bar in --follow (characters): fits an 80-column terminal inside the panel.
 FOLLOW_BAR_WIDTH = 50
 
-TREND_WORDS = {
-    Trend.CLOSER: "getting closer",
-    Trend.FURTHER: "getting further",
-    Trend.STEADY: "steady",
-    Trend.UNKNOWN: "",
-}
-SHORT_TREND = {Trend.CLOSER: "closer", Trend.FURTHER: "further", Trend.STEADY: "steady", Trend.UNKNOWN: ""}
-HEAT_STYLE = {
-    Heat.VERY_HOT: "bold red",
-    Heat.HOT: "red",
-    Heat.WARM: "yellow",
-    Heat.COOL: "cyan",
-    Heat.COLD: "blue",
-}
+# Keyed by the names of trackerscan.find.smoothing.Trend and Heat members.
+TREND_WORDS = {"CLOSER": "getting closer", "FURTHER": "getting further", "STEADY": "steady", "UNKNOWN": ""}
+SHORT_TREND = {"CLOSER": "closer", "FURTHER": "further", "STEADY": "steady", "UNKNOWN": ""}
+HEAT_STYLE = {"VERY_HOT": "bold red", "HOT": "red", "WARM": "yellow", "COOL": "cyan", "COLD": "blue"}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -89,7 +77,7 @@ def plain_table(rows: list[SweepRow]) -> str:
     head = f"{'address':17}  {'kind':17}  {'state':15}  {'signal':>6}  {'trend':15}  {'heard':>6}  ring"
     lines = [head]
     for r in rows:
-        trend = f"{r.trend.arrow} {TREND_WORDS[r.trend]}".rstrip()
+        trend = f"{r.trend.arrow} {TREND_WORDS[r.trend.name]}".rstrip()
         lines.append(f"{r.address:17}  {_kind(r):17}  {_state(r):15}  {_dbm(r.rssi_smoothed):>6}  "
                      f"{trend:15}  {r.seconds_ago:5.0f}s  {_ring(r)}")
     return "\n".join(lines)
@@ -101,7 +89,8 @@ def plain_follow(row: SweepRow | None, address: str) -> str:
     heat = row.heat.value.upper() if row.heat else "NO SIGNAL"
     bar = "#" * ((row.gauge or 0) // 5)
     return (f"{row.address} {_kind(row)}: {heat}  [{bar:20}] {_dbm(row.rssi_smoothed)} dBm  "
-            f"{row.trend.arrow} {TREND_WORDS[row.trend] or 'measuring'}  heard {row.seconds_ago:.0f} s ago")
+            f"{row.trend.arrow} {TREND_WORDS[row.trend.name] or 'measuring'}  "
+            f"heard {row.seconds_ago:.0f} s ago")
 
 
 def _table(rows: list[SweepRow], title: str) -> Any:
@@ -118,9 +107,9 @@ def _table(rows: list[SweepRow], title: str) -> Any:
     table.add_column("heard", justify="right", no_wrap=True)
     table.add_column("can ring", no_wrap=True)
     for r in rows[:MAX_ROWS]:
-        signal_text = Text(_dbm(r.rssi_smoothed), style=HEAT_STYLE[r.heat] if r.heat else "")
-        table.add_row(r.address, _kind(r), _state(r), signal_text, f"{r.trend.arrow} {SHORT_TREND[r.trend]}",
-                      f"{r.seconds_ago:.0f} s", _ring(r))
+        signal_text = Text(_dbm(r.rssi_smoothed), style=HEAT_STYLE[r.heat.name] if r.heat else "")
+        trend = f"{r.trend.arrow} {SHORT_TREND[r.trend.name]}"
+        table.add_row(r.address, _kind(r), _state(r), signal_text, trend, f"{r.seconds_ago:.0f} s", _ring(r))
     return table
 
 
@@ -133,11 +122,11 @@ def _follow_panel(row: SweepRow | None, address: str) -> Any:
     if row is None:
         return Panel(Text(f"Waiting to hear {address}…", justify="center"), title="follow")
     word = row.heat.value.upper() if row.heat else "NO SIGNAL"
-    style = HEAT_STYLE[row.heat] if row.heat else ""
+    style = HEAT_STYLE[row.heat.name] if row.heat else ""
     filled = (row.gauge or 0) * FOLLOW_BAR_WIDTH // 100
     bar = Text("\n".join(["█" * filled + "░" * (FOLLOW_BAR_WIDTH - filled)] * 3), style=style)
     big = Text(" ".join(word), style=f"bold {style}")  # spaced capitals: the largest a terminal offers
-    trend = TREND_WORDS[row.trend] or "measuring…"
+    trend = TREND_WORDS[row.trend.name] or "measuring…"
     lines = Text(
         f"{row.trend.arrow}  {trend}\n{_dbm(row.rssi_smoothed)} dBm smoothed (last {row.rssi} dBm), "
         f"heard {row.seconds_ago:.0f} s ago\n{_kind(row)}, {_state(row)}, can ring: {_ring(row)}",
@@ -152,6 +141,8 @@ class SweepView:
 
     def __init__(self, state: SweepState, replay: bool) -> None:
         self.state = state
+        import asyncio
+
         self.replay = replay
         self.stopped = asyncio.Event()
 
@@ -181,7 +172,12 @@ class SweepView:
 
 
 async def sweep_command(args: argparse.Namespace, out: TextIO) -> int:
+    import asyncio
+    import contextlib
+    import signal
+
     from trackerscan.find.ring import normalise_address
+    from trackerscan.find.sweep import SweepState
     from trackerscan.sources import open_ble
 
     follow = normalise_address(args.follow) if args.follow else None
@@ -235,4 +231,6 @@ async def sweep_command(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
     return asyncio.run(sweep_command(args, sys.stdout))

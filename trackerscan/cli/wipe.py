@@ -6,9 +6,6 @@ import argparse
 import sys
 
 from trackerscan.errors import InputError, SessionError
-from trackerscan.sessions import paths
-from trackerscan.sessions.store import resolve_session
-from trackerscan.sessions.wipe import wipe_session
 
 ORDER = 90
 
@@ -25,6 +22,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from trackerscan.sessions import paths
+    from trackerscan.sessions.store import resolve_session
+    from trackerscan.sessions.wipe import wipe_session
+
     if bool(args.session) == bool(args.all):
         raise InputError("Name one session to wipe, or use --all.")
     if args.all:
