@@ -35,6 +35,16 @@ def nice_scale(metres_per_px: float, max_px: float) -> float:
     return best
 
 
+
+def _framed_painter(widget: QWidget) -> QPainter:
+    """A painter on ``widget`` with its paper background and frame already drawn."""
+    p = QPainter(widget)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.fillRect(widget.rect(), PAPER)
+    p.setPen(QPen(GRID, 1))
+    p.drawRect(widget.rect().adjusted(0, 0, -1, -1))
+    return p
+
 class MapView(QWidget):
     """The user's track and the places one device was heard."""
 
@@ -61,11 +71,7 @@ class MapView(QWidget):
         self.update()
 
     def paintEvent(self, event: QPaintEvent | None) -> None:
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), PAPER)
-        p.setPen(QPen(GRID, 1))
-        p.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        p = _framed_painter(self)
         pts = self._track + self._heard
         if not pts:
             p.setPen(INK)
@@ -185,11 +191,7 @@ class SignalTimeline(QWidget):
         self.update()
 
     def paintEvent(self, event: QPaintEvent | None) -> None:
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), PAPER)
-        p.setPen(QPen(GRID, 1))
-        p.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        p = _framed_painter(self)
         fm = p.fontMetrics()
         left = fm.horizontalAdvance("-100 dBm") + 10
         bottom = fm.height() + 8

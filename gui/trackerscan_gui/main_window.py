@@ -40,7 +40,7 @@ TITLE = "trackerscan: find trackers that travel with you"
 # The widest usual text of each list column, to size the columns once.
 COLUMN_SAMPLES = (
     "Tracker, away from owner",
-    "Galaxy SmartTag",
+    "Samsung SmartTag",
     "45 min at 12 places",
     "-48 dBm (very close)",
     "25 min ago",

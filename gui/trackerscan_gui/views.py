@@ -61,6 +61,15 @@ def button(text: str, name: str, tip: str = "") -> QPushButton:
     return b
 
 
+
+def _scroll_area(content: QWidget) -> QScrollArea:
+    """``content`` in a frameless scroll area that resizes it to its width."""
+    scroll = QScrollArea()
+    scroll.setWidget(content)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    return scroll
+
 class StatusLine(QFrame):
     """Bluetooth, GPS, recording, time scanned: in words, one per line part."""
 
@@ -171,10 +180,7 @@ class AlertPanel(QFrame):
         col.addWidget(self.steps)
         col.addWidget(self.more)
         col.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(body)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll = _scroll_area(body)
         scroll.setObjectName("alertScroll")
         viewport = scroll.viewport()
         if viewport is not None:
@@ -289,10 +295,7 @@ class DetailView(QWidget):
         rcol.setContentsMargins(0, 0, 0, 0)
         rcol.addWidget(self.facts)
         rcol.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(right)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll = _scroll_area(right)
         left = QVBoxLayout()
         left.addWidget(self.map, 3)
         left.addWidget(self.timeline, 2)

@@ -10,21 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from trackerscan.model import DeviceState, Fix, Kind, Level
-
-KIND_NAMES: dict[Kind, str] = {
-    Kind.AIRTAG: "AirTag",
-    Kind.FINDMY_ACCESSORY: "Find My accessory",
-    Kind.AIRPODS: "AirPods",
-    Kind.APPLE_DEVICE: "Apple device",
-    Kind.DULT: "tracker (DULT standard)",
-    Kind.GOOGLE_FMDN: "Find My Device tag",
-    Kind.SMARTTAG: "Galaxy SmartTag",
-    Kind.SAMSUNG_DEVICE: "Samsung device",
-    Kind.TILE: "Tile",
-    Kind.CHIPOLO: "Chipolo",
-    Kind.PEBBLEBEE: "Pebblebee",
-}
+from trackerscan.engine.explain import KIND_NAMES  # one table: the window, the report and the engine's
+from trackerscan.model import DeviceState, Fix, Kind, Level  # explanations name a tracker alike
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
 """Helpers for the GPS tests: copied receiver logs, a raw pty, a real gpsd, and gpsd's `.chk` decode."""
 
+import asyncio
 import contextlib
 import json
 import os
@@ -11,6 +12,8 @@ import time
 import tty
 
 from paths import TEST_DATA
+
+from trackerscan.model import Fix, SourceEvent
 
 NMEA = TEST_DATA / "nmea"
 GPX = TEST_DATA / "gpx"
@@ -130,3 +133,26 @@ def tod_of_iso(text):
     """Seconds into the day of '2009-12-09T15:25:05.500Z'."""
     hms = text[11:-1]
     return round(int(hms[:2]) * 3600 + int(hms[3:5]) * 60 + float(hms[6:]), 2)
+
+
+async def collect(source, until, timeout=30.0):
+    """A source's events until ``until(events)`` holds (or the timeout)."""
+    events = []
+
+    async def run():
+        async for event in source:
+            events.append(event)
+            if until(events):
+                return
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(run(), timeout)
+    return events
+
+
+def fixes_in(events):
+    return [e for e in events if isinstance(e, Fix)]
+
+
+def kinds(events):
+    return [e.kind for e in events if isinstance(e, SourceEvent)]

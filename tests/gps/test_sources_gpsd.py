@@ -1,40 +1,16 @@
 """The gpsd client against a real gpsd (Debian's 3.22) reading NMEA from a pty."""
 
-import asyncio
-import contextlib
 import os
 import threading
 import time
 from datetime import UTC, datetime
 
 import pynmea2
-from gps_helpers import NMEA, log_lines
+from gps_helpers import NMEA, collect, fixes_in, kinds, log_lines
 
 from trackerscan.formats.nmea import read_nmea
-from trackerscan.model import Fix, FixMode, SourceEvent, SourceEventKind
+from trackerscan.model import FixMode, SourceEventKind
 from trackerscan.sources.gps import GpsdSource, open_gps
-
-
-async def collect(source, until, timeout=30.0):
-    events = []
-
-    async def run():
-        async for event in source:
-            events.append(event)
-            if until(events):
-                return
-
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(run(), timeout)
-    return events
-
-
-def fixes_in(events):
-    return [e for e in events if isinstance(e, Fix)]
-
-
-def kinds(events):
-    return [e.kind for e in events if isinstance(e, SourceEvent)]
 
 
 def tod(t):

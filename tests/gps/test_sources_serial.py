@@ -1,36 +1,15 @@
 """Serial NMEA through pyserial on a real pty, fed with real receiver logs."""
 
-import asyncio
-import contextlib
 import os
 import time
 
 import pytest
-from gps_helpers import NMEA, Pty, log_lines
+from gps_helpers import NMEA, Pty, collect, fixes_in, log_lines
 
 from trackerscan.errors import InputError, SourceError
 from trackerscan.formats.nmea import read_nmea
-from trackerscan.model import Fix, NoFix, SourceEvent, SourceEventKind
+from trackerscan.model import NoFix, SourceEvent, SourceEventKind
 from trackerscan.sources.gps import SerialNmeaSource, open_gps
-
-
-async def collect(source, until, timeout=20.0):
-    """Events until ``until(events)`` holds (or the timeout)."""
-    events = []
-
-    async def run():
-        async for event in source:
-            events.append(event)
-            if until(events):
-                return
-
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(run(), timeout)
-    return events
-
-
-def fixes_in(events):
-    return [e for e in events if isinstance(e, Fix)]
 
 
 def expected(name):

@@ -102,7 +102,7 @@ def test_demo_raises_an_alert_that_shows_in_the_panel(controller, qtbot):
     wait_alert(qtbot, w)
     assert time.monotonic() - t0 < 30  # "within about half a minute"
     panel = w.alert_panel
-    assert panel.title.text() == "Possible tracker travelling with you: Galaxy SmartTag"
+    assert panel.title.text() == "Possible tracker travelling with you: Samsung SmartTag"
     assert "places" in panel.found.text() and "min" in panel.found.text()
     assert "may alert the person who placed it" in panel.steps.text()
     assert "0808 2000 247" in panel.steps.text()  # en_GB helpline by default

@@ -58,7 +58,7 @@ def test_helpline_per_locale(loc, needle, emergency):
 
 def test_alert_text_has_numbers_caution_innocent_reasons_and_helpline():
     text = wording.alert_text(device(1, kind=Kind.SMARTTAG), "Test line 0800 000", "999")
-    assert "Galaxy SmartTag" in text.title and text.found.startswith("A Galaxy SmartTag that is away")
+    assert "Samsung SmartTag" in text.title and text.found.startswith("A Samsung SmartTag that is away")
     assert wording.alert_text(device(2), "x", "999").found.startswith("An AirTag that is away from its owner")
     assert "42 min" in text.found and "5 places" in text.found and "1.3 km" in text.found
     assert "possible" in text.title.lower()
@@ -100,3 +100,12 @@ def test_settings_missing_and_damaged(tmp_path):
     with pytest.raises(InputError, match="bad entry"):
         settings_mod.load(bad)
     assert bad.read_text() == '{"known": [{"nope": 1}]}'  # never overwritten behind the user's back
+
+
+def test_every_kind_is_named_as_the_engine_names_it():
+    from trackerscan.engine import explain
+    from trackerscan.model import Kind
+    from trackerscan.sessions.wording import kind_name as session_kind_name
+
+    for kind in Kind:  # the window, the report and the terminal say what the engine's explanations say
+        assert wording.kind_name(kind) == explain.kind_name(kind) == session_kind_name(kind)

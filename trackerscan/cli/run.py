@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trackerscan.cli._common import add_ble_argument, add_recording_arguments
 from trackerscan.errors import InputError
 
 if TYPE_CHECKING:
@@ -28,9 +29,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--headless", action="store_true",
                    help="no screen: the LED and buzzer must work, or the kit refuses to start")
-    p.add_argument("--ble", default="bleak", metavar="SOURCE",
-                   help="Bluetooth source: bleak, bleak:hci1, hci:TRANSPORT, replay:FILE[,speed=N] "
-                   "(default: bleak)")
+    add_ble_argument(p)
     p.add_argument("--gps", default="gpsd", metavar="SOURCE",
                    help="GPS source: gpsd, nmea:/dev/ttyACM0, fixed:LAT,LON or none (default: gpsd)")
     p.add_argument("--pins", default="", metavar="SPEC",
@@ -39,13 +38,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--silent", action="store_true", help="never sound the buzzer (the LED still shows)")
     p.add_argument("--usb", metavar="DIR",
                    help="copy sessions to this folder on a double press, instead of finding a USB stick")
-    p.add_argument("--known", metavar="FILE", help="your own devices, one address or identifier a line")
-    p.add_argument("--sensitivity", default="medium", choices=["low", "medium", "high"],
-                   help="how much evidence is needed before an alert (default: medium)")
-    p.add_argument("--data-dir", metavar="DIR", help="where sessions are kept (default: your data folder, "
-                   "or $TRACKERSCAN_DATA_DIR)")
-    p.add_argument("--keep-hours", type=float, metavar="H",
-                   help="reduce bystanders' sightings to counts after H hours (default 24; -1 keeps all)")
+    add_recording_arguments(p)
     p.set_defaults(func=run)
 
 

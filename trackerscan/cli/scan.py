@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trackerscan import __version__
+from trackerscan.cli._common import add_ble_argument, add_recording_arguments
 from trackerscan.errors import InputError, SessionError
 from trackerscan.model import DeviceState, Level, LevelChange
 
@@ -37,19 +38,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Scan for Bluetooth trackers and record everything in a session on this computer "
         "(nothing is sent anywhere).  Ctrl-C ends the session.",
     )
-    p.add_argument("--ble", default="bleak", metavar="SOURCE",
-                   help="Bluetooth source: bleak, bleak:hci1, hci:TRANSPORT, replay:FILE[,speed=N] "
-                   "(default: bleak)")
+    add_ble_argument(p)
     p.add_argument("--gps", default="none", metavar="SOURCE",
                    help="GPS source: nmea:/dev/ttyACM0, gpsd, replay:FILE[,speed=N], fixed:LAT,LON or none "
                    "(default: none)")
-    p.add_argument("--known", metavar="FILE", help="your own devices, one address or identifier a line")
-    p.add_argument("--sensitivity", default="medium", choices=["low", "medium", "high"],
-                   help="how much evidence is needed before an alert (default: medium)")
-    p.add_argument("--data-dir", metavar="DIR", help="where sessions are kept (default: your data folder, "
-                   "or $TRACKERSCAN_DATA_DIR)")
-    p.add_argument("--keep-hours", type=float, metavar="H",
-                   help="reduce bystanders' sightings to counts after H hours (default 24; -1 keeps all)")
+    add_recording_arguments(p)
     p.add_argument("--duration", type=float, metavar="S", help="stop by itself after S seconds")
     p.add_argument("--plain", action="store_true", help="plain lines even on a terminal")
     p.set_defaults(func=run)

@@ -8,6 +8,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
+from trackerscan.cli._common import add_ble_argument
 from trackerscan.errors import InputError
 from trackerscan.model import Kind, Sighting
 
@@ -39,9 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "with a smoothed signal strength and whether it is rising (getting closer) or falling.  Move "
         "slowly around the car, bag or room.  Nothing is recorded and nothing is sent to the trackers.",
     )
-    p.add_argument("--ble", default="bleak", metavar="SOURCE",
-                   help="Bluetooth source: bleak, bleak:hci1, hci:TRANSPORT, replay:FILE[,speed=N] "
-                   "(default: bleak)")
+    add_ble_argument(p)
     p.add_argument("--follow", metavar="ADDRESS", help="show only this device, with a large hot/cold readout")
     p.add_argument("--all", action="store_true", help="list every Bluetooth device, not only trackers")
     p.add_argument("--duration", type=float, metavar="S", help="stop by itself after S seconds")

@@ -195,64 +195,36 @@ async def run_procedure(
             message=f"The tracker did not answer within {response_timeout_s:g} s; it may still ring. Listen.",
         )
     status = response.status
+
+    def answered(outcome: RingOutcome, message: str, **more: Any) -> RingResult:
+        """The result once the tracker has answered the command."""
+        return replace(base, outcome=outcome, written=written, received=tuple(received), status=status,
+                       message=message, **more)
+
     if status in (ResponseStatus.INVALID_COMMAND, ResponseStatus.INVALID_STATE):
-        return replace(
-            base,
-            outcome=RingOutcome.REFUSED,
-            written=written,
-            received=tuple(received),
-            status=status,
-            message=(
-                "The tracker refused: it says it is near its owner (they only ring for others when "
-                f"separated). Status {_status_name(status)}."
-            ),
+        return answered(
+            RingOutcome.REFUSED,
+            "The tracker refused: it says it is near its owner (they only ring for others when "
+            f"separated). Status {_status_name(status)}.",
         )
     if status != ResponseStatus.SUCCESS:
-        return replace(
-            base,
-            outcome=RingOutcome.REJECTED,
-            written=written,
-            received=tuple(received),
-            status=status,
-            message=f"The tracker rejected the command (status {_status_name(status)}).",
-        )
+        return answered(RingOutcome.REJECTED,
+                        f"The tracker rejected the command (status {_status_name(status)}).")
     if stop:
-        return replace(
-            base,
-            outcome=RingOutcome.STOPPED,
-            written=written,
-            received=tuple(received),
-            status=status,
-            message="The tracker stopped its sound.",
-        )
+        return answered(RingOutcome.STOPPED, "The tracker stopped its sound.")
     say("The tracker is playing its sound. Listen for it.")
     started = loop.time()
     completed = await _wait_completed(inbox, proc, completion_wait_s, link.disconnected)
     if completed:
         sound_s = loop.time() - started
-        return replace(
-            base,
-            outcome=RingOutcome.RANG,
-            written=written,
-            received=tuple(received),
-            status=status,
-            completed=True,
-            sound_s=sound_s,
-            message=f"The tracker rang for {sound_s:.0f} s.",
-        )
+        return answered(RingOutcome.RANG, f"The tracker rang for {sound_s:.0f} s.", completed=True,
+                        sound_s=sound_s)
     tail = (
         "it dropped the connection before saying it had finished."
         if link.disconnected.is_set()
         else f"it had not said it finished after {completion_wait_s:g} s."
     )
-    return replace(
-        base,
-        outcome=RingOutcome.RANG,
-        written=written,
-        received=tuple(received),
-        status=status,
-        message=f"The tracker started its sound; {tail}",
-    )
+    return answered(RingOutcome.RANG, f"The tracker started its sound; {tail}")
 
 
 def _status_name(status: int) -> str:
