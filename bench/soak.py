@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -33,6 +34,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from advmix import non_tracker, random_address, tracker  # noqa: E402
 
+from trackerscan.engine import Engine  # noqa: E402
 from trackerscan.model import AddressType, Event, Fix, FixMode, Sighting  # noqa: E402
 from trackerscan.pipeline import Pipeline, make_engine  # noqa: E402
 from trackerscan.sessions.store import SessionWriter  # noqa: E402
@@ -106,9 +108,35 @@ class Crowd:
         pass
 
 
+class _EngineOnly:
+    """What the report needs of a Pipeline, for --engine-only: the engine fed directly, no store."""
+
+    def __init__(self, crowd: Crowd, engine: Engine) -> None:
+        self.crowd, self.engine = crowd, engine
+        self.status = SimpleNamespace(sightings=0, fixes=0, changes=[])
+
+    async def run(self) -> None:
+        feed, st = self.engine.feed, self.status
+        async for e in self.crowd:
+            if type(e) is Sighting:
+                st.sightings += 1
+            else:
+                st.fixes += 1
+            st.changes.extend(feed(e))
+
+    def finish(self) -> None:
+        self.status.changes.extend(self.engine.finish())
+
+
 async def soak(args: argparse.Namespace, directory: Path) -> tuple[Crowd, Pipeline, float, float]:
     crowd = Crowd(args.minutes, args.rate, args.new_per_hour)
     engine = make_engine("medium")
+    if args.engine_only:
+        only = _EngineOnly(crowd, engine)
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        await only.run()
+        only.finish()
+        return crowd, only, time.process_time() - cpu0, time.perf_counter() - wall0  # type: ignore[return-value]
     writer = SessionWriter.create(directory, START)
     pipe = Pipeline(crowd, None, engine, writer, ble_name="soak")
     cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -124,6 +152,8 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=1000.0, help="advertisements per simulated second")
     ap.add_argument("--new-per-hour", type=float, default=20_000.0)
     ap.add_argument("--target-mb", type=float, default=200.0)
+    ap.add_argument("--engine-only", action="store_true",
+                    help="feed the engine directly, without the pipeline and the session store")
     ap.add_argument("--trace", action="store_true",
                     help="list where the memory held at the end was allocated (tracemalloc; slower)")
     args = ap.parse_args()

@@ -9,12 +9,13 @@ a dict lookup and a few attribute updates.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from trackerscan.engine import thresholds as th
 from trackerscan.engine.context import Context
-from trackerscan.engine.device import NEVER, Device
+from trackerscan.engine.device import NEVER, SEPARATED, UNKNOWN_STATE, Device
 from trackerscan.engine.explain import explain
 from trackerscan.engine.known import Home, KnownDevices
 from trackerscan.engine.levels import decide
@@ -50,6 +51,7 @@ _MAX_FIX_AGE_S = th.MAX_FIX_AGE_S
 _NO_GPS_AFTER_S = th.NO_GPS_AFTER_S
 _MIN_REACH_M = th.MIN_REACH_M
 _NAN = math.nan
+_LINKABLE_CLASSES = (SEPARATED, UNKNOWN_STATE)  # kept up to TRACKER_FORGET_AFTER_S
 _EVALUATE_NOW = -math.inf  # next_eval of a device to evaluate at its next sighting
 
 
@@ -72,6 +74,7 @@ class EngineStats:
     level_changes: int = 0
     watch: int = 0
     alert: int = 0
+    forgotten: int = 0  # bystanders dropped from memory (Settings.forget_after_s); still in adverts
 
 
 def _default_classifier() -> Classifier:
@@ -96,10 +99,13 @@ class Engine:
         "_devices",
         "_fix_pos",
         "_fix_t",
+        "_forget_s",
+        "_forgotten_n",
         "_gps_place",
         "_heard",
         "_hist_step",
         "_last_t",
+        "_next_sweep",
         "_places",
         "_stats",
         "_track",
@@ -137,6 +143,9 @@ class Engine:
         self._fix_pos = (_NAN, _NAN, _NAN, _NAN)  # its lat, lon, accuracy and the user's speed then
         self._hist_step = self.settings.history_step_s
         self._changes: list[LevelChange] = []
+        self._forget_s = self.settings.forget_after_s
+        self._forgotten_n = 0  # sightings of forgotten devices (stats.adverts keeps counting them)
+        self._next_sweep = -math.inf
 
     # --- input ------------------------------------------------------------------------------------
     def feed(self, event: Event) -> list[LevelChange]:
@@ -335,6 +344,48 @@ class Engine:
         ctx = self._ctx
         ctx.roll(t, self._track.speed_mps, t - self._fix_t <= th.MAX_FIX_AGE_S)
         self._ctx_end = ctx.window_end
+        if t >= self._next_sweep and self._forget_s is not None:
+            self._next_sweep = t + th.FORGET_SWEEP_S
+            self._forget(t, self._forget_s)
+
+    def _forget(self, t: float, after_s: float) -> None:
+        """Drop bystanders unheard for ``after_s`` (trackers that may still link: see thresholds).
+
+        Devices at watch or alert, known or marked as the user's are never dropped.  A dropped
+        device heard again starts afresh under the same id.  Causal: decided on event time only.
+        """
+        gone: list[Device] = []
+        tracker_limit = t - th.TRACKER_FORGET_AFTER_S
+        limit = t - after_s
+        for dev in self._devices.values():
+            ls = dev.last_seen
+            if ls >= limit or dev.level is not Level.NONE or dev.known or dev.mine:
+                continue
+            if ls >= tracker_limit and (dev.cls in _LINKABLE_CLASSES or dev.identity.kind is Kind.SMARTTAG):
+                if dev.points:
+                    dev.points = array("d")  # compact: the session store has its sightings
+                continue
+            gone.append(dev)
+        if not gone:
+            return
+        devices, by_addr, by_eid, by_ident = self._devices, self._by_addr, self._by_eid, self._by_ident
+        for dev in gone:
+            del devices[dev.id]
+            self._forgotten_n += dev.n
+            for a in dev.addresses:
+                if by_addr.get(a) is dev:
+                    del by_addr[a]
+            for i in dev.identifiers:
+                if by_eid.get(i) is dev:
+                    del by_eid[i]
+                if by_ident.get(i) is dev:
+                    del by_ident[i]
+            self._chains.drop(dev)
+        self._stats.forgotten += len(gone)
+        dropped = set(gone)
+        cache = self._cache  # emptied in place: feed_sightings holds its .get
+        for key in [k for k, d in cache.items() if d in dropped]:
+            del cache[key]
 
     def _gps_lost(self, t: float) -> Place:
         """No fix for NO_GPS_AFTER_S: positions are unknown from now on, and this may be a new place."""
@@ -508,7 +559,7 @@ class Engine:
     # --- views ------------------------------------------------------------------------------------
     @property
     def stats(self) -> EngineStats:
-        self._stats.adverts = sum(d.n for d in self._devices.values())
+        self._stats.adverts = self._forgotten_n + sum(d.n for d in self._devices.values())
         self._stats.places = sum(1 for p in self._places.all if p.lat is not None)
         self._stats.offline_places = len(self._places.all) - self._stats.places
         return self._stats
@@ -561,7 +612,10 @@ class Engine:
         )
 
     def devices(self) -> list[DeviceState]:
-        """Every device, highest level first, then trackers, then the most recently heard."""
+        """Every device in memory, highest level first, then trackers, then the most recently heard.
+
+        Bystanders unheard for Settings.forget_after_s are no longer listed (stats.forgotten).
+        """
         devs = sorted(
             self._devices.values(),
             key=lambda d: (-_RANK[d.level], not d.identity.tracker, -d.last_seen),
@@ -573,7 +627,10 @@ class Engine:
         return self._state(dev) if dev is not None else None
 
     def history(self, device_id: str) -> list[HeardPoint]:
-        """The device's stored sightings (one per HISTORY_STEP_S), positioned where a fix allowed."""
+        """The device's stored sightings (one per HISTORY_STEP_S), positioned where a fix allowed.
+
+        Empty for an unknown or forgotten id, and for a silent tracker kept only for linking.
+        """
         dev = self._devices.get(device_id)
         if dev is None:
             return []
@@ -602,5 +659,8 @@ class Engine:
         if dev is None:
             from trackerscan.errors import InputError
 
-            raise InputError(f"No device {device_id!r} has been seen.")
+            raise InputError(
+                f"No device {device_id!r} is in memory (devices not heard for a while are dropped; "
+                "their sightings stay in the session)."
+            )
         dev.mine = True

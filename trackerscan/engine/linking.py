@@ -93,6 +93,17 @@ class SmartTagChains:
             return gap_best, th.SMARTTAG_GAP_LINK_CONFIDENCE
         return None, 0.0
 
+    def drop(self, dev: Device) -> None:
+        """Forget a device's tails (the engine dropped it from memory)."""
+        for sig in self._sigs_of.pop(dev, ()):
+            self._tails[sig].pop(dev, None)
+            by_aging = self._by_aging[sig]
+            bucket = by_aging.get(dev.st_aging)
+            if bucket is not None and dev in bucket:
+                bucket.remove(dev)
+                if not bucket:
+                    del by_aging[dev.st_aging]
+
     def note(self, dev: Device, ident: Identity, t: float) -> None:
         aging = smarttag_aging(ident)
         if aging is None or aging <= dev.st_aging:
@@ -120,7 +131,10 @@ class SmartTagChains:
         if self._oldest[sig] < limit:
             for d in [d for d in tails if d.last_seen < limit and d is not dev]:
                 del tails[d]
-                self._sigs_of[d].remove(sig)
+                sigs = self._sigs_of[d]
+                sigs.remove(sig)
+                if not sigs:
+                    del self._sigs_of[d]
                 bucket = self._by_aging[sig][d.st_aging]
                 bucket.remove(d)
                 if not bucket:

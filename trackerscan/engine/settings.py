@@ -14,13 +14,16 @@ class Settings:
 
     ``time_factor`` multiplies every time threshold, ``extra_places`` adds to
     every place count (see thresholds.SENSITIVITY).  ``history_step_s`` is the
-    spacing of stored history points per device.
+    spacing of stored history points per device.  ``forget_after_s`` drops a bystander (a
+    device that never reached watch or alert and is not known) unheard for that long, to keep
+    memory flat on long runs (thresholds.FORGET_AFTER_S); None keeps every device.
     """
 
     sensitivity: str = "medium"
     time_factor: float = 1.0
     extra_places: int = 0
     history_step_s: float = th.HISTORY_STEP_S
+    forget_after_s: float | None = th.FORGET_AFTER_S
 
     @classmethod
     def from_sensitivity(cls, name: str) -> Settings:

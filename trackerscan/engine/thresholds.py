@@ -51,6 +51,23 @@ CLASSIFY_CACHE_MAX = 200_000
 # Places remembered per device to compute its span; later places are counted but not stored.
 DEVICE_PLACES_KEPT = 64
 
+# --- Memory (issue #8) ----------------------------------------------------------------------------
+# A device that never reached watch or alert, is not known, and has not been heard for this long is
+# dropped from memory (its sightings stay in the session store; stats keep counting it).  Longer than
+# SESSION_GAP_S (a laptop closed for 20 min still joins evidence across the gap) and than the longest
+# presence gap (5 min) plus the slowest evidence building (a Tile needs 8 min with you); a city street
+# brings ~20,000 new addresses an hour (bench/soak.py), ~3 KB each, which must not pile up: 30 min
+# holds ~10,000 of them (~30 MB).  Devices with fixed addresses (OTHER) lose evidence across longer
+# silences; trackers that can still link are kept longer (next).
+FORGET_AFTER_S = 30 * 60.0
+# Trackers that can still raise a level from evidence gathered in another session (away from their
+# owner, owner state unknown) and SmartTags (whose chain can be linked across a silence) are kept as
+# long as linking can use them: Apple/DULT separated tags keep their address 24 h, SmartTag gap links
+# reach 24 h (SMARTTAG_GAP_LINK_MAX_S below).  Their history points are dropped after FORGET_AFTER_S.
+TRACKER_FORGET_AFTER_S = 24 * 3600.0
+# How often (s, event time) the engine looks for devices to forget.
+FORGET_SWEEP_S = 60.0
+
 # --- Linking --------------------------------------------------------------------------------------
 # SmartTag: the aging counter goes up by 1 at each 15-min rotation (trackers.md 5.3).  AirGuard allows
 # the old identity to be last seen 50 min before the new one; a continuous scanner can ask for less.

@@ -1,0 +1,103 @@
+"""Bounded memory (issue #8): bystanders are forgotten, evidence and linking state are not."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from trackerscan.engine import Engine, KnownDevices, Settings
+from trackerscan.engine import thresholds as th
+from trackerscan.model import AddressType, Fix, FixMode, Level, Sighting
+from trackerscan.sim import build_scenario
+
+T0 = 1772438400.0
+SEPARATED_AIRTAG = bytes.fromhex("1EFF4C001219102807CE0B3C33332ED37B5D9D8291B1D99D0B8615189700E0")
+PHONE = bytes.fromhex("0201060AFF4C0010050B1C1A2B3C")  # Apple Nearby Info: a phone, rotating address
+BAND = bytes.fromhex("0201060DFF570100112233445566778899")  # unknown kind, static random address
+
+
+def _fix(t: float, lat: float = 45.0, lon: float = 13.0) -> Fix:
+    return Fix(t, lat, lon, speed_mps=0.0, hdop=0.9, accuracy_m=4.0, mode=FixMode.FIX_3D, satellites=9)
+
+
+def _run(engine: Engine, events: list[object]) -> list[object]:
+    out = []
+    for e in events:
+        out.extend(engine.feed(e))  # type: ignore[arg-type]
+    return out
+
+
+def _street(minutes: float, known: str | None = None) -> tuple[Engine, list[object]]:
+    """A phone, a band and a separated AirTag heard for 2 min, then 60 min of one other phone."""
+    engine = Engine(known=KnownDevices.from_lines([known] if known else []))
+    ev: list[object] = []
+    for s in range(0, int(minutes * 60), 2):
+        t = T0 + s
+        ev.append(_fix(t))
+        if s < 120:
+            ev.append(Sighting(t, "5A:11:22:33:44:55", AddressType.RANDOM, -60, PHONE, "t"))
+            ev.append(Sighting(t + 0.1, "C1:22:33:44:55:66", AddressType.RANDOM, -70, BAND, "t"))
+            ev.append(Sighting(t + 0.2, "FB:6D:08:3D:25:A4", AddressType.RANDOM, -65, SEPARATED_AIRTAG, "t"))
+        ev.append(Sighting(t + 0.3, "6B:00:00:00:00:01", AddressType.RANDOM, -50, PHONE, "t"))
+    return engine, ev
+
+
+def test_bystanders_forgotten_trackers_kept_compactly():
+    engine, ev = _street(60)
+    _run(engine, ev)
+    ids = {d.device_id for d in engine.devices()}
+    # The phone and the band were last heard 58 min ago (> FORGET_AFTER_S): gone, but still counted.
+    assert th.FORGET_AFTER_S < 58 * 60
+    assert "5A:11:22:33:44:55" not in ids and "C1:22:33:44:55:66" not in ids
+    assert engine.device("5A:11:22:33:44:55") is None and engine.history("5A:11:22:33:44:55") == []
+    st = engine.stats
+    assert st.forgotten == 2
+    assert st.adverts == sum(isinstance(e, Sighting) for e in ev)
+    # The separated AirTag may still link (24 h address): kept, its history points dropped.
+    assert "FB:6D:08:3D:25:A4" in ids
+    assert engine.history("FB:6D:08:3D:25:A4") == []
+    assert engine.device("FB:6D:08:3D:25:A4").sightings == 60  # type: ignore[union-attr]
+    # The phone heard all along is kept with its history.
+    assert len(engine.history("6B:00:00:00:00:01")) == 600  # one per 6 s (2 s sightings, 5 s step)
+
+
+def test_nothing_forgotten_before_the_threshold_or_when_kept():
+    engine, ev = _street(25)
+    _run(engine, ev)
+    assert engine.stats.forgotten == 0 and len(engine.devices()) == 4
+    assert len(engine.history("5A:11:22:33:44:55")) > 10
+    engine = Engine(settings=Settings(forget_after_s=None))
+    _run(engine, _street(60)[1])
+    assert engine.stats.forgotten == 0 and len(engine.devices()) == 4
+
+
+def test_known_device_never_forgotten():
+    engine, ev = _street(60, known="C1:22:33:44:55:66")
+    _run(engine, ev)
+    assert engine.device("C1:22:33:44:55:66") is not None and engine.stats.forgotten == 1
+
+
+def test_forgotten_address_heard_again_starts_afresh():
+    engine, ev = _street(60)
+    _run(engine, ev)
+    t = T0 + 3601
+    engine.feed(Sighting(t, "C1:22:33:44:55:66", AddressType.RANDOM, -70, BAND, "t"))
+    d = engine.device("C1:22:33:44:55:66")
+    assert d is not None and d.sightings == 1 and d.first_seen == t
+    assert engine.stats.adverts == sum(isinstance(e, Sighting) for e in ev) + 1
+
+
+def test_forgetting_changes_no_level_on_a_long_scenario():
+    """night_home is 8 h 15 min: same level changes with and without forgetting, and alerts are kept."""
+    sc = build_scenario("night_home", 0)
+    out = []
+    for forget in (th.FORGET_AFTER_S, None):
+        engine = Engine(Settings(forget_after_s=forget), sc.known_devices(), sc.homes)
+        changes = _run(engine, sc.events) + engine.finish()
+        out.append((engine, [dataclasses.astuple(c) for c in changes]))  # type: ignore[call-overload]
+    (forgetful, a), (keeper, b) = out
+    assert a == b
+    assert forgetful.stats.forgotten > 0 and forgetful.stats.adverts == keeper.stats.adverts
+    kept = {d.device_id for d in forgetful.devices()}
+    for d in keeper.devices():
+        if d.level is not Level.NONE or d.known:
+            assert d.device_id in kept
