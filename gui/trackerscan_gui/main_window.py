@@ -6,7 +6,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PyQt6.QtCore import QElapsedTimer, QItemSelectionModel, QModelIndex, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import (
+    QElapsedTimer,
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    Qt,
+    QTimer,
+    pyqtSignal,
+)
 from PyQt6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QAbstractItemView,
@@ -29,7 +38,7 @@ from trackerscan.model import DeviceState, Level
 from . import settings as settings_mod
 from . import wording
 from .icons import app_icon
-from .models import DEVICE_ROLE, AlertLogModel, DeviceFilter, DeviceTableModel
+from .models import DEVICE_ROLE, AlertLogModel, DeviceDelegate, DeviceFilter, DeviceTableModel
 from .runner import Runner, Snapshot
 from .style import STYLE
 from .views import AlertPanel, DetailView, FindView, StatusLine, level_is_alert
@@ -45,6 +54,11 @@ COLUMN_SAMPLES = (
     "-48 dBm (very close)",
     "25 min ago",
 )
+# The same for the shorter words a narrow window shows (wording.status_compact...), "Last heard" left out.
+COMPACT_SAMPLES = ("Away from owner", "Samsung SmartTag", "45 min, 12 places", "-48 dBm")
+# Narrowest a column is squeezed to before its text is elided (px).
+MIN_COLUMN_PX = 48
+LAST_HEARD_COLUMN = 4
 DISCREET_TITLE = "Notes"
 
 
@@ -100,9 +114,24 @@ class MainWindow(QMainWindow):
         horizontal.setStretchLastSection(True)
         bold = QFont(self.table.font())
         bold.setBold(True)  # alerts are in bold: size for the wider face
-        fm = QFontMetrics(bold)
-        for column, sample in enumerate(COLUMN_SAMPLES):
-            self.table.setColumnWidth(column, fm.horizontalAdvance(sample) + fm.averageCharWidth() + 8)
+        fm, plain = QFontMetrics(bold), QFontMetrics(self.table.font())
+        pad = fm.averageCharWidth() + 8
+
+        def widths(samples: tuple[str, ...]) -> list[int]:  # only the status column is ever bold
+            return [(fm if i == 0 else plain).horizontalAdvance(s) + pad for i, s in enumerate(samples)]
+
+        self._full_widths = widths(COLUMN_SAMPLES)
+        self._compact_widths = widths(COMPACT_SAMPLES)
+        for column, width in enumerate(self._full_widths):
+            self.table.setColumnWidth(column, width)
+        # On a narrow window (the Pi's 800x480) the list drops "Last heard" and shows shorter words, so
+        # status, kind, "with you" and signal fit without scrolling sideways (_fit_columns).
+        self.delegate = DeviceDelegate(self.table)
+        self.table.setItemDelegate(self.delegate)
+        self._fit_width = -1
+        table_viewport = self.table.viewport()
+        assert table_viewport is not None
+        table_viewport.installEventFilter(self)
         vertical.setDefaultSectionSize(fm.height() + fm.height() // 2)
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.doubleClicked.connect(lambda _i: self.show_detail(self.selected_id()))
@@ -191,6 +220,36 @@ class MainWindow(QMainWindow):
     _ring_done = pyqtSignal(str, str)
 
     # --- menus ---------------------------------------------------------------------------------------
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        if event is not None and event.type() == QEvent.Type.Resize and obj is self.table.viewport():
+            self._fit_columns()
+        return super().eventFilter(obj, event)
+
+    def _fit_columns(self) -> None:
+        """Full columns when they fit; else without "Last heard"; else shorter words, squeezed to fit."""
+        viewport = self.table.viewport()
+        avail = viewport.width() if viewport is not None else 0
+        if avail <= 0 or avail == self._fit_width:
+            return
+        self._fit_width = avail
+        full = self._full_widths
+        compact = sum(full[:LAST_HEARD_COLUMN]) > avail
+        self.table.setColumnHidden(LAST_HEARD_COLUMN, sum(full) > avail)
+        widths = list(self._compact_widths if compact else full[:LAST_HEARD_COLUMN])
+        over = sum(widths) - avail
+        if over > 0:  # still too wide: take it from the widest columns (Qt elides what no longer fits)
+            for _ in range(len(widths)):
+                widest = max(range(len(widths)), key=widths.__getitem__)
+                cut = min(over, widths[widest] - MIN_COLUMN_PX)
+                widths[widest] -= max(0, cut)
+                over -= max(0, cut)
+        for column, width in enumerate(widths):
+            self.table.setColumnWidth(column, width)
+        if self.delegate.compact != compact:
+            self.delegate.compact = compact
+            if viewport is not None:
+                viewport.update()
+
     def _build_menus(self) -> None:
         bar = self.menuBar()
         assert bar is not None

@@ -14,6 +14,7 @@ from PyQt6.QtCore import (
     Qt,
 )
 from PyQt6.QtGui import QFont
+from PyQt6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from trackerscan.model import DeviceState, Level, LevelChange
 
@@ -84,7 +85,7 @@ class DeviceTableModel(QAbstractTableModel):
             if col == 2:
                 return wording.with_you_short(d)
             if col == 3:
-                return wording.signal_words(d.rssi_smoothed if d.rssi_smoothed is not None else d.rssi)
+                return wording.signal_words(rssi_of(d))
             return wording.ago_words(self._now - d.last_seen)
         if role == Qt.ItemDataRole.FontRole and col == 0 and d.level is Level.ALERT and not d.known:
             font = QFont()
@@ -95,6 +96,34 @@ class DeviceTableModel(QAbstractTableModel):
         if role == DEVICE_ROLE:
             return d
         return None
+
+
+def rssi_of(d: DeviceState) -> float | None:
+    return d.rssi_smoothed if d.rssi_smoothed is not None else d.rssi
+
+
+class DeviceDelegate(QStyledItemDelegate):
+    """Draws the device list; with ``compact`` set (a narrow window) the cells show shorter words.
+
+    Only the drawing changes: the model's text (what screen readers and tests read) stays whole.
+    """
+
+    compact = False
+
+    def initStyleOption(self, option: QStyleOptionViewItem | None, index: QModelIndex) -> None:
+        super().initStyleOption(option, index)
+        if not self.compact or option is None:
+            return
+        d = index.data(DEVICE_ROLE)
+        if not isinstance(d, DeviceState):
+            return
+        col = index.column()
+        if col == 0:
+            option.text = wording.status_compact(d)
+        elif col == 2:
+            option.text = wording.with_you_compact(d)
+        elif col == 3:
+            option.text = wording.signal_compact(rssi_of(d))
 
 
 class DeviceFilter(QSortFilterProxyModel):

@@ -122,6 +122,37 @@ def status_words(state: DeviceState) -> str:
     return "Other device"
 
 
+# The device list on a narrow screen (the Pi's 800x480): the same facts in fewer letters, so that
+# status, kind, "with you" and signal fit without scrolling sideways.  Screen readers and the detail
+# view keep the full words.
+_STATUS_COMPACT = {
+    "Yours (marked)": "Yours",
+    "ALERT: possible tracker": "ALERT",
+    "Watching: 2+ places": "Watching",
+    "Tracker, away from owner": "Away from owner",
+    "Tracker, near owner": "Near owner",
+    "Other device": "Other",
+}
+
+
+def status_compact(state: DeviceState) -> str:
+    """The status column when space is short: "ALERT", "Watching", "Away from owner"..."""
+    full = status_words(state)
+    return _STATUS_COMPACT.get(full, full)
+
+
+def with_you_compact(state: DeviceState) -> str:
+    """ "14 min, 5 places"; "heard for 40 s" when it has not been heard at two places."""
+    if state.places >= 2:
+        return f"{duration_words(state.duration_s)}, {places_words(state.places)}"
+    return with_you_short(state)
+
+
+def signal_compact(rssi: float | None) -> str:
+    """ "-62 dBm" (the word is in the detail view)."""
+    return "not heard" if rssi is None else f"{rssi:.0f} dBm"
+
+
 def ago_words(seconds: float) -> str:
     if seconds < 30:
         return "just now"

@@ -288,3 +288,36 @@ def test_settings_dialog_saves_helpline_and_discreet_mode(controller, qtbot, tmp
     assert saved.discreet and saved.sensitivity == "high"
     assert [(h.lat, h.lon, h.radius_m) for h in saved.homes] == [(52.52, 13.40, 120.0)]
     assert stat.S_IMODE(os.stat(tmp_path / "config" / "gui.json").st_mode) == 0o600
+
+
+def test_device_list_fits_the_pi_screen_without_scrolling_sideways(controller, qtbot):
+    """800x480 (the Pi's 7-inch screen): status, kind, "with you" and signal fit in the list, in shorter
+    words; a wide window shows every column with the full words.  The model's text stays whole."""
+    from PyQt6.QtWidgets import QStyleOptionViewItem
+
+    w = controller.window
+    controller.start_demo(alert_after_s=2.0)
+    wait_alert(qtbot, w)
+    w.refresh()
+
+    def shown_text(row, column):
+        option = QStyleOptionViewItem()
+        w.delegate.initStyleOption(option, w.table.model().index(row, column))
+        return option.text
+
+    alert_row = row_texts(w).index("ALERT: possible tracker")
+    w.resize(800, 480)
+    qtbot.waitUntil(lambda: w.table.horizontalScrollBar().maximum() == 0, timeout=5_000)
+    header = w.table.horizontalHeader()
+    assert w.table.isColumnHidden(4) and not any(w.table.isColumnHidden(c) for c in range(4))
+    assert sum(header.sectionSize(c) for c in range(4)) <= w.table.viewport().width()
+    assert shown_text(alert_row, 0) == "ALERT" and shown_text(alert_row, 3).endswith(" dBm")
+    kind = shown_text(alert_row, 1)
+    assert w.table.fontMetrics().horizontalAdvance(kind) < header.sectionSize(1)  # the kind is not cut
+    assert row_texts(w)[alert_row] == "ALERT: possible tracker"  # what screen readers get
+
+    w.resize(1400, 800)
+    qtbot.waitUntil(lambda: not w.table.isColumnHidden(4), timeout=5_000)
+    assert shown_text(alert_row, 0) == "ALERT: possible tracker"
+    assert "(" in shown_text(alert_row, 3)  # "-64 dBm (close)"
+    assert w.table.horizontalScrollBar().maximum() == 0

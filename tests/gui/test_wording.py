@@ -109,3 +109,13 @@ def test_every_kind_is_named_as_the_engine_names_it():
 
     for kind in Kind:  # the window, the report and the terminal say what the engine's explanations say
         assert wording.kind_name(kind) == explain.kind_name(kind) == session_kind_name(kind)
+
+
+def test_compact_list_words_keep_the_facts():
+    d = device(1, level=Level.NONE, places=5, duration_s=2520.0, rssi_smoothed=-61.5)
+    assert wording.status_compact(d) == "Away from owner"
+    assert wording.status_compact(device(2, level=Level.ALERT)) == "ALERT"
+    assert wording.with_you_compact(d) == "42 min, 5 places"
+    one_place = device(3, places=1, first_seen=100.0, last_seen=140.0)
+    assert wording.with_you_compact(one_place) == "heard for 40 s"
+    assert wording.signal_compact(-61.5) == "-62 dBm" and wording.signal_compact(None) == "not heard"
