@@ -188,21 +188,11 @@ def test_sessions_are_analysed_together_as_one_history(walk, capsys, tmp_path):
 
 
 def test_busy_city_small(tmp_path, capsys):
-    status, _out, err = run(
-        capsys,
-        "simulate",
-        "--busy-city",
-        "--minutes",
-        10,
-        "--devices",
-        300,
-        "--reports",
-        20000,
-        "--out",
-        tmp_path,
-        "--seed",
-        5,
-    )
+    def small_city(out):
+        return run(capsys, "simulate", "--busy-city", "--minutes", 10, "--devices", 300, "--reports", 20000,
+                   "--out", out, "--seed", 5)
+
+    status, _out, err = small_city(tmp_path)
     assert status == 0
     truth = json.loads((tmp_path / "busy-city.truth.json").read_text())
     follower = truth["followers"][0]["addresses"][0]
@@ -222,21 +212,7 @@ def test_busy_city_small(tmp_path, capsys):
     assert any(a["level"] == "alert" and follower in a["addresses"] for a in result["alerts"])
     # same seed, same bytes
     again = tmp_path / "again"
-    run(
-        capsys,
-        "simulate",
-        "--busy-city",
-        "--minutes",
-        10,
-        "--devices",
-        300,
-        "--reports",
-        20000,
-        "--out",
-        again,
-        "--seed",
-        5,
-    )
+    small_city(again)
     assert (again / "busy-city.btsnoop").read_bytes() == (tmp_path / "busy-city.btsnoop").read_bytes()
 
 
