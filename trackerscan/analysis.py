@@ -15,17 +15,18 @@ import gc
 import heapq
 import os
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import chain, islice, repeat
+from itertools import accumulate, chain, islice
 from operator import attrgetter
 from pathlib import Path
 
 from trackerscan.engine import Engine, Home, KnownDevices, Settings
 from trackerscan.errors import InputError, TrackerscanError
-from trackerscan.formats.btsnoop import Batch, BtsnoopReader, Columns, read_sightings, sightings_of
-from trackerscan.model import AddressType, DeviceState, Event, Fix, Level, LevelChange, Sighting
+from trackerscan.formats.btsnoop import Batch, BtsnoopReader, read_sightings, sightings_of
+from trackerscan.model import DeviceState, Event, Fix, Level, LevelChange, Sighting
 from trackerscan.timeutil import iso_utc
 
 # How many sightings are fed between two progress reports (a progress callback per sighting would cost
@@ -144,37 +145,57 @@ def _feed_batches(
     progress: Progress | None,
     span: _Span,
 ) -> None:
-    """Feed one btsnoop log, batch by batch, with fixes slotted in by time (a fix goes before the
-    sightings of the same instant).  Sightings go to `Engine.feed_sighting` as fields: no `Sighting`
-    is built for the chunks the reader decoded as columns."""
+    """Feed one btsnoop log, batch by batch, with fixes slotted in by time.
+
+    A fix goes in just before the first sighting at or after its time, as `analyze` merging events one
+    by one would put it (a fix before the sightings of the same instant); the sightings between two
+    fixes go to `Engine.feed_sightings` as columns in one call: no `Sighting` is built and there is no
+    Python loop per sighting here.  Captures whose times go backwards are cut at the first sighting
+    whose time reaches the fix, found on the running maximum of the times.
+    """
     feed = engine.feed
-    feed_sighting = engine.feed_sighting
-    source = reader.source
+    feed_sightings = engine.feed_sightings
+    fix_times = [f.time for f in fixes]
     i, n = 0, len(fixes)
-    inf = float("inf")
-    t_fix = fixes[0].time if n else inf
     for batch in batches:
-        if type(batch) is list:
-            rows: Iterable[tuple[float, str, AddressType, int | None, bytes, str, bool | None]] = batch
+        if isinstance(batch, list):  # a chunk read record by record (rare): make its columns
+            if not batch:
+                continue
             times = [s.time for s in batch]
+            addresses = [s.address for s in batch]
+            address_types = [s.address_type for s in batch]
+            rssis = [s.rssi for s in batch]
+            advs = [s.adv for s in batch]
         else:
-            c: Columns = batch  # type: ignore[assignment]
-            times = c.times
-            rows = zip(c.times, c.addresses, c.address_types, c.rssis, c.advs, repeat(source), c.connectables,
-                       strict=False)
-        for t, address, address_type, rssi, adv, src, connectable in rows:
-            if t >= t_fix:
-                while i < n and fixes[i].time <= t:
-                    changes = feed(fixes[i])
-                    if changes:
-                        add(changes)
-                    i += 1
-                t_fix = fixes[i].time if i < n else inf
-            changes = feed_sighting(t, address, address_type, rssi, adv, src, connectable)
+            times, addresses, address_types, rssis, advs, _ = batch
+        ordered = sorted(times)
+        if ordered != times:  # times go backwards somewhere: cut on their running maximum
+            span.add(ordered[0], ordered[-1])
+            ordered = list(accumulate(times, max))
+        else:
+            span.add(times[0], times[-1])
+        a, m = 0, len(times)
+        while i < n and fix_times[i] <= ordered[-1]:
+            b = bisect_left(ordered, fix_times[i], a)
+            if b > a:
+                changes = feed_sightings(
+                    times[a:b], addresses[a:b], address_types[a:b], rssis[a:b], advs[a:b]
+                )
+                if changes:
+                    add(changes)
+                a = b
+            changes = feed(fixes[i])
             if changes:
                 add(changes)
-        if times:
-            span.add(min(times), max(times))
+            i += 1
+        if a < m:
+            if a:
+                times, addresses, address_types, rssis, advs = (
+                    times[a:], addresses[a:], address_types[a:], rssis[a:], advs[a:]
+                )
+            changes = feed_sightings(times, addresses, address_types, rssis, advs)
+            if changes:
+                add(changes)
         if progress is not None:
             progress(reader.stats.offset, reader.stats.size)
     for fix in fixes[i:]:
@@ -207,8 +228,13 @@ def analyze(
     sensitivity: str = "medium",
     homes: Sequence[Home] = (),
     progress: Progress | None = None,
+    *,
+    columns: bool = True,
 ) -> Analysis:
     """Analyse btsnoop logs and/or recorded sessions, with an optional GPS log, as one history.
+
+    ``columns=False`` feeds one capture event by event through `Engine.feed`, merged by time, as
+    several inputs are: the reference that the column path (the default) must equal, for tests.
 
     Raises InputError when nothing can be analysed: no input, a file that is
     not a btsnoop log or session, or no advertisement at all.
@@ -284,7 +310,7 @@ def analyze(
     gc.disable()
     try:
         engine = Engine(settings, known_devices, homes)
-        return _run(readers, batch_streams, streams, fixes, notes, started, engine, progress)
+        return _run(readers, batch_streams, streams, fixes, notes, started, engine, progress, columns)
     finally:
         if collecting:
             gc.enable()
@@ -299,6 +325,7 @@ def _run(
     started: float,
     engine: Engine,
     progress: Progress | None,
+    columns: bool = True,
 ) -> Analysis:
     """Feed everything to the engine and collect the result.
 
@@ -310,13 +337,14 @@ def _run(
     changes: list[LevelChange] = []
     add = changes.extend
     span = _Span()
-    if len(batch_streams) == 1 and not streams:
+    if columns and len(batch_streams) == 1 and not streams:
         # the common case: one capture (and a GPS log), fed batch by batch without building Sightings
         _feed_batches(engine, add, *batch_streams[0], fixes, progress, span)
     else:
         for r, batches in batch_streams:
             streams.append(chain.from_iterable(sightings_of(b, r.source) for b in batches))
-        events: Iterator[Event] = heapq.merge(*streams, iter(fixes), key=attrgetter("time"))
+        # the fixes first: on equal times a fix goes before the sightings, as in `_feed_batches`
+        events: Iterator[Event] = heapq.merge(iter(fixes), *streams, key=attrgetter("time"))
         total = sum(r.stats.size for r in readers)
         while True:
             block = list(islice(events, PROGRESS_EVERY))
