@@ -1,10 +1,21 @@
-"""The user's situation from the last minute: standing still, walking, in a vehicle, in a crowd,
-on public transport.  Busy situations ask for more evidence before a level is raised."""
+"""The user's situation: standing still, walking, in a vehicle, in a crowd, on public transport.
+
+Busy situations ask for more evidence before a level is raised.  Rides on public transport are
+remembered (when they started and ended) so that devices that boarded with the user cannot
+raise an alert from time spent on board alone (levels.decide), and the minutes of each mode are
+logged so that an explanation can describe the whole time a device was with the user.
+"""
 
 from __future__ import annotations
 
+import math
+
 from trackerscan.engine import thresholds as th
 from trackerscan.engine.device import Device
+
+# Modes logged per context window.
+UNKNOWN, STILL, WALK, VEHICLE, TRANSPORT = range(5)
+_LOG_KEEP = int(th.CONTEXT_LOG_S / th.CONTEXT_WINDOW_S)  # windows kept in the mode log
 
 
 class Context:
@@ -15,9 +26,20 @@ class Context:
         "cotravellers",
         "crowd",
         "heard",
+        "last_roll",
+        "last_vehicle",
+        "log",
+        "ride",
+        "ride_end",
+        "ride_ends",
+        "ride_start",
+        "ride_starts",
+        "riding",
         "situation",
+        "slow_since",
         "speed_mps",
         "transport",
+        "vehicle_since",
         "window_end",
     )
 
@@ -30,6 +52,19 @@ class Context:
         self.cotravellers = 0
         self.speed_mps: float | None = None
         self.situation = ""
+        # Public transport rides: number of the current or last ride, its start and end (end None
+        # while riding).  Times are event times.
+        self.ride = 0
+        self.riding = False
+        self.ride_start = -math.inf
+        self.ride_end: float | None = None
+        self.ride_ends: list[float | None] = []  # end of each ride, by ride number - 1
+        self.ride_starts: list[float] = []
+        self.vehicle_since = math.inf  # start of the current stretch at vehicle speed
+        self.last_vehicle = -math.inf  # last window end at vehicle speed
+        self.slow_since = math.inf  # first window below vehicle speed while riding
+        self.last_roll = -math.inf
+        self.log: list[tuple[float, float, int]] = []  # (window end, seconds, mode), oldest first
 
     def roll(self, t: float, speed_mps: float | None, gps: bool) -> None:
         """Close the window that ended before ``t`` and describe the situation."""
@@ -42,15 +77,27 @@ class Context:
             if d.pres_start <= limit and d.gps_places >= 2 and not d.known
         )
         self.crowd = len(heard) >= th.CROWD_MIN_DEVICES
+        if not gps:
+            speed_mps = None
         vehicle = speed_mps is not None and speed_mps > th.WALK_MAX_MPS
         self.transport = vehicle and self.cotravellers >= th.TRANSPORT_MIN_COTRAVELLERS
+        self._rides(t, speed_mps, vehicle)
+        if self.riding:
+            ride = self.ride
+            boarding = self.ride_start - th.BOARDING_SLACK_S
+            for d in heard:
+                if d.ride != ride:
+                    d.ride = ride
+                    d.rides += 1
+                    if d.pres_start >= boarding:
+                        d.boarded = ride
         self.busy = self.crowd or self.transport
         self.speed_mps = speed_mps
         if self.transport:
             self.situation = "probably on public transport, with other people's devices travelling alongside"
         elif self.crowd:
             self.situation = f"among many people ({len(heard)} devices heard within a minute)"
-        elif not gps or speed_mps is None:
+        elif speed_mps is None:
             self.situation = ""
         elif speed_mps < th.STILL_MAX_MPS:
             self.situation = "standing still"
@@ -58,5 +105,86 @@ class Context:
             self.situation = "walking"
         else:
             self.situation = "in a vehicle"
+        self._log(t, speed_mps, vehicle)
         heard.clear()
         self.window_end = t + th.CONTEXT_WINDOW_S
+
+    def _rides(self, t: float, speed_mps: float | None, vehicle: bool) -> None:
+        """Start a ride when public transport is recognised, end it when the user walks away."""
+        if vehicle:
+            if t - self.last_vehicle > th.RIDE_BREAK_S:
+                self.vehicle_since = t - th.SPEED_WINDOW_S  # the speed covers the last minute
+            self.last_vehicle = t
+            self.slow_since = math.inf
+            if self.transport and not self.riding:
+                self.riding = True
+                self.ride += 1
+                self.ride_start = self.vehicle_since
+                self.ride_end = None
+                self.ride_ends.append(None)
+                self.ride_starts.append(self.ride_start)
+            return
+        if not self.riding:
+            return
+        if self.slow_since == math.inf:
+            self.slow_since = t
+        walking = speed_mps is not None and speed_mps >= th.STILL_MAX_MPS
+        if (walking and t - self.slow_since >= th.RIDE_END_WALK_S) or t - self.last_vehicle > th.RIDE_BREAK_S:
+            self.riding = False
+            self.ride_end = self.last_vehicle  # the last minute at vehicle speed: getting off
+            self.ride_ends[-1] = self.ride_end
+
+    def got_off(self, dev: Device) -> float | None:
+        """When the ride the device boarded with the user ended (None: not ended, or no such ride)."""
+        return self.ride_ends[dev.boarded - 1] if dev.boarded else None
+
+    def _log(self, t: float, speed_mps: float | None, vehicle: bool) -> None:
+        if self.transport or (self.riding and vehicle):
+            mode = TRANSPORT
+        elif speed_mps is None:
+            mode = UNKNOWN
+        elif vehicle:
+            mode = VEHICLE
+        elif speed_mps < th.STILL_MAX_MPS:
+            mode = STILL
+        else:
+            mode = WALK
+        seconds = min(t - self.last_roll, th.CONTEXT_WINDOW_S * 2)
+        self.last_roll = t
+        log = self.log
+        log.append((t, seconds, mode))
+        if len(log) > 2 * _LOG_KEEP:
+            del log[:_LOG_KEEP]
+
+    def minutes(self, t0: float, t1: float) -> list[float]:
+        """Seconds spent in each mode (UNKNOWN..TRANSPORT) between t0 and t1, from the mode log."""
+        out = [0.0] * 5
+        for end, seconds, mode in reversed(self.log):
+            if end <= t0:
+                break
+            start = end - seconds
+            if start >= t1:
+                continue
+            out[mode] += min(end, t1) - max(start, t0)
+        return out
+
+    def trip(self, t0: float, t1: float) -> str:
+        """The whole time from t0 to t1 in a few words, with minutes: "mostly walking (5 of the 6 ...)"."""
+        s = self.minutes(t0, t1)
+        known = sum(s[1:])
+        if known < th.CONTEXT_WINDOW_S:
+            return ""
+        def share(x: float) -> str:
+            return f"{max(1, round(x / 60))} of the {max(1, round(known / 60))} minutes with a position"
+
+        if s[TRANSPORT] >= th.TRIP_MODE_SHARE * known:
+            return f"mostly on public transport ({share(s[TRANSPORT])})"
+        moving = s[VEHICLE] + s[TRANSPORT]
+        if moving >= th.TRIP_VEHICLE_SHARE * known:
+            # Slow minutes between minutes at vehicle speed are traffic and stops, not a walk.
+            return f"travelling in a vehicle ({share(moving)} at vehicle speed, stopped or slow the rest)"
+        if s[WALK] >= th.TRIP_MODE_SHARE * known:
+            return f"mostly walking ({share(s[WALK])})"
+        if s[STILL] >= th.TRIP_MODE_SHARE * known:
+            return f"mostly staying in one place ({share(s[STILL])})"
+        return f"partly walking, partly standing still ({share(s[WALK])} walking)"

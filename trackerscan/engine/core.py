@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from trackerscan.engine import thresholds as th
 from trackerscan.engine.context import Context
 from trackerscan.engine.device import NEVER, SEPARATED, UNKNOWN_STATE, Device
-from trackerscan.engine.explain import explain
+from trackerscan.engine.explain import duration_text, explain
 from trackerscan.engine.known import Home, KnownDevices
 from trackerscan.engine.levels import decide
 from trackerscan.engine.linking import SmartTagChains
@@ -504,7 +504,7 @@ class Engine:
         if dev.level is Level.ALERT or dev.cls == NEVER:
             dev.next_eval = math.inf
             return []
-        level, conf, positioned = decide(dev, self._ctx.busy, self.settings)
+        level, conf, positioned = decide(dev, self._ctx, self.settings)
         if _RANK[level] <= _RANK[dev.level]:
             return []
         dev.level = level
@@ -516,6 +516,41 @@ class Engine:
         else:
             self._stats.watch += 1
         return [change]
+
+    def _situation(self, dev: Device, t: float) -> str:
+        """The whole time the device was with the user, and what the last minute adds."""
+        ctx = self._ctx
+        trip = ctx.trip(dev.first_seen, t)
+        if not trip:
+            return ctx.situation
+        if ctx.transport and not trip.startswith("mostly on public transport"):
+            return f"{trip}, and just now {ctx.situation}"
+        if ctx.crowd and not ctx.transport:
+            return f"{trip}, and just now {ctx.situation}"
+        return trip
+
+    def _ride_note(self, dev: Device, level: Level) -> str:
+        """What a public-transport ride shared with the device means for its level."""
+        ctx = self._ctx
+        if not dev.boarded:
+            return ""
+        if dev.rides >= 2:
+            return f"It was with you on {dev.rides} separate public transport rides."
+        end = ctx.got_off(dev)
+        start = ctx.ride_starts[dev.boarded - 1]
+        on_board = duration_text((end or dev.last_seen) - max(dev.pres_start, start))
+        if end is None or dev.last_seen < end:
+            if level is Level.WATCH:
+                return (
+                    f"It has been with you on public transport for {on_board}; fellow passengers do "
+                    "that too, so a warning waits until it is still with you after you get off."
+                )
+            return ""
+        after = duration_text(dev.last_seen - end)
+        return (
+            f"It was with you on public transport for {on_board}, got off when you did and was "
+            f"still with you {after} later."
+        )
 
     def _places_count(self, dev: Device, positioned: bool) -> int:
         if positioned:
@@ -534,11 +569,12 @@ class Engine:
             dev.span(),
             dev.together(),
             positioned,
-            self._ctx.situation,
+            self._situation(dev, t),
             conf,
             dev.link_note,
             marked=dev.marked_places(),
             elapsed_s=dev.last_seen - dev.first_seen,
+            ride_note=self._ride_note(dev, level),
         )
         return LevelChange(
             time=t,

@@ -42,6 +42,7 @@ class Device:
 
     __slots__ = (
         "addresses",
+        "boarded",
         "cls",
         "first_seen",
         "gps_places",
@@ -68,6 +69,8 @@ class Device:
         "points",
         "pres_start",
         "reach_m",
+        "ride",
+        "rides",
         "rssi",
         "rssi_s",
         "span_m",
@@ -110,6 +113,9 @@ class Device:
         self.points = array("d")
         self.st_aging = -1
         self.reach_m = 0.0
+        self.ride = 0  # the last public-transport ride (Context.ride) it was heard on
+        self.rides = 0  # how many rides it was heard on
+        self.boarded = 0  # the ride it boarded with the user (0: none)
         self.origin: tuple[float, float] | None = None
 
     def span(self) -> float:

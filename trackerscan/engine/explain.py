@@ -105,12 +105,14 @@ def explain(
     home_only: bool = False,
     marked: int = 0,
     elapsed_s: float = 0.0,
+    ride_note: str = "",
 ) -> str:
     """One paragraph for a device: what was seen, where and for how long, and what it may mean.
 
     Without positions, ``places`` counts places and sessions without a position, ``marked`` those
     of them told apart by the user's place marks, and ``elapsed_s`` is the time from the first
-    to the last sighting.
+    to the last sighting.  ``situation`` completes "You were ...", ``ride_note`` says what a
+    public-transport ride shared with the device means.
     """
     name = kind_name(kind)
     state = owner_text(kind, separated, tracker)
@@ -152,6 +154,8 @@ def explain(
             parts.append(note)
     if situation and not known:
         parts.append(f"You were {situation}.")
+    if ride_note and not known:
+        parts.append(ride_note)
     if link_note:
         parts.append(link_note)
     if level is not Level.NONE and not known:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from trackerscan.engine import thresholds as th
+from trackerscan.engine.context import Context
 from trackerscan.engine.device import NEVER, OTHER, SEPARATED, Device
 from trackerscan.engine.settings import Settings
 from trackerscan.model import Level
@@ -10,10 +11,24 @@ from trackerscan.model import Level
 _BASE_CONFIDENCE = {SEPARATED: 0.9, "unknown_state": 0.75, OTHER: 0.6}
 
 
-def decide(dev: Device, busy: bool, settings: Settings) -> tuple[Level, float, bool]:
+def on_board_only(dev: Device, ctx: Context) -> bool:
+    """The device boarded with the user and its evidence so far comes from the ride alone.
+
+    Fellow passengers share a bus with you for many minutes and several places; a device that
+    boarded with you must still be with you OFF_BOARD_MIN_S after you got off (or have been
+    heard on two separate rides) before it can alert.
+    """
+    if dev.rides >= 2 or not dev.boarded:
+        return False
+    end = ctx.got_off(dev)
+    return end is None or dev.last_seen < end + th.OFF_BOARD_MIN_S
+
+
+def decide(dev: Device, ctx: Context, settings: Settings) -> tuple[Level, float, bool]:
     """(level, confidence, positioned) the evidence supports now."""
     if dev.cls == NEVER or dev.known or dev.mine:
         return Level.NONE, 0.0, True
+    busy = ctx.busy
     f = settings.time_factor * (th.BUSY_TIME_FACTOR if busy else 1.0)
     extra = settings.extra_places + (th.BUSY_EXTRA_PLACES if busy else 0)
     together = dev.together()
@@ -41,7 +56,9 @@ def decide(dev: Device, busy: bool, settings: Settings) -> tuple[Level, float, b
         w_time, w_places = th.WATCH_MIN_TOGETHER_S, th.WATCH_PLACES
     conf = _BASE_CONFIDENCE.get(dev.cls, 0.6) * dev.link_confidence * (0.85 if busy else 1.0)
     if places >= a_places + extra and together >= a_time * f and dev.span() >= a_span:
-        return Level.ALERT, conf, True
+        if not on_board_only(dev, ctx):
+            return Level.ALERT, conf, True
+        return Level.WATCH, conf, True
     gps_level = Level.NONE
     if places >= w_places + extra and together >= w_time * f:
         gps_level = Level.WATCH
@@ -50,8 +67,10 @@ def decide(dev: Device, busy: bool, settings: Settings) -> tuple[Level, float, b
     if off >= th.NO_GPS_WATCH_PLACES:
         factor = 2.0 if dev.cls == OTHER else 1.0
         weight = th.NO_GPS_CONFIDENCE if dev.marked_places() >= 2 else th.SESSION_PLACE_CONFIDENCE
-        if off >= th.NO_GPS_ALERT_PLACES + extra + (1 if dev.cls == OTHER else 0) and (
-            together >= th.NO_GPS_ALERT_MIN_TOGETHER_S * f * factor
+        if (
+            off >= th.NO_GPS_ALERT_PLACES + extra + (1 if dev.cls == OTHER else 0)
+            and together >= th.NO_GPS_ALERT_MIN_TOGETHER_S * f * factor
+            and not on_board_only(dev, ctx)
         ):
             return Level.ALERT, conf * weight, False
         if gps_level is Level.NONE and together >= w_time * f * factor:

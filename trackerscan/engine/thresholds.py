@@ -100,6 +100,29 @@ COTRAVEL_MIN_S = 300.0
 # is asked for: fellow passengers travel with you for a while (AirGuard issue #79).
 BUSY_TIME_FACTOR = 1.5
 BUSY_EXTRA_PLACES = 1
+# Fellow passengers (issue #4; survey: public transport causes 12 % of false alerts).  A ride starts
+# when public transport is recognised (above), dated back to the start of the stretch at vehicle speed;
+# a stretch continues across stops shorter than RIDE_BREAK_S (bus stops ~30 s, traffic lights ~1-2 min,
+# a stop held up in traffic).  It ends when the user walks for RIDE_END_WALK_S (two context windows:
+# one slow minute may be a bus crawling in traffic) or stays off vehicle speed for RIDE_BREAK_S.
+RIDE_BREAK_S = 240.0
+RIDE_END_WALK_S = 90.0
+# A device whose time with the user began this long before the ride started, or later, "boarded with"
+# the user: people wait at the stop together for a few minutes (busy city: 5 min; bus_commute: 2 min).
+BOARDING_SLACK_S = 300.0
+# Such a device may reach watch on board but alerts only when it is still with the user this long after
+# getting off (fellow passengers leaving at the same stop walk their own way within a couple of minutes;
+# passers-by walking your way stay 2-3 min, see WATCH_MIN_TOGETHER_S), or when heard on two rides.
+OFF_BOARD_MIN_S = 180.0
+# Minutes of situation kept to describe a device's whole time with the user (one entry per window).
+CONTEXT_LOG_S = 24 * 3600.0
+# The share of a device's time with the user (with a position) in one mode for "mostly ..." (and for
+# "travelling in a vehicle": slow minutes between minutes at vehicle speed are traffic, not a walk).
+TRIP_MODE_SHARE = 0.5
+# Walking never holds vehicle speed for a minute (running aside), so this share of minutes at vehicle
+# speed makes the whole time "travelling in a vehicle": the car trip of around-visnjan-with-car.gpx
+# spends 3 of its first 6 minutes above 2.5 m/s, the rest parked, at a junction or creeping at 7 km/h.
+TRIP_VEHICLE_SHARE = 0.3
 
 # How far apart (m) the user must have been between sightings of a device for any level: a device
 # that stays put (a lost tag on a table, a neighbour's tag) is heard within about twice the
