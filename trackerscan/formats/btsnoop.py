@@ -250,7 +250,7 @@ def _iter_batches(
                 limit = o
                 offsets = offset_list
                 cut = limit < n and len(offsets) < CHUNK_RECORDS  # the last record (or its header) is cut off
-            columns = _vector_chunk(array, offsets, datalink, reports, addresses, scannable) if (
+            columns = _vector_chunk(data, array, offsets, datalink, reports, addresses, scannable) if (
                 array is not None and len(offsets) >= VECTOR_MIN_RECORDS
             ) else None
             batch: Batch
@@ -404,6 +404,7 @@ def _words(arr: npt.NDArray[np.uint8], size: int) -> npt.NDArray[np.unsignedinte
 
 
 def _vector_chunk(
+    data: bytes | mmap.mmap,
     arr: npt.NDArray[np.uint8],
     offsets: Sequence[int] | npt.NDArray[np.int64],
     datalink: int,
@@ -455,8 +456,15 @@ def _vector_chunk(
         w = w8[np.minimum(start + 8 * j, top8)] & keep
         words.append(w)
         h = (h * _MIX) ^ w
-    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
-    inv = inverse.ravel()
+    # equal hashes in groups (np.unique, without its stable sort: any report of a group stands for it)
+    order = np.argsort(h)
+    sorted_h = h[order]
+    starts_group = np.empty(sorted_h.shape[0], dtype=bool)
+    starts_group[0] = True
+    np.not_equal(sorted_h[1:], sorted_h[:-1], out=starts_group[1:])
+    inv = np.empty(sorted_h.shape[0], dtype=np.intp)
+    inv[order] = np.cumsum(starts_group) - 1
+    first = order[starts_group]
     rep = first[inv]
     same = width == width[rep]
     for w in words:
@@ -465,7 +473,7 @@ def _vector_chunk(
         return None  # two different reports with the same 64-bit hash: let the exact parser do it
     hits: list[Report] = []
     for at, wd in zip(start[first].tolist(), width[first].tolist(), strict=True):
-        key = arr[at : at + wd].tobytes()
+        key = data[at : at + wd]
         hit = reports.get(key)
         if hit is None:
             if len(reports) >= REPORT_CACHE_MAX:
@@ -481,10 +489,9 @@ def _vector_chunk(
     # per address, the last scannable advert, for scan responses in later chunks
     last_at = np.full(len(hits), -1, dtype=np.int64)
     np.maximum.at(last_at, inv, np.arange(len(offsets), dtype=np.int64))
-    keep = scannable_row[first].tolist()
-    for j in np.argsort(last_at, kind="stable").tolist():
-        if keep[j]:
-            scannable[hits[j][0]] = hits[j]
+    by_time = np.argsort(last_at, kind="stable")
+    for j in by_time[scannable_row[first][by_time]].tolist():
+        scannable[hits[j][0]] = hits[j]
     return Columns(times, cols[0], cols[1], rssi, cols[2], cols[3])
 
 
@@ -533,7 +540,7 @@ def _decode_report(key: bytes, addresses: dict[bytes, str]) -> Report:
 
 def _address(a6: bytes) -> str:
     """The six little-endian address bytes of an HCI report as "AA:BB:CC:DD:EE:FF"."""
-    return ":".join(f"{b:02X}" for b in reversed(a6))
+    return a6[::-1].hex(":").upper()
 
 
 def _slow_record(
