@@ -8,7 +8,8 @@ runs `python -m trackerscan analyze --ble F --gps N --json` as a subprocess
 (wall time; peak RSS of the child from getrusage(RUSAGE_CHILDREN), measured
 before any other child runs), then `tshark -r F -T fields -e bthci_evt.bd_addr`
 on the same file, and prints both, their ratio and the peak memory.  It also
-times the btsnoop reader alone in this process, to show where the time goes.
+times the btsnoop reader (as columns, what analyze feeds the engine, and as
+Sightings) and the GPS log alone in this process, to show where the time goes.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from trackerscan.analysis import read_gps  # noqa: E402
 from trackerscan.formats.btsnoop import read_sightings  # noqa: E402
 from trackerscan.sim.busy_city import generate  # noqa: E402
 
@@ -80,8 +82,10 @@ def main() -> int:
     walls = []
     cpus = []
     peaks = []
+    loads = []
     result: dict[str, object] = {}
     for _ in range(args.runs):
+        loads.append(os.getloadavg()[0])
         proc = subprocess.run([sys.executable, "-c", _TIMER, json.dumps(cmd)], capture_output=True, text=True,
                               cwd=REPO)
         if proc.returncode != 0:
@@ -101,16 +105,30 @@ def main() -> int:
     levels = {lv: sum(1 for a in alerts if a["level"] == lv) for lv in ("watch", "alert")}
     print(f"analyze --json: best {best:.2f} s of {args.runs} ({', '.join(f'{w:.2f}' for w in walls)}), "
           f"{bc.reports / best:,.0f} reports/s end to end, peak RSS {peak_mb:.0f} MB; "
-          f"CPU time best {min(cpus):.2f} s")
+          f"CPU time best {min(cpus):.2f} s ({', '.join(f'{c:.2f}' for c in cpus)}); "
+          f"load average before each run: {', '.join(f'{x:.2f}' for x in loads)}")
     print(f"  follower {bc.follower_address} at alert: {'yes' if found else 'NO'}; "
           f"entries: {levels['watch']} watch, {levels['alert']} alert; stats: {result['stats']}")
 
-    # the reader alone, in this process
-    t = time.perf_counter()
-    reader = read_sightings(bc.btsnoop)
-    n = sum(1 for _ in reader)
-    read_s = time.perf_counter() - t
-    print(f"btsnoop reader alone: {read_s:.2f} s for {n:,} sightings ({n / read_s:,.0f}/s)")
+    # the readers alone, in this process (best of 3 each)
+    col_s = sig_s = gps_s = float("inf")
+    n = 0
+    for _ in range(3):
+        t = time.perf_counter()
+        reader = read_sightings(bc.btsnoop)
+        n = sum(len(b.times) if isinstance(b, tuple) else len(b) for b in reader.batches())
+        col_s = min(col_s, time.perf_counter() - t)
+        reader.close()
+        t = time.perf_counter()
+        reader = read_sightings(bc.btsnoop)
+        sum(1 for _ in reader)
+        sig_s = min(sig_s, time.perf_counter() - t)
+        reader.close()
+        t = time.perf_counter()
+        fixes = read_gps(bc.nmea).fixes
+        gps_s = min(gps_s, time.perf_counter() - t)
+    print(f"btsnoop reader alone: {col_s:.2f} s for {n:,} reports as columns ({n / col_s:,.0f}/s), "
+          f"{sig_s:.2f} s as Sightings; NMEA log alone: {gps_s:.2f} s for {len(fixes):,} fixes")
 
     tshark = shutil.which("tshark")
     if tshark is None:
