@@ -111,9 +111,9 @@ RIDE_END_WALK_S = 90.0
 # the user: people wait at the stop together for a few minutes (busy city: 5 min; bus_commute: 2 min).
 BOARDING_SLACK_S = 300.0
 # Such a device may reach watch on board but alerts only when it is still with the user this long after
-# getting off (fellow passengers leaving at the same stop walk their own way within a couple of minutes;
-# passers-by walking your way stay 2-3 min, see WATCH_MIN_TOGETHER_S), or when heard on two rides.
-OFF_BOARD_MIN_S = 180.0
+# getting off, or when heard on two rides.  Fellow passengers leaving at the same stop often walk the
+# same way for a few minutes (bus_hop scenario: up to 4 min); 3 min let three of them alert there.
+OFF_BOARD_MIN_S = 300.0
 # Minutes of situation kept to describe a device's whole time with the user (one entry per window).
 CONTEXT_LOG_S = 24 * 3600.0
 # The share of a device's time with the user (with a position) in one mode for "mostly ..." (and for

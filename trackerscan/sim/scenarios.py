@@ -23,6 +23,7 @@ from trackerscan.sim.world import (
     passer_by,
     route_points,
     travels_then_stays,
+    travels_then_walks,
     with_user,
 )
 
@@ -276,8 +277,56 @@ def bus_commute(seed: int) -> Scenario:
             )
     b.passers_by(b.start, board, 2.0)
     b.passers_by(b.leg(len(legs) - 1), b.end, 2.0)
+    # Fellow passengers carrying trackers that alert on their own (issue #4): a borrowed bag with a
+    # lost AirTag in it, a Tile on a keyring; they wait at the stop with the user and ride 10-21 min.
+    for i in range(4):
+        t_off = board + rng.uniform(10 * MIN, 21 * MIN)
+        w = travels_then_stays(b.user, t_off, rng.uniform(1.0, 6.0))
+        a, e = board - 2 * MIN, t_off + 3 * MIN
+        if i % 2 == 0:
+            b.add(cast.tracker(Kind.AIRTAG, rng, f"fellow passenger's lost AirTag {i}", w, a, e))
+        else:
+            b.add(cast.tracker(Kind.TILE, rng, f"fellow passenger's Tile {i}", w, a, e))
     return b.build(
-        "bus_commute", "Walk, bus for 21 min with 22 fellow passengers getting off, walk; a DULT tag follows."
+        "bus_commute",
+        "Walk, bus for 21 min with 26 fellow passengers (two with a lost AirTag, two with a Tile) getting "
+        "off, walk; a DULT tag follows.",
+    )
+
+
+def bus_hop(seed: int) -> Scenario:
+    """Trackers slipped into the bag at the bus stop, fellow passengers' trackers getting off together."""
+    legs = [Leg(3 * MIN, WALK), Leg(3 * MIN, 0.0, label="bus stop")]
+    for _ in range(3):
+        legs += [Leg(3 * MIN, BUS), Leg(30, 0.0, label="bus stop")]
+    legs += [Leg(10 * MIN, WALK)]
+    b = _Builder(seed, legs)
+    b.own_devices()
+    board = b.leg(2)
+    off = b.leg(len(legs) - 1)
+    b.follower(Kind.AIRTAG, "AirTag slipped into your bag at the bus stop", start=board - 1 * MIN)
+    b.follower(Kind.TILE, "Tile slipped into your coat at the bus stop", start=board - 1 * MIN)
+    rng = b.rng
+    for i in range(14):
+        r = i % 7
+        # Most ride with the user and get off at the same stop, then walk their own way.
+        t_off = off if i < 10 else board + rng.uniform(4 * MIN, 9 * MIN)
+        w = travels_then_walks(b.user, t_off, rng, rng.uniform(1.0, 6.0))
+        a, e = board - rng.uniform(1 * MIN, 4 * MIN), t_off + 4 * MIN
+        if r < 3:
+            b.add(cast.phone(rng, f"fellow passenger phone {i}", w, a, e))
+        elif r == 3:
+            b.add(cast.fixed_address_device(rng, f"fellow passenger watch {i}", w, a, e))
+        elif r == 4:
+            b.add(cast.tracker(Kind.AIRTAG, rng, f"fellow passenger's lost AirTag {i}", w, a, e))
+        else:
+            b.add(cast.tracker(Kind.TILE, rng, f"fellow passenger's Tile {i}", w, a, e))
+    b.passers_by(b.start, board, 2.0)
+    b.passers_by(off, b.end, 2.0)
+    return b.build(
+        "bus_hop",
+        "Walk to a bus stop where an AirTag and a Tile are slipped into your things, 10 min bus ride with 14 "
+        "fellow passengers (lost AirTags and Tiles among them, most getting off with you), 10 min walk.",
     )
 
 
@@ -444,6 +493,7 @@ SCENARIOS: dict[str, Callable[[int], Scenario]] = {
     "walk_every_kind": walk_every_kind,
     "drive": drive,
     "bus_commute": bus_commute,
+    "bus_hop": bus_hop,
     "crowd_market": crowd_market,
     "night_home": night_home,
     "night_home_undeclared": lambda seed: night_home(seed, declare_home=False),

@@ -250,6 +250,24 @@ def travels_then_stays(user: UserPath, t_off: float, bag_m: float = 2.0) -> Wher
     return where
 
 
+def travels_then_walks(
+    user: UserPath, t_off: float, rng: random.Random, bag_m: float = 2.0, speed: float = 1.3
+) -> Where:
+    """Beside the user until ``t_off`` (getting off the bus with them), then walks its own way."""
+    lat0, lon0 = move(*user.at(t_off), bag_m, 0.0)
+    ang = rng.uniform(0, 2 * math.pi)
+    vn, ve = speed * math.cos(ang), speed * math.sin(ang)
+
+    def where(t: float) -> tuple[float, float]:
+        if t < t_off:
+            lat, lon = user.at(t)
+            return move(lat, lon, bag_m, 0.0)
+        dt = t - t_off
+        return move(lat0, lon0, vn * dt, ve * dt)
+
+    return where
+
+
 def merge(*streams: Sequence[Event]) -> list[Event]:
     out: list[Event] = [e for s in streams for e in s]
     out.sort(key=lambda e: e.time)
