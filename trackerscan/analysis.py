@@ -204,6 +204,27 @@ def _feed_batches(
             add(changes)
 
 
+def _feed_block(
+    engine: Engine, add: Callable[[Iterable[LevelChange]], None], block: list[Event], span: _Span
+) -> None:
+    """Feed merged events: each run of sightings as columns with `Engine.feed_sightings`, the events
+    between them (fixes, marks, source events) with `Engine.feed`, in their order."""
+    others = [k for k, e in enumerate(block) if type(e) is not Sighting]
+    a = 0
+    for b in (*others, len(block)):
+        if b > a:
+            times, addresses, address_types, rssis, advs, _, _ = zip(*block[a:b], strict=True)
+            span.add(min(times), max(times))
+            changes = engine.feed_sightings(times, addresses, address_types, rssis, advs)
+            if changes:
+                add(changes)
+        if b < len(block):
+            changes = engine.feed(block[b])
+            if changes:
+                add(changes)
+        a = b + 1
+
+
 def _first_batch(batches: Iterator[Batch]) -> tuple[float | None, Iterator[Batch]]:
     """The time of the first sighting, and the batches with nothing lost."""
     for batch in batches:
@@ -233,8 +254,8 @@ def analyze(
 ) -> Analysis:
     """Analyse btsnoop logs and/or recorded sessions, with an optional GPS log, as one history.
 
-    ``columns=False`` feeds one capture event by event through `Engine.feed`, merged by time, as
-    several inputs are: the reference that the column path (the default) must equal, for tests.
+    ``columns=False`` feeds every event one by one through `Engine.feed`, merged by time: the
+    reference that the column paths (the default) must equal, for tests.
 
     Raises InputError when nothing can be analysed: no input, a file that is
     not a btsnoop log or session, or no advertisement at all.
@@ -350,13 +371,16 @@ def _run(
             block = list(islice(events, PROGRESS_EVERY))
             if not block:
                 break
-            for e in block:
-                c = feed(e)
-                if c:
-                    add(c)
-            times = [e.time for e in block if type(e) is Sighting]
-            if times:
-                span.add(min(times), max(times))
+            if columns:
+                _feed_block(engine, add, block, span)
+            else:
+                for e in block:
+                    c = feed(e)
+                    if c:
+                        add(c)
+                times = [e.time for e in block if type(e) is Sighting]
+                if times:
+                    span.add(min(times), max(times))
             if progress is not None:
                 progress(sum(r.stats.offset for r in readers), total)
         if progress is not None:

@@ -160,3 +160,19 @@ def test_backward_times_are_cut_on_the_running_maximum(tmp_path, monkeypatch, se
     assert cols.devices == plain.devices
     assert cols.alerts
     _assert_same_engine_state(ble, gps)
+
+
+def test_merged_captures_fed_as_runs_of_columns_equal_feed(tmp_path):
+    """Several captures are merged by time; the runs of sightings between fixes go to
+    `Engine.feed_sightings`: the same JSON and device states as feeding every event with `Engine.feed`."""
+    sc = build_scenario("walk_every_kind", 3)
+    sightings = [e for e in sc.events if type(e) is Sighting]
+    ble_a, gps = _write(tmp_path, sightings[::3], [e for e in sc.events if isinstance(e, Fix | NoFix)])
+    ble_b = tmp_path / "b.btsnoop"
+    write_btsnoop(ble_b, [s for k, s in enumerate(sightings) if k % 3], datalink=2001)
+    plain = analyze([ble_a, ble_b], gps, columns=False)
+    cols = analyze([ble_a, ble_b], gps)
+    assert _json(cols) == _json(plain)
+    assert cols.devices == plain.devices
+    assert sum(c.level is Level.ALERT for c in cols.alerts) >= 5
+    assert cols.stats.adverts == len(sightings)
