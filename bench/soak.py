@@ -179,6 +179,9 @@ def main() -> None:
     verdict = "met" if peak <= args.target_mb else "NOT met"
     print(f"\npeak RSS {peak:.1f} MB (target <= {args.target_mb:g} MB: {verdict}); "
           f"from minute {a[0]} to {b[0]}: {b[1] - a[1]:+.1f} MB ({slope:+.2f} MB per simulated minute)")
+    with open("/proc/self/status") as f:
+        parts = [ln.split(":")[0] + " " + ln.split(":")[1].strip() for ln in f if ln.startswith("Rss")]
+    print("at the end: " + ", ".join(parts) + " (anonymous: Python and SQLite heaps; file, shmem: mappings)")
     if args.trace:
         import tracemalloc
 
