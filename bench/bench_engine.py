@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -169,6 +170,15 @@ def busy_city(repeat: int) -> None:
     print(
         f"busy city ({bc.reports:,} reports from {bc.devices:,} devices, {len(fixes):,} fixes): "
         f"feed {best:.2f} s, {best / len(events) * 1e6:.2f} µs per event, {len(events) / best:,.0f} events/s"
+    )
+    eng = Engine()
+    changes = [c for e in events for c in eng.feed(e)] + eng.finish()
+    alerts = [c for c in changes if c.level.value == "alert"]
+    others = [c.kind.value if c.kind else "unknown" for c in alerts if bc.follower_address not in c.addresses]
+    print(
+        f"  alerts: {len(alerts)} ({len(alerts) - len(others)} the follower, others: "
+        f"{dict(Counter(others))}); watches: {sum(c.level.value == 'watch' for c in changes)}; "
+        f"public transport rides recognised: {len(eng._ctx.ride_starts)}"
     )
     cols = as_columns(events)
     best_c = min(run_columns(cols) for _ in range(repeat))
