@@ -15,7 +15,7 @@ from pathlib import Path
 from trackerscan import __version__
 from trackerscan.engine import Engine, Home, KnownDevices
 from trackerscan.engine import Settings as EngineSettings
-from trackerscan.errors import InputError, TrackerscanError
+from trackerscan.errors import InputError, SessionError, TrackerscanError
 from trackerscan.model import Event, Fix
 
 from .runner import Runner, Status
@@ -117,12 +117,19 @@ async def _live(runner: Runner, settings: Settings, gps_spec: str, data_dir: str
     try:
         await pipe.run()
         pipe.finish()
+    except SessionError as exc:  # e.g. the disk is full: said in the window; what was saved is kept
+        runner.problem("session", str(exc))
     except TrackerscanError as exc:
         runner.problem("ble", str(exc))
     finally:
-        writer.close(time.time(), {"devices": str(len(runner.devices()))})
-        runner.publish()
-        runner.set_status(recording="")
+        try:
+            writer.close(time.time(), {"devices": str(len(runner.devices()))})
+        except SessionError as exc:  # the last write failed too: said once, the window stays usable
+            if str(exc) not in runner.errors:
+                runner.problem("session", str(exc))
+        finally:
+            runner.publish()
+            runner.set_status(recording="")
 
 
 def start_review(settings: Settings, path: Path) -> Runner:

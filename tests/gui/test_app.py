@@ -321,3 +321,35 @@ def test_device_list_fits_the_pi_screen_without_scrolling_sideways(controller, q
     assert shown_text(alert_row, 0) == "ALERT: possible tracker"
     assert "(" in shown_text(alert_row, 3)  # "-64 dBm (close)"
     assert w.table.horizontalScrollBar().maximum() == 0
+
+
+def test_disk_full_while_recording_is_said_and_the_window_stays_usable(controller, qtbot, tmp_path):
+    """Files may not grow past 150 kB (RLIMIT_FSIZE, as on a full disk): the recording stops, the window
+    says why in one sentence, and what was committed before stays readable."""
+    import resource
+    import signal
+
+    from trackerscan.sessions.store import Session
+
+    src, sc = record_session(tmp_path / "input")  # ~500 kB of session to replay over ~7 s
+    controller.settings.ble_source = f"replay:{src},speed=100"
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (150_000, old_limit[1]))
+    try:
+        controller.start_live()
+        qtbot.waitUntil(lambda: controller.runner.status.recording != "", timeout=15_000)
+        session = controller.runner.status.recording
+        qtbot.waitUntil(lambda: controller.runner.status.recording == "", timeout=60_000)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
+        signal.signal(signal.SIGXFSZ, old_handler)
+    errors = controller.runner.errors
+    assert len(errors) == 1 and errors[0].startswith("Cannot write to the session"), errors
+    w = controller.window
+    w.refresh()
+    assert "Problem: Cannot write to the session" in w.status_line.gps.text()
+    want = [(round(e.time * 1000), e.address, e.rssi, e.adv) for e in sc.events if isinstance(e, Sighting)]
+    with Session.open(session) as s:
+        got = [(round(e.time * 1000), e.address, e.rssi, e.adv) for e in s.sightings()]
+    assert 0 < len(got) < len(want) and got == want[: len(got)]
