@@ -137,3 +137,22 @@ def test_a_walk_is_described_as_walking():
     alert = next(c for c in by_name["AirTag hidden in your bag"] if c.level is Level.ALERT)
     m = re.search(r"You were mostly walking \((\d+) of the (\d+) minutes", alert.explanation)
     assert m and int(m.group(1)) >= int(m.group(2)) - 1, alert.explanation
+
+
+def test_trip_words_follow_the_minutes():
+    from trackerscan.engine.context import Context
+
+    def trip(speeds: list[float | None]) -> str:
+        ctx = Context()
+        t = 1000.0
+        for v in speeds:
+            ctx.roll(t, v, v is not None)
+            t += 60.0
+        return ctx.trip(1000.0 - 60.0, t)
+
+    assert trip([1.3] * 5 + [0.0] * 2).startswith("mostly walking (5 of the 7 minutes")
+    half = trip([0.0] * 4 + [1.3] * 4)
+    assert half == "partly walking, partly standing still (4 of the 8 minutes with a position walking)"
+    assert trip([0.0] * 6 + [12.0] * 3).startswith("travelling in a vehicle (3 of the 9 minutes")
+    assert trip([None] * 10) == ""
+    assert trip([0.1] * 3 + [None] * 7).startswith("mostly staying in one place (3 of the 3 minutes")

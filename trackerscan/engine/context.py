@@ -177,14 +177,14 @@ class Context:
         def share(x: float) -> str:
             return f"{max(1, round(x / 60))} of the {max(1, round(known / 60))} minutes with a position"
 
-        if s[TRANSPORT] >= th.TRIP_MODE_SHARE * known:
+        if s[TRANSPORT] > th.TRIP_MODE_SHARE * known:
             return f"mostly on public transport ({share(s[TRANSPORT])})"
         moving = s[VEHICLE] + s[TRANSPORT]
         if moving >= th.TRIP_VEHICLE_SHARE * known:
             # Slow minutes between minutes at vehicle speed are traffic and stops, not a walk.
             return f"travelling in a vehicle ({share(moving)} at vehicle speed, stopped or slow the rest)"
-        if s[WALK] >= th.TRIP_MODE_SHARE * known:
+        if s[WALK] > th.TRIP_MODE_SHARE * known:
             return f"mostly walking ({share(s[WALK])})"
-        if s[STILL] >= th.TRIP_MODE_SHARE * known:
+        if s[STILL] > th.TRIP_MODE_SHARE * known:
             return f"mostly staying in one place ({share(s[STILL])})"
         return f"partly walking, partly standing still ({share(s[WALK])} walking)"

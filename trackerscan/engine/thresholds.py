@@ -116,8 +116,8 @@ BOARDING_SLACK_S = 300.0
 OFF_BOARD_MIN_S = 300.0
 # Minutes of situation kept to describe a device's whole time with the user (one entry per window).
 CONTEXT_LOG_S = 24 * 3600.0
-# The share of a device's time with the user (with a position) in one mode for "mostly ..." (and for
-# "travelling in a vehicle": slow minutes between minutes at vehicle speed are traffic, not a walk).
+# More than this share of a device's time with the user (minutes with a position) in one mode is
+# described as "mostly walking", "mostly staying in one place", "mostly on public transport".
 TRIP_MODE_SHARE = 0.5
 # Walking never holds vehicle speed for a minute (running aside), so this share of minutes at vehicle
 # speed makes the whole time "travelling in a vehicle": the car trip of around-visnjan-with-car.gpx
