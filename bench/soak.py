@@ -24,7 +24,7 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -62,6 +62,8 @@ class Crowd:
         self.samples: list[tuple[int, float, int]] = []  # (minute, RSS MB, addresses so far)
         self.addresses = 0
         self.engine: object | None = None
+        self.backlog: Callable[[], int] = lambda: 0  # events waiting in the pipeline's queue
+        self.backlogs: list[int] = []
 
     def __aiter__(self) -> AsyncIterator[Event]:
         return self._gen()
@@ -83,6 +85,7 @@ class Crowd:
             t = START + s
             if s % 60 == 0:
                 self.samples.append((s // 60, rss_mb(), self.addresses))
+                self.backlogs.append(self.backlog())
             yield Fix(t, float(lat[s]), float(lon[s]), speed_mps=float(speed[s]), course=float(course[s]),
                       hdop=0.9, accuracy_m=4.0, mode=FixMode.FIX_3D, satellites=9, source="route")
             # arrivals (Poisson) and departures
@@ -102,7 +105,13 @@ class Crowd:
                 d = crowd[rng.randrange(n)]
                 yield Sighting(ts, d[0], AddressType.RANDOM, -60 - rng.randrange(35), d[1], "soak")
             await asyncio.sleep(0)  # let the pipeline's flusher commit, as with a live source
+            # A live source cannot run ahead of the pipeline by more than real time allows; this one
+            # runs many times faster than real time, so it waits while more than 2 s of events are
+            # queued (without it the unbounded queue grows ~20,000 events, ~4 MB, per minute).
+            while self.backlog() > 2 * per_s:
+                await asyncio.sleep(0.001)
         self.samples.append((seconds // 60, rss_mb(), self.addresses))
+        self.backlogs.append(self.backlog())
 
     async def aclose(self) -> None:
         pass
@@ -139,6 +148,7 @@ async def soak(args: argparse.Namespace, directory: Path) -> tuple[Crowd, Pipeli
         return crowd, only, time.process_time() - cpu0, time.perf_counter() - wall0  # type: ignore[return-value]
     writer = SessionWriter.create(directory, START)
     pipe = Pipeline(crowd, None, engine, writer, ble_name="soak")
+    crowd.backlog = pipe._queue.qsize  # the source runs faster than real time: how far ahead it is
     cpu0, wall0 = time.process_time(), time.perf_counter()
     await pipe.run()
     pipe.finish()
@@ -169,9 +179,9 @@ def main() -> None:
     print(f"simulated {args.minutes:g} min: {pipe.status.sightings:,} advertisements, {crowd.addresses:,} "
           f"addresses, {pipe.status.fixes:,} fixes; wall {wall:.0f} s, CPU {cpu:.0f} s; "
           f"session {size / 1e6:.0f} MB")
-    print("\nminute  RSS MB  addresses so far")
-    for minute, mb, addrs in crowd.samples:
-        print(f"{minute:6d}  {mb:6.1f}  {addrs:8,}")
+    print("\nminute  RSS MB  addresses so far  events queued")
+    for (minute, mb, addrs), queued in zip(crowd.samples, crowd.backlogs, strict=True):
+        print(f"{minute:6d}  {mb:6.1f}  {addrs:16,}  {queued:13,}")
     peak = max(mb for _, mb, _ in crowd.samples)
     third = max(1, math.floor(len(crowd.samples) / 3))
     a, b = crowd.samples[third], crowd.samples[-1]
