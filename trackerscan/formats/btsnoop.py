@@ -350,6 +350,9 @@ def _vector_walk(
     end = min(n - 28 - b, off + CHUNK_RECORDS * LEGACY_RECORD_MAX)  # bytes 24 .. 27 + b of each in the file
     if end - off < VECTOR_MIN_RECORDS:
         return None
+    event, _, sub, count = arr[off + 24 + b : off + 28 + b].tolist()
+    if event != EVT_LE_META or sub != SUB_ADV_REPORT or count != 1 or (b and arr[off + 24] != H4_EVENT):
+        return None  # other traffic first: not worth a look ahead
     starts = np.flatnonzero(arr[off + 24 + b : end + 24 + b] == EVT_LE_META)
     starts += off
     sel = (arr[starts + 26 + b] == SUB_ADV_REPORT) & (arr[starts + 27 + b] == 1)
