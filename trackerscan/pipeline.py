@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from trackerscan.engine.known import KnownDevices
 from trackerscan.model import (
     DeviceState,
     Event,
@@ -31,6 +32,7 @@ from trackerscan.model import (
     SourceEvent,
     SourceEventKind,
 )
+from trackerscan.sessions.known import KNOWN_META_KEY, known_text
 from trackerscan.sessions.store import SessionWriter
 
 # Commit the session at least this often (seconds).  The issue allows losing the last second of
@@ -221,6 +223,8 @@ class Pipeline:
             if src is not None and start is not None:
                 await start()
         self.status.ble_note = "scanning"
+        if self.writer is not None:  # so a report of this session leaves the same devices out
+            self.writer.set_meta(KNOWN_META_KEY, known_text(self.engine))
         if self.gps is not None and self.merge_in_time_order:
             tasks = [asyncio.create_task(self._merge(self.ble, self.gps))]
         else:
@@ -279,6 +283,7 @@ class Pipeline:
                 if not isinstance(item, BaseException | _End):
                     self.handle(item)
             if self.writer is not None:
+                self.writer.set_meta(KNOWN_META_KEY, known_text(self.engine))  # with "It's mine" marks
                 self.writer.flush()
 
     @property
@@ -303,15 +308,18 @@ class Pipeline:
         return out
 
 
-def make_engine(sensitivity: str = "medium", known_path: str | None = None) -> EngineLike:
-    """The detection engine for a sensitivity preset and an optional known-devices file."""
+def make_engine(
+    sensitivity: str = "medium", known_path: str | None = None, known: KnownDevices | None = None
+) -> EngineLike:
+    """The detection engine for a sensitivity preset, an optional known-devices file and more known
+    devices (e.g. those a session was recorded with)."""
     import importlib
 
-    from trackerscan.engine.known import KnownDevices
     from trackerscan.engine.settings import Settings
+    from trackerscan.sessions.known import union
 
     engine_module = importlib.import_module("trackerscan.engine")
-    known = KnownDevices.load(known_path) if known_path else KnownDevices()
+    known = union(known or KnownDevices(), KnownDevices.load(known_path) if known_path else KnownDevices())
     engine: EngineLike = engine_module.Engine(Settings.from_sensitivity(sensitivity), known, ())
     return engine
 

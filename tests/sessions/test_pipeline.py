@@ -46,3 +46,32 @@ async def test_stop_ends_a_live_replay_and_keeps_what_came(tmp_path):
         got = list(s.sightings())
     assert 0 < len(got) == pipe.status.sightings < 100
     assert all(isinstance(x, Sighting) for x in got)
+
+
+async def test_known_devices_and_its_mine_travel_with_the_session(tmp_path):
+    """A report of a session leaves out what the user had declared theirs while recording: the
+    known-devices list and devices marked "It's mine" (without --known given again)."""
+    from trackerscan.engine.known import KnownDevices
+    from trackerscan.sessions.analysis import analyse
+    from trackerscan.sessions.known import KNOWN_META_KEY
+
+    src = write_session(tmp_path / "in", car_trip_events())
+    flagged = analyse(src)  # the car trip's device follows: a report without any known list shows it
+    assert {a for f in flagged.flagged for a in f.addresses} == {"C1:02:03:04:05:06"}
+
+    for how in ("known", "mine"):
+        known = KnownDevices(frozenset({"C1:02:03:04:05:06"})) if how == "known" else None
+        engine = make_engine(known=known)
+        writer = SessionWriter.create(tmp_path / how, WALL)
+        pipe = Pipeline(open_ble(f"replay:{src},speed=0"), None, engine, writer, clock=lambda: WALL)
+        if how == "mine":  # marked as the user's own as soon as it is first seen
+            def on_change(change, engine=engine):
+                engine.mark_mine(change.device_id)
+            pipe.on_change = on_change
+        await asyncio.wait_for(pipe.run(), 60)
+        pipe.finish()
+        writer.close(WALL + 10)
+        with Session.open(writer.path) as s:
+            assert "C1:02:03:04:05:06" in s.meta()[KNOWN_META_KEY].split("\n")
+        report = analyse(writer.path)
+        assert report.flagged == [], how

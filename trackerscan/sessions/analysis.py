@@ -14,7 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trackerscan.engine.known import KnownDevices
 from trackerscan.model import DeviceState, Fix, HeardPoint, Level, LevelChange, SourceEvent
+from trackerscan.sessions.known import known_from_meta, union
 from trackerscan.sessions.store import Session, SessionSummary, is_recording
 
 _RANK = {Level.NONE: 0, Level.WATCH: 1, Level.ALERT: 2}
@@ -108,7 +110,9 @@ def analyse(path: Path, sensitivity: str | None = None, known_path: str | None =
         recorded = s.level_changes()
         source_events = list(s.source_events())
         sens = sensitivity or meta.get("sensitivity", "medium")
-        engine = make_engine(sens, known_path)
+        # the devices the session was recorded with as the user's own, and any given now
+        known = union(known_from_meta(meta), KnownDevices.load(known_path) if known_path else KnownDevices())
+        engine = make_engine(sens, known=known)
         rerun: list[LevelChange] = []
         for event in s.events():
             rerun.extend(engine.feed(event))
@@ -144,11 +148,8 @@ def analyse(path: Path, sensitivity: str | None = None, known_path: str | None =
                 f.level = d.level
     for f in findings.values():
         f.changes.sort(key=lambda c: c.time)
-    if known_path:  # the user's own devices are left out, even if they were flagged while recording
-        from trackerscan.engine.known import KnownDevices
-
-        known = KnownDevices.load(known_path)
-        for key, f in list(findings.items()):
+    if known.addresses or known.identifiers:  # the user's own devices are left out, even if they were
+        for key, f in list(findings.items()):  # flagged while recording
             if (f.state is not None and f.state.known) or any(a.upper() in known.addresses
                                                                for a in f.addresses):
                 del findings[key]

@@ -1,0 +1,41 @@
+"""The user's own devices, kept with the session that was recorded with them.
+
+A session records which devices the user had declared as theirs (a known-devices
+file, or "It's mine" while recording), so a later report or re-analysis of that
+session leaves them out just as the live run did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from trackerscan.engine.known import KnownDevices
+
+KNOWN_META_KEY = "known_devices"  # one address or hex identifier a line
+
+
+def union(*parts: KnownDevices) -> KnownDevices:
+    return KnownDevices(
+        frozenset().union(*(p.addresses for p in parts)), frozenset().union(*(p.identifiers for p in parts))
+    )
+
+
+def known_text(engine: object) -> str:
+    """What the engine treats as the user's own: its known list and the devices marked as theirs."""
+    known = getattr(engine, "known", None)
+    lines: set[str] = set()
+    if isinstance(known, KnownDevices):
+        lines |= known.addresses | known.identifiers
+    devices = getattr(engine, "devices", None)
+    if devices is not None:
+        for d in devices():
+            if getattr(d, "known", False):
+                lines.update(d.addresses)
+    return "\n".join(sorted(lines))
+
+
+def known_from_meta(meta: Mapping[str, str]) -> KnownDevices:
+    text = meta.get(KNOWN_META_KEY, "")
+    return (
+        KnownDevices.from_lines(text.splitlines(), "the session's known devices") if text else KnownDevices()
+    )
