@@ -79,7 +79,10 @@ def test_look_alike_data_and_other_traffic(datalink, other_every, extended_every
     data = mixed_log(datalink + other_every, datalink, 3000, other_every, extended_every)
     (s, s_stats), (v, v_stats), walks = both_paths(data, monkeypatch, 400)
     assert len(s) >= 2900 and v == s and v_stats == s_stats
-    found = [w for w in walks if w is not None]
+    found = [w for w in walks if w is not None and len(w[0])]
+    if other_every == 97:  # runs of 96 reports between other traffic: read record by record
+        assert not found
+        return
     assert found, "the numpy walk was used"
     if not other_every and not extended_every:  # look-alike data alone does not stop it
         assert [len(w[0]) for w in found] == [400] * 7 + [200]
@@ -129,3 +132,14 @@ def test_fuzz_walks_agree(seed, cut, flips):
     finally:
         mp.undo()
     assert v == s and v_stats == s_stats
+
+
+def test_long_runs_between_other_traffic_are_read_with_numpy(monkeypatch):
+    """Other traffic every 1500 records (a phone's HCI log): the runs of reports between it go to numpy,
+    the other records are walked one by one up to the next report; the same sightings and counts."""
+    data = mixed_log(11, 1002, 9000, other_every=1500)
+    (s, s_stats), (v, v_stats), walks = both_paths(data, monkeypatch, btsnoop.CHUNK_RECORDS)
+    assert v == s and v_stats == s_stats and v_stats.other == 6
+    runs = [len(w[0]) for w in walks if w is not None and len(w[0])]
+    assert runs == [1499] * 6  # records 1499, 2999, ... 8999 are the other traffic
+    assert sum(w is btsnoop._NOT_A_REPORT for w in walks) == 5  # the last one ends the file
