@@ -20,10 +20,11 @@ Record layout (all big-endian): file header ``"btsnoop\\0"``, version (1),
 datalink; each record: original length, included length, flags, cumulative
 drops, timestamp (microseconds since 0000-01-01, taken as UTC).
 
-Speed: the file is memory-mapped and walked once.  Chunks made only of
-single legacy reports (a scan, passive or active) are decoded with numpy, and
-each distinct report (type, address, data) is decoded once and shared; any
-other chunk goes record by record.  `BtsnoopReader.batches` hands out the
+Speed: the file is memory-mapped and walked once.  Runs of single legacy
+reports (a scan, passive or active) are found and decoded with numpy (no
+Python step per record), and each distinct report (type, address, data) is
+decoded once and shared; other traffic, and short runs between it, go record
+by record.  `BtsnoopReader.batches` hands out the
 chunks as columns, which `trackerscan.analysis` feeds to the engine without
 building a `Sighting` per report.
 """
