@@ -158,7 +158,7 @@ def _feed_batches(
     fix_times = [f.time for f in fixes]
     i, n = 0, len(fixes)
     for batch in batches:
-        if isinstance(batch, list):  # a chunk read record by record (rare): make its columns
+        if isinstance(batch, list):  # a chunk read record by record (other traffic in it): its columns
             if not batch:
                 continue
             times = [s.time for s in batch]
