@@ -43,6 +43,10 @@ FLUSH_INTERVAL_S = 0.5
 # Events handled in one go before the loop gets a turn (count): during a backlog the flusher still
 # commits every FLUSH_INTERVAL_S (about 20 ms of engine work at 10 us an event).
 DRAIN_MAX = 2000
+# Events waiting between the sources and the engine (count).  A replay read faster than the engine
+# works waits here (backpressure) instead of filling memory; live sources never come near it (the
+# engine handles a sighting in a few microseconds; BLE sources keep their own bounded backlog).
+QUEUE_MAX = 10_000
 # When a replayed Bluetooth recording ends, wait at most this long (s) for the GPS source to deliver
 # its last fixes (a replayed track ends at the same recorded time; a live receiver never ends).
 GPS_GRACE_S = 2.0
@@ -121,7 +125,8 @@ class Pipeline:
         self.flush_interval_s = flush_interval_s
         self.status = PipelineStatus(ble_name=ble_name, gps_name=gps_name,
                                      gps_state="no fix" if gps is not None else "none")
-        self._queue: asyncio.Queue[Event | BaseException | _End] = asyncio.Queue()
+        self._queue: asyncio.Queue[Event | BaseException | _End] = asyncio.Queue(QUEUE_MAX)
+        self._waiting: set[asyncio.Task[None]] = set()  # place marks queued behind a backlog
         self._stop = asyncio.Event()
         self._ble_done = False
         self._gps_done = gps is None
@@ -135,7 +140,12 @@ class Pipeline:
     def mark_place(self, label: str = "") -> PlaceMark:
         """The user says "I am somewhere else now" (used when there is no GPS)."""
         mark = PlaceMark(self.clock(), label)
-        self._queue.put_nowait(mark)
+        try:
+            self._queue.put_nowait(mark)
+        except asyncio.QueueFull:  # a replay is backed up: the mark waits its turn behind it
+            task = asyncio.get_running_loop().create_task(self._queue.put(mark))
+            self._waiting.add(task)
+            task.add_done_callback(self._waiting.discard)
         return mark
 
     # ----------------------------------------------------------------- running
@@ -143,13 +153,13 @@ class Pipeline:
     async def _pump(self, source: Source, is_ble: bool) -> None:
         try:
             async for event in source:
-                self._queue.put_nowait(event)
+                await self._queue.put(event)
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # handed to the main loop: errors surface to the caller
-            self._queue.put_nowait(exc)
+            await self._queue.put(exc)
             return
-        self._queue.put_nowait(_BLE_END if is_ble else _GPS_END)
+        await self._queue.put(_BLE_END if is_ble else _GPS_END)
 
     async def _merge(self, ble: Source, gps: Source) -> None:
         """Two recordings, each in time order, merged into one stream in time order."""
@@ -160,15 +170,15 @@ class Pipeline:
                 heads[i] = await anext(streams[i], None)
             while heads[0] is not None or heads[1] is not None:
                 i = 0 if heads[1] is None or (heads[0] is not None and heads[0].time <= heads[1].time) else 1
-                self._queue.put_nowait(heads[i])
+                await self._queue.put(heads[i])
                 heads[i] = await anext(streams[i], None)
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
-            self._queue.put_nowait(exc)
+            await self._queue.put(exc)
             return
-        self._queue.put_nowait(_GPS_END)
-        self._queue.put_nowait(_BLE_END)
+        await self._queue.put(_GPS_END)
+        await self._queue.put(_BLE_END)
 
     async def _flusher(self) -> None:
         assert self.writer is not None
@@ -177,7 +187,7 @@ class Pipeline:
             try:
                 self.writer.flush()
             except Exception as exc:  # e.g. the disk is full: the session must not go on unrecorded
-                self._queue.put_nowait(exc)
+                await self._queue.put(exc)
                 return
 
     def handle(self, event: Event) -> list[LevelChange]:
@@ -309,10 +319,15 @@ class Pipeline:
 
 
 def make_engine(
-    sensitivity: str = "medium", known_path: str | None = None, known: KnownDevices | None = None
+    sensitivity: str = "medium",
+    known_path: str | None = None,
+    known: KnownDevices | None = None,
+    keep_all: bool = False,
 ) -> EngineLike:
     """The detection engine for a sensitivity preset, an optional known-devices file and more known
-    devices (e.g. those a session was recorded with)."""
+    devices (e.g. those a session was recorded with).  ``keep_all``: never forget bystanders (a
+    report lists every tracker heard; a live run forgets them to keep memory flat)."""
+    import dataclasses
     import importlib
 
     from trackerscan.engine.settings import Settings
@@ -320,7 +335,10 @@ def make_engine(
 
     engine_module = importlib.import_module("trackerscan.engine")
     known = union(known or KnownDevices(), KnownDevices.load(known_path) if known_path else KnownDevices())
-    engine: EngineLike = engine_module.Engine(Settings.from_sensitivity(sensitivity), known, ())
+    settings = Settings.from_sensitivity(sensitivity)
+    if keep_all:
+        settings = dataclasses.replace(settings, forget_after_s=None)
+    engine: EngineLike = engine_module.Engine(settings, known, ())
     return engine
 
 

@@ -112,7 +112,7 @@ def analyse(path: Path, sensitivity: str | None = None, known_path: str | None =
         sens = sensitivity or meta.get("sensitivity", "medium")
         # the devices the session was recorded with as the user's own, and any given now
         known = union(known_from_meta(meta), KnownDevices.load(known_path) if known_path else KnownDevices())
-        engine = make_engine(sens, known=known)
+        engine = make_engine(sens, known=known, keep_all=True)
         rerun: list[LevelChange] = []
         for event in s.events():
             rerun.extend(engine.feed(event))
