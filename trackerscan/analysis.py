@@ -288,11 +288,14 @@ def analyze(
         first_times.append(first_time)
         batch_streams.append((reader, batches))
     if sessions:
-        from trackerscan.sessions.store import read_events, resolve_session
+        from trackerscan.sessions.known import known_from_meta, union
+        from trackerscan.sessions.store import Session, read_events, resolve_session
 
         for name in sessions:
             try:
                 path = resolve_session(name)
+                with Session.open(path) as s:  # the user's own devices, as recorded with the session
+                    known_devices = union(known_devices or KnownDevices(), known_from_meta(s.meta()))
                 first_event, rest = _peek(read_events(path))  # type: ignore[arg-type]
             except TrackerscanError as exc:
                 if not several:

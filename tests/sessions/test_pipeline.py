@@ -75,3 +75,7 @@ async def test_known_devices_and_its_mine_travel_with_the_session(tmp_path):
             assert "C1:02:03:04:05:06" in s.meta()[KNOWN_META_KEY].split("\n")
         report = analyse(writer.path)
         assert report.flagged == [], how
+        from trackerscan.analysis import analyze
+
+        assert analyze(sessions=[writer.path]).alerts == [], how  # `trackerscan analyze SESSION` too
+    assert {a for c in analyze(sessions=[src]).alerts for a in c.addresses} == {"C1:02:03:04:05:06"}
