@@ -63,11 +63,27 @@ def test_bystanders_forgotten_trackers_kept_compactly():
 def test_nothing_forgotten_before_the_threshold_or_when_kept():
     engine, ev = _street(25)
     _run(engine, ev)
-    assert engine.stats.forgotten == 0 and len(engine.devices()) == 4
-    assert len(engine.history("5A:11:22:33:44:55")) > 10
+    # 23 min after their last sighting: the band (fixed address) is kept with its history; only the
+    # phone with a rotating address, which no rule can raise, is gone (after NEVER_FORGET_AFTER_S).
+    assert th.NEVER_FORGET_AFTER_S < 23 * 60 < th.FORGET_AFTER_S
+    assert engine.stats.forgotten == 1 and len(engine.devices()) == 3
+    assert engine.device("5A:11:22:33:44:55") is None
+    assert len(engine.history("C1:22:33:44:55:66")) > 10
     engine = Engine(settings=Settings(forget_after_s=None))
     _run(engine, _street(60)[1])
     assert engine.stats.forgotten == 0 and len(engine.devices()) == 4
+
+
+def test_rotating_non_tracker_kept_only_while_it_may_be_around():
+    """A phone with a rotating address is kept for NEVER_FORGET_AFTER_S after its last sighting."""
+    last = T0 + 118.3  # the phone 5A:... is last heard at 118 s (+0.1 s for the band)
+    for minutes, present in ((11, True), (13, False)):
+        engine, ev = _street(minutes)
+        _run(engine, ev)
+        silent = ev[-1].time - last  # type: ignore[attr-defined]
+        assert (silent < th.NEVER_FORGET_AFTER_S + th.FORGET_SWEEP_S) is present
+        assert (engine.device("5A:11:22:33:44:55") is not None) is present
+        assert engine.device("C1:22:33:44:55:66") is not None  # fixed address: 30 min
 
 
 def test_known_device_never_forgotten():

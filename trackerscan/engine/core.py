@@ -357,9 +357,15 @@ class Engine:
         gone: list[Device] = []
         tracker_limit = t - th.TRACKER_FORGET_AFTER_S
         limit = t - after_s
+        never_limit = t - min(after_s, th.NEVER_FORGET_AFTER_S)
         for dev in self._devices.values():
             ls = dev.last_seen
-            if ls >= limit or dev.level is not Level.NONE or dev.known or dev.mine:
+            if dev.level is not Level.NONE or dev.known or dev.mine:
+                continue
+            if dev.cls == NEVER and dev.identity.kind is not Kind.SMARTTAG:
+                if ls >= never_limit:  # no rule can raise it: kept only while it may be around
+                    continue
+            elif ls >= limit:
                 continue
             if ls >= tracker_limit and (dev.cls in _LINKABLE_CLASSES or dev.identity.kind is Kind.SMARTTAG):
                 if dev.points:

@@ -60,6 +60,11 @@ DEVICE_PLACES_KEPT = 64
 # holds ~10,000 of them (~30 MB).  Devices with fixed addresses (OTHER) lose evidence across longer
 # silences; trackers that can still link are kept longer (next).
 FORGET_AFTER_S = 30 * 60.0
+# Devices no rule can raise (class NEVER: phones and other non-trackers with rotating addresses,
+# trackers near their owner) are only kept for the views while they may still be around: two presence
+# gaps.  Their address rotates (every ~15 min) or their owner is with them, so nothing they did before
+# a silence can count later; this is what keeps memory flat on a busy street within minutes.
+NEVER_FORGET_AFTER_S = 2 * 300.0
 # Trackers that can still raise a level from evidence gathered in another session (away from their
 # owner, owner state unknown) and SmartTags (whose chain can be linked across a silence) are kept as
 # long as linking can use them: Apple/DULT separated tags keep their address 24 h, SmartTag gap links
