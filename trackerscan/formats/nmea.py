@@ -405,12 +405,15 @@ class NmeaReader:
             if course is not None:
                 ep.course = course
 
-    def _gga(self, f: list[bytes]) -> None:
+    def _gga_fields(
+        self, f: list[bytes]
+    ) -> tuple[_Epoch, tuple[float, float] | None, int | None, float | None]:
+        """What GGA and GNS share (their fix-quality fields differ): the cycle, position, satellites,
+        HDOP, altitude."""
         if len(f) < 10:
             raise _Bad
         tod = _tod(f[1])
         pos = _pos(f[2], f[3], f[4], f[5])
-        q = f[6]
         sats = int(f[7]) if f[7] else None
         hdop = _opt_float(f[8])
         alt = _opt_float(f[9])
@@ -422,6 +425,11 @@ class NmeaReader:
             ep.sats = sats
         if hdop:
             ep.hdop = hdop
+        return ep, pos, sats, alt
+
+    def _gga(self, f: list[bytes]) -> None:
+        ep, pos, sats, alt = self._gga_fields(f)
+        q = f[6]
         if not q:
             return  # unknown quality: neither for nor against
         if q == b"0" or sats == 0:  # a fix from zero satellites is no fix (haicom-305N's first GGA)
@@ -454,22 +462,8 @@ class NmeaReader:
             ep.lat, ep.lon = pos
 
     def _gns(self, f: list[bytes]) -> None:
-        if len(f) < 10:
-            raise _Bad
-        tod = _tod(f[1])
-        pos = _pos(f[2], f[3], f[4], f[5])
+        ep, pos, _sats, alt = self._gga_fields(f)
         mode = f[6]
-        sats = int(f[7]) if f[7] else None
-        hdop = _opt_float(f[8])
-        alt = _opt_float(f[9])
-        ep = self._at(tod, True)
-        ep.npos += 1
-        if pos is not None:
-            ep.has_pos = True
-        if sats is not None and sats >= 0:
-            ep.sats = sats
-        if hdop:
-            ep.hdop = hdop
         if any(c in b"ADPRF" for c in mode):
             if pos is not None:
                 ep.good = True

@@ -39,7 +39,7 @@ OPEN_TIMEOUT_S = 10.0
 CLOSE_TIMEOUT_S = 2.0
 
 # bumble's own address for the scanning device: a static random address (top
-# bits 11), used only as our own address in scan requests.
+# bits 11), used only as our own address when asking for scan responses.
 OWN_ADDRESS = "F0:5C:A1:1E:D0:01"
 
 # The transport schemes bumble 0.0.236 opens (bumble.transport.open_transport).
