@@ -6,24 +6,13 @@ import subprocess
 
 import dbus.bus
 import pytest
-from dbusmock.testcase import BusType, PrivateDBus, SpawnedMock
+from ble.conftest import system_bus  # noqa: F401  (the BLE area's private bus, shared)
+from dbusmock.testcase import BusType, SpawnedMock
 from find.bluez_tag import BluezTrackers
 
 
 @pytest.fixture
-def system_bus(monkeypatch):
-    """A private system bus; DBUS_SYSTEM_BUS_ADDRESS points at it for this test only."""
-    monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent")
-    bus = PrivateDBus(BusType.SYSTEM)
-    bus.start()
-    try:
-        yield bus
-    finally:
-        bus.stop()
-
-
-@pytest.fixture
-def bluez(system_bus):
+def bluez(system_bus):  # noqa: F811  (pytest passes the imported fixture)
     """The bluez5 mock with one adapter, hci0."""
     server = SpawnedMock.spawn_with_template(
         "bluez5", {}, BusType.SYSTEM, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
