@@ -2,6 +2,7 @@
 
 import json
 import os
+import random
 import sqlite3
 import subprocess
 import sys
@@ -66,7 +67,7 @@ def test_export_to_stick(data, tmp_path):
 def test_bad_session_one_line_exit_2_untouched(tmp_path, kind, command):
     p = tmp_path / "bad.sqlite"
     if kind == "random":
-        p.write_bytes(os.urandom(3000))
+        p.write_bytes(random.Random(3000).randbytes(3000))
     elif kind == "foreign":
         c = sqlite3.connect(p)
         c.execute("CREATE TABLE notes(x)")
@@ -96,7 +97,7 @@ def test_sessions_lists_a_damaged_file_and_leaves_it(tmp_path):
     data = tmp_path / "data"
     good = write_session(data / "sessions", make_events(10, 1))
     bad = data / "sessions" / "20200101T000000Z.sqlite"
-    bad.write_bytes(b"SQLite format 3\x00" + os.urandom(2000))
+    bad.write_bytes(b"SQLite format 3\x00" + random.Random(2000).randbytes(2000))
     before = bad.read_bytes()
     proc = _cli("sessions", data_dir=data)
     assert proc.returncode == 0
