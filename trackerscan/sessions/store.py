@@ -463,6 +463,7 @@ class SessionWriter:
         else:
             raise SessionError(f"Too many sessions named {base} in {directory}.")
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        conn: sqlite3.Connection | None = None
         try:
             conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
@@ -476,7 +477,14 @@ class SessionWriter:
             conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", values.items())
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
+            # Nothing of the user's is in it yet: a full disk must not leave a broken shell behind.
+            if conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
             os.close(fd)
+            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
             raise SessionError(f"Cannot create the session database {path}: {exc}.") from exc
         return cls(path, conn, fd)
 
