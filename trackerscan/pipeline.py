@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from trackerscan.engine.known import KnownDevices
+from trackerscan.errors import SessionError
 from trackerscan.model import (
     DeviceState,
     Event,
@@ -128,6 +129,11 @@ class Pipeline:
         self._queue: asyncio.Queue[Event | BaseException | _End] = asyncio.Queue(QUEUE_MAX)
         self._waiting: set[asyncio.Task[None]] = set()  # place marks queued behind a backlog
         self._stop = asyncio.Event()
+        # Set by a front end that keeps scanning when the session cannot be written (the Pi kit: nobody
+        # is at a screen, and alerts matter more than the record).  Without it, a failed write ends
+        # the run with the error.
+        self.on_storage_error: Callable[[BaseException], None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self._ble_done = False
         self._gps_done = gps is None
 
@@ -181,14 +187,29 @@ class Pipeline:
         await self._queue.put(_BLE_END)
 
     async def _flusher(self) -> None:
-        assert self.writer is not None
-        while True:
+        while self.writer is not None:
             await asyncio.sleep(self.flush_interval_s)
             try:
-                self.writer.flush()
+                self._flush()
             except Exception as exc:  # e.g. the disk is full: the session must not go on unrecorded
                 await self._queue.put(exc)
                 return
+
+    def _flush(self) -> None:
+        """Commit the writer's buffer; with `on_storage_error` set, a failure drops the writer instead
+        of raising (what was committed before stays in the file)."""
+        writer = self.writer
+        if writer is None:
+            return
+        try:
+            writer.flush()
+        except (SessionError, OSError) as exc:
+            if self.on_storage_error is None:
+                raise
+            self.writer = None
+            with contextlib.suppress(SessionError, OSError):  # releases the file; the buffer is lost
+                writer.close()
+            self.on_storage_error(exc)
 
     def handle(self, event: Event) -> list[LevelChange]:
         """Feed one event to the engine and the store; return the level changes it caused."""
@@ -241,6 +262,7 @@ class Pipeline:
             tasks = [asyncio.create_task(self._pump(self.ble, True))]
             if self.gps is not None:
                 tasks.append(asyncio.create_task(self._pump(self.gps, False)))
+        self._tasks = tasks
         if self.writer is not None:
             tasks.append(asyncio.create_task(self._flusher()))
         stop_wait = asyncio.create_task(self._stop.wait())
@@ -294,7 +316,16 @@ class Pipeline:
                     self.handle(item)
             if self.writer is not None:
                 self.writer.set_meta(KNOWN_META_KEY, known_text(self.engine))  # with "It's mine" marks
-                self.writer.flush()
+                self._flush()
+
+    def attach_writer(self, writer: SessionWriter) -> None:
+        """Go on recording into ``writer`` (a new session) after the previous one could not be written;
+        the sources and the engine run on undisturbed.  Call while `run` is running."""
+        if self.writer is not None:
+            raise RuntimeError("the pipeline is already recording")
+        writer.set_meta(KNOWN_META_KEY, known_text(self.engine))
+        self.writer = writer
+        self._tasks.append(asyncio.get_running_loop().create_task(self._flusher()))
 
     @property
     def ended_by_source(self) -> bool:

@@ -175,3 +175,24 @@ def test_every_status_has_its_own_led_pattern():
 
 def test_before_start_the_led_says_busy(clock):
     assert KitState().status(clock.t) is Status.BUSY
+
+
+def test_not_recording_two_long_flashes_two_long_tones_below_alert_above_watch(kit_gpio, clock, drive, runs):
+    kit = started(clock)
+    kit.feed(Fix(clock.t, 51.5, -0.1), clock.t)
+    kit.feed(level(clock.t, "dev-1", Level.WATCH), clock.t)
+    indicator = Indicator(kit)
+    kit.recording_failed()
+    kit.recording_failed()  # failing again while not recording: no second warning
+    seen = drive(indicator, kit_gpio, 6.0)
+    assert indicator.status is Status.NOT_RECORDING  # outranks watch: the evidence is not being kept
+    assert led_runs(seen, runs) == [(True, 0.6), (False, 0.3), (True, 0.6), (False, 1.5)] * 2
+    assert buzzer_runs(seen, runs) == [(True, 0.7), (False, 0.3), (True, 0.7), (False, 4.3)]
+    kit.feed(level(clock.t, "dev-1"), clock.t)  # an alert still outranks it, and still beeps
+    seen = drive(indicator, kit_gpio, 2.0)
+    assert indicator.status is Status.ALERT
+    assert sum(1 for on, _ in buzzer_runs(seen, runs) if on) == 3
+    kit.recording_resumed()
+    assert kit.status(clock.t) is Status.ALERT and not kit.not_recording
+    kit.levels.clear()
+    assert kit.status(clock.t) is Status.OK

@@ -17,10 +17,14 @@ export failed           long-short, for 60 s                        one long ton
 busy (starting/export)  fast flicker                                -
 adapter lost            three blips, pause                          one long tone
 alert                   fast blink                                  three short tones per new device
+not recording           two long flashes, pause                     two long tones
 watch                   double blip every 2 s                       -
 no GPS                  slow blink (1 s on, 1 s off)                -
 scanning, all well      short blip every 3 s                        -
 ======================  ==========================================  =====================
+
+"Not recording" means the sessions can no longer be written (the SD card is
+full or failing): scanning, the light and the buzzer go on without a record.
 
 A button press gives its own short acknowledgement (one tone: sweep started,
 two tones: sweep ended).  ``silent=True`` keeps the buzzer off entirely.
@@ -51,6 +55,7 @@ class Status(enum.Enum):
     BUSY = "busy"
     ADAPTER_LOST = "adapter_lost"
     ALERT = "alert"
+    NOT_RECORDING = "not_recording"
     WATCH = "watch"
     NO_GPS = "no_gps"
     OK = "ok"
@@ -113,6 +118,7 @@ LED: dict[Status, Blink] = {
     Status.BUSY: _blips(1, 0.1, 0.1, name="flicker"),
     Status.ADAPTER_LOST: _blips(3, 0.15, 0.15, pause=1.1, name="three blips"),
     Status.ALERT: _blips(1, 0.2, 0.2, name="fast blink"),
+    Status.NOT_RECORDING: _blips(2, 0.6, 0.3, pause=1.2, name="two long flashes"),
     Status.WATCH: _blips(2, 0.15, 0.15, pause=1.4, name="double blip"),
     Status.NO_GPS: _blips(1, 1.0, 1.0, name="slow blink"),
     Status.OK: _blips(1, 0.1, 2.9, name="heartbeat"),
@@ -124,6 +130,7 @@ class Cue(enum.Enum):
 
     ALERT = "alert"
     ADAPTER_LOST = "adapter_lost"
+    NOT_RECORDING = "not_recording"
     SWEEP_START = "sweep_start"
     SWEEP_END = "sweep_end"
     EXPORT_DONE = "export_done"
@@ -134,6 +141,7 @@ class Cue(enum.Enum):
 BUZZER: dict[Cue, Blink] = {
     Cue.ALERT: _blips(3, 0.15, 0.15, loop=False, name="three short"),
     Cue.ADAPTER_LOST: Blink("one long", ((1.0, True), (0.3, False)), loop=False),
+    Cue.NOT_RECORDING: _blips(2, 0.7, 0.3, loop=False, name="two long"),
     Cue.SWEEP_START: Blink("one short", ((0.08, True), (0.2, False)), loop=False),
     Cue.SWEEP_END: _blips(2, 0.08, 0.12, loop=False, name="two short"),
     Cue.EXPORT_DONE: _blips(2, 0.3, 0.2, loop=False, name="two medium"),
@@ -155,6 +163,7 @@ class KitState:
     last_fix_at: float | None = None
     gps_lost: bool = False
     adapter_lost: bool = False
+    not_recording: bool = False  # sessions cannot be written (storage full or failing); still scanning
     levels: dict[str, Level] = field(default_factory=dict)
     busy_since: float | None = None
     export_result: tuple[bool, float] | None = None  # (ok, when)
@@ -189,6 +198,15 @@ class KitState:
                 self.gps_lost = True
             elif record.kind is SourceEventKind.GPS_BACK:
                 self.gps_lost = False
+
+    def recording_failed(self) -> None:
+        """Sessions can no longer be written; scanning and alerts go on."""
+        if not self.not_recording:
+            self._cues.append(Cue.NOT_RECORDING)
+        self.not_recording = True
+
+    def recording_resumed(self) -> None:
+        self.not_recording = False
 
     def sweep_toggled(self, started: bool) -> None:
         self._cues.append(Cue.SWEEP_START if started else Cue.SWEEP_END)
@@ -234,6 +252,8 @@ class KitState:
         level = self.level
         if level is Level.ALERT:
             return Status.ALERT
+        if self.not_recording:
+            return Status.NOT_RECORDING
         if level is Level.WATCH:
             return Status.WATCH
         if not self.gps_ok(now):

@@ -14,6 +14,10 @@ edges into actions:
 A Bluetooth adapter that cannot be opened, or fails while recording, is
 shown on the LED and tried again every `ADAPTER_RETRY_S` (a new session each
 time), so unplugging and replugging the dongle needs nobody at a screen.
+When the session cannot be written (the SD card is full or failing), the kit
+keeps scanning and alerting without a record, shows "not recording", and
+starts a new session once `RESUME_FREE_BYTES` are free again (checked every
+`RECORD_RETRY_S`); it never deletes anything to make room.
 Every line printed (status changes, alerts, button actions) goes to the
 journal under systemd.
 """
@@ -22,7 +26,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
+import shutil
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -32,13 +39,14 @@ from pathlib import Path
 from typing import TextIO
 
 from trackerscan import __version__
-from trackerscan.errors import SourceError, TrackerscanError
+from trackerscan.errors import SessionError, SourceError, TrackerscanError
 from trackerscan.model import Event, Level, LevelChange, Sighting, SourceEvent, SourceEventKind
 from trackerscan.pi.button import Gesture
 from trackerscan.pi.gpio import KitGpio
 from trackerscan.pi.patterns import Indicator, KitState, Status
 from trackerscan.pi.usb import UsbExporter, run_command
 from trackerscan.pipeline import Pipeline, make_engine
+from trackerscan.sessions.store import SessionWriter
 
 # LED, buzzer and button are serviced this often, seconds: finer than the
 # shortest pattern step (0.08 s) and coarse enough to cost nothing on a Pi Zero.
@@ -48,9 +56,28 @@ TICK_S = 0.05
 ADAPTER_RETRY_S = 10.0
 # Before powering off, let the shutdown tone finish, but never wait longer than this (seconds).
 SHUTDOWN_CUE_MAX_S = 2.0
+# While sessions cannot be written, look this often (seconds) whether there is room again ...
+RECORD_RETRY_S = 60.0
+# ... and start a new session when at least this much is free (bytes): about an hour at the busiest
+# (500 advertisements a second at 22 bytes each, bench/bench_storage.py).
+RESUME_FREE_BYTES = 64 * 1024 * 1024
 SOURCE = "kit"  # the source name of the events the kit itself records (button, export)
 
 PowerOff = Callable[[], tuple[int, str]]
+FreeBytes = Callable[[Path], int]
+
+
+def free_bytes(directory: Path) -> int:
+    """Bytes free for an unprivileged writer on the file system holding ``directory``."""
+    return shutil.disk_usage(directory).free
+
+
+def storage_failure(exc: BaseException) -> bool:
+    """True when ``exc`` means the session file cannot be written (full, read-only or failing storage)."""
+    if isinstance(exc, SessionError | sqlite3.Error):
+        return True
+    return isinstance(exc, OSError) and exc.errno in (
+        errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EIO)
 
 
 def systemctl_poweroff() -> tuple[int, str]:
@@ -96,6 +123,8 @@ class KitRunner:
         exporter: UsbExporter | None = None,
         tick_s: float = TICK_S,
         retry_s: float = ADAPTER_RETRY_S,
+        record_retry_s: float = RECORD_RETRY_S,
+        free: FreeBytes = free_bytes,
     ) -> None:
         self.config = config
         self.gpio = gpio
@@ -112,6 +141,8 @@ class KitRunner:
         self.exporter = exporter
         self.tick_s = tick_s
         self.retry_s = retry_s
+        self.record_retry_s = record_retry_s
+        self.free = free
         self.kit = KitState(gps_expected=config.gps != "none")
         self.indicator = Indicator(self.kit, silent=config.silent)
         self.statuses: list[Status] = []  # every status the LED has shown, in order
@@ -221,7 +252,6 @@ class KitRunner:
         """Record one session; True when the run is over (stopped, or a replay ended)."""
         from trackerscan.sessions import paths
         from trackerscan.sessions.retention import apply_retention, keep_hours
-        from trackerscan.sessions.store import SessionWriter
         from trackerscan.sources import open_ble
         from trackerscan.sources.gps import open_gps
 
@@ -251,22 +281,19 @@ class KitRunner:
                 self.kit.gps_lost = True
                 self.say(f"GPS: {exc} Recording without positions.")
         engine = make_engine(cfg.sensitivity, cfg.known)
-        started = self.wall()
-        writer = SessionWriter.create(
-            paths.sessions_dir(cfg.data_dir, create=True), started,
-            {"tool_version": __version__, "ble": cfg.ble, "gps": cfg.gps, "sensitivity": cfg.sensitivity,
-             "front_end": "pi kit", "timezone": datetime.now().astimezone().tzname() or "",
-             "pid": str(os.getpid())},  # `trackerscan place` finds the recording process by it
-        )
-        self.sessions.append(writer.path)
-        pipe = _KitPipeline(ble, gps, engine, writer, ble_name=cfg.ble, gps_name=cfg.gps,
+        directory = paths.sessions_dir(cfg.data_dir, create=True)
+        pipe = _KitPipeline(ble, gps, engine, None, ble_name=cfg.ble, gps_name=cfg.gps,
                             on_change=self._on_change, clock=self.wall)
         pipe.kit_feed = lambda e: self.kit.feed(e, self.clock())
+        pipe.on_storage_error = self._storage_failed
         self.pipeline = pipe
+        writer = self._new_writer(directory)
+        if writer is not None:
+            pipe.writer = writer
         self.kit.start(self.clock())
         if self.kit.adapter_lost:  # opened again after a failure
             pipe.handle(SourceEvent(self.wall(), cfg.ble, SourceEventKind.ADAPTER_BACK, "opened again"))
-        self.say(f"recording session {writer.path.stem}")
+        watcher = asyncio.create_task(self._watch_storage(pipe, directory))
         failed: BaseException | None = None
         try:
             if self._stop.is_set():
@@ -276,13 +303,21 @@ class KitRunner:
         except SourceError as exc:
             failed = exc
         finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
             self.pipeline = None
             ended = self.wall()
-            writer.close(ended, {"devices": str(len(engine.devices()))})
-            self.say(f"session {writer.path.stem} closed: {pipe.status.sightings} sightings, "
-                     f"{pipe.status.fixes} fixes")
-        with contextlib.suppress(Exception):  # retention never stops a session from being kept
-            apply_retention(writer.path, ended, keep_hours(cfg.keep_hours))
+            if pipe.writer is not None:
+                try:
+                    pipe.writer.close(ended, {"devices": str(len(engine.devices()))})
+                except (SessionError, OSError, sqlite3.Error) as exc:
+                    self._storage_failed(exc)
+                else:
+                    with contextlib.suppress(Exception):  # retention never stops a session from being kept
+                        apply_retention(pipe.writer.path, ended, keep_hours(cfg.keep_hours))
+                self.say(f"session {pipe.writer.path.stem} closed: {pipe.status.sightings} sightings, "
+                         f"{pipe.status.fixes} fixes")
         if failed is not None and not self._stop.is_set():
             self.kit.feed(SourceEvent(self.wall(), cfg.ble, SourceEventKind.ADAPTER_LOST, str(failed)),
                           self.clock())
@@ -290,6 +325,52 @@ class KitRunner:
             await self._wait_or_stop(self.retry_s)
             return self._stop.is_set()
         return self._stop.is_set() or pipe.ended_by_source
+
+    # ------------------------------------------------------------------ storage
+
+    def _new_writer(self, directory: Path) -> SessionWriter | None:
+        """A new session file, or None (and "not recording" shown) when the storage refuses it."""
+        cfg = self.config
+        try:
+            writer = SessionWriter.create(
+                directory, self.wall(),
+                {"tool_version": __version__, "ble": cfg.ble, "gps": cfg.gps, "sensitivity": cfg.sensitivity,
+                 "front_end": "pi kit", "timezone": datetime.now().astimezone().tzname() or "",
+                 "pid": str(os.getpid())},  # `trackerscan place` finds the recording process by it
+            )
+        except (SessionError, OSError, sqlite3.Error) as exc:
+            if not storage_failure(exc):
+                raise
+            self._storage_failed(exc)
+            return None
+        self.sessions.append(writer.path)
+        if self.kit.not_recording:
+            self.kit.recording_resumed()
+            self.say(f"recording again, in a new session {writer.path.stem}")
+        else:
+            self.say(f"recording session {writer.path.stem}")
+        return writer
+
+    def _storage_failed(self, exc: BaseException) -> None:
+        """The session cannot be written: say so once, and go on scanning and alerting."""
+        if not self.kit.not_recording:
+            self.say(f"NOT RECORDING: {str(exc).rstrip('.')}. Still scanning and alerting, without a record. "
+                     "Make room on the card (nothing is deleted automatically); recording starts again "
+                     "by itself.")
+        self.kit.recording_failed()
+
+    async def _watch_storage(self, pipe: Pipeline, directory: Path) -> None:
+        """While nothing is recorded, look every `record_retry_s` for room, and record again when found."""
+        while True:
+            await asyncio.sleep(self.record_retry_s)
+            if pipe.writer is not None:
+                continue
+            try:
+                room = self.free(directory) >= RESUME_FREE_BYTES
+            except OSError:
+                room = False
+            if room and (writer := self._new_writer(directory)) is not None:
+                pipe.attach_writer(writer)
 
     async def run(self) -> int:
         """Record until stopped; power off at the end when the button asked for it.  Returns 0."""
