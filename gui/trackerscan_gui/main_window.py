@@ -471,8 +471,11 @@ class MainWindow(QMainWindow):
             self.tell("Play a sound", "This kind of tracker cannot be asked to play a sound.")
             return
         kind, _, rest = self.settings.ble_source.partition(":")
-        if kind == "hci":  # the same bumble transport the scan uses
-            future = self.runner.submit(ring(d.addresses[-1], procedure, transport=rest))
+        if kind == "hci":  # through the dongle the live scan holds (it opens once), else its transport
+            device = getattr(self.runner.ble_source, "bumble_device", None)
+            future = self.runner.submit(
+                ring(d.addresses[-1], procedure, transport=rest, bumble_device=device)
+            )
         else:
             future = self.runner.submit(ring(d.addresses[-1], procedure, adapter=rest.split(",")[0] or None))
         self.status_line.ble.setText(f"Asking the {name} to play its sound…")

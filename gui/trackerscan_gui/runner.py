@@ -119,6 +119,9 @@ class Runner:
         self._stoppers: list[Callable[[], None]] = []
         self._place_marker: Callable[[str], object] | None = None
         self.errors: list[str] = []
+        # The live Bluetooth source while it runs: ringing a tracker through a dongle goes through the
+        # device the scan holds (a dongle can be opened only once).
+        self.ble_source: object | None = None
 
     # --- the worker thread -------------------------------------------------------------------------
     def start(self) -> None:

@@ -114,6 +114,7 @@ async def _live(runner: Runner, settings: Settings, gps_spec: str, data_dir: str
     pipe = Pipeline(ble, gps, runner, writer, ble_name=settings.ble_source, gps_name=gps_spec,
                     clock=corrector.now)
     runner.on_stop(pipe.stop, pipe.mark_place)
+    runner.ble_source = ble
     try:
         await pipe.run()
         pipe.finish()
@@ -128,6 +129,7 @@ async def _live(runner: Runner, settings: Settings, gps_spec: str, data_dir: str
             if str(exc) not in runner.errors:
                 runner.problem("session", str(exc))
         finally:
+            runner.ble_source = None
             runner.publish()
             runner.set_status(recording="")
 

@@ -122,10 +122,12 @@ class _Sink:
 
 
 class _Protocol(asyncio.Protocol):
-    def __init__(self, source: StreamPacketSource, sink: _Sink) -> None:
+    def __init__(self, source: StreamPacketSource, sink: _Sink, clients: list) -> None:
         self.source, self.sink, self.transport = source, sink, None
+        self.clients = clients
 
     def connection_made(self, transport) -> None:
+        self.clients.append(transport)
         self.transport = transport
         self.sink.transport = transport
 
@@ -148,6 +150,7 @@ class HciServer:
     def __init__(self, link: LocalLink) -> None:
         self.link = link
         self.server: asyncio.Server | None = None
+        self.clients: list = []  # every HCI connection made to the controller (a dongle allows one)
 
     async def start(self) -> str:
         source, sink = StreamPacketSource(), _Sink()
@@ -155,7 +158,7 @@ class HciServer:
             "scanner", host_source=source, host_sink=sink, link=self.link, public_address="F0:00:00:00:00:02"
         )
         self.server = await asyncio.get_running_loop().create_server(
-            lambda: _Protocol(source, sink), host="127.0.0.1", port=0
+            lambda: _Protocol(source, sink, self.clients), host="127.0.0.1", port=0
         )
         port = self.server.sockets[0].getsockname()[1]
         return f"tcp-client:127.0.0.1:{port}"

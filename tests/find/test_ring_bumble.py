@@ -24,6 +24,7 @@ async def rig():
         await tag.start(DULT_SEPARATED_ADV)
         return tag
 
+    make.server = server  # for tests that count the HCI connections made
     yield transport, make
     await server.close()
 
@@ -176,3 +177,40 @@ async def test_cancelling_a_ring_disconnects_from_the_tracker(rig):
             break
         await asyncio.sleep(0.05)
     assert not tag.device.connections
+
+
+async def test_ringing_during_a_scan_uses_the_scanning_device_and_the_scan_goes_on(rig):
+    """A dongle can be opened once: the GUI rings through the device its live scan holds.  The ring
+    listens to that scan instead of restarting it, and the scan keeps delivering sightings after."""
+    from trackerscan.model import Sighting
+    from trackerscan.sources import open_ble
+
+    transport, make = rig
+    tag = await make(TagBehaviour(sound_s=0.3))
+    source = open_ble(f"hci:{transport}")
+    await source.start()
+    heard: list[Sighting] = []
+
+    async def read() -> None:
+        async for event in source:
+            if isinstance(event, Sighting) and event.address == TAG:
+                heard.append(event)
+
+    reader = asyncio.create_task(read())
+    try:
+        for _ in range(100):
+            if heard:
+                break
+            await asyncio.sleep(0.05)
+        assert heard, "the scan never heard the tag"
+        result = await ring(TAG, RingProcedure.DULT, bumble_device=source.bumble_device, transport=transport)
+        assert result.outcome is RingOutcome.RANG and result.completed, result.message
+        assert tag.behaviour.writes == [("8e0c0001-1d68-fb92-bf61-48377421680e", b"\x00\x03")]
+        assert source.bumble_device.is_scanning  # the scan was not stopped by the ring
+        before = len(heard)
+        await asyncio.sleep(1.0)  # the tag advertises every 50 ms
+        assert len(heard) > before + 5
+    finally:
+        reader.cancel()
+        await source.aclose()
+    assert len(make.server.clients) == 1  # one HCI connection: the scan's, shared by the ring

@@ -89,8 +89,12 @@ async def _heard(device: Any, address: str, timeout_s: float) -> Any:
             seen.set_result(adv.address)
 
     device.on("advertisement", on_adv)
+    # The device may be a live scan's (the GUI rings through the dongle it scans with): then its
+    # scanning is listened to, and left running for the scan.
+    borrowed = bool(device.is_scanning)
     try:
-        await device.start_scanning(active=False, filter_duplicates=False)
+        if not borrowed:
+            await device.start_scanning(active=False, filter_duplicates=False)
         try:
             async with asyncio.timeout(timeout_s):
                 return await seen
@@ -98,8 +102,9 @@ async def _heard(device: Any, address: str, timeout_s: float) -> Any:
             return None
     finally:
         device.remove_listener("advertisement", on_adv)
-        with contextlib.suppress(Exception):
-            await device.stop_scanning()
+        if not borrowed:
+            with contextlib.suppress(Exception):
+                await device.stop_scanning()
 
 
 def _full_uuid(u: Any) -> str:

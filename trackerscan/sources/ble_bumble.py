@@ -147,6 +147,12 @@ class BumbleSource(LiveBleSource):
         self._handle: BumbleDevice | None = None
         self._last_adv: dict[str, bytes] = {}  # advertiser -> last ADV data, to join its scan response
 
+    @property
+    def bumble_device(self) -> Any:
+        """The powered-on bumble Device this source scans with (None while closed).  A dongle can be
+        opened only once, so ringing a tracker during a scan goes through this device."""
+        return self._handle.device if self._handle is not None else None
+
     # -- events ----------------------------------------------------------------
 
     def _on_report(self, report: Any) -> None:
