@@ -18,6 +18,7 @@ from trackerscan.engine import Settings as EngineSettings
 from trackerscan.errors import InputError, SessionError, TrackerscanError
 from trackerscan.model import Event, Fix
 
+from . import wording
 from .runner import Runner, Status
 from .settings import Settings
 
@@ -115,6 +116,15 @@ async def _live(runner: Runner, settings: Settings, gps_spec: str, data_dir: str
                     clock=corrector.now)
     runner.on_stop(pipe.stop, pipe.mark_place)
     runner.ble_source = ble
+
+    def storage_failed(exc: BaseException) -> None:
+        # A full disk ends the record, not the protection: the scan and its alerts go on.
+        reason = str(exc.__cause__ or exc).rstrip(".")
+        runner.problem("session", f"Cannot write to the session {writer.path.stem} ({reason}). "
+                       f"{wording.NOT_RECORDING}")
+        runner.set_status(recording="")
+
+    pipe.on_storage_error = storage_failed
     try:
         await pipe.run()
         pipe.finish()
@@ -124,9 +134,10 @@ async def _live(runner: Runner, settings: Settings, gps_spec: str, data_dir: str
         runner.problem("ble", str(exc))
     finally:
         try:
-            writer.close(time.time(), {"devices": str(len(runner.devices()))})
+            if pipe.writer is not None:  # None: given up on after a failed write (already said)
+                writer.close(time.time(), {"devices": str(len(runner.devices()))})
         except SessionError as exc:  # the last write failed too: said once, the window stays usable
-            if str(exc) not in runner.errors:
+            if not any(e.startswith(str(exc).rstrip(".")) for e in runner.errors):
                 runner.problem("session", str(exc))
         finally:
             runner.ble_source = None

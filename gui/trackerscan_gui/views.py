@@ -83,6 +83,9 @@ class StatusLine(QFrame):
         self.gps = wrapped(name="GPS status")
         self.rec = wrapped(name="Recording status")
         self.time = wrapped(name="Time scanned")
+        self.problem = wrapped(name="Problem")  # the latest problem, on a line of its own
+        self.problem.setObjectName("problem")
+        self.problem.hide()
         self.mark = button(
             "I'm &somewhere else now",
             "I'm somewhere else now",
@@ -100,10 +103,11 @@ class StatusLine(QFrame):
         grid.addWidget(self.gps, 1, 0)
         grid.addWidget(self.rec, 0, 1)
         grid.addWidget(self.time, 1, 1)
+        grid.addWidget(self.problem, 2, 0, 1, 2)
         buttons = QVBoxLayout()
         buttons.addWidget(self.mark)
         buttons.addWidget(self.demo)
-        grid.addLayout(buttons, 0, 2, 2, 1)
+        grid.addLayout(buttons, 0, 2, 3, 1)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         self.demo.hide()
@@ -125,8 +129,8 @@ class StatusLine(QFrame):
                 self.time.setText(
                     f"Scanning for {wording.duration_words(s.scanned_s)}, {s.sightings} sightings"
                 )
-        if s.problems:
-            self.gps.setText(f"{self.gps.text()}. Problem: {s.problems[-1]}")
+        self.problem.setText(f"Problem: {s.problems[-1]}" if s.problems else "")
+        self.problem.setVisible(bool(s.problems))
         self.mark.setVisible(s.gps_state in ("none", "marks") and s.ble_state not in ("review", "absent"))
         self.demo.setVisible(s.ble_state == "absent")
 

@@ -323,16 +323,17 @@ def test_device_list_fits_the_pi_screen_without_scrolling_sideways(controller, q
     assert w.table.horizontalScrollBar().maximum() == 0
 
 
-def test_disk_full_while_recording_is_said_and_the_window_stays_usable(controller, qtbot, tmp_path):
+def test_disk_full_while_recording_is_said_and_the_scan_goes_on(controller, qtbot, tmp_path):
     """Files may not grow past 150 kB (RLIMIT_FSIZE, as on a full disk): the recording stops, the window
-    says why in one sentence, and what was committed before stays readable."""
+    says why and that it is still checking, the scan and its alerts go on to the end of the walk, and
+    what was committed before stays readable."""
     import resource
     import signal
 
     from trackerscan.sessions.store import Session
 
-    src, sc = record_session(tmp_path / "input")  # ~500 kB of session to replay over ~7 s
-    controller.settings.ble_source = f"replay:{src},speed=100"
+    src, sc = record_session(tmp_path / "input")  # ~500 kB of session: a 37-minute walk, replayed in 7 s
+    controller.settings.ble_source = f"replay:{src},speed=300"
     old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
     resource.setrlimit(resource.RLIMIT_FSIZE, (150_000, old_limit[1]))
@@ -341,14 +342,27 @@ def test_disk_full_while_recording_is_said_and_the_window_stays_usable(controlle
         qtbot.waitUntil(lambda: controller.runner.status.recording != "", timeout=15_000)
         session = controller.runner.status.recording
         qtbot.waitUntil(lambda: controller.runner.status.recording == "", timeout=60_000)
+        w = controller.window
+        w.refresh()
+        problem = w.status_line.problem
+        assert problem.isVisibleTo(w) and problem.text().startswith("Problem: Cannot write to the session ")
+        assert "Still checking for trackers" in problem.text()
+        assert problem.height() >= problem.heightForWidth(problem.width())  # shown whole, not cut off
+        assert w.status_line.rec.text() == "Not recording"
+        end = max(e.time for e in sc.events)
+        qtbot.waitUntil(lambda: controller.runner.status.last_time == end, timeout=60_000)  # to its end
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
         signal.signal(signal.SIGXFSZ, old_handler)
     errors = controller.runner.errors
     assert len(errors) == 1 and errors[0].startswith("Cannot write to the session"), errors
-    w = controller.window
-    w.refresh()
-    assert "Problem: Cannot write to the session" in w.status_line.gps.text()
+    # The engine heard the whole walk, long after the disk filled up, and the follower reached an alert.
+    devices = controller.runner.devices()
+    assert max(d.last_seen for d in devices) >= end - 60
+    alerted = [sc.truth_for(d.addresses) for d in devices if d.level is Level.ALERT]
+    assert any(t is not None and t.follower for t in alerted)
+    # the only other alert: the user's own watch, which these settings do not list as known
+    assert all(t is not None and (t.follower or t.known) for t in alerted)
     want = [(round(e.time * 1000), e.address, e.rssi, e.adv) for e in sc.events if isinstance(e, Sighting)]
     with Session.open(session) as s:
         got = [(round(e.time * 1000), e.address, e.rssi, e.adv) for e in s.sightings()]
