@@ -117,3 +117,92 @@ def test_forgetting_changes_no_level_on_a_long_scenario():
     for d in keeper.devices():
         if d.level is not Level.NONE or d.known:
             assert d.device_id in kept
+
+
+FMDN_UTP = bytes.fromhex("0201061816AAFE41") + bytes(range(1, 21))  # MAC kept ~24 h
+FMDN_NORMAL = bytes.fromhex("0201061816AAFE40") + bytes(range(21, 41))  # MAC rotates with the EID
+
+
+def _airtag(t: float) -> Sighting:
+    return Sighting(t, "FB:6D:08:3D:25:A4", AddressType.RANDOM, -65, SEPARATED_AIRTAG, "t")
+
+
+def _back(engine: Engine, t1: float) -> list[object]:
+    """The AirTag heard again for 5 min, 5 km north."""
+    out: list[object] = []
+    for s in range(0, 300, 2):
+        out += engine.feed(_fix(t1 + s, lat=45.045))
+        out += engine.feed(_airtag(t1 + s + 0.1))
+    return out
+
+
+def _silent_day(engine: Engine, gap_h: float) -> list[object]:
+    """An AirTag and two FMDN tags heard for 10 min at one place, then gap_h hours of a phone only."""
+    out: list[object] = []
+    for s in range(0, 600, 2):
+        t = T0 + s
+        out += engine.feed(_fix(t))
+        out += engine.feed(_airtag(t + 0.1))
+        out += engine.feed(Sighting(t + 0.2, "4A:00:00:00:00:0F", AddressType.RANDOM, -65, FMDN_UTP, "t"))
+        out += engine.feed(Sighting(t + 0.3, "4B:00:00:00:00:0E", AddressType.RANDOM, -65, FMDN_NORMAL, "t"))
+    for s in range(600, 600 + int(gap_h * 3600), 2):
+        t = T0 + s
+        out += engine.feed(_fix(t))
+        out += engine.feed(Sighting(t + 0.3, "6B:00:00:00:00:01", AddressType.RANDOM, -50, PHONE, "t"))
+    return out
+
+
+def test_silent_trackers_kept_compact_and_still_linked_after_3_hours():
+    """A separated AirTag (address fixed 24 h) silent for 3 h is kept without history, identity details
+    or cache entries, and its evidence from before the gap still counts when it is heard 5 km away."""
+    engine = Engine()
+    assert _silent_day(engine, 3.0) == []
+    tag = engine._devices["FB:6D:08:3D:25:A4"]
+    # FMDN in normal mode rotates MAC and EID together: nothing can link to it, it is gone.  In UTP
+    # mode its MAC stays ~24 h, so it is kept like the AirTag.
+    assert engine.device("4B:00:00:00:00:0E") is None
+    assert engine.device("4A:00:00:00:00:0F") is not None
+    for dev in (tag, engine._devices["4A:00:00:00:00:0F"]):
+        assert len(dev.points) == 0 and dict(dev.identity.details) == {}
+        assert all(d is not dev for d in engine._cache.values())
+    assert tag.identity.separated is True and tag.identity.kind is not None
+    assert tag.gps_places == 1 and tag.n == 300
+    # Heard again at another place: the same device, with the first 10 min counting.
+    t1 = T0 + 600 + 3 * 3600
+    changes = _back(engine, t1)
+    d = engine.device("FB:6D:08:3D:25:A4")
+    assert d is not None and d.first_seen == T0 + 0.1 and d.sightings == 450
+    assert [c.level for c in changes] == [Level.WATCH] and changes[0].places == 2
+    assert changes[0].duration_s > 600  # 10 min before the gap + 5 min after
+    # Those 5 min alone raise nothing: the link across the gap is what raised it.  And keeping every
+    # device in full changes nothing.
+    assert _back(Engine(), t1) == []
+    keeper = Engine(Settings(forget_after_s=None))
+    _silent_day(keeper, 3.0)
+    again = _back(keeper, t1)
+    assert [dataclasses.astuple(c) for c in again] == [dataclasses.astuple(c) for c in changes]  # type: ignore
+
+
+def test_track_kept_as_columns_gives_back_every_fix():
+    """The user's track costs well under 100 bytes a fix (a Fix tuple with its floats: ~300)."""
+    import tracemalloc
+
+    def fix(i: int) -> Fix:  # made afresh each time: the engine must not need the caller's objects
+        return Fix(T0 + i, 45.0 + i * 1e-5, 13.0 - i * 1e-5, alt=None if i % 3 else 120.5 + i,
+                   speed_mps=1.25, course=None if i % 2 else float(i % 360), hdop=0.9 + i % 5,
+                   accuracy_m=None if i % 7 == 0 else 4.0 + i % 11, mode=FixMode(1 + i % 3),
+                   satellites=None if i % 5 == 0 else 4 + i % 9,
+                   source="nmea:/dev/ttyACM0" if i % 2 else "gpsd")
+
+    n = 20_000
+    engine = Engine()
+    engine.feed(fix(0))
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for i in range(1, n):
+        engine.feed(fix(i))
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert held / n < 100, held / n
+    assert engine.track() == [fix(i) for i in range(n)]
+

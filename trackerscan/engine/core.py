@@ -8,10 +8,12 @@ a dict lookup and a few attribute updates.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from trackerscan.engine import thresholds as th
 from trackerscan.engine.context import Context
@@ -53,6 +55,7 @@ _MIN_REACH_M = th.MIN_REACH_M
 _NAN = math.nan
 _LINKABLE_CLASSES = (SEPARATED, UNKNOWN_STATE)  # kept up to TRACKER_FORGET_AFTER_S
 _EVALUATE_NOW = -math.inf  # next_eval of a device to evaluate at its next sighting
+_EMPTY_DETAILS: MappingProxyType[str, object] = MappingProxyType({})  # a compacted identity's details
 
 
 @dataclass(slots=True)
@@ -355,6 +358,7 @@ class Engine:
         device heard again starts afresh under the same id.  Causal: decided on event time only.
         """
         gone: list[Device] = []
+        dormant: list[Device] = []  # silent trackers kept for linking, not yet compacted
         tracker_limit = t - th.TRACKER_FORGET_AFTER_S
         limit = t - after_s
         never_limit = t - min(after_s, th.NEVER_FORGET_AFTER_S)
@@ -368,10 +372,12 @@ class Engine:
             elif ls >= limit:
                 continue
             if ls >= tracker_limit and (dev.cls in _LINKABLE_CLASSES or dev.identity.kind is Kind.SMARTTAG):
-                if dev.points:
-                    dev.points = array("d")  # compact: the session store has its sightings
+                if dev.points or dev.identity.details:
+                    dormant.append(dev)
                 continue
             gone.append(dev)
+        if dormant:
+            self._compact(dormant)
         if not gone:
             return
         devices, by_addr, by_eid, by_ident = self._devices, self._by_addr, self._by_eid, self._by_ident
@@ -389,6 +395,25 @@ class Engine:
             self._chains.drop(dev)
         self._stats.forgotten += len(gone)
         dropped = set(gone)
+        cache = self._cache  # emptied in place: feed_sightings holds its .get
+        for key in [k for k, d in cache.items() if d in dropped]:
+            del cache[key]
+
+    def _compact(self, dormant: list[Device]) -> None:
+        """Keep of silent trackers only what linking and later evidence use (issue #8).
+
+        Their history points go (the session store has their sightings), their identity loses
+        its descriptive details (SmartTag chains keep their own signature and counter), and their
+        classify-cache entries go: heard again, they are classified once more and found by
+        address (or EID, or chain) as before.  Places, times, reach and links stay.
+        """
+        empty = _EMPTY_DETAILS
+        for dev in dormant:
+            dev.points = array("d")
+            ident = dev.identity
+            if ident.details:
+                dev.identity = dataclasses.replace(ident, details=empty)
+        dropped = set(dormant)
         cache = self._cache  # emptied in place: feed_sightings holds its .get
         for key in [k for k, d in cache.items() if d in dropped]:
             del cache[key]
@@ -693,7 +718,7 @@ class Engine:
 
     def track(self) -> list[Fix]:
         """The user's own trusted fixes."""
-        return list(self._track.fixes)
+        return self._track.fixes.list()
 
     def mark_mine(self, device_id: str) -> None:
         """ "It's mine": the device never raises a level again but stays in the log."""

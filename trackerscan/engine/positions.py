@@ -6,9 +6,12 @@ uncertainty that grows with the fix's age (the user may have moved since).
 
 from __future__ import annotations
 
+import math
+from array import array
+
 from trackerscan.engine import thresholds as th
 from trackerscan.engine.geo import distance_m
-from trackerscan.model import Fix
+from trackerscan.model import Fix, FixMode
 
 
 def fix_accuracy_m(fix: Fix) -> float:
@@ -20,13 +23,79 @@ def fix_accuracy_m(fix: Fix) -> float:
     return th.DEFAULT_FIX_ACCURACY_M
 
 
+_OPTIONAL = ("alt", "speed_mps", "course", "hdop", "accuracy_m")  # Fix's optional float fields
+
+
+class FixColumns:
+    """Fixes stored as columns of numbers: about 70 bytes a fix instead of about 300 as `Fix` tuples.
+
+    A day at one fix a second is 86,400 fixes (issue #8: ~6 MB instead of ~26 MB).  `list()` gives
+    back the very fixes appended (None, NaN and every field kept).
+    """
+
+    __slots__ = ("_floats", "_modes", "_nones", "_odd_sats", "_sats", "_source_ids", "_sources")
+
+    def __init__(self) -> None:
+        self._floats = array("d")  # time, lat, lon, then the optional fields (NaN when None)
+        self._nones = array("B")  # bit j: optional field j (then satellites, bit 5) is None
+        self._sats = array("i")
+        self._modes = array("B")
+        self._source_ids = array("I")
+        self._sources: dict[str, int] = {}
+        self._odd_sats: dict[int, int] = {}  # satellite counts beyond 32 bits, by fix index
+
+    def __len__(self) -> int:
+        return len(self._modes)
+
+    def append(self, fix: Fix) -> None:
+        nones = 0
+        values = [fix.time, fix.lat, fix.lon]
+        for j, name in enumerate(_OPTIONAL):
+            v = getattr(fix, name)
+            if v is None:
+                nones |= 1 << j
+                v = math.nan
+            values.append(v)
+        if fix.satellites is None:
+            nones |= 1 << len(_OPTIONAL)
+        self._floats.extend(values)
+        self._nones.append(nones)
+        sats = fix.satellites or 0
+        if not -(2**31) <= sats < 2**31:  # not a receiver's count, but kept as given
+            self._odd_sats[len(self._modes)] = sats
+            sats = 0
+        self._sats.append(sats)
+        self._modes.append(int(fix.mode))
+        sources = self._sources
+        sid = sources.get(fix.source)
+        if sid is None:
+            sid = sources[fix.source] = len(sources)
+        self._source_ids.append(sid)
+
+    def list(self) -> list[Fix]:
+        """Every fix appended, in order."""
+        names = list(self._sources)
+        f = self._floats
+        w = 3 + len(_OPTIONAL)
+        out: list[Fix] = []
+        for i, nones in enumerate(self._nones):
+            row = f[i * w : i * w + w]
+            opt = [None if nones & (1 << j) else row[3 + j] for j in range(len(_OPTIONAL))]
+            sats = None if nones & (1 << len(_OPTIONAL)) else self._odd_sats.get(i, self._sats[i])
+            out.append(
+                Fix(row[0], row[1], row[2], opt[0], opt[1], opt[2], opt[3], opt[4],
+                    FixMode(self._modes[i]), sats, names[self._source_ids[i]])
+            )
+        return out
+
+
 class UserTrack:
     """Trusted fixes in time order, the last one, and the user's recent speed."""
 
     __slots__ = ("_rejected", "_speed_ref", "fixes", "last", "last_accuracy", "rejected", "speed_mps")
 
     def __init__(self) -> None:
-        self.fixes: list[Fix] = []
+        self.fixes = FixColumns()
         self.last: Fix | None = None
         self.last_accuracy = th.DEFAULT_FIX_ACCURACY_M
         self.speed_mps: float | None = None

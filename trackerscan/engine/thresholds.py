@@ -68,7 +68,11 @@ NEVER_FORGET_AFTER_S = 2 * 300.0
 # Trackers that can still raise a level from evidence gathered in another session (away from their
 # owner, owner state unknown) and SmartTags (whose chain can be linked across a silence) are kept as
 # long as linking can use them: Apple/DULT separated tags keep their address 24 h, SmartTag gap links
-# reach 24 h (SMARTTAG_GAP_LINK_MAX_S below).  Their history points are dropped after FORGET_AFTER_S.
+# reach 24 h (SMARTTAG_GAP_LINK_MAX_S below).  After FORGET_AFTER_S of silence they are compacted to
+# what linking and later evidence use (Engine._compact): history points, identity details and
+# classify-cache entries go; places, times, reach, addresses and identifiers stay.  (Google FMDN tags
+# in normal mode, whose MAC rotates with the EID, are class NEVER and go after NEVER_FORGET_AFTER_S;
+# in UTP mode the MAC is kept ~24 h, trackers.md 4.2, so they are kept here.)
 TRACKER_FORGET_AFTER_S = 24 * 3600.0
 # How often (s, event time) the engine looks for devices to forget.
 FORGET_SWEEP_S = 60.0
