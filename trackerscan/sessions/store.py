@@ -62,6 +62,17 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 # Beyond this many the memo is cleared (repeats are then stored again): bounds
 # memory on a busy street at the cost of a little disk.
 PAYLOAD_MEMO_MAX = 200_000
+# The emitter and payload memos hold what was heard in the last one to two generations of this many
+# seconds (event time), so that a busy street (20,000 new addresses an hour, bench/soak.py) does not
+# pile them up (issue #8): each generation the memo of the one before is dropped and what was heard
+# again moves up.  A quarter of an hour is the rotation period of phones' and near-owner tags'
+# addresses; what comes back later costs one more payload row, and an emitter is looked up in the
+# file (guarded by MEMO_EVICTED_BITS below), so each emitter row stays unique.
+MEMO_GENERATION_S = 15 * 60.0
+# Bits of the filter of emitters dropped from the memo (2 MiB, three bits per emitter): a false
+# "maybe" costs one scan of the emitter table.  About 0.1 % of new addresses at 1 million dropped
+# emitters (50 h of a busy street), 2.6 % at 2 million.
+MEMO_EVICTED_BITS = 1 << 24
 
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -412,6 +423,19 @@ def track_length_m(fixes: Iterable[Fix]) -> float:
 # --------------------------------------------------------------------------- writing
 
 
+EmitterKey = tuple[str, AddressType, str, bool | None]
+
+
+def _bit_indexes(key: EmitterKey) -> tuple[int, int, int]:
+    """The filter bits of an emitter (MEMO_EVICTED_BITS): three hashes, stable within the process."""
+    m = MEMO_EVICTED_BITS - 1
+    return hash((1, key)) & m, hash((2, key)) & m, hash((3, key)) & m
+
+
+def _maybe_in(bits: bytearray, key: EmitterKey) -> bool:
+    return all(bits[i >> 3] & (1 << (i & 7)) for i in _bit_indexes(key))
+
+
 class SessionWriter:
     """Records one session.  Not thread-safe: one writer, one thread (the pipeline's).
 
@@ -424,9 +448,14 @@ class SessionWriter:
         self.path = path
         self._conn = conn
         self._lock_fd = lock_fd
-        self._emitters: dict[tuple[str, AddressType, str, bool | None], int] = {}
+        self._emitters: dict[EmitterKey, int] = {}  # this generation (MEMO_GENERATION_S)
+        self._old_emitters: dict[EmitterKey, int] = {}  # the one before
+        self._evicted: bytearray | None = None  # filter of emitters dropped from the memo
+        self._next_emitter = 1
         self._payloads: dict[bytes, int] = {}
+        self._old_payloads: dict[bytes, int] = {}
         self._next_payload = 1
+        self._memo_until = -math.inf  # event time at which the memos move on a generation
         self._new_emitters: list[tuple[int, str, str, str, int | None]] = []
         self._new_payloads: list[tuple[int, bytes]] = []
         self._sightings: list[tuple[int, int, int, int | None]] = []
@@ -523,20 +552,67 @@ class SessionWriter:
         self.last_time = event.time
 
     def add_sighting(self, s: Sighting) -> None:
+        if s.time >= self._memo_until:
+            self._next_generation(s.time)
         key = (s.address, s.address_type, s.source, s.connectable)
         eid = self._emitters.get(key)
         if eid is None:
-            eid = self._emitters[key] = len(self._emitters) + 1
-            conn = None if s.connectable is None else int(s.connectable)
-            self._new_emitters.append((eid, s.address, s.address_type.value, s.source, conn))
+            eid = self._emitter(key)
         pid = self._payloads.get(s.adv)
         if pid is None:
-            if len(self._payloads) >= PAYLOAD_MEMO_MAX:
-                self._payloads.clear()
-            pid = self._payloads[s.adv] = self._next_payload
-            self._next_payload += 1
-            self._new_payloads.append((pid, s.adv))
+            pid = self._old_payloads.get(s.adv)
+            if pid is not None:
+                self._payloads[s.adv] = pid
+            else:
+                if len(self._payloads) >= PAYLOAD_MEMO_MAX:
+                    self._payloads.clear()
+                pid = self._payloads[s.adv] = self._next_payload
+                self._next_payload += 1
+                self._new_payloads.append((pid, s.adv))
         self._sightings.append((_ms(s.time), eid, pid, s.rssi))
+
+    def _emitter(self, key: EmitterKey) -> int:
+        """The id of an emitter missing from this generation's memo: remembered, found, or new."""
+        eid = self._old_emitters.get(key)
+        if eid is None and self._evicted is not None and _maybe_in(self._evicted, key):
+            eid = self._stored_emitter(key)
+        if eid is None:
+            eid = self._next_emitter
+            self._next_emitter += 1
+            address, address_type, source, connectable = key
+            conn = None if connectable is None else int(connectable)
+            self._new_emitters.append((eid, address, address_type.value, source, conn))
+        self._emitters[key] = eid
+        return eid
+
+    def _stored_emitter(self, key: EmitterKey) -> int | None:
+        """The id of an emitter already written (dropped from the memo), or None."""
+        address, address_type, source, connectable = key
+        conn = None if connectable is None else int(connectable)
+        for row in self._new_emitters:  # not yet flushed
+            if row[1:] == (address, address_type.value, source, conn):
+                return row[0]
+        try:
+            found = self._conn.execute(
+                "SELECT id FROM emitter WHERE address = ? AND address_type = ? AND source = ? "
+                "AND connectable IS ? LIMIT 1", (address, address_type.value, source, conn)
+            ).fetchone()
+        except sqlite3.Error:
+            return None  # unreadable: a second row for the same emitter is still a valid session
+        return None if found is None else int(found[0])
+
+    def _next_generation(self, t: float) -> None:
+        """Drop the memos' older generation (MEMO_GENERATION_S); its emitters go into the filter."""
+        if self._old_emitters:
+            bits = self._evicted
+            if bits is None:
+                bits = self._evicted = bytearray(MEMO_EVICTED_BITS // 8)
+            for key in self._old_emitters.keys() - self._emitters.keys():
+                for i in _bit_indexes(key):
+                    bits[i >> 3] |= 1 << (i & 7)
+        self._old_emitters, self._emitters = self._emitters, {}
+        self._old_payloads, self._payloads = self._payloads, {}
+        self._memo_until = t + MEMO_GENERATION_S
 
     def set_meta(self, key: str, value: str) -> None:
         self._meta[key] = value
