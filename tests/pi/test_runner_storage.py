@@ -86,3 +86,20 @@ def test_without_room_recording_is_not_tried_again(tmp_path):
     assert sum(line.startswith("NOT RECORDING: ") for line in lines) == 1
     assert not any(line.startswith("recording again") for line in lines)
     assert len(list((data / "sessions").glob("*.sqlite"))) == 1
+
+
+async def test_a_data_folder_that_cannot_be_made_still_scans_and_says_so(tmp_path):
+    import io
+
+    from trackerscan.pi.runner import KitConfig, KitRunner
+
+    src = write_session(tmp_path / "input", car_trip_events())
+    (tmp_path / "data").write_text("a file where the data folder should be")
+    out = io.StringIO()
+    runner = KitRunner(KitConfig(ble=f"replay:{src},speed=0", gps="none", data_dir=str(tmp_path / "data")),
+                       None, out=out)
+    assert await runner.run() == 0
+    lines = [line.split(" ", 1)[1] for line in out.getvalue().splitlines()]
+    assert lines[0].startswith("NOT RECORDING: Not a directory: ") and "[Errno" not in lines[0]
+    assert any(line.startswith("ALERT: airtag C1:02:03:04:05:06: ") for line in lines)
+    assert runner.sessions == [] and (tmp_path / "data").read_text().startswith("a file")

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import os
 import shutil
 import sqlite3
@@ -70,14 +69,6 @@ FreeBytes = Callable[[Path], int]
 def free_bytes(directory: Path) -> int:
     """Bytes free for an unprivileged writer on the file system holding ``directory``."""
     return shutil.disk_usage(directory).free
-
-
-def storage_failure(exc: BaseException) -> bool:
-    """True when ``exc`` means the session file cannot be written (full, read-only or failing storage)."""
-    if isinstance(exc, SessionError | sqlite3.Error):
-        return True
-    return isinstance(exc, OSError) and exc.errno in (
-        errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EIO)
 
 
 def systemctl_poweroff() -> tuple[int, str]:
@@ -281,7 +272,10 @@ class KitRunner:
                 self.kit.gps_lost = True
                 self.say(f"GPS: {exc} Recording without positions.")
         engine = make_engine(cfg.sensitivity, cfg.known)
-        directory = paths.sessions_dir(cfg.data_dir, create=True)
+        try:
+            directory = paths.sessions_dir(cfg.data_dir, create=True)
+        except (SessionError, OSError):  # a read-only or failing card: scan without a record (said below)
+            directory = paths.sessions_dir(cfg.data_dir)
         pipe = _KitPipeline(ble, gps, engine, None, ble_name=cfg.ble, gps_name=cfg.gps,
                             on_change=self._on_change, clock=self.wall)
         pipe.kit_feed = lambda e: self.kit.feed(e, self.clock())
@@ -338,9 +332,7 @@ class KitRunner:
                  "front_end": "pi kit", "timezone": datetime.now().astimezone().tzname() or "",
                  "pid": str(os.getpid())},  # `trackerscan place` finds the recording process by it
             )
-        except (SessionError, OSError, sqlite3.Error) as exc:
-            if not storage_failure(exc):
-                raise
+        except (SessionError, OSError, sqlite3.Error) as exc:  # full, read-only, failing or not a folder
             self._storage_failed(exc)
             return None
         self.sessions.append(writer.path)
@@ -354,9 +346,12 @@ class KitRunner:
     def _storage_failed(self, exc: BaseException) -> None:
         """The session cannot be written: say so once, and go on scanning and alerting."""
         if not self.kit.not_recording:
-            self.say(f"NOT RECORDING: {str(exc).rstrip('.')}. Still scanning and alerting, without a record. "
-                     "Make room on the card (nothing is deleted automatically); recording starts again "
-                     "by itself.")
+            reason = str(exc)
+            if isinstance(exc, OSError) and exc.strerror:  # no "[Errno 20]" in what people read
+                reason = f"{exc.strerror}: {exc.filename}"
+            self.say(f"NOT RECORDING: {reason.rstrip('.')}. Still scanning and alerting, without a record. "
+                     "Make room on the card, or check the data folder (nothing is deleted automatically); "
+                     "recording starts again by itself.")
         self.kit.recording_failed()
 
     async def _watch_storage(self, pipe: Pipeline, directory: Path) -> None:
