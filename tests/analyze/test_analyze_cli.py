@@ -62,6 +62,15 @@ def test_simulate_writes_labelled_files(walk):
         fixes, nmea = read_nmea(f)
     assert len(fixes) > 100 and sum(nmea.rejected.values()) == 0
     assert [d for d in truth["devices"] if d["follower"]], "the scenario has a follower"
+    assert not any(d["companion"] for d in truth["devices"])  # walk_airtag: the user alone
+
+
+def test_simulate_labels_the_family_as_companions(tmp_path):
+    assert main(["simulate", "--scenario", "family_car", "--out", str(tmp_path), "--seed", "1"]) == 0
+    truth = json.loads((tmp_path / "family_car.truth.json").read_text())
+    labels = {d["name"]: (d["follower"], d["companion"], d["known"]) for d in truth["devices"]}
+    assert labels["AirTag hidden in the car"] == (True, False, False)
+    assert labels["partner's watch"] == labels["child's tablet"] == (False, True, False)
 
 
 def test_analyze_alerts_the_follower_and_nobody_else(walk, capsys):

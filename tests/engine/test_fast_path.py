@@ -62,6 +62,16 @@ def test_fast_entries_equal_feed_on_a_scenario():
     assert sum(len(h) for h in hist.values()) > 1000
 
 
+def test_fast_entries_equal_feed_when_a_private_drive_releases_a_tag():
+    """The tag left in the car alerts from the context roll (not its own sighting) in every entry."""
+    sc = build_scenario("family_car", 1)
+    a, b = _both_ways(sc.events, known=sc.known_devices(), homes=sc.homes)
+    assert a == b
+    car_tag = next(d for d in sc.truth if d.name == "AirTag hidden in the car")
+    alerts = [c for c in a[0] if c.level is Level.ALERT and set(c.addresses) & car_tag.addresses]
+    assert len(alerts) == 1 and alerts[0].time > alerts[0].last_seen + 120  # raised after it was last heard
+
+
 def test_fast_entries_equal_feed_on_a_btsnoop_capture(tmp_path):
     """The analyze path: sightings read from a real btsnoop file (busy city) and NMEA fixes."""
     bc = generate(tmp_path, minutes=40, devices=3000, reports=120_000, seed=5)

@@ -73,6 +73,7 @@ def write_scenario(name: str, seed: int, out: Path, datalink: int = DATALINK_H4)
                 "follows_from": d.follows_from,
                 "timed": d.timed,
                 "known": d.known,
+                "companion": d.companion,  # undeclared but really with the user: an alert is not false
                 "addresses": sorted(d.addresses),
             }
             for d in sc.truth

@@ -2,7 +2,8 @@
 
 Busy situations ask for more evidence before a level is raised.  Rides on public transport are
 remembered (when they started and ended) so that devices that boarded with the user cannot
-raise an alert from time spent on board alone (levels.decide), and the minutes of each mode are
+raise an alert from time spent on board alone (levels.decide), unless the people who rode along
+got out with the user (a private vehicle: thresholds PRIVATE_*), and the minutes of each mode are
 logged so that an explanation can describe the whole time a device was with the user.
 """
 
@@ -23,15 +24,19 @@ class Context:
 
     __slots__ = (
         "busy",
+        "check_ride",
         "cotravellers",
         "crowd",
         "heard",
         "last_roll",
         "last_vehicle",
         "log",
+        "private",
+        "released",
         "ride",
         "ride_end",
         "ride_ends",
+        "ride_group",
         "ride_start",
         "ride_starts",
         "riding",
@@ -60,6 +65,12 @@ class Context:
         self.ride_end: float | None = None
         self.ride_ends: list[float | None] = []  # end of each ride, by ride number - 1
         self.ride_starts: list[float] = []
+        # Private vehicles: co-travellers of the current ride's last minute at vehicle speed, the ride
+        # to check (0: none), and (companions, co-travellers) of each ride found private, by number.
+        self.ride_group: list[Device] = []
+        self.check_ride = 0
+        self.private: dict[int, tuple[int, int]] = {}
+        self.released = 0  # a ride found private in the last roll (the engine re-evaluates its devices)
         self.vehicle_since = math.inf  # start of the current stretch at vehicle speed
         self.last_vehicle = -math.inf  # last window end at vehicle speed
         self.slow_since = math.inf  # first window below vehicle speed while riding
@@ -70,18 +81,24 @@ class Context:
         """Close the window that ended before ``t`` and describe the situation."""
         heard = self.heard
         limit = t - th.COTRAVEL_MIN_S
-        self.cotravellers = sum(
-            1
+        group = [
+            d
             for d in heard
             if d.cls == "other" or (d.cls == "never" and not d.identity.tracker)
             if d.pres_start <= limit and d.gps_places >= 2 and not d.known
-        )
+        ]
+        self.cotravellers = len(group)
         self.crowd = len(heard) >= th.CROWD_MIN_DEVICES
         if not gps:
             speed_mps = None
         vehicle = speed_mps is not None and speed_mps > th.WALK_MAX_MPS
         self.transport = vehicle and self.cotravellers >= th.TRANSPORT_MIN_COTRAVELLERS
         self._rides(t, speed_mps, vehicle)
+        self.released = 0
+        if self.riding and vehicle:
+            self.ride_group = group
+        elif self.check_ride and t >= self.ride_ends[self.check_ride - 1] + th.PRIVATE_CHECK_S:  # type: ignore[operator]
+            self._check_private(t)
         if self.riding:
             ride = self.ride
             boarding = self.ride_start - th.BOARDING_SLACK_S
@@ -118,6 +135,7 @@ class Context:
             self.slow_since = math.inf
             if self.transport and not self.riding:
                 self.riding = True
+                self.check_ride = 0  # a new ride before the last one was checked: not a car left behind
                 self.ride += 1
                 self.ride_start = self.vehicle_since
                 self.ride_end = None
@@ -133,6 +151,37 @@ class Context:
             self.riding = False
             self.ride_end = self.last_vehicle  # the last minute at vehicle speed: getting off
             self.ride_ends[-1] = self.ride_end
+            if walking:  # she walked away from the vehicle: who got out with her tells what it was
+                self.check_ride = self.ride
+            else:
+                self.ride_group = []
+
+    def _check_private(self, t: float) -> None:
+        """Most co-travellers still heard after getting off: the ride was a private vehicle."""
+        ride, group = self.check_ride, self.ride_group
+        self.check_ride = 0
+        self.ride_group = []
+        # Devices not heard after the last minute at vehicle speed left (or changed address) on board.
+        group = [d for d in group if d.last_seen > self.ride_ends[ride - 1]]  # type: ignore[operator]
+        since = t - th.CONTEXT_WINDOW_S
+        companions = sum(1 for d in group if d.last_seen >= since)
+        if companions < th.PRIVATE_MIN_COMPANIONS or companions <= th.PRIVATE_RIDE_SHARE * len(group):
+            return
+        self.private[ride] = (companions, len(group))
+        self.released = ride
+        # Its minutes were a drive, not public transport (explanations describe the whole time).
+        start, end = self.ride_starts[ride - 1], self.ride_ends[ride - 1] or t
+        log = self.log
+        for i in range(len(log) - 1, -1, -1):
+            w_end, seconds, mode = log[i]
+            if w_end <= start:
+                break
+            if mode == TRANSPORT and w_end - seconds < end:
+                log[i] = (w_end, seconds, VEHICLE)
+
+    def private_ride(self, dev: Device) -> tuple[int, int] | None:
+        """(companions, co-travellers) if the ride the device boarded was a private vehicle."""
+        return self.private.get(dev.boarded) if dev.boarded else None
 
     def got_off(self, dev: Device) -> float | None:
         """When the ride the device boarded with the user ended (None: not ended, or no such ride)."""

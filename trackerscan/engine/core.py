@@ -209,8 +209,9 @@ class Engine:
             dev.rssi = rssi
             rs = dev.rssi_s
             dev.rssi_s = float(rssi) if rs is None else rs + _RSSI_SMOOTHING * (rssi - rs)
+        rolled = None
         if t >= self._ctx_end:
-            self._roll(t)
+            rolled = self._roll(t)
         self._heard.add(dev)
         age = t - self._fix_t
         if age <= _MAX_FIX_AGE_S:
@@ -234,8 +235,9 @@ class Engine:
                 lat, lon, acc, speed = self._fix_pos
                 dev.points.extend((t, r, lat, lon, acc + speed * abs(age)))
         if t >= dev.next_eval:
-            return self._evaluate(dev, t)
-        return []
+            changes = self._evaluate(dev, t)
+            return rolled + changes if rolled else changes
+        return rolled or []
 
     def feed_sightings(
         self,
@@ -281,7 +283,9 @@ class Engine:
                 rs = dev.rssi_s
                 dev.rssi_s = float(rssi) if rs is None else rs + _RSSI_SMOOTHING * (rssi - rs)
             if t >= ctx_end:
-                self._roll(t)
+                rolled = self._roll(t)
+                if rolled:
+                    out.extend(rolled)
                 ctx_end = self._ctx_end
             heard_add(dev)
             age = t - fix_t
@@ -343,13 +347,25 @@ class Engine:
         self._places.add_fix(fix, self._track.last_accuracy)
         self._gps_place = self._places.current
 
-    def _roll(self, t: float) -> None:
+    def _roll(self, t: float) -> list[LevelChange]:
         ctx = self._ctx
         ctx.roll(t, self._track.speed_mps, t - self._fix_t <= th.MAX_FIX_AGE_S)
         self._ctx_end = ctx.window_end
         if t >= self._next_sweep and self._forget_s is not None:
             self._next_sweep = t + th.FORGET_SWEEP_S
             self._forget(t, self._forget_s)
+        return self._release(ctx.released, t) if ctx.released else []
+
+    def _release(self, ride: int, t: float) -> list[LevelChange]:
+        """A ride was a private vehicle: evaluate the devices that boarded it now.
+
+        A tag left in the car is not heard again, so it cannot wait for its next sighting.
+        """
+        out: list[LevelChange] = []
+        for dev in list(self._devices.values()):
+            if dev.boarded == ride and dev.cls != NEVER and dev.level is not Level.ALERT:
+                out.extend(self._evaluate(dev, t))
+        return out
 
     def _forget(self, t: float, after_s: float) -> None:
         """Drop bystanders unheard for ``after_s`` (trackers that may still link: see thresholds).
@@ -570,6 +586,20 @@ class Engine:
         end = ctx.got_off(dev)
         start = ctx.ride_starts[dev.boarded - 1]
         on_board = duration_text((end or dev.last_seen) - max(dev.pres_start, start))
+        private = ctx.private_ride(dev)
+        if private is not None and end is not None:
+            rode = f"{private[0]} of the {private[1]} phones and other devices that rode with you"
+            got_out = f"{rode} got out with you"
+            if dev.last_seen < end + th.PRIVATE_CHECK_S - th.CONTEXT_WINDOW_S:
+                return (
+                    f"It travelled with you in a vehicle for {on_board} and was no longer heard soon after "
+                    f"you got out, while {got_out} (so probably not public transport): it may have "
+                    "stayed in the vehicle."
+                )
+            return (
+                f"It travelled with you in a vehicle for {on_board} and was still with you "
+                f"{duration_text(dev.last_seen - end)} after you got out; {got_out}."
+            )
         if end is None or dev.last_seen < end:
             if level is Level.WATCH:
                 return (

@@ -16,9 +16,10 @@ def on_board_only(dev: Device, ctx: Context) -> bool:
 
     Fellow passengers share a bus with you for many minutes and several places; a device that
     boarded with you must still be with you OFF_BOARD_MIN_S after you got off (or have been
-    heard on two separate rides) before it can alert.
+    heard on two separate rides) before it can alert.  A private vehicle (most co-travellers got
+    out with the user: Context.private) holds nothing back: what stayed in it is in her vehicle.
     """
-    if dev.rides >= 2 or not dev.boarded:
+    if dev.rides >= 2 or not dev.boarded or dev.boarded in ctx.private:
         return False
     end = ctx.got_off(dev)
     return end is None or dev.last_seen < end + th.OFF_BOARD_MIN_S

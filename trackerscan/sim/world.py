@@ -174,6 +174,8 @@ class SimDevice:
     carried: bool = False  # in a bag or pocket: 10 dB weaker
     known: bool = False
     timed: bool = False  # the time-to-alert target applies (tracker following a moving user)
+    # The user's undeclared companion (family): an alert for it is correct, not required (see DeviceTruth).
+    companion: bool = False
     addresses: set[str] = field(default_factory=set)
 
 
@@ -264,6 +266,22 @@ def travels_then_walks(
             return move(lat, lon, bag_m, 0.0)
         dt = t - t_off
         return move(lat0, lon0, vn * dt, ve * dt)
+
+    return where
+
+
+def in_vehicle(user: UserPath, t_in: float, t_out: float, offset_m: float = 1.0) -> Where:
+    """In a vehicle parked where the user gets in at ``t_in``, driven with the user, parked at ``t_out``."""
+    start = move(*user.at(t_in), offset_m, 0.0)
+    end = move(*user.at(t_out), offset_m, 0.0)
+
+    def where(t: float) -> tuple[float, float]:
+        if t < t_in:
+            return start
+        if t >= t_out:
+            return end
+        lat, lon = user.at(t)
+        return move(lat, lon, offset_m, 0.0)
 
     return where
 
