@@ -3,7 +3,7 @@
 Prints a Markdown table: followers alerted, false alerts (alerts from devices that do not follow;
 the user's undeclared companions' devices, which really stay with her, are counted apart), and time
 from the start of following to the alert (median and maximum, trackers on the move).
-Run: .venv/bin/python bench/score_scenarios.py [--seeds N]
+Run: .venv/bin/python bench/score_scenarios.py [--seeds N] [--first-seed S] [--only a,b]
 """
 
 from __future__ import annotations
@@ -83,6 +83,7 @@ def fmt_min(values: list[float], f: object = statistics.median) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--first-seed", type=int, default=0, help="first seed (a fresh set to confirm on)")
     ap.add_argument("--only", default="")
     args = ap.parse_args()
     names = [n for n in scenario_names() if not args.only or n in args.only.split(",")]
@@ -98,7 +99,8 @@ def main() -> None:
     n_events = 0
     companions: list[str] = []
     for name in names:
-        rows = [score(build_scenario(name, seed)) for seed in range(args.seeds)]
+        seeds = range(args.first_seed, args.first_seed + args.seeds)
+        rows = [score(build_scenario(name, seed)) for seed in seeds]
         fol = sum(int(r["followers"]) for r in rows)  # type: ignore[call-overload]
         al = sum(int(r["alerted"]) for r in rows)  # type: ignore[call-overload]
         fa = sum(len(r["false"]) for r in rows)  # type: ignore[arg-type]
@@ -119,8 +121,9 @@ def main() -> None:
             f"| {name} | {al}/{fol} | {fa}{note} | {fw} | {fmt_min(d)} / {fmt_min(d, max)} "
             f"| {bal}/{fol} | {bfa} | {fmt_min(bd)} / {fmt_min(bd, max)} |"
         )
+    seeds_note = f"{args.seeds} seeds" + (f" from {args.first_seed}" if args.first_seed else "")
     print(
-        f"| **all ({args.seeds} seeds)** | {tot[1]}/{tot[0]} | {tot[2]} | {tot[3]} | "
+        f"| **all ({seeds_note})** | {tot[1]}/{tot[0]} | {tot[2]} | {tot[3]} | "
         f"{fmt_min(all_d)} / {fmt_min(all_d, max)} | {tot[4]}/{tot[0]} | {tot[5]} | "
         f"{fmt_min(all_b)} / {fmt_min(all_b, max)} |"
     )

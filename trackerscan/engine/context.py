@@ -13,6 +13,7 @@ import math
 
 from trackerscan.engine import thresholds as th
 from trackerscan.engine.device import Device
+from trackerscan.engine.geo import distance_m
 
 # Modes logged per context window.
 UNKNOWN, STILL, WALK, VEHICLE, TRANSPORT = range(5)
@@ -23,6 +24,7 @@ class Context:
     """Rolls once per CONTEXT_WINDOW_S over the devices heard in that window."""
 
     __slots__ = (
+        "boarders",
         "busy",
         "check_ride",
         "cotravellers",
@@ -31,6 +33,8 @@ class Context:
         "last_roll",
         "last_vehicle",
         "log",
+        "off_pos",
+        "pos",
         "private",
         "released",
         "ride",
@@ -72,13 +76,20 @@ class Context:
         self.private: dict[int, tuple[int, int]] = {}
         self.released = 0  # a ride found private in the last roll (the engine re-evaluates its devices)
         self.vehicle_since = math.inf  # start of the current stretch at vehicle speed
+        # Devices that could make the current stretch public transport (see undecided), last counted.
+        self.boarders = 0
         self.last_vehicle = -math.inf  # last window end at vehicle speed
         self.slow_since = math.inf  # first window below vehicle speed while riding
+        self.off_pos: tuple[float, float] | None = None  # the user's position then: where she got off
+        self.pos: tuple[float, float] | None = None  # the user's position at the last roll (GPS only)
         self.last_roll = -math.inf
         self.log: list[tuple[float, float, int]] = []  # (window end, seconds, mode), oldest first
 
-    def roll(self, t: float, speed_mps: float | None, gps: bool) -> None:
-        """Close the window that ended before ``t`` and describe the situation."""
+    def roll(
+        self, t: float, speed_mps: float | None, gps: bool, pos: tuple[float, float] | None = None
+    ) -> None:
+        """Close the window that ended before ``t`` and describe the situation (``pos``: the user's
+        last trusted position, if any)."""
         heard = self.heard
         limit = t - th.COTRAVEL_MIN_S
         group = [
@@ -93,7 +104,19 @@ class Context:
             speed_mps = None
         vehicle = speed_mps is not None and speed_mps > th.WALK_MAX_MPS
         self.transport = vehicle and self.cotravellers >= th.TRANSPORT_MIN_COTRAVELLERS
+        if not gps:
+            pos = None
+        self.pos = pos
         self._rides(t, speed_mps, vehicle)
+        if vehicle and not self.riding:
+            # Co-travellers to be: with her since the stretch began, not yet for COTRAVEL_MIN_S.
+            since = self.vehicle_since + th.CONTEXT_WINDOW_S
+            self.boarders = sum(
+                1
+                for d in heard
+                if d.cls == "other" or (d.cls == "never" and not d.identity.tracker)
+                if d.pres_start <= since and d.gps_places >= 2 and not d.known
+            )
         self.released = 0
         if self.riding and vehicle:
             self.ride_group = group
@@ -146,6 +169,7 @@ class Context:
             return
         if self.slow_since == math.inf:
             self.slow_since = t
+            self.off_pos = self.pos  # the vehicle stopped (or slowed) within the last minute
         walking = speed_mps is not None and speed_mps >= th.STILL_MAX_MPS
         if (walking and t - self.slow_since >= th.RIDE_END_WALK_S) or t - self.last_vehicle > th.RIDE_BREAK_S:
             self.riding = False
@@ -158,6 +182,14 @@ class Context:
 
     def _check_private(self, t: float) -> None:
         """Most co-travellers still heard after getting off: the ride was a private vehicle."""
+        off, pos = self.off_pos, self.pos
+        if pos is None or off is None or distance_m(off[0], off[1], pos[0], pos[1]) < th.PRIVATE_AWAY_M:
+            # Still (or again) near where she got off, or no position: what is heard tells nothing yet.
+            if t - self.ride_ends[self.check_ride - 1] < th.PRIVATE_CHECK_MAX_S:  # type: ignore[operator]
+                return
+            self.check_ride = 0
+            self.ride_group = []
+            return
         ride, group = self.check_ride, self.ride_group
         self.check_ride = 0
         self.ride_group = []
@@ -178,6 +210,23 @@ class Context:
                 break
             if mode == TRANSPORT and w_end - seconds < end:
                 log[i] = (w_end, seconds, VEHICLE)
+
+    def undecided(self, dev: Device) -> bool:
+        """She is in a vehicle not yet told to be public transport or not, and the device got in with her.
+
+        Co-travellers need COTRAVEL_MIN_S with the user before they are counted, so a ride is recognised
+        minutes after it began (thresholds.VEHICLE_UNDECIDED_S); a device that would have boarded it
+        waits until then, if enough devices got in with her to make it public transport.  Event time:
+        the last context window's end.
+        """
+        t = self.last_roll
+        return (
+            not self.riding
+            and self.boarders >= th.TRANSPORT_MIN_COTRAVELLERS
+            and t - self.last_vehicle <= th.RIDE_BREAK_S
+            and t - self.vehicle_since < th.VEHICLE_UNDECIDED_S
+            and dev.pres_start >= self.vehicle_since - th.BOARDING_SLACK_S
+        )
 
     def private_ride(self, dev: Device) -> tuple[int, int] | None:
         """(companions, co-travellers) if the ride the device boarded was a private vehicle."""

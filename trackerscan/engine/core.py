@@ -349,7 +349,9 @@ class Engine:
 
     def _roll(self, t: float) -> list[LevelChange]:
         ctx = self._ctx
-        ctx.roll(t, self._track.speed_mps, t - self._fix_t <= th.MAX_FIX_AGE_S)
+        last = self._track.last
+        pos = (last.lat, last.lon) if last is not None else None
+        ctx.roll(t, self._track.speed_mps, t - self._fix_t <= th.MAX_FIX_AGE_S, pos)
         self._ctx_end = ctx.window_end
         if t >= self._next_sweep and self._forget_s is not None:
             self._next_sweep = t + th.FORGET_SWEEP_S

@@ -18,7 +18,11 @@ def on_board_only(dev: Device, ctx: Context) -> bool:
     boarded with you must still be with you OFF_BOARD_MIN_S after you got off (or have been
     heard on two separate rides) before it can alert.  A private vehicle (most co-travellers got
     out with the user: Context.private) holds nothing back: what stayed in it is in her vehicle.
+    In a vehicle not yet recognised as public transport (Context.undecided), a device that got in
+    with the user waits until it can be told whether it boarded a bus with her.
     """
+    if ctx.undecided(dev):
+        return True
     if dev.rides >= 2 or not dev.boarded or dev.boarded in ctx.private:
         return False
     end = ctx.got_off(dev)

@@ -87,8 +87,11 @@ def tracker(
             a, b = fr.smarttag(_sub(seed, k + 1), aging0 + k, state=state)
             return a, b, R
     else:
-        builder = {Kind.TILE: fr.tile, Kind.CHIPOLO: fr.chipolo, Kind.PEBBLEBEE: fr.pebblebee}[kind]
-        addr, adv = builder(_sub(seed, 0))
+        if kind is Kind.CHIPOLO:
+            addr, adv = fr.chipolo(_sub(seed, 0), separated)
+        else:
+            builder = {Kind.TILE: fr.tile, Kind.PEBBLEBEE: fr.pebblebee}[kind]
+            addr, adv = builder(_sub(seed, 0))
 
         def frame(k: int) -> tuple[str, bytes, AddressType]:
             return addr, adv, R

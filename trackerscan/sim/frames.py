@@ -85,10 +85,16 @@ def tile(rng: random.Random) -> tuple[str, bytes]:
     return static_address(rng), adv
 
 
-def chipolo(rng: random.Random) -> tuple[str, bytes]:
-    """Chipolo native: UUID list FE33 with service data (trackers.md 6.2), static MAC."""
+def chipolo(rng: random.Random, separated: bool = True) -> tuple[str, bytes]:
+    """Chipolo native: UUID list FE33 with service data (trackers.md 6.2), static MAC.
+
+    Firmware up to MAC first octet D8 carries the separation bit (service data byte 1, bit 0: no owner
+    connection for 30 min); it says what the tag's situation is, not a random value.
+    """
     address = static_address(rng)
-    adv = bytes([0x03, 0x03, 0x33, 0xFE, 0x05, 0x16, 0x33, 0xFE]) + rng.randbytes(2)
+    sd = bytearray(rng.randbytes(2))
+    sd[1] = (sd[1] & 0xFE) | (1 if separated else 0)
+    adv = bytes([0x03, 0x03, 0x33, 0xFE, 0x05, 0x16, 0x33, 0xFE]) + bytes(sd)
     return address, adv
 
 
