@@ -33,7 +33,7 @@ def test_no_adapter_at_all_is_one_plain_sentence_at_once(monkeypatch, tmp_path):
         assert str(exc) == NO_ADAPTER_MESSAGE
     else:
         raise AssertionError("no NoAdapterError")
-    assert time.monotonic() - t0 < 0.5
+    assert time.monotonic() - t0 < 3.0  # not a D-Bus time-out (25 s); loose: test machines stall
 
 
 def test_kernel_adapter_without_bluez_says_so(monkeypatch, tmp_path):

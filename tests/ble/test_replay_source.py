@@ -81,10 +81,10 @@ async def test_speed_keeps_relative_timing(tmp_path):
     # recorded gaps 0.5, 0.5, 2.0 s at 10x: about 0.05, 0.05, 0.2 s (loose bounds: CI machines stall)
     assert gaps[2] > gaps[0] and gaps[2] > gaps[1]
     assert 0.15 <= arrivals[-1][0] < 2.0
-    # and speed=0 does not wait
+    # and speed=0 does not wait (in real time the recording lasts 3 s)
     t0 = time.monotonic()
     fast = await drain(ReplaySource(path, speed=0))
-    assert time.monotonic() - t0 < 0.25 and len(fast) == 4
+    assert time.monotonic() - t0 < 1.5 and len(fast) == 4
 
 
 async def test_replaying_a_recorded_session_yields_everything_it_holds(tmp_path):
