@@ -4,21 +4,12 @@ must not alert before the ride is recognised, nor when the walk comes back past 
 from __future__ import annotations
 
 import pytest
+from engine.scenario_runs import changes_by_name
 
-from trackerscan.engine import Engine
 from trackerscan.engine import thresholds as th
 from trackerscan.engine.context import Context
 from trackerscan.model import Level
 from trackerscan.sim import build_scenario
-from trackerscan.sim.scenarios import Scenario
-
-
-def _run(sc: Scenario) -> tuple[Engine, dict[str, list]]:
-    engine = Engine(known=sc.known_devices(), homes=sc.homes)
-    by_name: dict[str, list] = {}
-    for c in engine.feed_many(sc.events) + engine.finish():
-        by_name.setdefault(sc.truth_for(c.addresses).name, []).append(c)  # type: ignore[union-attr]
-    return engine, by_name
 
 
 def _alerted(by_name: dict[str, list], prefix: str) -> list[str]:
@@ -32,7 +23,7 @@ def _alerted(by_name: dict[str, list], prefix: str) -> list[str]:
 @pytest.mark.parametrize(("name", "seed"), [("bus_hop", 4), ("bus_hop", 16), ("bus_commute", 5)])
 def test_passengers_who_waited_at_the_stop_do_not_alert_before_the_ride_is_recognised(name, seed):
     sc = build_scenario(name, seed)
-    engine, by_name = _run(sc)
+    engine, by_name = changes_by_name(sc)
     assert engine._ctx.ride_starts and engine._ctx.private == {}
     assert _alerted(by_name, "fellow passenger") == []
     followers = [d.name for d in sc.truth if d.follower]
@@ -43,13 +34,13 @@ def test_passengers_who_waited_at_the_stop_do_not_alert_before_the_ride_is_recog
 def test_without_the_hold_they_alert(name, seed, monkeypatch):
     """The seeds are the false alerts the hold was written for."""
     monkeypatch.setattr(Context, "undecided", lambda self, dev: False)
-    _engine, by_name = _run(build_scenario(name, seed))
+    _engine, by_name = changes_by_name(build_scenario(name, seed))
     assert _alerted(by_name, "fellow passenger's lost AirTag")
 
 
 def test_a_tag_alone_with_her_in_a_car_is_not_held():
     """drive: no phones or watches got in with her, so the drive cannot become public transport."""
-    engine, by_name = _run(build_scenario("drive", 0))
+    engine, by_name = changes_by_name(build_scenario("drive", 0))
     assert engine._ctx.boarders < th.TRANSPORT_MIN_COTRAVELLERS
     assert _alerted(by_name, "Google tag") and _alerted(by_name, "Tile")
 
@@ -57,7 +48,7 @@ def test_a_tag_alone_with_her_in_a_car_is_not_held():
 def test_walking_back_past_the_stop_does_not_make_the_bus_a_car():
     """bus_commute seed 41: 3 min after getting off the walk passes the final stop again, where the
     ride's last two co-travellers stand; heard there, they are not people who got out with her."""
-    engine, by_name = _run(build_scenario("bus_commute", 41))
+    engine, by_name = changes_by_name(build_scenario("bus_commute", 41))
     assert engine._ctx.private == {}
     assert _alerted(by_name, "fellow passenger") == []
     assert _alerted(by_name, "DULT tag in your coat")

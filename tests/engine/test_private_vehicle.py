@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from engine.scenario_runs import changes_by_name
 
-from trackerscan.engine import Engine
 from trackerscan.engine import thresholds as th
 from trackerscan.engine.context import Context
 from trackerscan.model import Level
 from trackerscan.sim import build_scenario
-from trackerscan.sim.scenarios import MIN, Scenario, family_car
+from trackerscan.sim.scenarios import MIN, family_car
 
 CAR_TAG = "AirTag hidden in the car"
 
@@ -25,14 +25,6 @@ def _never_certain(text: str) -> None:
     assert "certain" not in low.replace("less certain", "").replace("not certain", "")
 
 
-def _run(sc: Scenario) -> tuple[Engine, dict[str, list]]:
-    engine = Engine(known=sc.known_devices(), homes=sc.homes)
-    by_name: dict[str, list] = {}
-    for c in engine.feed_many(sc.events) + engine.finish():
-        by_name.setdefault(sc.truth_for(c.addresses).name, []).append(c)  # type: ignore[union-attr]
-    return engine, by_name
-
-
 def _alert(changes: list) -> object:
     return next((c for c in changes if c.level is Level.ALERT), None)
 
@@ -42,7 +34,7 @@ def _alert(changes: list) -> object:
 @pytest.mark.parametrize("seed", [1, 2])
 def test_tag_left_in_the_family_car_alerts_when_the_family_gets_out(seed):
     sc = family_car(seed)
-    engine, by_name = _run(sc)
+    engine, by_name = changes_by_name(sc)
     ctx = engine._ctx
     start = sc.events[0].time
     park = start + 17 * MIN  # 2 min walk, 15 min drive
@@ -74,7 +66,7 @@ def test_tag_left_in_the_family_car_alerts_when_the_family_gets_out(seed):
 def test_without_the_private_vehicle_check_the_car_tag_never_alerts(seed, monkeypatch):
     """The scenario is the false negative it was written for: the ride rule alone holds the tag back."""
     monkeypatch.setattr(Context, "_check_private", lambda self, t: setattr(self, "check_ride", 0))
-    engine, by_name = _run(family_car(seed))
+    engine, by_name = changes_by_name(family_car(seed))
     assert engine._ctx.private == {}
     assert any(c.level is Level.WATCH for c in by_name[CAR_TAG])
     assert _alert(by_name[CAR_TAG]) is None
@@ -82,7 +74,7 @@ def test_without_the_private_vehicle_check_the_car_tag_never_alerts(seed, monkey
 
 def test_tag_that_gets_out_with_the_user_is_explained_as_still_with_her():
     sc = family_car(0, tag_in_bag=True)
-    engine, by_name = _run(sc)
+    engine, by_name = changes_by_name(sc)
     end = engine._ctx.ride_ends[0]
     alert = _alert(by_name["AirTag hidden in your bag"])
     assert alert is not None and end is not None
@@ -102,7 +94,7 @@ def test_tag_that_gets_out_with_the_user_is_explained_as_still_with_her():
 def test_bus_rides_are_not_taken_for_a_private_vehicle(name, seed):
     """Fellow passengers ride on or walk their own way: no bus ride is private, none of them alerts."""
     sc = build_scenario(name, seed)
-    engine, by_name = _run(sc)
+    engine, by_name = changes_by_name(sc)
     assert engine._ctx.ride_starts and engine._ctx.private == {}
     passengers = [n for n in by_name if n.startswith("fellow passenger")]
     assert passengers  # they were watched on board
@@ -116,5 +108,5 @@ def test_bus_passengers_would_alert_if_a_bus_were_taken_for_a_car(monkeypatch):
         self.released, self.check_ride = self.check_ride, 0
 
     monkeypatch.setattr(Context, "_check_private", always_private)
-    _engine, by_name = _run(build_scenario("bus_hop", 1))
+    _engine, by_name = changes_by_name(build_scenario("bus_hop", 1))
     assert [n for n, cs in by_name.items() if n.startswith("fellow passenger") and _alert(cs) is not None]
