@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import dbus
-import dbus.bus
 import dbusmock
+from ble.conftest import BluezMock
 
 DEVICE_IFACE = "org.bluez.Device1"
 SERVICE_IFACE = "org.bluez.GattService1"
@@ -40,16 +38,9 @@ def indication_code(reply_for: dict[bytes, bytes]) -> str:
     )
 
 
-class BluezTrackers:
-    """Drives the bluez5 mock: trackers with services.  Blocking; call through `run`."""
-
-    def __init__(self, conn: dbus.bus.BusConnection, obj) -> None:
-        self.conn = conn
-        self.mock = dbus.Interface(obj, "org.bluez.Mock")
-        self.root = dbus.Interface(conn.get_object("org.bluez", "/"), dbusmock.MOCK_IFACE)
-
-    async def run(self, fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+class BluezTrackers(BluezMock):
+    """Drives the bluez5 mock (the BLE area's driver): trackers with services.  Blocking; call through
+    `run`."""
 
     def _announce(self, parent: str, path: str, iface: str, props: dict, methods) -> None:
         props = dbus.Dictionary(props, signature="sv")
