@@ -92,19 +92,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _duration(s: float) -> str:
-    if s < 90:
-        return f"{s:.0f} s"
-    if s < 5400:
-        return f"{s / 60:.0f} min"
-    return f"{s / 3600:.1f} h"
-
-
 def print_table(result: Analysis) -> None:
     """The alerts as a readable table, each with its explanation."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
+
+    from trackerscan.engine.explain import duration_short
 
     console = Console(highlight=False)
     st = result.stats
@@ -149,7 +143,7 @@ def print_table(result: Analysis) -> None:
             c.addresses[0] + more,
             raised,
             str(c.places),
-            _duration(c.duration_s),
+            duration_short(c.duration_s),
         )
     console.print(table)
     for n, i in enumerate(rows, 1):

@@ -39,6 +39,16 @@ def duration_text(seconds: float) -> str:
     return f"{h} h {m:02d} min"
 
 
+def duration_short(seconds: float) -> str:
+    """``45 s``, ``14 min``, ``2.1 h``: for tables."""
+    s = max(0.0, seconds)
+    if s < 90:
+        return f"{s:.0f} s"
+    if s < 5400:
+        return f"{s / 60:.0f} min"
+    return f"{s / 3600:.1f} h"
+
+
 def distance_text(metres: float) -> str:
     return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:.0f} m"
 

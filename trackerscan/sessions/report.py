@@ -33,6 +33,7 @@ from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, 
 from reportlab.lib.colors import HexColor, black, white
 
 from trackerscan import __version__
+from trackerscan.engine.explain import duration_short
 from trackerscan.errors import InputError
 from trackerscan.model import Fix, HeardPoint, Level
 from trackerscan.sessions.analysis import DeviceFinding, SessionAnalysis
@@ -67,15 +68,6 @@ def _fmt_local(t: float | None, tz: tzinfo) -> str:
     if t is None:
         return "-"
     return datetime.fromtimestamp(t, tz).strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
-def _duration(s: float) -> str:
-    s = max(0.0, s)
-    if s < 90:
-        return f"{s:.0f} s"
-    if s < 5400:
-        return f"{s / 60:.0f} min"
-    return f"{s / 3600:.1f} h"
 
 
 def _distance(m: float) -> str:
@@ -373,7 +365,7 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
             f"{_fmt_local(s.started, tz)} to {_fmt_local(s.ended, tz)}"
             + ("" if s.finished else " (recording was cut short)"),
         ),
-        ("Duration", _duration(s.duration_s or 0.0)),
+        ("Duration", duration_short(s.duration_s or 0.0)),
         ("Distance travelled", _distance(s.distance_m) if a.track else "no GPS positions"),
         ("Sightings recorded", f"{a.counts['sighting']:,} (and {a.counts['reduced']:,} kept only as counts)"),
         ("GPS fixes", f"{a.counts['fix']:,}"),
@@ -414,7 +406,7 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
             ("Identifiers", ", ".join(f.identifiers) or "-"),
             ("First seen", _fmt_local(first, tz)),
             ("Last seen", _fmt_local(last, tz)),
-            ("Time with you", _duration(together)),
+            ("Time with you", duration_short(together)),
             ("Places", str(places)),
             ("Distance (span of places)", _distance(span)),
             ("Sightings", str(st.sightings) if st else "-"),
