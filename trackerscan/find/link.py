@@ -35,6 +35,13 @@ Progress = Callable[[str], None]
 class TrackerNotFoundError(RingError):
     """The tracker was not heard: it is out of range, switched off or has changed its address."""
 
+    @classmethod
+    def not_heard(cls, address: str) -> TrackerNotFoundError:
+        return cls(
+            f"The tracker {address} was not heard: it is out of range, switched off, "
+            "or has changed its address. Move closer and try again."
+        )
+
 
 class ConnectFailedError(RingError):
     """The tracker was heard but would not accept a connection."""
@@ -42,6 +49,12 @@ class ConnectFailedError(RingError):
     def __init__(self, message: str, attempts: int) -> None:
         super().__init__(message)
         self.attempts = attempts
+
+    @classmethod
+    def timed_out(cls, timeout_s: float, attempts: int) -> ConnectFailedError:
+        return cls(
+            f"Could not connect to the tracker within {timeout_s:g} s. Move closer and try again.", attempts
+        )
 
 
 class LinkLostError(RingError):

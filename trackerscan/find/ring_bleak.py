@@ -93,10 +93,7 @@ async def connect(
         async with asyncio.timeout(timeout_s):
             device = await _find(address, adapter, timeout_s * SCAN_SHARE)
             if device is None:
-                raise TrackerNotFoundError(
-                    f"The tracker {address} was not heard: it is out of range, switched off, "
-                    "or has changed its address. Move closer and try again."
-                )
+                raise TrackerNotFoundError.not_heard(address)
             for attempt in range(1, attempts + 1):
                 on_progress(f"Connecting (attempt {attempt} of {attempts})…")
                 try:
@@ -131,9 +128,7 @@ async def connect(
     except TimeoutError as exc:
         if client is not None:
             await _disconnect(client)
-        raise ConnectFailedError(
-            f"Could not connect to the tracker within {timeout_s:g} s. Move closer and try again.", attempts
-        ) from exc
+        raise ConnectFailedError.timed_out(timeout_s, attempts) from exc
     except BleakBluetoothNotAvailableError as exc:
         raise AdapterError(f"Bluetooth is not available: {exc}.") from exc
     except BleakDBusError as exc:

@@ -145,10 +145,7 @@ async def connect_on(
         async with asyncio.timeout(timeout_s):
             heard = await _heard(device, address, timeout_s * SCAN_SHARE)
             if heard is None:
-                raise TrackerNotFoundError(
-                    f"The tracker {address} was not heard: it is out of range, switched off, "
-                    "or has changed its address. Move closer and try again."
-                )
+                raise TrackerNotFoundError.not_heard(address)
             peer = heard  # connect with the address type the tracker advertised, whatever the caller guessed
             for attempt in range(1, attempts + 1):
                 on_progress(f"Connecting (attempt {attempt} of {attempts})…")
@@ -173,9 +170,7 @@ async def connect_on(
         if connection is not None:
             with contextlib.suppress(Exception):
                 await connection.disconnect()
-        raise ConnectFailedError(
-            f"Could not connect to the tracker within {timeout_s:g} s. Move closer and try again.", attempts
-        ) from exc
+        raise ConnectFailedError.timed_out(timeout_s, attempts) from exc
     on_progress("Connected.")
     try:
         yield BumbleLink(connection, characteristics, disconnected)
