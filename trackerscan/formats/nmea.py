@@ -153,6 +153,22 @@ class _Epoch:
         self.gsa_used = 0
         self.received: float | None = None
 
+    def status(self, pos: tuple[float, float] | None, status: bytes, mode: bytes, invalid: bool) -> bool:
+        """Take an RMC's or GLL's word on this cycle: status A/V, FAA mode (N no fix; E, M, S estimated,
+        manual, simulated), ``invalid`` for anything else that says no.  True when the position is good."""
+        self.npos += 1
+        if pos is not None:
+            self.has_pos = True
+        if invalid or status == b"V" or mode == b"N":
+            self.bad = True
+        elif mode in (b"E", b"M", b"S"):
+            self.estimated = True
+        elif status == b"A" and pos is not None:
+            self.good = True
+            self.lat, self.lon = pos
+            return True
+        return False
+
 
 def _tod(v: bytes) -> float | None:
     if not v:
@@ -388,18 +404,9 @@ class NmeaReader:
         mode = f[12][:1] if len(f) > 12 else b""
         nav = f[13][:1] if len(f) > 13 else b""  # NMEA 4.1 navigational status: V = not valid
         ep = self._at(tod, True)
-        ep.npos += 1
         if day is not None and tod is not None:
             ep.day = day
-        if pos is not None:
-            ep.has_pos = True
-        if status == b"V" or mode == b"N" or nav == b"V":
-            ep.bad = True
-        elif mode in (b"E", b"M", b"S"):
-            ep.estimated = True
-        elif status == b"A" and pos is not None:
-            ep.good = True
-            ep.lat, ep.lon = pos
+        if ep.status(pos, status, mode, nav == b"V"):
             if speed is not None:
                 ep.speed = speed * KNOT_MPS
             if course is not None:
@@ -449,17 +456,7 @@ class NmeaReader:
         tod = _tod(f[5]) if len(f) > 5 else None
         status = f[6] if len(f) > 6 else b""
         mode = f[7][:1] if len(f) > 7 else b""
-        ep = self._at(tod, True)
-        ep.npos += 1
-        if pos is not None:
-            ep.has_pos = True
-        if status == b"V" or mode == b"N":
-            ep.bad = True
-        elif mode in (b"E", b"M", b"S"):
-            ep.estimated = True
-        elif status == b"A" and pos is not None:
-            ep.good = True
-            ep.lat, ep.lon = pos
+        self._at(tod, True).status(pos, status, mode, False)
 
     def _gns(self, f: list[bytes]) -> None:
         ep, pos, _sats, alt = self._gga_fields(f)
