@@ -91,32 +91,27 @@ class Context:
         """Close the window that ended before ``t`` and describe the situation (``pos``: the user's
         last trusted position, if any)."""
         heard = self.heard
-        limit = t - th.COTRAVEL_MIN_S
-        group = [
+        # People's devices moving with her (phones, watches: not trackers, not her known devices).
+        people = [
             d
             for d in heard
             if d.cls == "other" or (d.cls == "never" and not d.identity.tracker)
-            if d.pres_start <= limit and d.gps_places >= 2 and not d.known
+            if d.gps_places >= 2 and not d.known
         ]
+        limit = t - th.COTRAVEL_MIN_S
+        group = [d for d in people if d.pres_start <= limit]
         self.cotravellers = len(group)
         self.crowd = len(heard) >= th.CROWD_MIN_DEVICES
         if not gps:
-            speed_mps = None
+            speed_mps = pos = None
         vehicle = speed_mps is not None and speed_mps > th.WALK_MAX_MPS
         self.transport = vehicle and self.cotravellers >= th.TRANSPORT_MIN_COTRAVELLERS
-        if not gps:
-            pos = None
         self.pos = pos
         self._rides(t, speed_mps, vehicle)
         if vehicle and not self.riding:
             # Co-travellers to be: with her since the stretch began, not yet for COTRAVEL_MIN_S.
             since = self.vehicle_since + th.CONTEXT_WINDOW_S
-            self.boarders = sum(
-                1
-                for d in heard
-                if d.cls == "other" or (d.cls == "never" and not d.identity.tracker)
-                if d.pres_start <= since and d.gps_places >= 2 and not d.known
-            )
+            self.boarders = sum(1 for d in people if d.pres_start <= since)
         self.released = 0
         if self.riding and vehicle:
             self.ride_group = group
