@@ -232,6 +232,21 @@ SOUND_CAUTION = (
     "The sound is short and quiet: look and listen close to where the signal is strongest."
 )
 
+ASK_MINE_TITLE = "Is this yours?"
+
+
+def ask_mine_text(state: DeviceState) -> str:
+    """The question asked once about a device of unknown kind that stays with her (engine: ask_mine)."""
+    return (
+        f"A {kind_name(state.kind)} with an address that does not change has been "
+        f"{with_you_words(state)}. Devices like this are most often your own: a fitness band, "
+        "earbuds, a laptop, your car's hands-free. It is not a known tracker brand, but a home-made "
+        "tracker can look like this.\n\n"
+        "If it is yours, it will not be raised again. If it is not, or you do not know, you will be "
+        "warned once it has been with you long enough, or if it is with you again on another day."
+    )
+
+
 MINE_CAUTION = (
     "Mark this {name} as yours?\n\n"
     "It will no longer raise alerts. It stays in the list and in the log, and you can undo this in Settings."
