@@ -11,7 +11,8 @@ Two datalinks are read, as real tools write them:
 From HCI traffic only LE Meta events (0x3E) with LE Advertising Reports
 (subevent 0x02) and LE Extended Advertising Reports (subevent 0x0D) are kept;
 everything else is counted in ``stats.other`` and skipped.  Truncated or
-corrupt records are counted in ``stats.skipped`` and never stop the reading.
+corrupt records, and records timed outside 1990-2100, are counted in
+``stats.skipped`` and never stop the reading.
 Scan responses are joined to the last advertising data of their address, so
 ``Sighting.adv`` is "advertising data, then scan-response data" as everywhere
 else; fragmented extended reports are reassembled.
@@ -35,6 +36,7 @@ import contextlib
 import mmap
 import os
 import struct
+from calendar import timegm
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
@@ -45,6 +47,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trackerscan.errors import InputError
+from trackerscan.formats.nmea import MAX_YEAR, MIN_YEAR
 from trackerscan.model import AddressType, Sighting
 
 MAGIC = b"btsnoop\0"
@@ -55,6 +58,10 @@ DATALINK_MONITOR = 2001  # Linux monitor: btmon -w
 DATALINKS = (DATALINK_H1, DATALINK_H4, DATALINK_MONITOR)
 # Microseconds from 0000-01-01 to 1970-01-01, the btsnoop time base (Wireshark wiretap/btsnoop.c).
 EPOCH_DELTA_US = 0x00DCDDB30F2F8000
+# Record times outside MIN_YEAR-01-01 .. MAX_YEAR-01-01 (the bounds of the GPS readers; 0, negative or year
+# 10000 are a broken or hostile writer) make the record damaged: skipped and counted, never a sighting.
+TS_MIN = EPOCH_DELTA_US + timegm((MIN_YEAR, 1, 1, 0, 0, 0, 0, 0, 0)) * 1_000_000
+TS_MAX = EPOCH_DELTA_US + timegm((MAX_YEAR, 1, 1, 0, 0, 0, 0, 0, 0)) * 1_000_000
 
 _FILE_HEADER = struct.Struct(">8sII")
 _RECORD_HEADER = struct.Struct(">IIIIq")
@@ -296,6 +303,9 @@ def _iter_batches(
                     end = start + incl
                     off = end
                     records += 1
+                    if not TS_MIN <= ts < TS_MAX:
+                        skipped += 1  # an impossible time: a damaged record, whatever it holds
+                        continue
                     if not is_event:
                         other += 1
                         continue
@@ -471,9 +481,10 @@ def _vector_chunk(
     evt, plen, sub, num, etype = field[:5]
     ok &= (evt == EVT_LE_META) & (sub == SUB_ADV_REPORT) & (num == 1) & (etype <= SCAN_RSP)
     ok &= (plen.astype(np.int64) == dlen + 12) & (incl == dlen + 14 + b) & (dlen <= LEGACY_MAX_DATA)
+    ts = _words(arr, 8)[offs + 16].astype(np.int64)
+    ok &= (ts >= TS_MIN) & (ts < TS_MAX)
     if not bool(ok.all()):
         return None
-    ts = _words(arr, 8)[offs + 16].astype(np.int64)
     times = ((ts - EPOCH_DELTA_US) / 1e6).tolist()
     rssi = _RSSI_OBJ[w1[offs + 37 + b + dlen]].tolist()  # the byte after the data
     # a report's key: event type .. end of data (9 + dlen <= 40 bytes), as five masked 8-byte words
