@@ -1,19 +1,20 @@
 """Bounds on what a btsnoop log can make the reader do (issue #12): impossible record times are skipped and
-counted, never a crash downstream."""
+counted, never a crash downstream; fragment chains are capped at 1650 bytes and reassembled in linear time."""
 
 import json
 import os
 import subprocess
 import sys
+import tracemalloc
 from calendar import timegm
 
 import pytest
-from analyze.captures import T0, file_header, legacy, record
+from analyze.captures import T0, extended, file_header, legacy, record
 from paths import REPO
 
 from trackerscan.cli import main
 from trackerscan.formats import btsnoop
-from trackerscan.formats.btsnoop import EPOCH_DELTA_US, parse_btsnoop
+from trackerscan.formats.btsnoop import ADV_DATA_MAX, EPOCH_DELTA_US, PENDING_MAX, parse_btsnoop
 
 A6 = bytes.fromhex("a4253d086dfb")
 DATA = bytes.fromhex("1eff4c001219102807ce0b3c33332ed37b5d9d8291b1d99d0b8615189700e0")
@@ -102,3 +103,48 @@ def test_a_replayed_capture_with_impossible_times_leaves_sessions_readable(tmp_p
     assert listed.returncode == 0, listed.stderr
     (session,) = json.loads(listed.stdout)
     assert session["sightings"] == 2
+
+
+def _chain(count, a6=A6, sid=0, size=229):
+    """One advertiser's data in ``count`` fragments, the last one completing it; fragment i is byte i."""
+    return [extended(a6, bytes([i % 256]) * size, status=0 if i == count - 1 else 1, sid=sid)
+            for i in range(count)]
+
+
+def test_8000_fragments_reassemble_capped_in_bounded_memory():
+    """The old reader joined each fragment onto a new copy of the chain: quadratic time, 1.8 MB chains."""
+    log = file_header(1002) + b"".join(record(1002, T0 + i * 1e-3, e) for i, e in enumerate(_chain(8000)))
+    tracemalloc.start()
+    try:
+        sightings, stats = parse_btsnoop(log)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    (s,) = sightings
+    expected = b"".join(bytes([i]) * 229 for i in range(8))[:ADV_DATA_MAX]
+    assert s.adv == expected and s.time == T0 + 7.999
+    assert (stats.records, stats.skipped, stats.adverts) == (8000, 0, 1)
+    # the log is copied once (parse_btsnoop takes bytes); the chain never holds more than 1650 bytes
+    assert peak < len(log) + 1_000_000
+
+
+def test_interleaved_chains_each_reassemble_and_a_short_one_is_whole():
+    a, b = _chain(3, sid=1), _chain(9, a6=A6[::-1], size=200)
+    events = [a[0], b[0], a[1], b[1], b[2], a[2], *b[3:]]
+    log = file_header(2001) + b"".join(record(2001, T0 + i, e) for i, e in enumerate(events))
+    sightings, _ = parse_btsnoop(log)
+    assert [len(s.adv) for s in sightings] == [3 * 229, ADV_DATA_MAX]
+    assert sightings[0].adv == bytes(229) + bytes([1]) * 229 + bytes([2]) * 229
+    assert sightings[1].adv == b"".join(bytes([i]) * 200 for i in range(9))[:ADV_DATA_MAX]
+
+
+def test_chains_never_finished_are_bounded_the_oldest_dropped():
+    """PENDING_MAX + 10 chains started and left open, then finished: the 10 oldest were dropped, so their
+    last fragment stands alone; the others are whole."""
+    count = PENDING_MAX + 10
+    addresses = [i.to_bytes(6, "little") for i in range(count)]
+    log = file_header(1002)
+    log += b"".join(record(1002, T0, extended(a6, b"\x01" * 100, status=1)) for a6 in addresses)
+    log += b"".join(record(1002, T0 + 1, extended(a6, b"\x02" * 10)) for a6 in addresses)
+    sightings, _ = parse_btsnoop(log)
+    assert [len(s.adv) for s in sightings] == [10] * 10 + [110] * PENDING_MAX

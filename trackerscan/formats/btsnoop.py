@@ -107,6 +107,12 @@ EXT_STATUS_SHIFT = 5  # bits 5-6: 0 complete, 1 more to come, 2 truncated
 _EXT_FIXED = struct.Struct("<HB6sBBBbbHB6sB")  # 24 bytes before the data
 EXT_MAX_DATA = 255 - 2 - _EXT_FIXED.size  # what fits in one event with one report: 229 bytes
 LEGACY_MAX_DATA = 31
+# An advertising set's data is at most 1650 bytes (Core v5.4, Vol 4, Part E, 7.8.57: the largest
+# Maximum_Advertising_Data_Length): a fragment chain is kept up to that, and what comes after is dropped.
+ADV_DATA_MAX = 1650
+# Fragment chains of extended reports held at once, waiting for their last fragment; beyond this the
+# oldest is dropped.  A controller interleaves a few chains at most (one per advertiser being followed).
+PENDING_MAX = 256
 RSSI_UNAVAILABLE = 127
 
 # Address type codes in reports: public, random, public identity, random (static) identity, anonymous.
@@ -234,7 +240,7 @@ def _iter_batches(
     reports: dict[bytes, Report] = {}
     rssi_of = _RSSI
     scannable: dict[str, Report] = {}  # last advertising data of scannable adverts
-    pending: dict[tuple[bytes, int], bytes] = {}  # fragments of extended reports
+    pending: dict[tuple[bytes, int], bytearray] = {}  # fragments of extended reports
     delta = EPOCH_DELTA_US
     new = tuple.__new__
     off = _FILE_HEADER.size
@@ -595,7 +601,7 @@ def _slow_record(
     stats: BtsnoopStats,
     addresses: dict[bytes, str],
     scannable: dict[str, Report],
-    pending: dict[tuple[bytes, int], bytes],
+    pending: dict[tuple[bytes, int], bytearray],
     source: str,
 ) -> list[Sighting]:
     """Parse one record in full, bounds-checked; counts it in stats when it holds no report."""
@@ -637,7 +643,7 @@ def _legacy_reports(
     t: float,
     addresses: dict[bytes, str],
     scannable: dict[str, Report],
-    pending: dict[tuple[bytes, int], bytes],
+    pending: dict[tuple[bytes, int], bytearray],
     source: str,
     out: list[Sighting],
 ) -> bool:
@@ -679,14 +685,15 @@ def _extended_reports(
     t: float,
     addresses: dict[bytes, str],
     scannable: dict[str, Report],
-    pending: dict[tuple[bytes, int], bytes],
+    pending: dict[tuple[bytes, int], bytearray],
     source: str,
     out: list[Sighting],
 ) -> bool:
     """Append the sightings of an LE Extended Advertising Report; False if the event is corrupt.
 
     A report whose data status says "more to come" is held until its last
-    fragment arrives; a "truncated" one is kept with what arrived.
+    fragment arrives; a "truncated" one is kept with what arrived.  A chain
+    keeps at most ADV_DATA_MAX bytes and at most PENDING_MAX chains wait at once.
     """
     n = len(pkt)
     if n < 4:
@@ -706,10 +713,17 @@ def _extended_reports(
         p += dlen
         key = (a6, sid)
         status = (etype >> EXT_STATUS_SHIFT) & 3
+        held = pending.pop(key, None)  # popped and put back: the dict stays in order of last fragment
+        if held is not None:
+            held += chunk[: ADV_DATA_MAX - len(held)]  # in place: linear in the chain's length
         if status == 1:
-            pending[key] = pending.get(key, b"") + chunk
+            if held is None:
+                if len(pending) >= PENDING_MAX:
+                    del pending[next(iter(pending))]  # the chain heard from longest ago
+                held = bytearray(chunk[:ADV_DATA_MAX])
+            pending[key] = held
             continue
-        adv = pending.pop(key, b"") + chunk
+        adv = chunk if held is None else bytes(held)
         address = addresses.get(a6)
         if address is None:
             address = addresses[a6] = _address(a6)
