@@ -10,6 +10,7 @@ import subprocess
 import threading
 import time
 import tty
+from decimal import ROUND_HALF_UP, Decimal
 
 from paths import TEST_DATA
 
@@ -102,6 +103,12 @@ class Gpsd:
 TIMED = {"RMC": 1, "GGA": 1, "GNS": 1, "GLL": 5}  # sentence -> index of its UTC time field
 
 
+def _tod(hh, mm, ss):
+    """Seconds into the day, to 0.01 s rounding half up (gpsd prints ms, RMC and GGA give cs)."""
+    sec = Decimal(ss).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return float(int(hh) * 3600 + int(mm) * 60 + sec)
+
+
 def tod_of(sentence):
     """Seconds into the day of an echoed position sentence, or None."""
     body = sentence.lstrip("$").split("*")[0].split(",")
@@ -109,11 +116,15 @@ def tod_of(sentence):
     if idx is None or len(body) <= idx or len(body[idx]) < 6:
         return None
     t = body[idx]
-    return round(int(t[:2]) * 3600 + int(t[2:4]) * 60 + float(t[4:]), 2)
+    try:
+        return _tod(t[:2], t[2:4], t[4:])
+    except (ValueError, ArithmeticError):
+        return None
 
 
 def gpsd_epochs(path):
-    """{time of day: (mode, lat, lon)}: the last TPV gpsd reported after each cycle's sentences."""
+    """{time of day: (mode, lat, lon)}: the last TPV gpsd reported for each cycle (by the TPV's own time,
+    else the time of the sentence it follows)."""
     epochs = {}
     tod = None
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
@@ -125,14 +136,15 @@ def gpsd_epochs(path):
         elif line.startswith("{") and tod is not None:
             msg = json.loads(line)
             if msg.get("class") == "TPV":
-                epochs[tod] = (msg.get("mode", 0), msg.get("lat"), msg.get("lon"))
+                at = tod_of_iso(msg["time"]) if "time" in msg else tod  # the cycle gpsd closed
+                epochs[at] = (msg.get("mode", 0), msg.get("lat"), msg.get("lon"))
     return epochs
 
 
 def tod_of_iso(text):
     """Seconds into the day of '2009-12-09T15:25:05.500Z'."""
     hms = text[11:-1]
-    return round(int(hms[:2]) * 3600 + int(hms[3:5]) * 60 + float(hms[6:]), 2)
+    return _tod(hms[:2], hms[3:5], hms[6:])
 
 
 async def collect(source, until, timeout=30.0):

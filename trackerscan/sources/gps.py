@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from trackerscan.errors import InputError, SourceError, TrackerscanError
-from trackerscan.formats.nmea import UERE_M, Continuity, NmeaReader, ascii_chunks, summary
+from trackerscan.formats.nmea import UERE_M, Continuity, NmeaReader, Record, ascii_chunks, summary
 from trackerscan.model import Fix, FixMode, NoFix, SourceEvent, SourceEventKind
 
 GpsEvent = Fix | NoFix | SourceEvent
@@ -343,7 +343,7 @@ class SerialNmeaSource(GpsSource):
         finally:
             loop.remove_reader(fd)
 
-    def _deliver(self, records: list[Fix | NoFix]) -> int:
+    def _deliver(self, records: list[Record]) -> int:
         self.rejected = self.reader.rejected
         fixes = [r for r in records if isinstance(r, Fix)]
         if fixes and self.reader.last_fix_received is not None:
@@ -479,7 +479,7 @@ class GpsdSource(GpsSource):
 # --- replay, fixed, none ---------------------------------------------------------------------------
 
 
-def read_fix_file(path: Path, date: Date | None = None) -> tuple[list[Fix | NoFix], Counter[str]]:
+def read_fix_file(path: Path, date: Date | None = None) -> tuple[list[Record], Counter[str]]:
     """The records of an NMEA log or GPX track, in file order (`InputError` if it cannot be read)."""
     from trackerscan.formats.gpx import read_gpx
 
@@ -491,7 +491,7 @@ def read_fix_file(path: Path, date: Date | None = None) -> tuple[list[Fix | NoFi
                 fixes, rejected = read_gpx(stream, source=f"replay:{path.name}", name=str(path))
                 return list(fixes), rejected
             reader = NmeaReader(date=date, source=f"replay:{path.name}")
-            records: list[Fix | NoFix] = []
+            records: list[Record] = []
             for chunk in ascii_chunks(stream):
                 records += reader.feed(chunk)
             records += reader.finish()
@@ -509,7 +509,7 @@ class ReplaySource(GpsSource):
         self.path = path
         self.speed = speed
         self._date = date
-        self._records: list[Fix | NoFix] = []
+        self._records: list[Record] = []
 
     async def _open(self) -> None:
         loop = asyncio.get_running_loop()
