@@ -61,8 +61,13 @@ class Pty:
                 os.close(fd)
 
 
+def log_path(name):
+    """A receiver log: one of the eight first read (tests/data/nmea/) or of the wider gpsd corpus."""
+    return NMEA / name if (NMEA / name).exists() else NMEA / "gpsd" / name
+
+
 def log_lines(name):
-    return [ln for ln in (NMEA / name).read_bytes().splitlines() if ln.strip() and not ln.startswith(b"#")]
+    return [ln for ln in log_path(name).read_bytes().splitlines() if ln.strip() and not ln.startswith(b"#")]
 
 
 def free_port():
@@ -168,3 +173,57 @@ def fixes_in(events):
 
 def kinds(events):
     return [e.kind for e in events if isinstance(e, SourceEvent)]
+
+
+# --- logs derived from real ones: what a rollover victim or a simulator sends -------------------------------
+
+
+def rewritten(name, change):
+    """A receiver log's lines with sentences changed in place by ``change(kind, fields)`` (True when it
+    changed them); pynmea2 (not our code) parses and re-renders them with their checksums."""
+    import pynmea2
+
+    out = []
+    for line in log_lines(name):
+        at = max(line.rfind(b"$"), 0)  # a sentence after binary (UBX) bytes on the same line
+        try:
+            msg = pynmea2.parse(line[at:].decode("ascii"), check=True)
+        except (pynmea2.ParseError, UnicodeDecodeError, ValueError):
+            out.append(line)
+            continue
+        out.append(line[:at] + str(msg).encode() if change(msg.sentence_type, msg.data) else line)
+    return out
+
+
+def rollover_victim(name, weeks=1024):
+    """A log as a receiver that did not expect the week rollover sends it: RMC/ZDA dates ``weeks`` early."""
+    from datetime import date, timedelta
+
+    back = timedelta(weeks=weeks)
+
+    def change(kind, f):
+        if kind == "RMC" and len(f[8]) == 6:
+            d = date(2000 + int(f[8][4:]), int(f[8][2:4]), int(f[8][:2])) - back
+            f[8] = f"{d:%d%m%y}"
+            return True
+        if kind == "ZDA" and f[3]:
+            d = date(int(f[3]), int(f[2]), int(f[1])) - back
+            f[1:4] = [f"{d.day:02d}", f"{d.month:02d}", f"{d.year}"]
+            return True
+        return False
+
+    return rewritten(name, change)
+
+
+def simulator(name):
+    """A log as a receiver in simulator (demo) mode sends it: GGA quality 8, FAA mode S (Garmin handhelds)."""
+    where = {"GGA": (5, "8"), "RMC": (11, "S"), "GLL": (6, "S"), "VTG": (8, "S")}
+
+    def change(kind, f):
+        at = where.get(kind)
+        if at is None or len(f) <= at[0]:
+            return False
+        f[at[0]] = at[1]
+        return True
+
+    return rewritten(name, change)
