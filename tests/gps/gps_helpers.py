@@ -196,7 +196,8 @@ def rewritten(name, change):
 
 
 def rollover_victim(name, weeks=1024):
-    """A log as a receiver that did not expect the week rollover sends it: RMC/ZDA dates ``weeks`` early."""
+    """A log as a receiver that did not expect the week rollover sends it: RMC/ZDA dates ``weeks`` early
+    (negative: later)."""
     from datetime import date, timedelta
 
     back = timedelta(weeks=weeks)
