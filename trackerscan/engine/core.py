@@ -185,59 +185,10 @@ class Engine:
     ) -> list[LevelChange]:
         """`feed` for one sighting given as its fields, without building a `Sighting`: same results.
 
-        The arguments are the fields of `trackerscan.model.Sighting`, in order.  This is the hot
-        path: a device already seen, at the same place, with no history point or evaluation due,
-        costs one dict lookup and a few attribute updates.
+        The arguments are the fields of `trackerscan.model.Sighting`, in order; the work is
+        `feed_sightings`' on a column of one.
         """
-        lt = self._last_t
-        if t > lt:
-            if t - lt > _SESSION_GAP_S:
-                self._new_session(t)
-            self._last_t = t
-        dev = self._cache.get((address, adv))
-        if dev is None:
-            dev = self._resolve(t, address, address_type, adv)
-        ls = dev.last_seen
-        if t - ls > _PRESENCE_GAP_S:
-            dev.together_closed += ls - dev.pres_start
-            dev.pres_start = t
-            dev.last_seen = t
-        elif t > ls:
-            dev.last_seen = t
-        dev.n += 1
-        if rssi is not None:
-            dev.rssi = rssi
-            rs = dev.rssi_s
-            dev.rssi_s = float(rssi) if rs is None else rs + _RSSI_SMOOTHING * (rssi - rs)
-        rolled = None
-        if t >= self._ctx_end:
-            rolled = self._roll(t)
-        self._heard.add(dev)
-        age = t - self._fix_t
-        if age <= _MAX_FIX_AGE_S:
-            place = self._gps_place
-        elif age > _NO_GPS_AFTER_S:
-            place = self._places.current_offline
-            if place is None or place.first_time < self._fix_t:
-                place = self._gps_lost(t)
-        else:
-            place = None
-        if place is not dev.last_place:
-            self._enter(dev, place)
-        if t >= dev.next_hist:  # one history point per device per history_step_s
-            if dev.cls != NEVER:
-                self._reach(dev, t)
-            dev.next_hist = t + self._hist_step
-            r = float(rssi) if rssi is not None else _NAN
-            if age > _MAX_FIX_AGE_S or age < -_MAX_FIX_AGE_S:  # UserTrack.position_at, inlined
-                dev.points.extend((t, r, _NAN, _NAN, _NAN))
-            else:
-                lat, lon, acc, speed = self._fix_pos
-                dev.points.extend((t, r, lat, lon, acc + speed * abs(age)))
-        if t >= dev.next_eval:
-            changes = self._evaluate(dev, t)
-            return rolled + changes if rolled else changes
-        return rolled or []
+        return self.feed_sightings((t,), (address,), (address_type,), (rssi,), (adv,))
 
     def feed_sightings(
         self,
@@ -247,72 +198,80 @@ class Engine:
         rssis: Sequence[int | None],
         advs: Sequence[bytes],
     ) -> list[LevelChange]:
-        """`feed_sighting` for many sightings given as columns (equal lengths, in time order).
+        """Take many sightings given as columns (equal lengths, in time order); return the level changes.
 
-        The same results as feeding them one by one, with less work per sighting: for readers
-        that decode captures into columns.  Feed the fixes that fall between them in between calls.
-        The loop is `feed_sighting`'s body with lookups hoisted; keep the two in step
-        (tests/engine/test_fast_path.py checks that they agree).
+        The one place where a sighting updates its device: `feed` and `feed_sighting` come here
+        with columns of one, readers that decode captures into columns call it directly (feed the
+        fixes that fall between them in between calls).  The hot path -- a device already seen, at
+        the same place, with no history point or evaluation due -- costs one dict lookup and a few
+        attribute updates; what the loop reads of the engine is held in locals (nothing it calls
+        changes them, but for the GPS place, re-read after `_gps_lost`).
         """
         out: list[LevelChange] = []
         cache_get = self._cache.get
         heard_add = self._heard.add
         ctx_end = self._ctx_end
         fix_t = self._fix_t
-        for t, address, address_type, rssi, adv in zip(
-            times, addresses, address_types, rssis, advs, strict=True
-        ):
-            lt = self._last_t
-            if t > lt:
-                if t - lt > _SESSION_GAP_S:
-                    self._new_session(t)
-                self._last_t = t
-            dev = cache_get((address, adv))
-            if dev is None:
-                dev = self._resolve(t, address, address_type, adv)
-            ls = dev.last_seen
-            if t - ls > _PRESENCE_GAP_S:
-                dev.together_closed += ls - dev.pres_start
-                dev.pres_start = t
-                dev.last_seen = t
-            elif t > ls:
-                dev.last_seen = t
-            dev.n += 1
-            if rssi is not None:
-                dev.rssi = rssi
-                rs = dev.rssi_s
-                dev.rssi_s = float(rssi) if rs is None else rs + _RSSI_SMOOTHING * (rssi - rs)
-            if t >= ctx_end:
-                rolled = self._roll(t)
-                if rolled:
-                    out.extend(rolled)
-                ctx_end = self._ctx_end
-            heard_add(dev)
-            age = t - fix_t
-            if age <= _MAX_FIX_AGE_S:
-                place = self._gps_place
-            elif age > _NO_GPS_AFTER_S:
-                place = self._places.current_offline
-                if place is None or place.first_time < fix_t:
-                    place = self._gps_lost(t)
-            else:
-                place = None
-            if place is not dev.last_place:
-                self._enter(dev, place)
-            if t >= dev.next_hist:
-                if dev.cls != NEVER:
-                    self._reach(dev, t)
-                dev.next_hist = t + self._hist_step
-                r = float(rssi) if rssi is not None else _NAN
-                if age > _MAX_FIX_AGE_S or age < -_MAX_FIX_AGE_S:
-                    dev.points.extend((t, r, _NAN, _NAN, _NAN))
+        gps_place = self._gps_place
+        hist_step = self._hist_step
+        lt = self._last_t
+        try:
+            for t, address, address_type, rssi, adv in zip(
+                times, addresses, address_types, rssis, advs, strict=True
+            ):
+                if t > lt:
+                    if t - lt > _SESSION_GAP_S:
+                        self._new_session(t)
+                    lt = t
+                dev = cache_get((address, adv))
+                if dev is None:
+                    dev = self._resolve(t, address, address_type, adv)
+                ls = dev.last_seen
+                if t - ls > _PRESENCE_GAP_S:
+                    dev.together_closed += ls - dev.pres_start
+                    dev.pres_start = t
+                    dev.last_seen = t
+                elif t > ls:
+                    dev.last_seen = t
+                dev.n += 1
+                if rssi is not None:
+                    dev.rssi = rssi
+                    rs = dev.rssi_s
+                    dev.rssi_s = float(rssi) if rs is None else rs + _RSSI_SMOOTHING * (rssi - rs)
+                if t >= ctx_end:
+                    rolled = self._roll(t)
+                    if rolled:
+                        out.extend(rolled)
+                    ctx_end = self._ctx_end
+                heard_add(dev)
+                age = t - fix_t
+                if age <= _MAX_FIX_AGE_S:
+                    place = gps_place
+                elif age > _NO_GPS_AFTER_S:
+                    place = self._places.current_offline
+                    if place is None or place.first_time < fix_t:
+                        place = self._gps_lost(t)
+                        gps_place = self._gps_place
                 else:
-                    lat, lon, acc, speed = self._fix_pos
-                    dev.points.extend((t, r, lat, lon, acc + speed * abs(age)))
-            if t >= dev.next_eval:
-                c = self._evaluate(dev, t)
-                if c:
-                    out.extend(c)
+                    place = None
+                if place is not dev.last_place:
+                    self._enter(dev, place)
+                if t >= dev.next_hist:  # one history point per device per history_step_s
+                    if dev.cls != NEVER:
+                        self._reach(dev, t)
+                    dev.next_hist = t + hist_step
+                    r = float(rssi) if rssi is not None else _NAN
+                    if age > _MAX_FIX_AGE_S or age < -_MAX_FIX_AGE_S:  # UserTrack.position_at, inlined
+                        dev.points.extend((t, r, _NAN, _NAN, _NAN))
+                    else:
+                        lat, lon, acc, speed = self._fix_pos
+                        dev.points.extend((t, r, lat, lon, acc + speed * abs(age)))
+                if t >= dev.next_eval:
+                    c = self._evaluate(dev, t)
+                    if c:
+                        out.extend(c)
+        finally:
+            self._last_t = lt
         return out
 
     def feed_many(self, events: Sequence[Event]) -> list[LevelChange]:
