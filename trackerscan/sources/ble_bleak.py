@@ -22,12 +22,20 @@ from typing import Any
 from bleak import BleakScanner
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
+from bleak.exc import BleakBluetoothNotAvailableError
+from bleak.exc import BleakBluetoothNotAvailableReason as Why
 
 from trackerscan.adv import build_ad, normalise_address
 from trackerscan.errors import InputError, NoAdapterError, SourceError
 from trackerscan.model import Sighting, SourceEventKind
 from trackerscan.sources.ble_base import LiveBleSource, shown
-from trackerscan.sources.ble_platform import BlePlatform, BlueZPlatform, LossWatch, platform_for
+from trackerscan.sources.ble_platform import (
+    NO_ADAPTER_MESSAGE,
+    BlePlatform,
+    BlueZPlatform,
+    LossWatch,
+    platform_for,
+)
 from trackerscan.sources.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
@@ -139,15 +147,23 @@ class BleakSource(LiveBleSource):
 
 
 def _scan_error(adapter: str, exc: BaseException) -> SourceError:
+    if isinstance(exc, BleakBluetoothNotAvailableError):  # Windows and macOS say why, with a reason
+        text = shown(str(exc.args[0]) if exc.args else type(exc).__name__)
+        reason = exc.reason
+        if reason in (Why.NO_BLUETOOTH, Why.NO_BLE_CENTRAL_ROLE):
+            return NoAdapterError(f"{NO_ADAPTER_MESSAGE} ({text})")
+        if reason is Why.POWERED_OFF:
+            return SourceError(f"Bluetooth is switched off ({text}): turn it on and try again.")
+        if reason in (Why.DENIED_BY_USER, Why.DENIED_BY_UNKNOWN):
+            return SourceError(
+                f"This computer did not allow trackerscan to use Bluetooth ({text}): allow it in the "
+                "system's settings (macOS: Privacy & Security, Bluetooth) and try again."
+            )
+        if reason is Why.DENIED_BY_SYSTEM:
+            return SourceError(f"This computer's administrator has blocked Bluetooth here ({text}).")
+        return SourceError(f"Bluetooth is not available ({text}).")
     text = shown(str(exc).strip() or type(exc).__name__)
-    if "powered" in text.lower() or "turn on bluetooth" in text.lower():
-        return SourceError(f"Bluetooth is switched off ({text}): turn it on and try again.")
-    if "unauthorized" in text.lower() or "not authorized" in text.lower():
-        return SourceError(
-            f"This computer did not allow trackerscan to use Bluetooth ({text}): allow it in the "
-            "system's privacy settings (macOS: Privacy & Security, Bluetooth) and try again."
-        )
-    if "not found" in text.lower() or "no bluetooth adapter" in text.lower():
+    if "not found" in text.lower():
         return NoAdapterError(f"Bluetooth adapter {adapter} went away before scanning could start.")
     if "passive" in text.lower() or "AdvertisementMonitor" in text:
         return SourceError(

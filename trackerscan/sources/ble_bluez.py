@@ -17,7 +17,7 @@ from dbus_fast import BusType, Message, MessageType
 from dbus_fast.aio import MessageBus
 
 from trackerscan.errors import NoAdapterError, SourceError
-from trackerscan.sources.ble_platform import AdapterInfo
+from trackerscan.sources.ble_platform import NO_ADAPTER_MESSAGE, AdapterInfo
 
 BLUEZ = "org.bluez"
 ADAPTER_IFACE = "org.bluez.Adapter1"
@@ -29,12 +29,6 @@ SYSFS_BLUETOOTH = Path("/sys/class/bluetooth")
 # in milliseconds when present; longer means something is wedged, and the user
 # should hear so instead of waiting.
 DBUS_TIMEOUT_S = 3.0
-
-NO_ADAPTER_MESSAGE = (
-    "No Bluetooth adapter was found on this computer. Plug in a Bluetooth adapter, "
-    "or see what an alert looks like with: trackerscan-gui --demo"
-)
-
 
 def system_bus_reachable(address: str | None = None) -> bool:
     """False only when the system bus is certainly absent (its socket file does not exist)."""

@@ -51,6 +51,11 @@ TRACKER_OR_PATTERNS: tuple[OrPattern, ...] = (
     OrPattern(0, _SD16, b"\x25\xfa"),  # Pebblebee 0xFA25
 )
 
+NO_ADAPTER_MESSAGE = (
+    "No Bluetooth adapter was found on this computer. Plug in a Bluetooth adapter, "
+    "or see what an alert looks like with: trackerscan-gui --demo"
+)
+
 MAC_LIMITS = (
     "This Mac does not show Bluetooth addresses (macOS gives each device a code of its own instead), "
     "so trackerscan cannot tell devices that keep a fixed address (such as a hidden phone) from others, "
@@ -255,10 +260,14 @@ class WinRTPlatform(BlePlatform):
     label = "Windows"
 
     def __init__(
-        self, backend: type[BaseBleakScanner] | None = None, probe: RadioProbe | None = None
+        self,
+        backend: type[BaseBleakScanner] | None = None,
+        probe: RadioProbe | None = None,
+        poll_s: float = RADIO_POLL_S,
     ) -> None:
         super().__init__(backend)
         self.probe: RadioProbe | None = probe if probe is not None or backend is not None else _winrt_radio
+        self.poll_s = poll_s
 
     async def resolve(self, wanted: str | None) -> AdapterInfo:
         return AdapterInfo("default", None, None, None, None, "winrt")
@@ -273,7 +282,7 @@ class WinRTPlatform(BlePlatform):
         return AddressType.UNKNOWN
 
     def watch(self, adapter: str) -> LossWatch:
-        return PollWatch(self.probe)
+        return PollWatch(self.probe, self.poll_s)
 
     async def adapters(self) -> tuple[list[AdapterInfo], str]:
         reason: str | None = None
@@ -329,6 +338,7 @@ def platform_for(system: str | None = None) -> BlePlatform:
 
 __all__: list[str] = [
     "MAC_LIMITS",
+    "NO_ADAPTER_MESSAGE",
     "TRACKER_OR_PATTERNS",
     "AdapterInfo",
     "BlePlatform",
