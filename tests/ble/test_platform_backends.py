@@ -12,6 +12,7 @@ test_bleak_source.py) and, underneath, the captures fed straight to the engine.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterable
 
 import pytest
@@ -254,3 +255,30 @@ async def test_a_mac_that_refuses_bluetooth_says_where_to_allow_it():
         await src.start()
     assert "\n" not in str(info.value) and "denied by the user" in str(info.value)
     await src.aclose()
+
+
+def test_sources_command_on_windows_and_a_mac(monkeypatch, capsys):
+    from trackerscan.cli import main
+    from trackerscan.sources import ble_platform
+
+    radio: dict[str, str | None] = {"state": None}
+
+    async def probe() -> str | None:
+        return radio["state"]
+
+    monkeypatch.setattr(ble_platform, "platform_for", lambda: WinRTPlatform(probe=probe))
+    assert main(["sources"]) == 0
+    assert "Bluetooth adapters:\n  Windows Bluetooth    source: bleak\n" in capsys.readouterr().out
+    radio["state"] = "Bluetooth was switched off"
+    assert main(["sources"]) == 0
+    out = capsys.readouterr().out
+    assert "  None found." in out and "Windows reports: Bluetooth was switched off." in out
+
+    monkeypatch.setattr(ble_platform, "platform_for", lambda: CoreBluetoothPlatform())
+    assert main(["sources"]) == 0
+    out = capsys.readouterr().out
+    assert "  Mac Bluetooth    source: bleak\n" in out and MAC_LIMITS in out
+    assert main(["sources", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["system"] == "corebluetooth" and data["shows_addresses"] is False
+    assert data["passive_scanning"] is False and data["bluetooth"][0]["source"] == "bleak"

@@ -229,9 +229,9 @@ class BlueZPlatform(BlePlatform):
         found = await bluez_adapters()
         if found is not None:
             return found, ""
-        return sysfs_adapters(), (
-            "The Bluetooth service (BlueZ) is not running: start it, or use the hci: source shown."
-        )
+        kernel = sysfs_adapters()
+        note = "The Bluetooth service (BlueZ) is not running: start it, or use the hci: source shown."
+        return kernel, note if kernel else ""
 
 
 async def _winrt_radio() -> str | None:
