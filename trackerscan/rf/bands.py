@@ -67,11 +67,10 @@ def region_bands(region: str) -> tuple[Band, ...]:
 
 
 def band_name(hz: float, bands: tuple[Band, ...]) -> str | None:
-    """The name of the band holding ``hz`` (the first, lowest, if two overlap), or None."""
-    for b in bands:
-        if b.contains(hz):
-            return b.name
-    return None
+    """The name of the band holding ``hz``, or None; where bands of different regions overlap (``all``),
+    every one, joined by "or"."""
+    names = [b.name for b in bands if b.contains(hz)]
+    return " or ".join(names) if names else None
 
 
 def tunable(bands: tuple[Band, ...], low_hz: int, high_hz: int) -> list[tuple[Band, int, int]]:

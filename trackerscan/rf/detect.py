@@ -303,8 +303,10 @@ def _coverage(layouts: dict[tuple[int, float, int], list[Hop]], bands: tuple[Ban
     return out
 
 
-def analyze(hops: Iterable[Hop], bands: tuple[Band, ...], damaged: int = 0) -> Analysis:
-    """Transmitters on a schedule in ``bands``, the coverage of each band, and plain-word notes."""
+def analyze(hops: Iterable[Hop], bands: tuple[Band, ...], damaged: int = 0, *,
+            list_unswept: bool = True) -> Analysis:
+    """Transmitters on a schedule in ``bands``, the coverage of each band, and plain-word notes
+    (naming the bands not swept unless ``list_unswept`` is False: a file of unknown region)."""
     layouts = _layouts(hops)
     all_times = np.array([h.time for rows in layouts.values() for h in rows])
     seconds = float(all_times.max() - all_times.min()) if len(all_times) else 0.0
@@ -344,7 +346,7 @@ def analyze(hops: Iterable[Hop], bands: tuple[Band, ...], damaged: int = 0) -> A
     found.sort(key=lambda t: (-t.confidence, t.first_seen))
     result = Analysis(found, coverage, len(kept), len(bursts) - len(kept),
                       damaged, seconds)
-    result.notes = notes(result, bands)
+    result.notes = notes(result, bands if list_unswept else ())
     return result
 
 
