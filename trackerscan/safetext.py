@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import re
 
-from rich.markup import escape as _rich_escape
-
 # Shown escaped in terminal text: C0 and C1 controls, DEL, zero-width and bidi format characters
 # (U+200B-U+200F, U+202A-U+202E, U+2066-U+2069), line/paragraph separators, BOM, lone surrogates.
 _UNPRINTABLE = re.compile(
@@ -48,7 +46,9 @@ def printable(text: object) -> str:
 
 def markup(text: object) -> str:
     """`printable`, with rich markup escaped: safe inside a string given to rich."""
-    return _rich_escape(printable(text))
+    from rich.markup import escape  # here: most commands never load rich
+
+    return escape(printable(text))
 
 
 def csv_cell(value: object) -> object:

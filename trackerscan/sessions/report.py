@@ -20,13 +20,12 @@ import ast
 import html
 import inspect
 import math
-import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, Rect, String
@@ -529,7 +528,7 @@ def _fonts() -> tuple[str, str]:
     return "Helvetica", "Helvetica-Bold"
 
 
-def write_pdf(content: ReportContent, out: Path) -> None:
+def write_pdf(content: ReportContent, out: Path | BinaryIO) -> None:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -658,7 +657,7 @@ def write_pdf(content: ReportContent, out: Path) -> None:
         canvas.restoreState()
 
     doc = SimpleDocTemplate(
-        str(out),
+        str(out) if isinstance(out, Path) else out,
         pagesize=A4,
         leftMargin=18 * mm,
         rightMargin=18 * mm,
@@ -699,7 +698,7 @@ code{font-size:.95em;word-break:break-all}svg{max-width:100%;height:auto}
 """
 
 
-def write_html(content: ReportContent, out: Path) -> None:
+def write_html(content: ReportContent, out: Path | BinaryIO) -> None:
     """One self-contained file: inline CSS and SVG, no script, no external resource."""
     e = html.escape
 
@@ -758,23 +757,22 @@ def write_html(content: ReportContent, out: Path) -> None:
             + "</ul>"
         )
     parts += ["<h2>Checking this report against the data</h2>", kv(content.integrity), "</body></html>\n"]
-    out.write_text("".join(parts), encoding="utf-8")
+    data = "".join(parts).encode("utf-8")
+    if isinstance(out, Path):
+        out.write_bytes(data)
+    else:
+        out.write(data)
 
 
-def write_report(content: ReportContent, out: Path) -> None:
-    """PDF or HTML by the file's extension; written 0600, complete or not at all."""
+def write_report(content: ReportContent, out: Path, inputs: Iterable[Path] = ()) -> None:
+    """PDF or HTML by the file's extension; written 0600, complete or not at all, never over an input."""
+    from trackerscan.sessions.safewrite import atomic_output
+
     suffix = out.suffix.lower()
     if suffix not in (".pdf", ".html", ".htm"):
         raise InputError(f"The report file must end in .pdf or .html, not {out.name!r}.")
-    tmp = out.with_name(f".{out.name}.part")
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
-    try:
+    with atomic_output(out, inputs) as f:
         if suffix == ".pdf":
-            write_pdf(content, tmp)
+            write_pdf(content, f)
         else:
-            write_html(content, tmp)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+            write_html(content, f)

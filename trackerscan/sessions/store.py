@@ -653,7 +653,7 @@ class SessionWriter:
         synchronous: str = "FULL",
     ) -> SessionWriter:
         """A new session file in ``directory`` (created 0700), named after ``started``; file mode 0600."""
-        directory.mkdir(mode=paths.DIR_MODE, parents=True, exist_ok=True)
+        paths.private_dir(directory)
         base = paths.session_name(started)
         for n in range(1, 1000):
             path = directory / f"{base}{'' if n == 1 else f'-{n}'}{paths.SESSION_SUFFIX}"
@@ -908,6 +908,15 @@ def resolve_session(
     )
 
 
+def in_data_folder(path: Path, data_dir: str | os.PathLike[str] | None = None) -> bool:
+    """True when ``path`` is a session file kept in the data folder (not a copy elsewhere)."""
+    directory = paths.sessions_dir(data_dir)
+    try:
+        return directory.is_dir() and os.path.samefile(path.parent, directory)
+    except OSError:
+        return False
+
+
 def resolve_own_session(
     name_or_path: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None
 ) -> Path:
@@ -917,9 +926,8 @@ def resolve_own_session(
     found = _named(text, directory) if not _looks_like_path(text) or text in ("latest", "last") else None
     if found is None and _looks_like_path(text):
         p = Path(text).expanduser()
-        with contextlib.suppress(OSError):
-            if directory.is_dir() and os.path.samefile(p.parent, directory):
-                found = directory / p.name
+        if in_data_folder(p, data_dir):
+            found = directory / p.name
     if found is None:
         raise SessionError(f"'{text}' is not a session in {directory}: wipe deletes only sessions kept "
                            "there (`trackerscan sessions` lists them); nothing was deleted.")
