@@ -15,6 +15,7 @@ from typing import BinaryIO
 from trackerscan.errors import InputError
 from trackerscan.formats.nmea import NmeaReader, ascii_chunks, summary
 from trackerscan.model import Fix
+from trackerscan.safetext import printable
 from trackerscan.timeutil import iso_utc
 
 ORDER = 20
@@ -98,5 +99,5 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise InputError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     out.flush()
-    print(f"trackerscan: {count} fixes from {path.name}; {summary(rejected)}", file=sys.stderr)
+    print(f"trackerscan: {count} fixes from {printable(path.name)}; {summary(rejected)}", file=sys.stderr)
     return 0

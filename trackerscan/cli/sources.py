@@ -7,6 +7,8 @@ import importlib
 import json
 from typing import TYPE_CHECKING
 
+from trackerscan.safetext import printable
+
 if TYPE_CHECKING:
     from trackerscan.sources.ble_bluez import AdapterInfo
 
@@ -90,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     print("Bluetooth adapters:")
     if adapters:
         for a in adapters:
-            print(_adapter_line(a, bluez))
+            print(printable(_adapter_line(a, bluez)))  # names and aliases are the devices' own
         if not bluez:
             print("  The Bluetooth service (BlueZ) is not running: start it, or use the hci: source shown.")
     else:
@@ -100,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         print("  GPS support is not available in this installation.")
     elif gps:
         for device, description in gps:
-            print(f"  {device}  {description}    source: nmea:{device}")
+            print(printable(f"  {device}  {description}    source: nmea:{device}"))  # USB product strings
     else:
         print("  None found. Plug in a USB GPS receiver, or use the source gpsd if gpsd is running.")
     return 0

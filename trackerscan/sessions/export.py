@@ -18,6 +18,7 @@ from trackerscan import __version__
 from trackerscan.adv import classify
 from trackerscan.errors import SessionError
 from trackerscan.model import Fix, HeardPoint, Sighting
+from trackerscan.safetext import csv_cell, xml_text
 from trackerscan.sessions import paths
 from trackerscan.sessions.analysis import DeviceFinding, SessionAnalysis, analyse, settle
 from trackerscan.sessions.files import SIDE_SUFFIXES, open_regular
@@ -59,7 +60,7 @@ def write_csv(session: Session, out: IO[str]) -> int:
         row = _sighting_row(s)
         row["connectable"] = "" if s.connectable is None else int(s.connectable)
         row["tracker"] = int(row["tracker"])
-        w.writerow(row)
+        w.writerow({k: csv_cell(v) for k, v in row.items()})  # safe to open in a spreadsheet
         n += 1
     return n
 
@@ -141,6 +142,11 @@ def _point_desc(f: DeviceFinding, p: HeardPoint) -> str:
 
 
 def _xml(root: ET.Element, out: IO[str]) -> None:
+    for el in root.iter():  # names and notes come from the file: keep only what XML 1.0 can carry
+        if el.text:
+            el.text = xml_text(el.text)
+        for k, v in el.attrib.items():
+            el.attrib[k] = xml_text(v)
     ET.indent(root)
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     out.write(ET.tostring(root, encoding="unicode"))

@@ -35,6 +35,7 @@ from trackerscan import __version__
 from trackerscan.engine.explain import duration_short
 from trackerscan.errors import InputError
 from trackerscan.model import Fix, HeardPoint, Level
+from trackerscan.safetext import xml_text
 from trackerscan.sessions.analysis import DeviceFinding, SessionAnalysis
 from trackerscan.sessions.export import track_segments
 from trackerscan.sessions.store import EARTH_RADIUS_M
@@ -58,6 +59,12 @@ MAP_W, MAP_H = 460.0, 300.0  # points (1/72 in): the map drawing
 CHART_W, CHART_H = 460.0, 150.0  # the RSSI chart
 MAP_DOT_SPACING_PT = 9.0  # places closer than this on the map share one dot
 # Steps of the time axis (seconds): whole minutes and hours, at most 8 ticks.
+# A device's addresses and identifiers listed in full up to this many; beyond, the first ones and a
+# count (a tag rotating its address every 15 minutes for two days has ~200): a table cell taller than
+# a page cannot be laid out.  Every address is in `trackerscan export --format json`.
+LISTED_MAX = 24
+# Longest text put in one table cell (characters): the rest is cut with a note, for the same reason.
+CELL_CHARS_MAX = 2000
 TIME_TICKS_S = (10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 GREY = HexColor("#555555")
 LIGHT = HexColor("#bbbbbb")
@@ -347,6 +354,23 @@ class ReportContent:
 
 
 
+def _listed(values: Sequence[str]) -> str:
+    """Up to `LISTED_MAX` values, then how many more there are."""
+    if not values:
+        return "-"
+    shown = ", ".join(values[:LISTED_MAX])
+    more = len(values) - LISTED_MAX
+    return shown if more <= 0 else f"{shown} and {more} more (all in `trackerscan export --format json`)"
+
+
+def _cell(text: str) -> str:
+    """``text`` safe for a table cell: XML-clean and at most `CELL_CHARS_MAX` characters."""
+    text = xml_text(text)
+    if len(text) <= CELL_CHARS_MAX:
+        return text
+    return text[:CELL_CHARS_MAX] + f"… ({len(text) - CELL_CHARS_MAX:,} more characters not shown)"
+
+
 def _kind(f: DeviceFinding) -> str:
     kind = f.state.kind if f.state is not None else next((c.kind for c in f.changes if c.kind), None)
     return KIND_NAMES.get(kind, kind.value) if kind else "device of unknown kind"
@@ -401,8 +425,8 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
                 ),
             ),
             ("Level reached", f.level.value),
-            ("Addresses", ", ".join(f.addresses) or "-"),
-            ("Identifiers", ", ".join(f.identifiers) or "-"),
+            ("Addresses", _listed(f.addresses)),
+            ("Identifiers", _listed(f.identifiers)),
             ("First seen", _fmt_local(first, tz)),
             ("Last seen", _fmt_local(last, tz)),
             ("Time with you", duration_short(together)),
@@ -563,7 +587,7 @@ def write_pdf(content: ReportContent, out: Path | BinaryIO) -> None:
     )
 
     def p(text: str, style: ParagraphStyle = body) -> Paragraph:
-        return Paragraph(escape(text), style)
+        return Paragraph(escape(_cell(text)), style)
 
     def kv(rows: Sequence[tuple[str, str]], widths: tuple[float, float] = (45 * mm, 125 * mm)) -> Table:
         t = Table([[p(k, small), p(v, body)] for k, v in rows], colWidths=list(widths), hAlign="LEFT")
@@ -591,7 +615,7 @@ def write_pdf(content: ReportContent, out: Path | BinaryIO) -> None:
         story.append(p(dev.title, h2))
         story.append(kv(dev.rows))
         story.append(Spacer(1, 4))
-        story.append(Paragraph("<b>Why:</b> " + escape(dev.explanation), body))
+        story.append(Paragraph("<b>Why:</b> " + escape(_cell(dev.explanation)), body))
         for line in dev.changes:
             story.append(p(line, small))
         story.append(KeepTogether([p("Where it was heard", h2), dev.map]))
@@ -700,7 +724,8 @@ code{font-size:.95em;word-break:break-all}svg{max-width:100%;height:auto}
 
 def write_html(content: ReportContent, out: Path | BinaryIO) -> None:
     """One self-contained file: inline CSS and SVG, no script, no external resource."""
-    e = html.escape
+    def e(text: str) -> str:
+        return html.escape(xml_text(text))
 
     def kv(rows: Sequence[tuple[str, str]]) -> str:
         return (
