@@ -30,7 +30,10 @@ import heapq
 import json
 import math
 import os
+import shutil
 import sqlite3
+import stat
+import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -142,17 +145,55 @@ def _uri(path: Path, mode: str) -> str:
     return f"file:{quote(str(path.resolve()))}?mode={mode}"
 
 
-def _read_uri(path: Path) -> str:
-    """Read-only; and immutable (no -wal/-shm files created beside it) when nothing can change it:
-    no writer holds it and no -wal file holds data that is not yet in the database."""
-    wal = path.with_name(path.name + "-wal")
+def _unsettled(path: Path) -> bool:
+    """True when a regular -wal file beside ``path`` holds data not yet in the database (a cut recording)."""
     try:
-        settled = not wal.exists() or wal.stat().st_size == 0
+        st = os.lstat(path.with_name(path.name + "-wal"))
     except OSError:
-        settled = False
-    if settled and not is_recording(path):
-        return _uri(path, "ro") + "&immutable=1"
-    return _uri(path, "ro")
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size > 0
+
+
+class _Snapshot:
+    """A private copy (0700 folder) of a cut recording's database and -wal, read instead of the originals.
+
+    SQLite reading a -wal rebuilds the -shm index beside it; reading a copy leaves the session's own
+    files, wherever they are, exactly as they were.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="trackerscan-read-"))
+        self.path = self.folder / "session.sqlite"
+        try:
+            for src, dest in ((path, self.path), (path.with_name(path.name + "-wal"),
+                                                  self.path.with_name(self.path.name + "-wal"))):
+                fd = open_regular(src)
+                try:
+                    with os.fdopen(os.dup(fd), "rb") as fin, open(dest, "xb") as fout:
+                        shutil.copyfileobj(fin, fout, 1 << 20)
+                finally:
+                    os.close(fd)
+        except (OSError, SessionError):
+            self.close()
+            raise
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _connect_ro(path: Path) -> tuple[sqlite3.Connection, _Snapshot | None]:
+    """A read-only connection that changes no file of the session: immutable when it is settled, a
+    private copy when a cut recording's -wal holds data, beside the writer while one records it."""
+    if is_recording(path):
+        return sqlite3.connect(_uri(path, "ro"), uri=True, isolation_level=None), None
+    if _unsettled(path):
+        snapshot = _Snapshot(path)
+        try:
+            return sqlite3.connect(_uri(snapshot.path, "ro"), uri=True, isolation_level=None), snapshot
+        except sqlite3.Error:
+            snapshot.close()
+            raise
+    return sqlite3.connect(_uri(path, "ro") + "&immutable=1", uri=True, isolation_level=None), None
 
 
 def _damaged(path: Path, exc: BaseException) -> SessionError:
@@ -162,9 +203,13 @@ def _damaged(path: Path, exc: BaseException) -> SessionError:
 def check_session_file(path: Path) -> None:
     """Raise a one-sentence `SessionError` unless ``path`` is a session this version can read.
 
-    Looks only at the file's header and two PRAGMAs, through a read-only
-    connection: a foreign or damaged file is never written to.
+    Opens it read-only (`Session.open`): a foreign or damaged file is never written to.
     """
+    Session.open(path).close()
+
+
+def _check_fd(path: Path) -> None:
+    """The file's own header, read through a descriptor that followed no link."""
     fd = open_regular(path)
     try:
         check_session_fd(fd, path)
@@ -172,24 +217,6 @@ def check_session_file(path: Path) -> None:
         raise SessionError(f"Cannot read {path}: {exc.strerror}.") from None
     finally:
         os.close(fd)
-    existed = set(paths.session_files(path))
-    try:
-        try:
-            conn = sqlite3.connect(_read_uri(path), uri=True)
-            try:
-                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-            finally:
-                conn.close()
-        except sqlite3.DatabaseError as exc:
-            raise _damaged(path, exc) from exc
-        _check_header(path, app_id, version)
-    except SessionError:
-        # A read-only look at a WAL database leaves an empty -wal and a -shm behind: take them away.
-        for side in set(paths.session_files(path)) - existed:
-            with contextlib.suppress(OSError):
-                side.unlink()
-        raise
 
 
 def _check_header(path: Path, app_id: int, version: int) -> None:
@@ -307,37 +334,57 @@ class Session:
     one-sentence `SessionError` and is left as it was.
     """
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, stall: _Stall | None = None) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, stall: _Stall | None = None,
+                 snapshot: _Snapshot | None = None) -> None:
         self.path = path
         self.conn = conn
         self._stall = stall or _guard(conn)
+        self._snapshot = snapshot
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], writable: bool = False) -> Session:
-        """Open a session after `check_session_file`; read-only unless ``writable``."""
+        """Open a session; read-only (changing no file) unless ``writable``.
+
+        The file must be a regular file (no link followed) whose header says it is a session this
+        version reads, with the tables and columns it needs; else a one-sentence `SessionError`.
+        """
         p = Path(path)
-        check_session_file(p)
+        _check_fd(p)
+        existed = set(paths.session_files(p))
         conn: sqlite3.Connection | None = None
+        snapshot: _Snapshot | None = None
         try:
             if writable:
                 conn = sqlite3.connect(_uri(p, "rw"), uri=True, isolation_level=None)
                 conn.execute("PRAGMA busy_timeout=5000")
             else:
-                conn = sqlite3.connect(_read_uri(p), uri=True, isolation_level=None)
+                conn, snapshot = _connect_ro(p)
                 conn.execute("PRAGMA query_only=ON")
             stall = _guard(conn)
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            _check_header(p, app_id, version)
             _check_schema(p, conn)
             conn.execute("SELECT count(*) FROM meta").fetchone()
-        except (sqlite3.DatabaseError, SessionError) as exc:
+        except (sqlite3.DatabaseError, SessionError, OSError) as exc:
             if conn is not None:
                 conn.close()
+            if snapshot is not None:
+                snapshot.close()
+            for side in set(paths.session_files(p)) - existed:  # nothing of ours is left beside it
+                with contextlib.suppress(OSError):
+                    side.unlink()
             if isinstance(exc, SessionError):
                 raise
+            if isinstance(exc, OSError):
+                raise SessionError(f"Cannot read {p}: {exc.strerror or exc}.") from None
             raise _damaged(p, exc) from None
-        return cls(p, conn, stall)
+        return cls(p, conn, stall, snapshot)
 
     def close(self) -> None:
         self.conn.close()
+        if self._snapshot is not None:
+            self._snapshot.close()
 
     def __enter__(self) -> Session:
         return self
