@@ -17,7 +17,9 @@ MUTATIONS = int(os.environ.get("TRACKERSCAN_HOSTILE_N", "4"))
 TIMEOUT_S = 60
 
 
-def cli(*argv: object, data: Path, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def cli(
+    *argv: object, data: Path, cwd: Path | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, TRACKERSCAN_DATA_DIR=str(data), PYTHONPATH=str(REPO), COLUMNS="200")
     return subprocess.run([sys.executable, "-m", "trackerscan", *map(str, argv)], env=env, cwd=cwd,
                           capture_output=True, text=True, errors="surrogateescape", input=stdin,
