@@ -13,6 +13,7 @@ from paths import REPO
 
 # Mutated files per kind in CI; bench/fuzz_hostile.py sets more.
 MUTATIONS = int(os.environ.get("TRACKERSCAN_HOSTILE_N", "4"))
+SUBPROCESS = os.environ.get("TRACKERSCAN_HOSTILE_SUBPROCESS") == "1"
 # No command on these small files takes more than a few seconds; a hang shows as this timeout.
 TIMEOUT_S = 60
 
@@ -57,3 +58,34 @@ def tree(root: Path) -> dict[str, tuple[object, ...]]:
             else:
                 out[rel] = ("other", stat.S_IFMT(st.st_mode))
     return out
+
+
+def run(*argv: object, data: Path) -> subprocess.CompletedProcess[str]:
+    """`cli` in this process (the many fuzzed files; TRACKERSCAN_HOSTILE_SUBPROCESS=1 runs them as
+    subprocesses too): the same code, the same judging, without a Python start for each file."""
+    if SUBPROCESS:
+        return cli(*argv, data=data)
+    import contextlib
+    import io
+    import traceback
+
+    from trackerscan.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    old = os.environ.get("TRACKERSCAN_DATA_DIR")
+    os.environ["TRACKERSCAN_DATA_DIR"] = str(data)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main([str(a) for a in argv])
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 2
+            except BaseException:  # what a user would see as a traceback
+                err.write(traceback.format_exc())
+                code = 1
+    finally:
+        if old is None:
+            del os.environ["TRACKERSCAN_DATA_DIR"]
+        else:
+            os.environ["TRACKERSCAN_DATA_DIR"] = old
+    return subprocess.CompletedProcess([str(a) for a in argv], code, out.getvalue(), err.getvalue())
