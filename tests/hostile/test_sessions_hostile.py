@@ -49,9 +49,9 @@ DAMAGE = {
     "level_bogus": ["UPDATE level_change SET level = 'panic'"],
     "source_event_kind_bogus": ["UPDATE source_event SET kind = 'bogus'"],
     "latitude_1000": ["UPDATE fix SET lat = 1000 WHERE rowid = 1"],
-    "meta_started_nan": ["DELETE FROM sighting", "DELETE FROM fix", "DELETE FROM nofix", "DELETE FROM source_event",
-                         "DELETE FROM place_mark", "DELETE FROM level_change",
-                         "INSERT OR REPLACE INTO meta VALUES ('started', 'nan')"],
+    "meta_started_nan": [f"DELETE FROM {t}" for t in ("sighting", "fix", "nofix", "source_event", "place_mark",
+                                                      "level_change")]
+    + ["INSERT OR REPLACE INTO meta VALUES ('started', 'nan')"],
     "meta_devices_text": ["INSERT OR REPLACE INTO meta VALUES ('devices', 'lots')"],
     "meta_value_blob": ["INSERT OR REPLACE INTO meta VALUES ('x', x'00')"],
     "recursive_meta_view": RECURSIVE_META,
