@@ -31,6 +31,7 @@ RECURSIVE_SIGHTING = [
     "SELECT 1763900000000 AS t_ms, 1 AS emitter, 1 AS payload, -50 AS rssi FROM c",
 ]
 
+RECORD_TABLES = ("sighting", "fix", "nofix", "source_event", "place_mark", "level_change")
 # name -> SQL run on a copy of a good session (each leaves it a valid SQLite database)
 DAMAGE = {
     "time_as_text": ["UPDATE sighting SET t_ms = 'abc' WHERE rowid = 1"],
@@ -49,8 +50,7 @@ DAMAGE = {
     "level_bogus": ["UPDATE level_change SET level = 'panic'"],
     "source_event_kind_bogus": ["UPDATE source_event SET kind = 'bogus'"],
     "latitude_1000": ["UPDATE fix SET lat = 1000 WHERE rowid = 1"],
-    "meta_started_nan": [f"DELETE FROM {t}" for t in ("sighting", "fix", "nofix", "source_event", "place_mark",
-                                                      "level_change")]
+    "meta_started_nan": [f"DELETE FROM {t}" for t in RECORD_TABLES]
     + ["INSERT OR REPLACE INTO meta VALUES ('started', 'nan')"],
     "meta_devices_text": ["INSERT OR REPLACE INTO meta VALUES ('devices', 'lots')"],
     "meta_value_blob": ["INSERT OR REPLACE INTO meta VALUES ('x', x'00')"],
