@@ -18,7 +18,7 @@ from trackerscan.adv import classify
 from trackerscan.errors import SessionError
 from trackerscan.model import Fix, HeardPoint, Sighting
 from trackerscan.sessions import paths
-from trackerscan.sessions.analysis import DeviceFinding, SessionAnalysis, analyse, settle, sha256_file
+from trackerscan.sessions.findings import DeviceFinding, SessionAnalysis, analyse, settle, sha256_file
 from trackerscan.sessions.store import Session, is_recording
 from trackerscan.timeutil import iso_utc
 
