@@ -42,6 +42,7 @@ from typing import Any
 from trackerscan.errors import InputError, SourceError, TrackerscanError
 from trackerscan.formats.nmea import UERE_M, Continuity, NmeaReader, ascii_chunks, summary
 from trackerscan.model import Fix, FixMode, NoFix, SourceEvent, SourceEventKind
+from trackerscan.sources.base import Source
 
 GpsEvent = Fix | NoFix | SourceEvent
 
@@ -104,7 +105,7 @@ class ClockCorrector:
                            measured)
 
 
-class GpsSource:
+class GpsSource(Source[GpsEvent]):
     """Base of the GPS sources: an async iterator of events, stopped with `aclose`.
 
     ``await source.start()`` opens it (a `SourceError` surfaces there; the
