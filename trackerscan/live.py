@@ -234,13 +234,11 @@ class LiveSession:
         self.pipeline = pipe
         try:
             self._directory = paths.sessions_dir(s.data_dir, create=True)
-        except (SessionError, OSError) as exc:
+        except (SessionError, OSError):
             if not s.keep_scanning_when_storage_fails:
                 await self._close_sources()
                 raise
-            self._directory = paths.sessions_dir(s.data_dir)
-            self._storage_failed(exc)
-            return
+            self._directory = paths.sessions_dir(s.data_dir)  # the writer below says what is wrong
         writer = self._new_writer()
         if writer is not None:
             pipe.writer = writer
