@@ -39,6 +39,7 @@ from . import settings as settings_mod
 from . import wording
 from .icons import app_icon
 from .models import DEVICE_ROLE, AlertLogModel, DeviceDelegate, DeviceFilter, DeviceTableModel
+from .own_devices import OwnDevicesDialog
 from .runner import Runner, Snapshot
 from .style import STYLE
 from .views import AlertPanel, DetailView, FindView, MineQuestion, StatusLine, level_is_alert
@@ -287,6 +288,7 @@ class MainWindow(QMainWindow):
         add(view_menu, "&Back to the list", self.show_live, "Alt+Left")
         settings_menu = bar.addMenu("&Settings")
         add(settings_menu, "&Settings…", self.settings_requested.emit, "Ctrl+,")
+        add(settings_menu, "Declare your &own devices…", self.declare_own_devices)
         help_menu = bar.addMenu("&Help")
         add(help_menu, "&What this app can and cannot see", self._about)
 
@@ -432,6 +434,16 @@ class MainWindow(QMainWindow):
         self.finder.back.setFocus()
 
     # --- actions ---------------------------------------------------------------------------------------
+    def declare_own_devices(self) -> None:
+        """The first-run step (also in the Settings menu): tick her own devices among those heard now."""
+        self.refresh(fresh=True)
+        snap = self.snapshot
+        assert snap is not None
+        dialog = OwnDevicesDialog(snap.devices, snap.status.last_time or 0.0, self)
+        self.own_devices_dialog = dialog
+        dialog.accepted.connect(lambda: [self.mark_mine(d.device_id, confirm=False) for d in dialog.chosen()])
+        dialog.open()
+
     def mark_not_mine(self, device_id: str) -> None:
         """ "Not mine" or "I don't know" to "Is this yours?": it may now be warned about."""
         if self.device(device_id) is None:

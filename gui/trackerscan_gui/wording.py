@@ -247,6 +247,29 @@ def ask_mine_text(state: DeviceState) -> str:
     )
 
 
+OWN_DEVICES_TITLE = "Your own devices"
+OWN_DEVICES_INTRO = (
+    "Do this at home, with no visitors, and with your own things around you: your phone, watch or "
+    "fitness band, earbuds, laptop, your own tags (a Tile or AirTag on your keys).\n\n"
+    "These are the Bluetooth devices heard in the last two minutes, closest first. Tick those that "
+    "are yours: they will not raise a warning, and stay in the list and the log. If you are not sure, "
+    "leave it unticked: you will be asked again about a device that stays with you. You can undo "
+    "this in Settings."
+)
+OWN_DEVICES_NONE = (
+    "No Bluetooth devices have been heard in the last two minutes. Try again from the Settings menu "
+    "once the scan has been running for a while at home."
+)
+
+
+def own_device_line(state: DeviceState) -> str:
+    """One line per device in the first-run list: what it is, its signal, since when."""
+    near = "near its owner, " if state.tracker and state.separated is False else ""
+    heard = duration_words(state.last_seen - state.first_seen)
+    tail = f" …{state.addresses[0][-5:]}" if state.addresses else ""  # to tell alike devices apart
+    return f"{kind_name(state.kind)}{tail} ({near}{signal_words(state.rssi_smoothed)}, heard for {heard})"
+
+
 MINE_CAUTION = (
     "Mark this {name} as yours?\n\n"
     "It will no longer raise alerts. It stays in the list and in the log, and you can undo this in Settings."

@@ -42,3 +42,36 @@ def test_her_undeclared_gadgets_are_asked_about_once(controller, qtbot, tmp_path
         w.refresh()
     assert {sc.truth_for(w.device(d).addresses).name for d in asked} == GADGETS
     assert all(w.device(d).level is Level.WATCH for d in asked - {first})  # no alert from the answer alone
+
+
+def test_first_run_step_declares_her_own_devices_at_home(controller, qtbot, tmp_path):
+    """At home, first live scan: the strongest devices heard are listed; ticked ones become known."""
+    sc = build_scenario("own_gadgets", 0)
+    home_end = sc.events[0].time + 10 * 60
+    runner = Runner(make_engine(controller.settings), Status(ble_name="sim", ble_state="scanning"))
+    controller._swap(runner, review=False)
+    runner.feed_all([e for e in sc.events if e.time < home_end])  # ten minutes at home
+    runner.publish()
+    w = controller.window
+    controller.first_run_own_devices()
+    dialog = w.own_devices_dialog
+    assert dialog.isVisible() and controller.settings.own_devices_asked
+    names = [sc.truth_for(d.addresses).name for d in dialog.devices]
+    mine = {"your fitness band", "your earbuds case", "your laptop", "your watch"}
+    assert mine <= set(names[:6])  # hers are the closest
+    dialog.grab().save(str(tmp_path / "own_devices.png"))
+    for i, name in enumerate(names):
+        if name in mine:
+            dialog.list.item(i).setCheckState(Qt.CheckState.Checked)
+    qtbot.mouseClick(dialog.save_btn, Qt.MouseButton.LeftButton)
+    known = controller.settings.known_ids()
+    assert {d.device_id for d in dialog.devices if sc.truth_for(d.addresses).name in mine} <= known
+    controller.first_run_own_devices()  # offered once only
+    assert w.own_devices_dialog is dialog
+    # Declared, her gadgets raise nothing for the rest of the day: no question, no alert.
+    runner.feed_all([e for e in sc.events if e.time >= home_end])
+    runner.publish()
+    w.refresh()
+    for d in runner.devices():
+        if sc.truth_for(d.addresses).name in mine:
+            assert d.known and d.level is Level.NONE and not d.ask_mine
