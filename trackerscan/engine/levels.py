@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from trackerscan.engine import thresholds as th
 from trackerscan.engine.context import TRANSPORT, VEHICLE, WALK, Context
 from trackerscan.engine.device import NEVER, OTHER, SEPARATED, Device
@@ -95,10 +93,13 @@ def _decide(dev: Device, ctx: Context, settings: Settings) -> tuple[Level, float
             th.ALERT_UNKNOWN_STATE_SPAN_M,
         )
         w_time, w_places = th.WATCH_MIN_TOGETHER_S, th.WATCH_PLACES
-    if dev.cls != OTHER and kept_distance(dev, ctx):
-        a_time = math.inf  # a stranger going her way (so far)
     conf = _BASE_CONFIDENCE.get(dev.cls, 0.6) * dev.link_confidence * (0.85 if busy else 1.0)
-    if places >= a_places + extra and together >= a_time * f and dev.span() >= a_span:
+    if (
+        places >= a_places + extra
+        and together >= a_time * f
+        and dev.span() >= a_span
+        and not (dev.cls != OTHER and kept_distance(dev, ctx))  # a stranger going her way (so far)
+    ):
         if not on_board_only(dev, ctx):
             return Level.ALERT, conf, True
         return Level.WATCH, conf, True
