@@ -39,8 +39,8 @@ def on_board_only(dev: Device, ctx: Context) -> bool:
 
     Fellow passengers share a bus with you for many minutes and several places; a device that
     boarded with you must still be with you OFF_BOARD_MIN_S after you got off (or have been
-    heard on two separate rides) before it can alert, unless it stayed very close to her for
-    RIDE_BOUND_S on board (a bag or pocket, not a seat across the aisle).  A private vehicle (most
+    heard on two separate rides) before it can alert, unless it is a tracker that stayed very close
+    to her for RIDE_BOUND_S on board (a bag or pocket, not a seat across the aisle).  A private vehicle (most
     co-travellers got out with the user: Context.private) holds nothing back: what stayed in it is
     in her vehicle.
     In a vehicle not yet recognised as public transport (Context.undecided), a device that got in
@@ -50,8 +50,12 @@ def on_board_only(dev: Device, ctx: Context) -> bool:
         return True
     if dev.rides >= 2 or not dev.boarded or dev.boarded in ctx.private:
         return False
-    if ctx.rode_s(dev) >= th.RIDE_BOUND_S and (close_share(dev) or 0.0) >= th.RIDE_CLOSE_SHARE:
-        return False  # the bounded wait: very close through a long ride
+    if (
+        dev.cls != OTHER
+        and ctx.rode_s(dev) >= th.RIDE_BOUND_S
+        and (close_share(dev) or 0.0) >= th.RIDE_CLOSE_SHARE
+    ):
+        return False  # the bounded wait: a tracker very close through a long ride
     end = ctx.got_off(dev)
     return end is None or dev.last_seen < end + th.OFF_BOARD_MIN_S
 
