@@ -250,8 +250,8 @@ FAR_VEHICLE_S = 9 * 60.0
 # a tag in her bag for the whole ride (long_train: 35 min plus 10 min in a station without GPS).
 # 17 min leaves the first evaluation after it inside the 20-min target; the explanation says it may
 # belong to a fellow passenger and what to check when she gets off.  Trackers only: a fellow
-# passenger's watch on the wrist next to her is as close as her bag (bus_commute, seeds 30-59: a watch
-# 1 m away, answered "I don't know", alerted on board).
+# passenger's watch on the wrist next to her is as close as her bag (bus_commute seed 41: a watch beside
+# her, answered "I don't know", alerted by the bounded wait 23 min after boarding).
 RIDE_CLOSE_SHARE = 0.7
 RIDE_BOUND_S = 17 * 60.0
 
