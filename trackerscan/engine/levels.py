@@ -25,7 +25,8 @@ def kept_distance(dev: Device, ctx: Context) -> bool:
     if near is None or near >= th.FAR_SHARE:
         return False
     s = ctx.minutes(dev.first_seen, dev.last_seen)
-    return s[VEHICLE] < th.FAR_VEHICLE_S and s[WALK] + s[VEHICLE] + s[TRANSPORT] < th.FAR_ALERT_MIN_MOVING_S
+    riding = s[VEHICLE] + s[TRANSPORT]
+    return riding < th.FAR_VEHICLE_S and s[WALK] + riding < th.FAR_ALERT_MIN_MOVING_S
 
 
 def asks_mine(dev: Device) -> bool:
