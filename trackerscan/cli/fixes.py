@@ -15,6 +15,7 @@ from typing import BinaryIO
 from trackerscan.errors import InputError
 from trackerscan.formats.nmea import NmeaReader, Record, ascii_chunks, noted, summary
 from trackerscan.model import Fix, SourceEvent
+from trackerscan.safetext import printable
 from trackerscan.timeutil import iso_utc
 
 ORDER = 20
@@ -109,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     out.flush()
     for note in notes:
-        print(f"trackerscan: {note}", file=sys.stderr)
-    print(f"trackerscan: {count} fixes from {path.name}; {summary(rejected)}{noted(accepted)}",
+        print(f"trackerscan: {printable(note)}", file=sys.stderr)
+    print(f"trackerscan: {count} fixes from {printable(path.name)}; {summary(rejected)}{noted(accepted)}",
           file=sys.stderr)
     return 0

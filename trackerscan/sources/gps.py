@@ -43,6 +43,7 @@ from trackerscan.errors import InputError, SourceError, TrackerscanError
 from trackerscan.formats.nmea import UERE_M, Continuity, NmeaReader, Record, ascii_chunks, summary
 from trackerscan.model import Fix, FixMode, NoFix, SourceEvent, SourceEventKind
 from trackerscan.release import RELEASE_DATE
+from trackerscan.sources.base import Source
 from trackerscan.timeutil import iso_utc
 
 GpsEvent = Fix | NoFix | SourceEvent
@@ -134,7 +135,7 @@ class ClockCorrector:
                            f"time from {iso_utc(gps_time)}", measured)
 
 
-class GpsSource:
+class GpsSource(Source[GpsEvent]):
     """Base of the GPS sources: an async iterator of events, stopped with `aclose`.
 
     ``await source.start()`` opens it (a `SourceError` surfaces there; the
