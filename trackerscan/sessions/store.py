@@ -392,17 +392,29 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _query(self, sql: str, args: Iterable[Any] = ()) -> sqlite3.Cursor:
+    def _cursor(self, sql: str, args: Iterable[Any] = ()) -> sqlite3.Cursor:
         self._stall.reset()
         try:
             return self.conn.execute(sql, tuple(args))
         except sqlite3.DatabaseError as exc:
             raise _damaged(self.path, exc) from None
 
+    def _query(self, sql: str, args: Iterable[Any] = ()) -> list[Any]:
+        """Every row of a query (small results only; `_rows` streams), damage as a `SessionError`."""
+        cur = self._cursor(sql, args)
+        try:
+            return cur.fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.path, exc) from None
+
+    def _one(self, sql: str) -> Any:
+        """The single value a query yields."""
+        return self._query(sql)[0][0]
+
     def _rows(self, sql: str, table: str, types: tuple[tuple[type, ...], ...],
               args: Iterable[Any] = ()) -> Iterator[tuple[Any, ...]]:
         """The rows of a query, each checked against ``types`` (first column: a time in range)."""
-        cur = self._query(sql, args)
+        cur = self._cursor(sql, args)
         while True:
             try:
                 batch = cur.fetchmany(4096)
@@ -499,6 +511,19 @@ class Session:
                 raise _bad_row(self.path, "level_change", r) from None
         return out
 
+    def reduced_counts(self) -> list[tuple[int, int, str, int, int | None, int | None]]:
+        """What retention reduced to counts: (first_ms, last_ms, address, sightings, rssi_min, rssi_max)."""
+        out = []
+        for row in self._rows(
+            "SELECT c.first_ms, c.last_ms, e.address, c.n, c.rssi_min, c.rssi_max FROM sighting_count c "
+            "JOIN emitter e ON e.id = c.emitter ORDER BY c.first_ms", "sighting_count",
+            (_INT, _INT, _TEXT, _INT, _INT_N, _INT_N),
+        ):
+            if not _in_time(row[1]):
+                raise _bad_row(self.path, "sighting_count", row)
+            out.append(row)
+        return out
+
     def events(self) -> Iterator[Event]:
         """Every recorded event, merged in time order, as the pipeline fed them to the engine."""
         streams: list[Iterator[Event]] = [
@@ -511,8 +536,8 @@ class Session:
         out: dict[str, int] = {}
         for table in ("sighting", "fix", "nofix", "source_event", "place_mark", "level_change", "emitter",
                       "payload"):
-            out[table] = int(self._query(f"SELECT count(*) FROM {table}").fetchone()[0])
-        reduced = self._query("SELECT coalesce(sum(n), 0) FROM sighting_count").fetchone()[0]
+            out[table] = int(self._one(f"SELECT count(*) FROM {table}"))
+        reduced = self._one("SELECT coalesce(sum(n), 0) FROM sighting_count")
         if type(reduced) is not int:
             raise _bad_row(self.path, "sighting_count", (reduced,))
         out["reduced"] = reduced
@@ -526,7 +551,7 @@ class Session:
                    ("sighting", "fix", "nofix", "source_event", "place_mark", "level_change")]
         queries.append("SELECT min(first_ms), max(last_ms) FROM sighting_count")  # reduced sightings
         for sql in queries:
-            a, b = self._query(sql).fetchone()
+            a, b = self._query(sql)[0]
             if a is not None or b is not None:
                 if not (_in_time(a) and _in_time(b)):
                     raise _bad_row(self.path, sql.rpartition(" ")[2], (a, b))
@@ -554,7 +579,7 @@ class Session:
         if "devices" in meta:
             devices = int(meta["devices"])
         else:
-            devices = int(self._query("SELECT count(DISTINCT address) FROM emitter").fetchone()[0])
+            devices = int(self._one("SELECT count(DISTINCT address) FROM emitter"))
         return SessionSummary(
             name=self.path.stem,
             path=self.path,
