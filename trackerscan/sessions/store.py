@@ -196,6 +196,10 @@ def _connect_ro(path: Path) -> tuple[sqlite3.Connection, _Snapshot | None]:
     return sqlite3.connect(_uri(path, "ro") + "&immutable=1", uri=True, isolation_level=None), None
 
 
+# What SQLite raises on a damaged file: its own errors, and text that is not UTF-8 (as Python decodes it).
+_DB_ERRORS = (sqlite3.DatabaseError, UnicodeDecodeError)
+
+
 def _damaged(path: Path, exc: BaseException) -> SessionError:
     return SessionError(f"{path} is damaged or not a trackerscan session ({exc}); it was left untouched.")
 
@@ -366,7 +370,7 @@ class Session:
             _check_header(p, app_id, version)
             _check_schema(p, conn)
             conn.execute("SELECT count(*) FROM meta").fetchone()
-        except (sqlite3.DatabaseError, SessionError, OSError) as exc:
+        except (*_DB_ERRORS, SessionError, OSError) as exc:
             if conn is not None:
                 conn.close()
             if snapshot is not None:
@@ -396,7 +400,7 @@ class Session:
         self._stall.reset()
         try:
             return self.conn.execute(sql, tuple(args))
-        except sqlite3.DatabaseError as exc:
+        except _DB_ERRORS as exc:
             raise _damaged(self.path, exc) from None
 
     def _query(self, sql: str, args: Iterable[Any] = ()) -> list[Any]:
@@ -404,7 +408,7 @@ class Session:
         cur = self._cursor(sql, args)
         try:
             return cur.fetchall()
-        except sqlite3.DatabaseError as exc:
+        except _DB_ERRORS as exc:
             raise _damaged(self.path, exc) from None
 
     def _one(self, sql: str) -> Any:
@@ -418,7 +422,7 @@ class Session:
         while True:
             try:
                 batch = cur.fetchmany(4096)
-            except sqlite3.DatabaseError as exc:
+            except _DB_ERRORS as exc:
                 raise _damaged(self.path, exc) from None
             if not batch:
                 return
