@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     # imported here, not at the top: the CLI imports every subcommand module at start, and the report's
     # PDF library (reportlab) alone would cost every command about 0.2 s
     from trackerscan.safetext import printable
-    from trackerscan.sessions.analysis import analyse, settle
+    from trackerscan.sessions.findings import analyse, settle
     from trackerscan.sessions.paths import reports_dir
     from trackerscan.sessions.report import build, write_report
     from trackerscan.sessions.safewrite import check_target

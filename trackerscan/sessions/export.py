@@ -20,8 +20,8 @@ from trackerscan.errors import SessionError
 from trackerscan.model import Fix, HeardPoint, Sighting
 from trackerscan.safetext import csv_cell, xml_text
 from trackerscan.sessions import paths
-from trackerscan.sessions.analysis import DeviceFinding, SessionAnalysis, analyse, settle
 from trackerscan.sessions.files import SIDE_SUFFIXES, open_regular
+from trackerscan.sessions.findings import DeviceFinding, SessionAnalysis, analyse, settle
 from trackerscan.sessions.safewrite import atomic_output
 from trackerscan.sessions.store import Session, check_session_file, is_recording
 from trackerscan.timeutil import iso_utc

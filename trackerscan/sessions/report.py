@@ -36,8 +36,8 @@ from trackerscan.engine.explain import duration_short
 from trackerscan.errors import InputError
 from trackerscan.model import Fix, HeardPoint, Level
 from trackerscan.safetext import xml_text
-from trackerscan.sessions.analysis import DeviceFinding, SessionAnalysis
 from trackerscan.sessions.export import track_segments
+from trackerscan.sessions.findings import DeviceFinding, SessionAnalysis
 from trackerscan.sessions.store import EARTH_RADIUS_M
 from trackerscan.sessions.wording import KIND_NAMES
 

@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trackerscan.engine.build import make_engine, union
 from trackerscan.engine.known import KnownDevices
 from trackerscan.errors import SessionError
 from trackerscan.model import DeviceState, Fix, HeardPoint, Level, LevelChange, SourceEvent
-from trackerscan.sessions.known import known_from_meta, union
+from trackerscan.sessions.known import known_from_meta
 from trackerscan.sessions.store import Session, SessionSummary, is_recording
 
 _RANK = {Level.NONE: 0, Level.WATCH: 1, Level.ALERT: 2}
@@ -109,8 +110,6 @@ def settle(path: Path) -> None:
 
 def analyse(path: Path, sensitivity: str | None = None, known_path: str | None = None) -> SessionAnalysis:
     """Run the engine over the session again and gather what exports and reports show."""
-    from trackerscan.pipeline import make_engine
-
     with Session.open(path) as s:
         meta = s.meta()
         summary = s.summary()
@@ -124,15 +123,13 @@ def analyse(path: Path, sensitivity: str | None = None, known_path: str | None =
         rerun: list[LevelChange] = []
         for event in s.events():
             rerun.extend(engine.feed(event))
-        finish = getattr(engine, "finish", None)
-        if finish is not None:
-            rerun.extend(finish())
+        rerun.extend(engine.finish())
     digest = sha256_file(path)
     states = engine.devices()
     by_id = {d.device_id: d for d in states}
     by_addr = {a: d for d in states for a in d.addresses}
-    history: Callable[[str], list[HeardPoint]] = getattr(engine, "history", lambda _id: [])
-    track: list[Fix] = list(getattr(engine, "track", lambda: [])())
+    history: Callable[[str], list[HeardPoint]] = engine.history
+    track: list[Fix] = engine.track()
 
     findings: dict[str, DeviceFinding] = {}
 
