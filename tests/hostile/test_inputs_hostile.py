@@ -113,8 +113,6 @@ def test_mutated_btsnoop(tmp_path, data_dir, capture, seed):
 BTSNOOP_EPOCH_DELTA_US = 0x00DCDDB30F2F8000  # microseconds from year 0 to 1970 in btsnoop's clock
 
 
-@pytest.mark.xfail(reason="the btsnoop reader's 1990-2100 bound comes with i13r's reader work (issue #13)",
-                   strict=False)
 @pytest.mark.parametrize("stamp", [0, BTSNOOP_EPOCH_DELTA_US - 1, (1 << 63) + 5,
                                    BTSNOOP_EPOCH_DELTA_US + 253_402_300_800 * 10**6 + 1])
 def test_btsnoop_impossible_timestamps(tmp_path, data_dir, capture, stamp):
