@@ -25,7 +25,8 @@ def test_report_of_a_device_with_200_addresses(data_dir, tmp_path):
     proc = cli("report", path, "--out", out, data=data_dir)
     assert_clean(proc)
     assert proc.returncode == 0, proc.stderr
-    text = subprocess.run(["pdftotext", "-layout", out, "-"], capture_output=True, text=True, check=True).stdout
+    pdf = subprocess.run(["pdftotext", "-layout", out, "-"], capture_output=True, text=True, check=True)
+    text = pdf.stdout
     assert "C0:00:03:04:05:06" in text and "and 176 more" in text
     assert "C0:C7:03:04:05:06" not in text  # the 200th is counted, not listed
     assert sha256(path) == before
