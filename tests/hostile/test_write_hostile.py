@@ -28,6 +28,7 @@ def test_export_to_a_stick_with_planted_links(data_dir, session, tmp_path):
     before = tree(outside)
     os.symlink(outside / "sums", stick / "trackerscan" / "SHA256SUMS")
     os.symlink(outside / "part", stick / "trackerscan" / "sessions" / f".{session.name}.part")
+    os.symlink(outside / "copy", stick / "trackerscan" / "sessions" / session.name)  # the copy's own name
     proc = cli("export", "--to", stick, data=data_dir)
     assert_clean(proc)
     assert proc.returncode == 0, proc.stderr
@@ -35,6 +36,7 @@ def test_export_to_a_stick_with_planted_links(data_dir, session, tmp_path):
     sums = stick / "trackerscan" / "SHA256SUMS"
     assert not sums.is_symlink() and _mode(sums) == 0o600
     copy = stick / "trackerscan" / "sessions" / session.name
+    assert not copy.is_symlink()
     assert f"{sha256(copy)}  sessions/{session.name}" in sums.read_text()
     assert _mode(copy) == 0o600 and _mode(copy.parent) == 0o700 and _mode(stick / "trackerscan") == 0o700
 
