@@ -415,9 +415,8 @@ class Session:
         """The single value a query yields."""
         return self._query(sql)[0][0]
 
-    def _rows(self, sql: str, table: str, types: tuple[tuple[type, ...], ...],
-              args: Iterable[Any] = ()) -> Iterator[tuple[Any, ...]]:
-        """The rows of a query, each checked against ``types`` (first column: a time in range)."""
+    def _batches(self, sql: str, args: Iterable[Any] = ()) -> Iterator[list[Any]]:
+        """The rows of a query in batches, damage as a `SessionError`; each batch resets the stall guard."""
         cur = self._cursor(sql, args)
         while True:
             try:
@@ -427,6 +426,12 @@ class Session:
             if not batch:
                 return
             self._stall.reset()
+            yield batch
+
+    def _rows(self, sql: str, table: str, types: tuple[tuple[type, ...], ...],
+              args: Iterable[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query, each checked against ``types`` (first column: a time in range)."""
+        for batch in self._batches(sql, args):
             for row in batch:
                 if not _in_time(row[0]) or not all(type(v) in t for v, t in zip(row, types, strict=True)):
                     raise _bad_row(self.path, table, row)
@@ -456,15 +461,17 @@ class Session:
     def sightings(self) -> Iterator[Sighting]:
         """Sightings in the order they were recorded (which is time order for one source)."""
         emitters = self._emitters()
-        for row in self._rows(
+        lo, hi = T_MS_MIN, T_MS_MAX
+        for batch in self._batches(
             "SELECT s.t_ms, s.emitter, s.rssi, p.adv FROM sighting s JOIN payload p ON p.id = s.payload "
-            "ORDER BY s.rowid", "sighting", (_INT, _INT, _INT_N, (bytes,)),
+            "ORDER BY s.rowid"
         ):
-            t_ms, eid, rssi, adv = row
-            e = emitters.get(eid)
-            if e is None:
-                raise _bad_row(self.path, "sighting", row)
-            yield Sighting(t_ms / 1000.0, e[0], e[1], rssi, adv, e[2], e[3])
+            for t_ms, eid, rssi, adv in batch:  # the hot loop: the checks of `_rows`, written out
+                e = emitters.get(eid)
+                if (e is None or type(t_ms) is not int or not lo <= t_ms <= hi or type(adv) is not bytes
+                        or (rssi is not None and type(rssi) is not int)):
+                    raise _bad_row(self.path, "sighting", (t_ms, eid, rssi, adv))
+                yield Sighting(t_ms / 1000.0, e[0], e[1], rssi, adv, e[2], e[3])
 
     def fixes(self) -> Iterator[Fix]:
         for r in self._rows(
