@@ -977,14 +977,16 @@ def resolve_session(
     """
     text = str(name_or_path)
     directory = paths.sessions_dir(data_dir)
-    if not _looks_like_path(text) or text in ("latest", "last"):
-        found = _named(text, directory)
-        if found is not None:
-            return found
     p = Path(text).expanduser()
-    if os.path.lexists(p) and text not in ("latest", "last"):
+    keyword = text in ("latest", "last")
+    if _looks_like_path(text) and not keyword and os.path.lexists(p):
         return p
-    if text in ("latest", "last"):
+    found = _named(text, directory)
+    if found is not None:
+        return found
+    if not keyword and os.path.lexists(p):
+        return p
+    if keyword:
         raise SessionError(f"There are no sessions yet in {directory}; `trackerscan scan` records one.")
     raise SessionError(
         f"There is no session called '{text}' in {directory}; `trackerscan sessions` lists them."
@@ -1006,7 +1008,7 @@ def resolve_own_session(
     """Like `resolve_session`, but only a session kept in the data folder (what `wipe` may delete)."""
     text = str(name_or_path)
     directory = paths.sessions_dir(data_dir)
-    found = _named(text, directory) if not _looks_like_path(text) or text in ("latest", "last") else None
+    found = _named(text, directory) if os.sep not in text else None
     if found is None and _looks_like_path(text):
         p = Path(text).expanduser()
         if in_data_folder(p, data_dir):
