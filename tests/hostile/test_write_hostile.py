@@ -2,10 +2,12 @@
 a missing folder or onto a folder; folders 0700, files 0600; reading never changes a session."""
 
 import os
+import shutil
 import stat
 
 import pytest
 from hostile import assert_clean, cli, sha256, tree
+from paths import TESTS
 from session_fixtures import make_alert, make_events, write_killed_session, write_session
 
 
@@ -107,11 +109,20 @@ READERS = [
 ]
 
 
-@pytest.mark.parametrize("where", ["data", "copy", "killed"])
+OLD_SESSION = TESTS / "sessions" / "data" / "format1-20251123T121320Z.sqlite"
+
+
+@pytest.mark.parametrize("where", ["data", "copy", "killed", "earlier_version"])
 def test_reading_never_changes_a_session(data_dir, session, tmp_path, where):
     """Hash before and after every read-only command: in the data folder, a copy kept elsewhere (a stick),
-    and a cut recording kept elsewhere (its -wal is read, not folded in)."""
-    if where == "data":
+    a cut recording kept elsewhere (its -wal is read, not folded in), and a session written before #12."""
+    if where == "earlier_version":
+        watched = data_dir / "sessions"
+        target = watched / OLD_SESSION.name.removeprefix("format1-")
+        session.unlink()
+        shutil.copy(OLD_SESSION, target)
+        assert sha256(target) == sha256(OLD_SESSION)
+    elif where == "data":
         target, watched = session, data_dir / "sessions"
     elif where == "copy":
         watched = tmp_path / "stick"
