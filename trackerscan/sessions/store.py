@@ -196,6 +196,10 @@ def _connect_ro(path: Path) -> tuple[sqlite3.Connection, _Snapshot | None]:
     return sqlite3.connect(_uri(path, "ro") + "&immutable=1", uri=True, isolation_level=None), None
 
 
+# What SQLite raises on a damaged file: its own errors, and text that is not UTF-8 (as Python decodes it).
+_DB_ERRORS = (sqlite3.DatabaseError, UnicodeDecodeError)
+
+
 def _damaged(path: Path, exc: BaseException) -> SessionError:
     return SessionError(f"{path} is damaged or not a trackerscan session ({exc}); it was left untouched.")
 
@@ -366,7 +370,7 @@ class Session:
             _check_header(p, app_id, version)
             _check_schema(p, conn)
             conn.execute("SELECT count(*) FROM meta").fetchone()
-        except (sqlite3.DatabaseError, SessionError, OSError) as exc:
+        except (*_DB_ERRORS, SessionError, OSError) as exc:
             if conn is not None:
                 conn.close()
             if snapshot is not None:
@@ -392,25 +396,42 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _query(self, sql: str, args: Iterable[Any] = ()) -> sqlite3.Cursor:
+    def _cursor(self, sql: str, args: Iterable[Any] = ()) -> sqlite3.Cursor:
         self._stall.reset()
         try:
             return self.conn.execute(sql, tuple(args))
-        except sqlite3.DatabaseError as exc:
+        except _DB_ERRORS as exc:
             raise _damaged(self.path, exc) from None
 
-    def _rows(self, sql: str, table: str, types: tuple[tuple[type, ...], ...],
-              args: Iterable[Any] = ()) -> Iterator[tuple[Any, ...]]:
-        """The rows of a query, each checked against ``types`` (first column: a time in range)."""
-        cur = self._query(sql, args)
+    def _query(self, sql: str, args: Iterable[Any] = ()) -> list[Any]:
+        """Every row of a query (small results only; `_rows` streams), damage as a `SessionError`."""
+        cur = self._cursor(sql, args)
+        try:
+            return cur.fetchall()
+        except _DB_ERRORS as exc:
+            raise _damaged(self.path, exc) from None
+
+    def _one(self, sql: str) -> Any:
+        """The single value a query yields."""
+        return self._query(sql)[0][0]
+
+    def _batches(self, sql: str, args: Iterable[Any] = ()) -> Iterator[list[Any]]:
+        """The rows of a query in batches, damage as a `SessionError`; each batch resets the stall guard."""
+        cur = self._cursor(sql, args)
         while True:
             try:
                 batch = cur.fetchmany(4096)
-            except sqlite3.DatabaseError as exc:
+            except _DB_ERRORS as exc:
                 raise _damaged(self.path, exc) from None
             if not batch:
                 return
             self._stall.reset()
+            yield batch
+
+    def _rows(self, sql: str, table: str, types: tuple[tuple[type, ...], ...],
+              args: Iterable[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query, each checked against ``types`` (first column: a time in range)."""
+        for batch in self._batches(sql, args):
             for row in batch:
                 if not _in_time(row[0]) or not all(type(v) in t for v, t in zip(row, types, strict=True)):
                     raise _bad_row(self.path, table, row)
@@ -440,15 +461,17 @@ class Session:
     def sightings(self) -> Iterator[Sighting]:
         """Sightings in the order they were recorded (which is time order for one source)."""
         emitters = self._emitters()
-        for row in self._rows(
+        lo, hi = T_MS_MIN, T_MS_MAX
+        for batch in self._batches(
             "SELECT s.t_ms, s.emitter, s.rssi, p.adv FROM sighting s JOIN payload p ON p.id = s.payload "
-            "ORDER BY s.rowid", "sighting", (_INT, _INT, _INT_N, (bytes,)),
+            "ORDER BY s.rowid"
         ):
-            t_ms, eid, rssi, adv = row
-            e = emitters.get(eid)
-            if e is None:
-                raise _bad_row(self.path, "sighting", row)
-            yield Sighting(t_ms / 1000.0, e[0], e[1], rssi, adv, e[2], e[3])
+            for t_ms, eid, rssi, adv in batch:  # the hot loop: the checks of `_rows`, written out
+                e = emitters.get(eid)
+                if (e is None or type(t_ms) is not int or not lo <= t_ms <= hi or type(adv) is not bytes
+                        or (rssi is not None and type(rssi) is not int)):
+                    raise _bad_row(self.path, "sighting", (t_ms, eid, rssi, adv))
+                yield Sighting(t_ms / 1000.0, e[0], e[1], rssi, adv, e[2], e[3])
 
     def fixes(self) -> Iterator[Fix]:
         for r in self._rows(
@@ -499,6 +522,19 @@ class Session:
                 raise _bad_row(self.path, "level_change", r) from None
         return out
 
+    def reduced_counts(self) -> list[tuple[int, int, str, int, int | None, int | None]]:
+        """What retention reduced to counts: (first_ms, last_ms, address, sightings, rssi_min, rssi_max)."""
+        out = []
+        for row in self._rows(
+            "SELECT c.first_ms, c.last_ms, e.address, c.n, c.rssi_min, c.rssi_max FROM sighting_count c "
+            "JOIN emitter e ON e.id = c.emitter ORDER BY c.first_ms", "sighting_count",
+            (_INT, _INT, _TEXT, _INT, _INT_N, _INT_N),
+        ):
+            if not _in_time(row[1]):
+                raise _bad_row(self.path, "sighting_count", row)
+            out.append(row)
+        return out
+
     def events(self) -> Iterator[Event]:
         """Every recorded event, merged in time order, as the pipeline fed them to the engine."""
         streams: list[Iterator[Event]] = [
@@ -511,8 +547,8 @@ class Session:
         out: dict[str, int] = {}
         for table in ("sighting", "fix", "nofix", "source_event", "place_mark", "level_change", "emitter",
                       "payload"):
-            out[table] = int(self._query(f"SELECT count(*) FROM {table}").fetchone()[0])
-        reduced = self._query("SELECT coalesce(sum(n), 0) FROM sighting_count").fetchone()[0]
+            out[table] = int(self._one(f"SELECT count(*) FROM {table}"))
+        reduced = self._one("SELECT coalesce(sum(n), 0) FROM sighting_count")
         if type(reduced) is not int:
             raise _bad_row(self.path, "sighting_count", (reduced,))
         out["reduced"] = reduced
@@ -526,7 +562,7 @@ class Session:
                    ("sighting", "fix", "nofix", "source_event", "place_mark", "level_change")]
         queries.append("SELECT min(first_ms), max(last_ms) FROM sighting_count")  # reduced sightings
         for sql in queries:
-            a, b = self._query(sql).fetchone()
+            a, b = self._query(sql)[0]
             if a is not None or b is not None:
                 if not (_in_time(a) and _in_time(b)):
                     raise _bad_row(self.path, sql.rpartition(" ")[2], (a, b))
@@ -554,7 +590,7 @@ class Session:
         if "devices" in meta:
             devices = int(meta["devices"])
         else:
-            devices = int(self._query("SELECT count(DISTINCT address) FROM emitter").fetchone()[0])
+            devices = int(self._one("SELECT count(DISTINCT address) FROM emitter"))
         return SessionSummary(
             name=self.path.stem,
             path=self.path,
@@ -941,14 +977,16 @@ def resolve_session(
     """
     text = str(name_or_path)
     directory = paths.sessions_dir(data_dir)
-    if not _looks_like_path(text) or text in ("latest", "last"):
-        found = _named(text, directory)
-        if found is not None:
-            return found
     p = Path(text).expanduser()
-    if os.path.lexists(p) and text not in ("latest", "last"):
+    keyword = text in ("latest", "last")
+    if _looks_like_path(text) and not keyword and os.path.lexists(p):
         return p
-    if text in ("latest", "last"):
+    found = _named(text, directory)
+    if found is not None:
+        return found
+    if not keyword and os.path.lexists(p):
+        return p
+    if keyword:
         raise SessionError(f"There are no sessions yet in {directory}; `trackerscan scan` records one.")
     raise SessionError(
         f"There is no session called '{text}' in {directory}; `trackerscan sessions` lists them."
@@ -970,7 +1008,7 @@ def resolve_own_session(
     """Like `resolve_session`, but only a session kept in the data folder (what `wipe` may delete)."""
     text = str(name_or_path)
     directory = paths.sessions_dir(data_dir)
-    found = _named(text, directory) if not _looks_like_path(text) or text in ("latest", "last") else None
+    found = _named(text, directory) if os.sep not in text else None
     if found is None and _looks_like_path(text):
         p = Path(text).expanduser()
         if in_data_folder(p, data_dir):
