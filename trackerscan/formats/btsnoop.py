@@ -267,7 +267,7 @@ def _iter_batches(
                     skipped += run.skipped
                     adverts += len(columns.times)
                     window = min(CHUNK_RECORDS, max(WINDOW_MIN_RECORDS, 2 * count))  # next look-ahead
-                    record_bytes = (run.limit - off) // count + 16
+                    record_bytes = (run.limit - off) * 17 // (16 * count) + 2  # a little over the mean
                     off = stats.offset = run.limit
                     yield columns
                     continue
@@ -601,7 +601,9 @@ def _vector_chunk(
                 reports.clear()
             hit = reports[key] = _decode_report(key, addresses)
         hits.append(hit)
-    cols = [np.array([hit[k] for hit in hits], dtype=object)[inv].tolist() for k in range(4)]
+    table = np.empty((len(hits), 4), dtype=object)
+    table[:] = hits
+    cols: list[list[Any]] = table[inv].T.tolist()
     if any_ext:
         scan_rsp = np.where(ext, (etype & EXT_SCAN_RESPONSE) != 0, etype == SCAN_RSP)
         # extended: scannable adverts; legacy: ADV_IND and ADV_SCAN_IND
