@@ -364,11 +364,12 @@ def _iter_batches(
 
 
 def _looks_like_report(data: bytes | mmap.mmap, o: int, eb: int) -> bool:
-    """Whether the record at ``o`` looks like one advertising report (where a numpy run may start)."""
-    head = data[o + 24 : o + 28 + eb]
-    return len(head) == 4 + eb and head[eb] == EVT_LE_META and head[eb + 2] in _REPORT_SUBEVENTS and (
+    """Whether the record at ``o`` looks like one advertising report numpy may take (where a run may start):
+    not a fragment with more to come, so that a fragment chain is read through in one go."""
+    head = data[o + 24 : o + 29 + eb]
+    return len(head) == 5 + eb and head[eb] == EVT_LE_META and head[eb + 2] in _REPORT_SUBEVENTS and (
         head[eb + 3] == 1 and (not eb or head[0] == H4_EVENT)
-    )
+    ) and (head[eb + 2] == SUB_ADV_REPORT or (head[eb + 4] >> EXT_STATUS_SHIFT) & 3 != 1)
 
 
 _REPORT_SUBEVENTS = (SUB_ADV_REPORT, SUB_EXT_ADV_REPORT)
@@ -409,6 +410,15 @@ def _vector_walk(
     end = min(n - _VECTOR_TAIL, off + span)  # candidate starts lie before this
     if end - off < VECTOR_MIN_RECORDS:
         return None
+    header = _RECORD_HEADER.unpack_from
+    h4, monitor = datalink == DATALINK_H4, datalink == DATALINK_MONITOR
+    if not _decodable(arr, np.array([off], dtype=np.int64), datalink)[0][0]:
+        # the first record first, before looking ahead: a long fragment chain is read one record at a time
+        _orig, incl, flags, _drops, ts = header(data, off)
+        if off + 24 + incl > n:
+            return None
+        if _record_kind(data, off + 24, off + 24 + incl, flags, ts, h4, monitor) == _REPORTS:
+            return _NOT_A_REPORT
     at = np.flatnonzero(arr[off + 24 + b : end + 24 + b] == EVT_LE_META)
     at += off
     keep, ends = _decodable(arr, at, datalink)
@@ -417,8 +427,6 @@ def _vector_walk(
     # the last candidate of each chain: where the next record does not start at a candidate
     last = np.flatnonzero(ends[:-1] != starts[1:]).tolist()
     last.append(m - 1)
-    header = _RECORD_HEADER.unpack_from
-    h4, monitor = datalink == DATALINK_H4, datalink == DATALINK_MONITOR
     pieces: list[npt.NDArray[np.int64]] = []
     count = other = skipped = 0
     pos = off
