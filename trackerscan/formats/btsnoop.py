@@ -26,7 +26,7 @@ reports, legacy or extended (a Bluetooth 5 controller reports every advert as
 an extended report), are found and decoded with numpy, other HCI traffic
 between them counted and stepped over, and each distinct report (type,
 address, data) is decoded once and shared.  What numpy does not take (several
-reports in one event, fragments, long data, damage) goes record by record
+reports in one event, fragments, damage) goes record by record
 through the careful parser, the readable spec that the numpy path is tested
 equal to.  `BtsnoopReader.batches` hands out the chunks as columns, which
 `trackerscan.analysis` feeds to the engine without building a `Sighting` per
@@ -220,7 +220,7 @@ def _iter_batches(
     From each position `_vector_walk` looks for a run of records it can hand to numpy: single legacy
     or extended advertising reports (`_vector_chunk` decodes them in one go), with other HCI traffic
     between them counted and stepped over.  What it cannot take (several reports in one event,
-    fragments, long data, damage) goes through the record-by-record parser below, which handles
+    fragments, damage) goes through the record-by-record parser below, which handles
     everything.  Both give the same sightings and counts.
     """
     datalink = check_header(data[:16], name)
@@ -403,7 +403,7 @@ def _vector_walk(
     keeps the answer exact: candidates off the chain (data that looks like a header) are never reached.
     Where a chain breaks, the record there is looked at in Python: other traffic or a damaged record is
     counted and stepped over; one that holds reports numpy cannot take (several in one event,
-    fragments, long data) ends the run, and the careful parser takes it.
+    fragments) ends the run, and the careful parser takes it.
     """
     n = arr.shape[0]
     b = 1 if datalink == DATALINK_H4 else 0
@@ -462,10 +462,7 @@ def _vector_walk(
 
 # Candidate records start at least this far before the end of the file, so every word `_decodable` and
 # `_vector_chunk` read of them lies inside it: header, H4 byte, event, extended report, data words.
-_VECTOR_TAIL = 24 + 1 + 4 + 24 + 8 * 8
-# Extended reports with up to this much data are decoded by numpy (legacy PDUs reported as extended
-# reports carry up to 31 bytes); longer ones are rare and go record by record.
-EXT_VECTOR_DATA = 52
+_VECTOR_TAIL = 24 + 1 + 4 + 24 + 8 * (-(-EXT_MAX_DATA // 8))
 
 
 def _decodable(
@@ -496,7 +493,7 @@ def _decodable(
     legacy &= incl == dlen + 14 + b
     dlen = arr[p + 23].astype(np.int64)
     extended = (sub == SUB_EXT_ADV_REPORT) & (((etype >> EXT_STATUS_SHIFT) & 3) != 1)  # not "more to come"
-    extended &= (dlen <= EXT_VECTOR_DATA) & (plen == dlen + 26) & (incl == dlen + 28 + b)
+    extended &= (plen == dlen + 26) & (incl == dlen + 28 + b)
     ok &= legacy | extended
     return ok, ends
 
