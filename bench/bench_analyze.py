@@ -44,13 +44,14 @@ TARGET_TSHARK = 4.0  # issue #13: analyze at least this many times faster than t
 _TIMER = """
 import json, resource, subprocess, sys, time
 cmd = json.loads(sys.argv[1])
+out = subprocess.DEVNULL if sys.argv[2:] == ["discard"] else subprocess.PIPE
 t = time.perf_counter()
-p = subprocess.run(cmd, capture_output=True, text=True)
+p = subprocess.run(cmd, stdout=out, stderr=subprocess.PIPE, text=True)
 wall = time.perf_counter() - t
 sys.stderr.write(p.stderr)
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps([wall, ru.ru_maxrss, ru.ru_utime + ru.ru_stime]))
-sys.stdout.write(p.stdout)
+sys.stdout.write(p.stdout or "")
 sys.exit(p.returncode)
 """
 
@@ -167,12 +168,13 @@ def measure(
         print("tshark: not installed (apt install tshark)")
     else:
         load = os.getloadavg()[0]
-        t = time.perf_counter()
-        subprocess.run([tshark, "-r", str(btsnoop), "-T", "fields", "-e", "bthci_evt.bd_addr"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        tshark_s = time.perf_counter() - t
-        print(f"tshark -T fields -e bthci_evt.bd_addr: {tshark_s:.2f} s (load average before: {load:.2f}); "
-              f"analyze is {tshark_s / best:.1f}x faster ({tshark_s / max(walls):.1f}x for its slowest run), "
+        tshark_cmd = [tshark, "-r", str(btsnoop), "-T", "fields", "-e", "bthci_evt.bd_addr"]
+        proc = subprocess.run([sys.executable, "-c", _TIMER, json.dumps(tshark_cmd), "discard"],
+                              capture_output=True, text=True, check=True)
+        tshark_s, _, tshark_cpu = json.loads(proc.stdout.partition("\n")[0])
+        print(f"tshark -T fields -e bthci_evt.bd_addr: {tshark_s:.2f} s, CPU time {tshark_cpu:.2f} s "
+              f"(load average before: {load:.2f}); analyze is {tshark_s / best:.1f}x faster "
+              f"({tshark_s / max(walls):.1f}x for its slowest run; CPU time {tshark_cpu / min(cpus):.1f}x), "
               f"the reader alone {tshark_s / col_s:.0f}x")
     return {"best": best, "peak": max(peaks), "tshark": tshark_s, "alerts": alerts, "found": found}
 
