@@ -79,6 +79,9 @@ WINDOW_MIN_RECORDS = 2 * RUN_MIN_RECORDS  # the numpy walk looks at least this f
 # The longest record holding one legacy advertising report: header, H4 type, event code, length, subevent,
 # count, event type, address type, address, data length, 31 bytes of data, RSSI.
 LEGACY_RECORD_MAX = 24 + 1 + 2 + 12 + 31
+# The numpy walk looks at most this many bytes ahead (its temporary arrays take about twice that): enough
+# for a whole chunk of advertising reports, fewer records where long other traffic (audio) lies between.
+SPAN_MAX = 4 << 20
 VECTOR_MIN_RECORDS = 64  # below this a chunk is parsed record by record (numpy set-up costs more)
 # Record-by-record fast path: one legacy report in an LE Meta event, H4 framing (1 type byte) or none
 # (monitor, H1): record header, (H4 type,) event code, parameter length, subevent, report count, event
@@ -253,7 +256,7 @@ def _iter_batches(
     try:
         while off < n:
             run = (
-                _vector_walk(data, array, off, datalink, window, window * record_bytes)
+                _vector_walk(data, array, off, datalink, window, min(window * record_bytes, SPAN_MAX))
                 if array is not None
                 else None
             )
@@ -271,7 +274,7 @@ def _iter_batches(
                     off = stats.offset = run.limit
                     yield columns
                     continue
-                limit, cut = run.limit, False  # a fragment chain ends in it: record by record
+                limit, cut = run.limit, False  # it ends a fragment chain, or hashes collide: record by record
             else:
                 # A record numpy cannot take first: walk up to the next record that looks like a report (the
                 # start of the next chunk).  No run long enough for numpy: a whole chunk.
