@@ -415,7 +415,7 @@ def _vector_walk(
         return None
     header = _RECORD_HEADER.unpack_from
     h4, monitor = datalink == DATALINK_H4, datalink == DATALINK_MONITOR
-    if not _decodable(arr, np.array([off], dtype=np.int64), datalink)[0][0]:
+    if not len(_decodable(arr, np.array([off], dtype=np.int64), datalink)[0]):
         # the first record first, before looking ahead: a long fragment chain is read one record at a time
         _orig, incl, flags, _drops, ts = header(data, off)
         if off + 24 + incl > n:
@@ -424,8 +424,7 @@ def _vector_walk(
             return _NOT_A_REPORT
     at = np.flatnonzero(arr[off + 24 + b : end + 24 + b] == EVT_LE_META)
     at += off
-    keep, ends = _decodable(arr, at, datalink)
-    starts, ends = at[keep], ends[keep]
+    starts, ends = _decodable(arr, at, datalink)
     m = starts.shape[0]
     # the last candidate of each chain: where the next record does not start at a candidate
     last = np.flatnonzero(ends[:-1] != starts[1:]).tolist()
@@ -470,18 +469,20 @@ _VECTOR_TAIL = 24 + 1 + 4 + 24 + 8 * (-(-EXT_MAX_DATA // 8))
 
 def _decodable(
     arr: npt.NDArray[np.uint8], at: npt.NDArray[np.int64], datalink: int
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
-    """Which of the record starts ``at`` (each at least _VECTOR_TAIL bytes before the end) hold one
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Those of the record starts ``at`` (each at least _VECTOR_TAIL bytes before the end) that hold one
     advertising report `_vector_chunk` decodes exactly as the careful parser does, and where each ends."""
     b = 1 if datalink == DATALINK_H4 else 0
     n = arr.shape[0]
+    sub = arr[at + 26 + b]
+    at = at[((sub == SUB_ADV_REPORT) | (sub == SUB_EXT_ADV_REPORT)) & (arr[at + 27 + b] == 1)]  # one report
+    sub = arr[at + 26 + b]
     w4 = _words(arr, 4)
     incl = w4[at + 4].astype(np.int64)
     ends = at + 24 + incl
     p = at + 28 + b  # the report
     plen = arr[at + 25 + b].astype(np.int64)
-    sub = arr[at + 26 + b]
-    ok = (arr[at + 27 + b] == 1) & (ends <= n)
+    ok = ends <= n
     if b:
         ok &= arr[at + 24] == H4_EVENT
     elif datalink == DATALINK_MONITOR:
@@ -498,7 +499,7 @@ def _decodable(
     extended = (sub == SUB_EXT_ADV_REPORT) & (((etype >> EXT_STATUS_SHIFT) & 3) != 1)  # not "more to come"
     extended &= (plen == dlen + 26) & (incl == dlen + 28 + b)
     ok &= legacy | extended
-    return ok, ends
+    return at[ok], ends[ok]
 
 
 def _as_array(data: bytes | mmap.mmap) -> npt.NDArray[np.uint8] | None:
@@ -511,6 +512,8 @@ def _as_array(data: bytes | mmap.mmap) -> npt.NDArray[np.uint8] | None:
 _RSSI_OBJ = np.array(_RSSI, dtype=object)
 # Little-endian masks keeping the first k bytes of an 8-byte word, k = 0..8.
 _KEEP = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
+# _KEEP_OF_LENGTH[j][length]: the mask of word j of data of that length (the bytes of it the data covers).
+_KEEP_OF_LENGTH = _KEEP[np.clip(np.arange(256) - 8 * np.arange(-(-EXT_MAX_DATA // 8))[:, None], 0, 8)]
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _EXT_KEY = b"\xff"  # extended reports' keys start with this (a legacy key starts with its event type, 0..4)
 
@@ -572,10 +575,11 @@ def _vector_chunk(
     times = ((_signed_words(arr)[offs + 16] - EPOCH_DELTA_US) / 1e6).tolist()
     rssi = _RSSI_OBJ[arr[rssi_at]].tolist()
     # a report's key (head, then data) as masked 8-byte words, hashed
-    words = [w8[p], w8[p + 8] & _KEEP[head - 8]]
+    words = [w8[p], w8[p + 8] & (_KEEP[head - 8] if any_ext else _KEEP[1])]
     data_words = -(-int(dlen.max()) // 8)
-    words += [w8[data_at + 8 * j] & _KEEP[np.clip(dlen - 8 * j, 0, 8)] for j in range(data_words)]
-    h = (dlen * 2 + ext).astype(np.uint64)
+    words += [w8[data_at + 8 * j] & _KEEP_OF_LENGTH[j][dlen] for j in range(data_words)]
+    h = (dlen * 2 + ext) if any_ext else dlen
+    h = h.astype(np.uint64)
     for w in words:
         h = (h * _MIX) ^ w
     # equal hashes in groups (np.unique, without its stable sort: any report of a group stands for it)
@@ -588,7 +592,9 @@ def _vector_chunk(
     inv[order] = np.cumsum(starts_group) - 1
     first = order[starts_group]
     rep = first[inv]
-    same = (dlen == dlen[rep]) & (ext == ext[rep])
+    same = dlen == dlen[rep]
+    if any_ext:
+        same &= ext == ext[rep]
     for w in words:
         same &= w == w[rep]
     if not bool(same.all()):
