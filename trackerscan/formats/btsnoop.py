@@ -79,9 +79,11 @@ WINDOW_MIN_RECORDS = 2 * RUN_MIN_RECORDS  # the numpy walk looks at least this f
 # The longest record holding one legacy advertising report: header, H4 type, event code, length, subevent,
 # count, event type, address type, address, data length, 31 bytes of data, RSSI.
 LEGACY_RECORD_MAX = 24 + 1 + 2 + 12 + 31
-# The numpy walk looks at most this many bytes ahead (its temporary arrays take about twice that): enough
-# for a whole chunk of advertising reports, fewer records where long other traffic (audio) lies between.
-SPAN_MAX = 4 << 20
+# The numpy walk looks at most this many bytes ahead: enough for a whole chunk of advertising reports
+# (32,768 extended ones take 2.4 MB), fewer records where long other traffic (audio) lies between.  Its
+# temporary arrays take up to 10 bytes per byte looked at when every byte looks like an event code (a
+# hostile file): 30 MB at most.
+SPAN_MAX = 3 << 20
 VECTOR_MIN_RECORDS = 64  # below this a chunk is parsed record by record (numpy set-up costs more)
 # Record-by-record fast path: one legacy report in an LE Meta event, H4 framing (1 type byte) or none
 # (monitor, H1): record header, (H4 type,) event code, parameter length, subevent, report count, event
