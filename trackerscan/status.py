@@ -42,6 +42,7 @@ class LiveStatus:
     recording: str = ""  # path of the session being written, or "" (not recording)
     storage_problem: str = ""  # why nothing is being recorded, in one sentence, or ""
     problems: tuple[str, ...] = ()  # what went wrong with the sources, for the user to read
+    flood: str = ""  # a BLE spam flood going on now (the engine's SourceEvent detail), or ""
 
     @property
     def scanned_s(self) -> float:
@@ -113,6 +114,10 @@ class StatusTracker:
                 self._base = replace(self._base, gps_state="lost")
             elif k is SourceEventKind.GPS_BACK:
                 self._base = replace(self._base, gps_state="waiting")
+            elif k is SourceEventKind.FLOOD_STARTED:
+                self._base = replace(self._base, flood=event.detail)
+            elif k is SourceEventKind.FLOOD_ENDED:
+                self._base = replace(self._base, flood="")
 
     def _span(self, t: float) -> None:
         if self._first is None or t < self._first:

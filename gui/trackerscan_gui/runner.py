@@ -70,6 +70,7 @@ class Status:
     sightings: int = 0
     recording: str = ""  # path of the session being written, or ""
     problems: tuple[str, ...] = ()
+    flood: str = ""  # a BLE spam flood going on now (the engine's SourceEvent detail), or ""
 
     @property
     def scanned_s(self) -> float:
@@ -269,6 +270,11 @@ class Runner:
             if changes:
                 self._pending.extend(changes)
             self._status = _update(self._status, event)
+            take = getattr(self._engine, "take_events", None)
+            for raised in take() if take is not None else ():  # a flood started or ended
+                if self._sink is not None:
+                    self._sink.write(raised)
+                self._status = _update(self._status, raised)
             self._dirty = True
             if time.monotonic() >= self._next_publish:
                 self._publish()
@@ -413,4 +419,8 @@ def _update(s: Status, event: Event) -> Status:
             return replace(s, gps_state="lost")
         if k is SourceEventKind.GPS_BACK:
             return replace(s, gps_state="waiting")
+        if k is SourceEventKind.FLOOD_STARTED:
+            return replace(s, flood=event.detail)
+        if k is SourceEventKind.FLOOD_ENDED:
+            return replace(s, flood="")
     return s

@@ -282,6 +282,13 @@ def ble_words(state: str, name: str, detail: str) -> str:
     return "Bluetooth: no adapter found, so nothing is being scanned. You can try the demo."
 
 
+def flood_words(detail: str) -> str:
+    """The status phrase while a BLE spam flood goes on ("" when none)."""
+    if not detail:
+        return ""
+    return f"\n{detail}: a tracker that stays with you is still found; scanning may be slower."
+
+
 NO_SOUND = "This kind of tracker cannot be asked to play a sound."
 NOT_RECORDING = (
     "Still checking for trackers and warning you, but nothing more is being saved: "

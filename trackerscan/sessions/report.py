@@ -33,6 +33,7 @@ from reportlab.lib.colors import HexColor, black, white
 
 from trackerscan import __version__
 from trackerscan.engine.explain import duration_short
+from trackerscan.engine.flood import floods_in
 from trackerscan.errors import InputError
 from trackerscan.model import Fix, HeardPoint, Level
 from trackerscan.safetext import xml_text
@@ -404,6 +405,8 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
         )
     else:
         summary = "No device travelled with you long enough to reach watch or alert in this session."
+    for flood in floods_in(a.source_events):
+        summary += " " + flood.sentence(lambda t: _fmt_local(t, tz))
     devices: list[DeviceSection] = []
     for i, f in enumerate(a.flagged, 1):
         st = f.state

@@ -72,6 +72,10 @@ PAYLOAD_MEMO_MAX = 200_000
 # addresses; what comes back later costs one more payload row, and an emitter is looked up in the
 # file (guarded by MEMO_EVICTED_BITS below), so each emitter row stays unique.
 MEMO_GENERATION_S = 15 * 60.0
+# A generation also ends when its emitter memo holds this many (issue #13): a BLE spam flood brings
+# a fresh address with every frame (300 a second is 270,000 in a generation, ~70 MB of memo), none
+# heard again.  A busy street's quarter of an hour brings ~5,000.
+EMITTER_MEMO_MAX = 50_000
 # Bits of the filter of emitters dropped from the memo (2 MiB, three bits per emitter): a false
 # "maybe" costs one scan of the emitter table.  About 0.1 % of new addresses at 1 million dropped
 # emitters (50 h of a busy street), 2.6 % at 2 million.
@@ -815,6 +819,8 @@ class SessionWriter:
         key = (s.address, s.address_type, s.source, s.connectable)
         eid = self._emitters.get(key)
         if eid is None:
+            if len(self._emitters) >= EMITTER_MEMO_MAX:
+                self._next_generation(s.time)
             eid = self._emitter(key)
         pid = self._payloads.get(s.adv)
         if pid is None:
