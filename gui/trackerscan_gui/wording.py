@@ -285,7 +285,7 @@ def ble_words(state: str, name: str, detail: str) -> str:
 NO_SOUND = "This kind of tracker cannot be asked to play a sound."
 NOT_RECORDING = (
     "Still checking for trackers and warning you, but nothing more is being saved: "
-    "free some disk space, then close and open trackerscan again to record."
+    "free some disk space, and recording starts again by itself, in a new session."
 )
 
 NOT_SCANNING_TITLE = "Not checking for trackers yet"
