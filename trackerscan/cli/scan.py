@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from trackerscan.cli._common import add_ble_argument, add_recording_arguments
 from trackerscan.errors import InputError, SessionError
 from trackerscan.model import DeviceState, Level, LevelChange
+from trackerscan.safetext import printable
 
 if TYPE_CHECKING:  # imported when the command runs, not when the parser is built
     from trackerscan.live import LiveSession
@@ -56,7 +57,7 @@ def alert_line(c: LevelChange) -> str:
     word = "ALERT" if c.level is Level.ALERT else "watch"
     kind = kind_name(c.kind)
     addr = ", ".join(c.addresses[:3])
-    return f"{_local(c.time)} {word}: {kind} {addr}: {c.explanation}"
+    return printable(f"{_local(c.time)} {word}: {kind} {addr}: {c.explanation}")
 
 
 # The GPS states of `trackerscan.status` as the summary line says them.
@@ -72,7 +73,7 @@ def summary_line(st: LiveStatus, devices: list[DeviceState]) -> str:
     if st.ble_state in ("scanning", "starting", "finished"):
         ble = "ok"
     else:
-        ble = f"adapter {st.ble_state}: {st.ble_detail}".rstrip(": ")
+        ble = printable(f"adapter {st.ble_state}: {st.ble_detail}".rstrip(": "))
     return (f"{_local(st.last_time) if st.last_time else '--:--:--'} bluetooth {ble}; gps {gps}; "
             f"{st.sightings} sightings, {st.fixes} fixes; {len(devices)} devices, {len(trackers)} trackers, "
             f"{len(raised)} watch/alert")
@@ -83,6 +84,7 @@ def _renderable(live: LiveSession, session: Path) -> Any:
     from rich.table import Table
     from rich.text import Text
 
+    from trackerscan.safetext import markup
     from trackerscan.sessions.wording import kind_name
 
     st = live.status
@@ -96,7 +98,7 @@ def _renderable(live: LiveSession, session: Path) -> Any:
                    key=lambda d: (order[d.level], -d.last_seen))[:LIVE_MAX_ROWS]
     for d in shown:
         table.add_row(d.level.value.upper() if d.level is Level.ALERT else d.level.value,
-                      kind_name(d.kind), d.addresses[-1] if d.addresses else "",
+                      kind_name(d.kind), markup(d.addresses[-1]) if d.addresses else "",
                       _local(d.last_seen), "" if d.rssi is None else str(d.rssi), str(d.places),
                       f"{d.duration_s / 60:.0f} min")
     alerts = Text("\n".join(alert_line(c) for c in live.changes[-5:]) or "No alerts so far.")
@@ -132,8 +134,8 @@ async def record(args: argparse.Namespace, out: Any = None) -> int:
     def mark(label: str = "") -> None:
         m = live.mark_place(label)
         if plain and m is not None:
-            print(f"{_local(m.time)} marked: somewhere else now{f' ({label})' if label else ''}", file=out,
-                  flush=True)
+            where = f" ({printable(label)})" if label else ""
+            print(f"{_local(m.time)} marked: somewhere else now{where}", file=out, flush=True)
 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -10,12 +10,14 @@ import contextlib
 import hashlib
 import os
 import sqlite3
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from trackerscan.engine.build import make_engine, union
 from trackerscan.engine.known import KnownDevices
+from trackerscan.errors import SessionError
 from trackerscan.model import DeviceState, Fix, HeardPoint, Level, LevelChange, SourceEvent
 from trackerscan.sessions.known import known_from_meta
 from trackerscan.sessions.store import Session, SessionSummary, is_recording
@@ -90,18 +92,24 @@ def sha256_file(path: Path) -> str:
 def settle(path: Path) -> None:
     """Fold a cut session's -wal file into the database, so the one file holds everything.
 
-    Skipped (harmlessly) for a session being recorded or a read-only file.
+    Only for sessions in the data folder (a copy elsewhere is evidence, never changed by reading it);
+    skipped (harmlessly) for a session being recorded, a read-only file, or a -wal that is not a
+    regular file.
     """
     wal = path.with_name(path.name + "-wal")
-    if not wal.exists() or is_recording(path) or not os.access(path.parent, os.W_OK):
+    try:
+        if not stat.S_ISREG(os.lstat(wal).st_mode) or not os.lstat(wal).st_size:
+            return
+    except OSError:
         return
-    with contextlib.suppress(sqlite3.Error, OSError), Session.open(path, writable=True) as s:
+    if is_recording(path) or not os.access(path.parent, os.W_OK):
+        return
+    with contextlib.suppress(sqlite3.Error, OSError, SessionError), Session.open(path, writable=True) as s:
         s.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def analyse(path: Path, sensitivity: str | None = None, known_path: str | None = None) -> SessionAnalysis:
     """Run the engine over the session again and gather what exports and reports show."""
-    settle(path)
     with Session.open(path) as s:
         meta = s.meta()
         summary = s.summary()
