@@ -15,7 +15,7 @@ import concurrent.futures
 import contextlib
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -118,7 +118,7 @@ class Runner:
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
-    def add_source(self, source: AsyncIterator[Event], role: str) -> None:
+    def add_source(self, source: AsyncGenerator[Event, None], role: str) -> None:
         """Start pumping a source ("ble" or "gps") into the engine."""
         self.start()
         assert self._loop is not None
@@ -126,13 +126,13 @@ class Runner:
             self._active += 1
         asyncio.run_coroutine_threadsafe(self._adopt(source, role), self._loop)
 
-    async def _adopt(self, source: AsyncIterator[Event], role: str) -> None:
+    async def _adopt(self, source: AsyncGenerator[Event, None], role: str) -> None:
         task = asyncio.current_task()
         if task is not None:
             self._tasks.append(task)
         await self._pump(source, role)
 
-    async def _pump(self, source: AsyncIterator[Event], role: str) -> None:
+    async def _pump(self, source: AsyncGenerator[Event, None], role: str) -> None:
         try:
             async for event in source:
                 self.feed(event)
@@ -143,12 +143,10 @@ class Runner:
         except Exception as exc:  # a source failing must not take the window down
             self.problem(role, f"{type(exc).__name__}: {exc}")
         finally:
-            aclose = getattr(source, "aclose", None)
-            if aclose is not None:
-                try:
-                    await aclose()
-                except Exception as exc:  # closing a failed source: keep going
-                    self.errors.append(str(exc))
+            try:
+                await source.aclose()
+            except Exception as exc:  # closing a failed source: keep going
+                self.errors.append(str(exc))
             with self._lock:
                 self._active -= 1
                 if role == "ble" and self.tracker.snapshot().ble_state in ("scanning", "starting", "demo"):

@@ -7,7 +7,7 @@ from the runner's snapshots.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from pathlib import Path
 
 from trackerscan import __version__
@@ -35,7 +35,7 @@ def make_engine(settings: Settings, extra_known: Iterable[str] = ()) -> Engine:
     return make_core_engine(settings.sensitivity, known=KnownDevices(addresses, identifiers), homes=homes)
 
 
-async def events_of(items: Iterable[Event] | Callable[[], Iterable[Event]]) -> AsyncIterator[Event]:
+async def events_of(items: Iterable[Event] | Callable[[], Iterable[Event]]) -> AsyncGenerator[Event, None]:
     """A plain iterable as a source, yielding to the loop now and then.
 
     A callable is called in the worker thread first (a session file must be read in the thread
