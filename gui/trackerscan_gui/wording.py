@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from trackerscan.engine.explain import KIND_NAMES  # one table: the window, the report and the engine's
+from trackerscan.geo import UERE_M
 from trackerscan.model import DeviceState, Fix, Kind, Level  # explanations name a tracker alike
 
 
@@ -242,7 +243,6 @@ MINE_CAUTION = (
 # may be the same spot (prior-art.md: gate on fix accuracy; AirGuard clusters places at 150 m).
 GPS_GOOD_M = 10.0
 GPS_FAIR_M = 30.0
-UERE_M = 5.0  # typical user-equivalent range error of a consumer receiver, to turn HDOP into metres
 
 
 def gps_words(state: str, fix: Fix | None, marks: int, name: str) -> str:

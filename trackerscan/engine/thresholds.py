@@ -1,11 +1,13 @@
 """Every number that decides a position, a place or a level, with its unit and origin.
 
 Values are for the "medium" sensitivity preset; `Settings` scales the level
-thresholds for "low" and "high".  References: /work/shared/reference/prior-art.md
-(AirGuard, BLE-Doubt) and trackers.md (advertising intervals and rotations).
+thresholds for "low" and "high".  References: the project's notes on prior art (AirGuard,
+BLE-Doubt) and on trackers (advertising intervals and rotations).
 """
 
 from __future__ import annotations
+
+from trackerscan import geo
 
 # --- Positions (the user's own track) -------------------------------------------------------------
 # Fixes worse than this never move the user to a new place.  AirGuard accepts fixes up to 120 m;
@@ -13,8 +15,9 @@ from __future__ import annotations
 MAX_FIX_ACCURACY_M = 100.0
 # Assumed accuracy of a fix that carries neither accuracy nor HDOP: a consumer receiver outdoors.
 DEFAULT_FIX_ACCURACY_M = 15.0
-# User equivalent range error, to turn HDOP into metres (accuracy = HDOP x UERE), typical GPS figure.
-UERE_M = 5.0
+# User equivalent range error, to turn HDOP into metres (accuracy = HDOP x UERE): m, 1 sigma, typical
+# single-frequency GPS range error (Kaplan, "Understanding GPS", ch. 7); one figure for every reader.
+UERE_M = geo.UERE_M
 # A sighting further than this from the last valid fix gets no position.  AirGuard's permanent scan
 # uses 300 s; receivers give a fix every second, so 30 s of silence means the fix is lost.
 MAX_FIX_AGE_S = 30.0

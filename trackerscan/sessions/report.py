@@ -34,11 +34,11 @@ from reportlab.lib.colors import HexColor, black, white
 from trackerscan import __version__
 from trackerscan.engine.explain import duration_short
 from trackerscan.errors import InputError
+from trackerscan.geo import EARTH_RADIUS_M
 from trackerscan.model import Fix, HeardPoint, Level
 from trackerscan.safetext import xml_text
 from trackerscan.sessions.export import track_segments
 from trackerscan.sessions.findings import DeviceFinding, SessionAnalysis
-from trackerscan.sessions.store import EARTH_RADIUS_M
 from trackerscan.sessions.wording import KIND_NAMES
 
 SAFETY_NOTE = (

@@ -40,7 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from trackerscan.errors import InputError, SourceError, TrackerscanError
-from trackerscan.formats.nmea import UERE_M, Continuity, NmeaReader, Record, ascii_chunks, summary
+from trackerscan.formats.nmea import Continuity, NmeaReader, Record, ascii_chunks, summary
+from trackerscan.geo import UERE_M
 from trackerscan.model import Fix, FixMode, NoFix, SourceEvent, SourceEventKind
 from trackerscan.release import RELEASE_DATE
 from trackerscan.sources.base import Source
