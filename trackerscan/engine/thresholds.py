@@ -151,6 +151,7 @@ BOARDING_SLACK_S = 300.0
 # getting off, or when heard on two rides.  Fellow passengers leaving at the same stop often walk the
 # same way for a few minutes (bus_hop scenario: up to 4 min); 3 min let three of them alert there.
 OFF_BOARD_MIN_S = 300.0
+OFF_BOARD_RIDES = 2  # rides: heard on this many separate rides with the user, a device is no fellow passenger
 # A stretch at vehicle speed not yet recognised as public transport may still turn out to be one: a
 # device that boarded with the user counts as a co-traveller once it has been with her COTRAVEL_MIN_S,
 # and co-travellers are counted once per context window, so by this long after the stretch began every
@@ -248,6 +249,17 @@ NO_GPS_ALERT_MIN_TOGETHER_S = 1800.0
 # told apart by the user's marks, or the places are only separate sessions (which may be the same room).
 NO_GPS_CONFIDENCE = 0.6
 SESSION_PLACE_CONFIDENCE = 0.4
+NO_GPS_MARKED_PLACES = 2  # places told apart by the user's marks for NO_GPS_CONFIDENCE (else sessions')
+# Without positions, a device of unknown kind ("other": phones, watches) needs this many times the time
+# together, and this many places more, than a tracker: the people the user shares rooms with carry them.
+NO_GPS_OTHER_TIME_FACTOR = 2.0
+NO_GPS_OTHER_EXTRA_PLACES = 1
+# The confidence an alert starts from, by what the device is: a tracker away from its owner, a tracker
+# whose owner state cannot be read, any other device with a fixed address (the scenario suite's scores
+# are measured with these; they rank alerts, they do not decide them).
+BASE_CONFIDENCE = {"separated": 0.9, "unknown_state": 0.75, "other": 0.6}
+# The confidence is multiplied by this in a busy place (a crowd makes a coincidence likelier).
+BUSY_CONFIDENCE_FACTOR = 0.85
 
 # Sensitivity presets: (time factor, extra places).  "high" is faster, "low" asks for more evidence.
 SENSITIVITY = {"high": (0.7, 0), "medium": (1.0, 0), "low": (1.6, 1)}
