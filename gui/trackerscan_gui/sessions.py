@@ -150,15 +150,10 @@ def import_capture(capture: Path, gps_file: Path | None, data_dir: str | None) -
 
 def read_gps_file(path: Path) -> list[Fix]:
     """Fixes from an NMEA log or a GPX file (told apart by their first bytes)."""
-    from trackerscan.formats.gpx import read_gpx
-    from trackerscan.formats.nmea import read_nmea
+    from trackerscan.formats.fixfile import read_fixes
 
-    head = _head(path).lstrip(b"\xef\xbb\xbf \t\r\n")
-    with path.open("rb") as f:
-        if head.startswith(b"<"):
-            fixes, _rejected = read_gpx(f, source="gpx", name=str(path))
-        else:
-            fixes, _reader = read_nmea(f, source="nmea")
+    _head(path)  # a missing or unreadable file is said in words first
+    fixes, _rejected = read_fixes(path)
     if not fixes:
         raise InputError(f"{path} holds no usable GPS positions.")
     return fixes

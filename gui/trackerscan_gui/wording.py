@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from trackerscan.engine.explain import KIND_NAMES  # one table: the window, the report and the engine's
+from trackerscan.engine import explain  # one table of kind names: the window, the report and the engine's
 from trackerscan.geo import UERE_M
 from trackerscan.model import DeviceState, Fix, Kind, Level  # explanations name a tracker alike
 
@@ -44,7 +44,7 @@ def helpline_for(locale_name: str) -> Helpline:
 
 
 def kind_name(kind: Kind | None) -> str:
-    return KIND_NAMES[kind] if kind is not None else "Bluetooth device"
+    return explain.kind_name(kind, "Bluetooth device")
 
 
 def duration_words(seconds: float) -> str:
