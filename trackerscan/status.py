@@ -76,7 +76,6 @@ class StatusTracker:
 
     def feed(self, event: Event) -> None:
         """Take one event into account (the engine and the store see the same events)."""
-        self._cached = None
         cls = type(event)
         t = event.time
         if cls is Sighting:
@@ -118,6 +117,9 @@ class StatusTracker:
                 self._base = replace(self._base, flood=event.detail)
             elif k is SourceEventKind.FLOOD_ENDED:
                 self._base = replace(self._base, flood="")
+        # dropped last: a snapshot taken in another thread while this ran is not kept (the window reads
+        # the status without waiting for the worker)
+        self._cached = None
 
     def _span(self, t: float) -> None:
         if self._first is None or t < self._first:

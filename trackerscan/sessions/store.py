@@ -42,6 +42,7 @@ from typing import Any
 from urllib.parse import quote
 
 from trackerscan.errors import SessionError
+from trackerscan.geo import distance_m
 from trackerscan.model import (
     AddressType,
     Event,
@@ -653,18 +654,10 @@ class SessionSummary:
 
 # --------------------------------------------------------------------------- geometry
 
-EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 # A step of the track counts toward the distance travelled only once the user is
 # this far from the last counted point (or the fix's stated accuracy, if worse):
 # a still receiver wanders by tens of metres (gpsd's haicom-305N log: ~46 m).
 TRACK_STEP_MIN_M = 25.0
-
-
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 def track_length_m(fixes: Iterable[Fix]) -> float:
@@ -675,7 +668,7 @@ def track_length_m(fixes: Iterable[Fix]) -> float:
         if anchor is None:
             anchor = f
             continue
-        d = haversine_m(anchor.lat, anchor.lon, f.lat, f.lon)
+        d = distance_m(anchor.lat, anchor.lon, f.lat, f.lon)
         if d >= max(TRACK_STEP_MIN_M, f.accuracy_m or 0.0):
             total += d
             anchor = f
