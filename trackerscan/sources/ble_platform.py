@@ -241,7 +241,7 @@ async def _winrt_radio() -> str | None:
 
     adapter = await BluetoothAdapter.get_default_async()
     if adapter is None:
-        return "the Bluetooth adapter was removed"
+        return "there is no Bluetooth adapter"
     radio = await adapter.get_radio_async()
     if radio is None or radio.state != RadioState.ON:
         return "Bluetooth was switched off"
