@@ -33,6 +33,7 @@ from trackerscan.model import (
     SourceEvent,
     SourceEventKind,
 )
+from trackerscan.sources.ble_platform import MAC_LIMITS
 
 T = TypeVar("T")
 
@@ -70,6 +71,7 @@ class Status:
     sightings: int = 0
     recording: str = ""  # path of the session being written, or ""
     problems: tuple[str, ...] = ()
+    note: str = ""  # what this computer's Bluetooth hides (a Mac shows no addresses), or ""
 
     @property
     def scanned_s(self) -> float:
@@ -413,4 +415,6 @@ def _update(s: Status, event: Event) -> Status:
             return replace(s, gps_state="lost")
         if k is SourceEventKind.GPS_BACK:
             return replace(s, gps_state="waiting")
+        if k is SourceEventKind.INFO and event.detail == MAC_LIMITS:
+            return replace(s, note=event.detail)
     return s

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from trackerscan.engine.explain import KIND_NAMES  # one table: the window, the report and the engine's
 from trackerscan.model import DeviceState, Fix, Kind, Level  # explanations name a tracker alike
+from trackerscan.sources.ble_platform import MAC_LIMITS, MAC_LIMITS_SHORT
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +281,11 @@ def ble_words(state: str, name: str, detail: str) -> str:
     if state == "finished":
         return "Bluetooth: finished"
     return "Bluetooth: no adapter found, so nothing is being scanned. You can try the demo."
+
+
+def platform_note(note: str) -> str:
+    """What this computer's Bluetooth hides, in one line (``note`` is the source's full sentence)."""
+    return MAC_LIMITS_SHORT if note == MAC_LIMITS else note
 
 
 NO_SOUND = "This kind of tracker cannot be asked to play a sound."

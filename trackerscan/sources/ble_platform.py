@@ -64,6 +64,12 @@ MAC_LIMITS = (
     "broadcast. iBeacon frames are hidden by macOS."
 )
 
+# The same, in one line for the live view's status area (MAC_LIMITS is its tooltip).
+MAC_LIMITS_SHORT = (
+    "This Mac does not show Bluetooth addresses: trackers are found as usual, but a device that is not "
+    "a tracker (a hidden phone) cannot be followed, and 'It's mine' holds for this Mac only."
+)
+
 
 @dataclass(frozen=True, slots=True)
 class AdapterInfo:
@@ -338,6 +344,7 @@ def platform_for(system: str | None = None) -> BlePlatform:
 
 __all__: list[str] = [
     "MAC_LIMITS",
+    "MAC_LIMITS_SHORT",
     "NO_ADAPTER_MESSAGE",
     "TRACKER_OR_PATTERNS",
     "AdapterInfo",
