@@ -12,6 +12,8 @@ import importlib
 import json
 from typing import TYPE_CHECKING
 
+from trackerscan.safetext import printable
+
 if TYPE_CHECKING:
     from trackerscan.sources.ble_platform import AdapterInfo, BlePlatform
 
@@ -108,17 +110,17 @@ def run(args: argparse.Namespace) -> int:
     print("Bluetooth adapters:")
     if adapters:
         for a in adapters:
-            print(_adapter_line(a))
+            print(printable(_adapter_line(a)))  # names and aliases are the devices' own
     else:
         print("  None found. Plug in a Bluetooth adapter, or a USB dongle with HCI firmware (hci:usb:0).")
     if note:
-        print(f"  {note}")
+        print(f"  {printable(note)}")
     print("GPS receivers:")
     if gps is None:
         print("  GPS support is not available in this installation.")
     elif gps:
         for device, description in gps:
-            print(f"  {device}  {description}    source: nmea:{device}")
+            print(printable(f"  {device}  {description}    source: nmea:{device}"))  # USB product strings
     else:
         print("  None found. Plug in a USB GPS receiver, or use the source gpsd if gpsd is running.")
     return 0

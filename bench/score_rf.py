@@ -1,0 +1,109 @@
+"""Score cellular-tracker detection on the simulated RF suite (fixed seeds).
+
+For each scenario and seed: the trackers found (period within 10 %), the false alarms (anything
+reported that is not a tracker), and how many of a tracker's bursts had been sent when it was first
+reported (the recording cut after each burst and analysed again, as a live sweep would).
+Prints a Markdown table.  Run: .venv/bin/python bench/score_rf.py [--seeds N] [--first-seed S] [--only a,b]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from trackerscan.rf.bands import region_bands
+from trackerscan.rf.detect import analyze
+from trackerscan.rf.records import Hop, Transmitter
+from trackerscan.rf.thresholds import HOP_SPAN_HZ
+from trackerscan.sim.rf import RfScenario, SimTracker, TrackerTruth, build, expected_found, scenario_names
+
+PERIOD_TOLERANCE = 0.10  # the done-when target: period within 10 %
+
+
+def matches(t: Transmitter, tr: SimTracker) -> bool:
+    center = (t.low_hz + t.high_hz) / 2
+    return (abs(center - tr.center_hz) <= HOP_SPAN_HZ
+            and abs(t.period_s - tr.period_s) <= PERIOD_TOLERANCE * tr.period_s)
+
+
+def _found(hops: list[Hop], sc: RfScenario, truth: TrackerTruth) -> bool:
+    return any(matches(t, truth.tracker) for t in analyze(hops, region_bands(sc.region)).transmitters)
+
+
+def bursts_to_detect(sc: RfScenario, truth: TrackerTruth) -> tuple[int, int, float] | None:
+    """(bursts seen, bursts sent, minutes since its first) when first reported, cutting the recording
+    after each of its bursts that a sweep saw (a burst no sweep passed cannot be detected)."""
+    seen, sent = truth.seen, truth.reports
+    cut_after = truth.tracker.burst_s + 2.5  # the burst, then the sweeps that see its end
+    for k in range(3, len(seen) + 1):
+        cutoff = seen[k - 1] + cut_after
+        if _found([h for h in sc.hops if h.time <= cutoff], sc, truth):
+            return k, sum(1 for t in sent if t <= seen[k - 1]), (seen[k - 1] - sent[0]) / 60
+    return None
+
+
+def score(sc: RfScenario) -> dict[str, object]:
+    result = analyze(sc.hops, region_bands(sc.region))
+    found, missed, period_err = [], [], []
+    used: set[int] = set()
+    for tr in sc.truth:
+        hit = next((i for i, t in enumerate(result.transmitters)
+                    if i not in used and matches(t, tr.tracker)), None)
+        if hit is None:
+            missed.append(tr)
+            continue
+        used.add(hit)
+        found.append(tr)
+        period_err.append(abs(result.transmitters[hit].period_s - tr.tracker.period_s) / tr.tracker.period_s)
+    false = [t for i, t in enumerate(result.transmitters) if i not in used]
+    detect = [bursts_to_detect(sc, tr) for tr in found]
+    return {"trackers": len(sc.truth), "targets": sum(expected_found(t.tracker) for t in sc.truth),
+            "found": len(found), "targets_found": sum(expected_found(t.tracker) for t in found),
+            "false": len(false), "period_err": period_err, "detect": [d for d in detect if d is not None]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--only", default="")
+    args = ap.parse_args()
+    names = [n for n in scenario_names() if not args.only or n in args.only.split(",")]
+    t0 = time.perf_counter()
+    print("| scenario | trackers found | false alarms | worst period error | bursts seen when found "
+          "(median / max) | bursts sent | minutes from first burst (median / max) |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    totals = {"trackers": 0, "found": 0, "false": 0, "err": [0.0], "k": [], "s": [], "m": []}
+    for name in names:
+        rows = [score(build(name, seed)) for seed in range(args.first_seed, args.first_seed + args.seeds)]
+        trackers = sum(int(r["trackers"]) for r in rows)  # type: ignore[call-overload]
+        found = sum(int(r["found"]) for r in rows)  # type: ignore[call-overload]
+        false = sum(int(r["false"]) for r in rows)  # type: ignore[call-overload]
+        errs = [e for r in rows for e in r["period_err"]]  # type: ignore[attr-defined]
+        ks = [d[0] for r in rows for d in r["detect"]]  # type: ignore[attr-defined]
+        ss = [d[1] for r in rows for d in r["detect"]]  # type: ignore[attr-defined]
+        ms = [d[2] for r in rows for d in r["detect"]]  # type: ignore[attr-defined]
+        for key, v in (("trackers", trackers), ("found", found), ("false", false)):
+            totals[key] += v  # type: ignore[operator]
+        totals["err"] += errs  # type: ignore[operator]
+        totals["k"] += ks  # type: ignore[operator]
+        totals["s"] += ss  # type: ignore[operator]
+        totals["m"] += ms  # type: ignore[operator]
+        print(_row(name, trackers, found, false, errs, ks, ss, ms))
+    print(_row(f"**all ({args.seeds} seeds)**", totals["trackers"], totals["found"], totals["false"],  # type: ignore[arg-type]
+               totals["err"], totals["k"], totals["s"], totals["m"]))  # type: ignore[arg-type]
+    print(f"\n{time.perf_counter() - t0:.0f} s")
+
+
+def _row(name: str, trackers: int, found: int, false: int, errs: list[float], ks: list[int],
+         ss: list[int], ms: list[float]) -> str:
+    err = f"{max(errs) * 100:.1f} %" if errs else "–"
+    k = f"{statistics.median(ks):.0f} / {max(ks)}" if ks else "– / –"
+    s = f"{statistics.median(ss):.0f} / {max(ss)}" if ss else "– / –"
+    m = f"{statistics.median(ms):.1f} / {max(ms):.1f}" if ms else "– / –"
+    return f"| {name} | {found}/{trackers} | {false} | {err} | {k} | {s} | {m} |"
+
+
+if __name__ == "__main__":
+    main()

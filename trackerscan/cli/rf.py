@@ -1,0 +1,149 @@
+"""`trackerscan rf`: cellular GPS trackers by their uplink bursts (listening only, power levels only)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import IO
+
+from trackerscan.errors import InputError
+
+ORDER = 58
+
+# Plain live output: a table this often (seconds of wall clock).
+PRINT_EVERY_S = 10.0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "rf",
+        help="find cellular GPS trackers (which send no Bluetooth) by their regular uplink bursts",
+        description="Cheap GPS trackers report over the mobile network every 10-120 s while the car moves. "
+        "With a tinySA, an RTL-SDR or a HackRF, trackerscan sweeps the mobile uplink bands and looks for "
+        "a transmitter that repeats like clockwork.  It only listens: nothing is transmitted and nothing "
+        "is decoded, only power levels are measured.",
+    )
+    rsub = p.add_subparsers(dest="rf_command", metavar="COMMAND", required=True)
+    a = rsub.add_parser("analyze", help="analyse a recorded sweep (rtl_power / hackrf_sweep CSV)")
+    a.add_argument("file", metavar="FILE")
+    a.add_argument("--region", default="all", help="uk, eu, us, ca or all (default: all)")
+    a.add_argument("--json", action="store_true", help="print the result as JSON")
+    a.set_defaults(func=run_analyze)
+    s = rsub.add_parser("sweep", help="sweep live, with candidates and a hot/cold meter on the strongest")
+    s.add_argument("--source", required=True, metavar="SPEC",
+                   help="tinysa:/dev/ttyACM0, rtlsdr, rtlsdr:INDEX, hackrf or replay:FILE[,speed=N]")
+    s.add_argument("--region", default="uk", help="uk, eu, us, ca or all (default: uk)")
+    s.add_argument("--minutes", type=float, help="stop by itself after N minutes of sweeping")
+    s.add_argument("--record", metavar="FILE", help="also write the sweep to FILE (rtl_power CSV, mode 0600)")
+    s.add_argument("--json", action="store_true", help="at the end, print the result as JSON")
+    s.set_defaults(func=run_sweep)
+    m = rsub.add_parser("simulate", help="write a simulated sweep (rtl_power CSV) from the test suite")
+    m.add_argument("--scenario", default="tracker_60s_strong", help="scenario name (--list lists them)")
+    m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    m.add_argument("--out", metavar="FILE", help="where to write (mode 0600; default: standard output)")
+    m.set_defaults(func=run_simulate)
+
+
+def _open_private(path: str) -> IO[str]:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise InputError(f"Cannot write {path!r}: {exc.strerror or exc}.") from None
+    return os.fdopen(fd, "w", encoding="ascii")
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    from trackerscan.rf.bands import region_bands
+    from trackerscan.rf.detect import analyze
+    from trackerscan.rf.sources.replay import read_file
+    from trackerscan.rf.summary import text, to_json
+
+    bands = region_bands(args.region)
+    hops, damaged = read_file(args.file)
+    result = analyze(hops, bands, damaged, list_unswept=args.region != "all")
+    print(json.dumps(to_json(result)) if args.json else text(result))
+    return 0
+
+
+def _meter_line(live: object) -> str:
+    from trackerscan.rf.live import LiveRf
+    from trackerscan.rf.summary import mhz
+
+    assert isinstance(live, LiveRf)
+    m = live.meter()
+    if m is None:
+        return "No regular transmitter yet."
+    t = m.target
+    where = f"{t.band} {mhz(t.low_hz)}-{mhz(t.high_hz)} MHz, every {t.period_s:.0f} s"
+    if m.last_db is None:
+        return f"Following {where}: waiting for its next burst."
+    bar = "#" * (m.gauge // 4)
+    return f"Following {where}: last burst {m.last_db:.0f} dB over the floor [{bar:<25}] {m.trend.value}"
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    from trackerscan.rf.bands import region_bands
+    from trackerscan.rf.detect import analyze
+    from trackerscan.rf.live import LiveRf
+    from trackerscan.rf.sources import open_rf
+    from trackerscan.rf.summary import PROCEDURE, text, to_json
+    from trackerscan.rf.sweep_csv import format_hop
+
+    bands = region_bands(args.region)
+    if args.minutes is not None and args.minutes <= 0:
+        raise InputError("--minutes must be more than 0.")
+    source = open_rf(args.source, bands)
+    record = _open_private(args.record) if args.record else None
+    live = LiveRf(bands)
+    out = sys.stderr if args.json else sys.stdout
+    print(PROCEDURE, file=out)
+    print(f"Sweeping with {source.name}; Ctrl-C ends the sweep.", file=out, flush=True)
+    last_print = time.monotonic()
+    try:
+        for hop in source.hops():
+            if record is not None:
+                record.write(format_hop(hop) + "\n")
+            live.add(hop)
+            if time.monotonic() - last_print >= PRINT_EVERY_S:
+                last_print = time.monotonic()
+                if record is not None:
+                    record.flush()
+                if live.analysis is not None:
+                    print(text(live.analysis).split("\nSwept:")[0], file=out)
+                print(_meter_line(live), file=out, flush=True)
+            if (args.minutes is not None and live.first_time is not None and live.last_time is not None
+                    and live.last_time - live.first_time >= args.minutes * 60):
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        source.close()
+        if record is not None:
+            record.close()
+    damaged = getattr(source, "damaged", 0)
+    result = analyze(list(live.hops), bands, damaged)
+    print(json.dumps(to_json(result)) if args.json else text(result))
+    return 0
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    from trackerscan.rf.sweep_csv import write
+    from trackerscan.sim.rf import build, scenario_names
+
+    if args.list:
+        print("\n".join(scenario_names()))
+        return 0
+    if args.scenario not in scenario_names():
+        raise InputError(f"Unknown scenario {args.scenario!r}: see trackerscan rf simulate --list.")
+    sc = build(args.scenario, args.seed)
+    f = _open_private(args.out) if args.out else sys.stdout
+    try:
+        f.writelines(write(sc.hops))
+    finally:
+        if f is not sys.stdout:
+            f.close()
+    return 0

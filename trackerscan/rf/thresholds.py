@@ -1,0 +1,88 @@
+"""Every number that decides whether a cellular transmitter is reported, with its reason.
+
+Sources: NYU Tandon, "You Can Drive But You Cannot Hide" (USENIX VehicleSec 2025) for the method (a
+tracker's uplink bursts repeat like clockwork, typically every minute while moving); the tracker
+protocols and reporting intervals in firmware_notes/cellular-trackers.md (10-120 s while moving).
+"""
+
+from __future__ import annotations
+
+# --- Noise floor and bursts -------------------------------------------------------------------------
+# A channel's noise floor is its median level over the recording: a tracker transmits for a few
+# seconds a minute (well under half the time), so the median is the floor, and a carrier on all the
+# time (base-station leakage, a neighbour's constant signal) raises its own floor instead of
+# making bursts.  The spread is 1.4826 × the median absolute deviation (the Gaussian sigma).
+MAD_TO_SIGMA = 1.4826
+# A sample is part of a burst when it is this far above its channel's floor (dB) ...
+BURST_DB = 6.0
+# ... and this many sigmas of the channel's own spread, so a noisy channel needs more (count).
+BURST_SIGMAS = 5.0
+# Bins of a channel hit in the same sweep with at most this many quiet bins between them are one
+# event (count): a burst a few bins wide dips in the middle of its spectrum.
+BIN_GAP = 1
+# Events seen within this many seconds of each other, overlapping in frequency, are one burst; at
+# least this, or 1.5 sweep intervals when sweeps are slower (a burst spans consecutive sweeps).
+MERGE_GAP_S = 3.0
+# Bursts wider than this are wideband interference (an LTE-M tracker uses 1.08 MHz, NB-IoT 180 kHz,
+# GSM 200 kHz; a phone's large upload or a switching supply splatters far wider), Hz.
+MAX_BURST_WIDTH_HZ = 5_000_000
+# Bursts longer than this are not a tracker's report (one report takes seconds: connection set-up,
+# a few hundred bytes, release), seconds.  Longer ones are calls, streams or intermittent carriers.
+MAX_BURST_S = 30.0
+
+# --- Rhythm --------------------------------------------------------------------------------------------
+# Periods looked for, seconds: trackers report every 10-120 s while moving (cellular-trackers.md);
+# 8 s leaves room for aggressive settings, 300 s for slow ones.
+MIN_PERIOD_S = 8.0
+MAX_PERIOD_S = 300.0
+# A burst continues a schedule when it starts within this of the predicted time: the time between
+# two sweeps over the same channel (a burst is only seen when the sweep passes it) plus a share of
+# the period for the tracker's own timer drift.  Seconds, and a fraction of the period.
+TIME_TOL_S = 1.5
+TIME_TOL_SWEEPS = 1.5
+TIME_TOL_REL = 0.03
+# Bursts of one transmitter stay within this of each other in frequency (Hz; a tracker may be moved
+# to another channel of its cell's carrier, usually a neighbouring one, within 2 MHz) ...
+HOP_SPAN_HZ = 2_000_000
+# ... and within this of each other in level (dB): in a car, the tracker and the antenna stay put, so
+# its level is steady, while passers-by's phones come and go.
+LEVEL_TOL_DB = 8.0
+# ... and of similar width (Hz, or share of the wider): a tracker sends the same few hundred bytes each
+# time on the same allocation; a phone's allocation follows its traffic.  One or two bins either way
+# are the sweep's resolution and the burst's edges dipping under the threshold.
+WIDTH_TOL_HZ = 400_000
+WIDTH_TOL_REL = 0.5
+# A schedule stops after this many expected bursts in a row are missing (count): trackers skip
+# reports when parked or out of coverage, and sweeps miss short bursts.
+MAX_MISSES = 3
+# A transmitter is reported with at least this many bursts on schedule (count): the target is to find a
+# tracker by its fifth burst, and four intervals tell a schedule from chance in a busy street.
+MIN_BURSTS = 5
+# ... filling at least this share of its schedule's slots between the first and the last burst; so a
+# tracker's period is not reported at half its value (that fills only half the slots).
+MIN_FILL = 0.6
+# ... with its bursts within this RMS of the fitted schedule (stability): a tracker's timer is clockwork
+# ("every minute on the dot", NYU), so what is left is when the sweep passed its channel (uniform over
+# one sweep interval, RMS 0.29 of it) and the modem's variable wake-up and access to the network
+# (a few tenths of a second).  Seconds, sweep intervals, or share of the period, whichever is
+# largest.  Phones' traffic is random (Poisson): chains of it that line up by chance wobble more.
+MAX_JITTER_S = 0.8
+MAX_JITTER_SWEEPS = 0.7
+MAX_JITTER_REL = 0.005
+# A burst further than this from the fitted schedule is dropped from it (seconds, or sweep intervals):
+# the sweep explains up to one interval; a stray burst that filled a missed slot is further off.
+OUTLIER_S = 1.2
+OUTLIER_SWEEPS = 1.2
+# A schedule's bursts must be, by their median, this far above the floor (dB): the target is 10 dB;
+# samples just over BURST_DB come and go with the noise and with the edges of long bursts.
+MIN_LEVEL_DB = 8.0
+# Confidence below this is not reported (0-1; see detect.confidence): five bursts on schedule in a
+# quiet spectrum give 0.88; in a busy street the chance of a coincidence must be under about 1 in 5.
+MIN_CONFIDENCE = 0.7
+
+# --- The procedure ----------------------------------------------------------------------------------------
+# The slowest period the done-when target covers, and the bursts needed: a sweep should last at
+# least 120 s × 5 = 10 minutes (while the car moves).
+SLOWEST_PERIOD_S = 120.0
+BURSTS_TO_FIND = 5
+MIN_SWEEP_S = SLOWEST_PERIOD_S * BURSTS_TO_FIND
