@@ -22,7 +22,10 @@ from typing import BinaryIO
 from trackerscan.errors import InputError
 from trackerscan.sessions.paths import FILE_MODE
 
-_EXCL_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+_EXCL_FLAGS = (
+    os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)  # Windows: no O_NOFOLLOW (O_EXCL already refuses a link); binary mode
+)
 
 
 def check_target(out: Path, inputs: Iterable[Path] = ()) -> None:
