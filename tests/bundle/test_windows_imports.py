@@ -3,9 +3,9 @@ and ``os`` names that Windows' Python lacks (fcntl, pwd, grp, termios, resource,
 O_NONBLOCK, O_NOCTTY, O_DIRECTORY) made unavailable.
 
 Every module must import and the command line must start (`decode`, every subcommand's parser).
-Importing is not working: writing a report or an export, and wiping, still open folders with
-O_DIRECTORY and files through ``dir_fd`` (`trackerscan.sessions.safewrite`, `.wipe`), which
-Windows does not have, so those fail there with one line.  This is an approximation of Windows
+Importing is not working: wiping still opens the folder with O_DIRECTORY and files through
+``dir_fd`` (`trackerscan.sessions.wipe`), which Windows does not have; reports and exports write
+by path there (tests/hostile/test_write_by_path.py).  This is an approximation of Windows
 (a Linux Python with some names hidden); the real check is the bundle workflow's Windows job.
 """
 

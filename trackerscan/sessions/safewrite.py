@@ -27,6 +27,9 @@ _EXCL_FLAGS = (
     | getattr(os, "O_BINARY", 0)  # Windows: no O_NOFOLLOW (O_EXCL already refuses a link); binary mode
 )
 
+# Folder descriptors (open, rename and unlink relative to an open folder): POSIX has them, Windows not.
+DIR_FDS = os.open in os.supports_dir_fd and os.rename in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
+
 
 def check_target(out: Path, inputs: Iterable[Path] = ()) -> None:
     """Raise a one-line `InputError` unless ``out`` can be written as a new version of a file."""
@@ -55,6 +58,10 @@ def atomic_output(out: Path, inputs: Iterable[Path] = (), mode: int = FILE_MODE)
     The file is open for reading too, so the block can check what it wrote (``os.pread``).
     """
     check_target(out, inputs)
+    if not DIR_FDS:
+        with _by_path(out, mode) as f:
+            yield f
+        return
     parent = out.parent
     try:
         dir_fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
@@ -93,3 +100,35 @@ def _create_temp(dir_fd: int, out: Path, mode: int) -> tuple[str, int]:
         os.fchmod(fd, mode)  # whatever the umask
         return name, fd
     raise InputError(f"Cannot create a temporary file in {out.parent}.")
+
+
+@contextlib.contextmanager
+def _by_path(out: Path, mode: int) -> Iterator[BinaryIO]:
+    """`atomic_output` without folder descriptors (Windows): the temporary file is made by its full
+    path (O_EXCL refuses anything already there, a link included) and moved over the target with
+    `os.replace`, which replaces a link rather than writing through it."""
+    for _ in range(100):
+        tmp = out.with_name(f".{out.name[:100]}.{secrets.token_hex(6)}.part")
+        try:
+            fd = os.open(tmp, _EXCL_FLAGS, mode)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise InputError(f"Cannot write in {out.parent}: {exc.strerror}.") from None
+        break
+    else:
+        raise InputError(f"Cannot create a temporary file in {out.parent}.")
+    done = False
+    try:
+        with os.fdopen(fd, "w+b") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, out)
+        done = True
+    except OSError as exc:
+        raise InputError(f"Cannot write {out}: {exc.strerror or exc}.") from None
+    finally:
+        if not done:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
