@@ -45,3 +45,21 @@ def test_a_mac_says_what_it_cannot_see_and_records_it(controller, qtbot, monkeyp
     report = tmp_path / "report.html"
     assert main(["report", session, "--out", str(report)]) == 0
     assert MAC_LIMITS in html.unescape(report.read_text(encoding="utf-8"))  # the report says it too
+
+
+def test_quick_exit_on_a_mac_also_hides_the_program(controller, qtbot, monkeypatch):
+    """Esc twice on macOS: the window is hidden and so is the program (its name leaves the menu bar).
+
+    AppKit is not on Linux: a stand-in module records the call the Mac would get."""
+    import sys
+    import types
+
+    calls = []
+    appkit = types.ModuleType("AppKit")
+    appkit.NSApp = types.SimpleNamespace(hide_=calls.append)
+    monkeypatch.setitem(sys.modules, "AppKit", appkit)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    w = controller.window
+    with qtbot.waitSignal(w.quick_exit_done, timeout=2000):
+        w.quick_exit()
+    assert not w.isVisible() and calls == [None]
