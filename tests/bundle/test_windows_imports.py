@@ -29,7 +29,8 @@ class Block:
 sys.meta_path.insert(0, Block())
 import os
 for name in ("O_NOFOLLOW", "O_NONBLOCK", "O_NOCTTY", "O_DIRECTORY"):
-    delattr(os, name)
+    if hasattr(os, name):  # absent already on Windows
+        delattr(os, name)
 import trackerscan
 gaps = {}
 for m in pkgutil.walk_packages(trackerscan.__path__, "trackerscan."):
