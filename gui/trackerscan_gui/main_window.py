@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -541,6 +543,13 @@ class MainWindow(QMainWindow):
     def quick_exit(self) -> None:
         """Hide at once and clear what is on screen.  Recorded data is kept."""
         self.hide()
+        if sys.platform == "darwin":
+            # macOS keeps a hidden window's program active, its name in the menu bar: hide the
+            # whole program as Cmd-H does, so the next one takes the screen (AppKit comes with bleak).
+            with contextlib.suppress(Exception):
+                from AppKit import NSApp
+
+                NSApp.hide_(None)
         self.stack.setCurrentWidget(self.blank)
         self.model.set_devices([], 0.0)
         self.alert_panel.show_device(None, [], "", "")

@@ -130,8 +130,9 @@ class StatusLine(QFrame):
                 self.time.setText(
                     f"Scanning for {wording.duration_words(s.scanned_s)}, {s.sightings} sightings"
                 )
-        self.problem.setText(f"Problem: {s.problems[-1]}" if s.problems else "")
-        self.problem.setVisible(bool(s.problems))
+        self.problem.setText(f"Problem: {s.problems[-1]}" if s.problems else wording.platform_note(s.note))
+        self.problem.setToolTip("" if s.problems else s.note)
+        self.problem.setVisible(bool(s.problems or s.note))
         self.mark.setVisible(s.gps_state in ("none", "marks") and s.ble_state not in ("review", "absent"))
         self.demo.setVisible(s.ble_state == "absent")
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from trackerscan.engine import explain  # one table of kind names: the window, the report and the engine's
 from trackerscan.geo import UERE_M
 from trackerscan.model import DeviceState, Fix, Kind, Level  # explanations name a tracker alike
+from trackerscan.sources.ble_platform import MAC_LIMITS, MAC_LIMITS_SHORT
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +326,11 @@ def flood_words(detail: str) -> str:
     if not detail:
         return ""
     return f"\n{detail}: a tracker that stays with you is still found; scanning may be slower."
+
+
+def platform_note(note: str) -> str:
+    """What this computer's Bluetooth hides, in one line (``note`` is the source's full sentence)."""
+    return MAC_LIMITS_SHORT if note == MAC_LIMITS else note
 
 
 NO_SOUND = "This kind of tracker cannot be asked to play a sound."

@@ -25,7 +25,6 @@ next opened, so a killed session opens and analyses like any other.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import heapq
 import json
 import math
@@ -58,6 +57,7 @@ from trackerscan.model import (
     SourceEventKind,
 )
 from trackerscan.sessions import paths
+from trackerscan.sessions.filelock import is_locked, lock_exclusive
 from trackerscan.sessions.files import APPLICATION_ID, check_session_fd, open_regular
 
 SCHEMA_VERSION = 1
@@ -249,12 +249,9 @@ def is_recording(path: Path) -> bool:
     except SessionError:
         return False
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
+        return is_locked(fd)
     finally:
         os.close(fd)  # closing releases the probe lock
-    return False
 
 
 class _Stall:
@@ -746,7 +743,7 @@ class SessionWriter:
                 raise SessionError(f"Cannot create a session in {directory}: {exc.strerror}.") from exc
         else:
             raise SessionError(f"Too many sessions named {base} in {directory}.")
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        lock_exclusive(fd)
         conn: sqlite3.Connection | None = None
         try:
             conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
