@@ -76,6 +76,9 @@ OUTLIER_SWEEPS = 1.2
 # A schedule's bursts must be, by their median, this far above the floor (dB): the target is 10 dB;
 # samples just over BURST_DB come and go with the noise and with the edges of long bursts.
 MIN_LEVEL_DB = 8.0
+# The chance of a coincidence is judged on the traffic around the schedule: from this many periods
+# before its first burst to as many after its last (count).
+CHANCE_MARGIN_PERIODS = 2.0
 # Confidence below this is not reported (0-1; see detect.confidence): five bursts on schedule in a
 # quiet spectrum give 0.88; in a busy street the chance of a coincidence must be under about 1 in 5.
 MIN_CONFIDENCE = 0.7
