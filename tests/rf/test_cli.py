@@ -66,7 +66,7 @@ def test_unreadable_files_give_one_line_and_exit_2(tmp_path):
 def test_sweep_from_a_replay_gives_the_same_answer_as_analyze(tmp_path):
     rec = tmp_path / "again.csv"
     live = rf("sweep", "--source", f"replay:{DATA / 'hackrf_sweep.csv'}", "--region", "uk", "--json",
-              "--record", str(rec))
+              "--record", str(rec), "--no-session")
     assert live.returncode == 0, live.stderr
     assert "flight mode" in live.stderr and "nothing is transmitted" in live.stderr
     once = rf("analyze", str(DATA / "hackrf_sweep.csv"), "--region", "uk", "--json")

@@ -135,7 +135,7 @@ def test_rf_sweep_command_records_what_the_emulator_sends(tmp_path):
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "trackerscan", "rf", "sweep", "--source", f"tinysa:{emu.path}",
-             "--minutes", "0.05", "--record", str(out), "--json"],
+             "--minutes", "0.05", "--record", str(out), "--json", "--data-dir", str(tmp_path)],
             capture_output=True, text=True, timeout=120)
     finally:
         emu.close()
@@ -144,3 +144,4 @@ def test_rf_sweep_command_records_what_the_emulator_sends(tmp_path):
     lines = out.read_text().splitlines()
     assert lines and all(", -95.50" in ln for ln in lines)
     assert '"transmitters": []' in proc.stdout
+    assert len(list((tmp_path / "sessions").glob("*.sqlite"))) == 1
