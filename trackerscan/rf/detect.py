@@ -287,6 +287,35 @@ def _schedules(bursts: list[Burst], tol_s: float, seconds: float,
             continue
         used.update(c.idx)
         out.append((c, conf))
+    return _merge_pieces(out, bursts, tol_s, places)
+
+
+def _merge_pieces(found: list[tuple[_Chain, float]], bursts: list[Burst], tol_s: float,
+                  places: float) -> list[tuple[_Chain, float]]:
+    """One transmitter whose schedule broke off (more than MAX_MISSES reports missed in a row, say
+    while parked) and resumed is found as two pieces on one clock: join them."""
+    out: list[tuple[_Chain, float]] = []
+    for c, conf in sorted(found, key=lambda x: bursts[x[0].idx[0]].start):
+        for k, (prev, _) in enumerate(out):
+            same_place = _compatible(bursts[prev.idx[0]], bursts[c.idx[0]])
+            if not same_place or abs(prev.period - c.period) > th.TIME_TOL_REL * prev.period:
+                continue
+            t0 = bursts[prev.idx[0]].start
+            ts = [bursts[i].start for i in prev.idx + c.idx]
+            ns = [round((t - t0) / prev.period) for t in ts]
+            if len(set(ns)) != len(ns):
+                continue
+            _, p, resid = _residuals(ns, ts)
+            if float(np.max(np.abs(resid))) > tol_s + th.TIME_TOL_REL * p:
+                continue
+            order = sorted(range(len(ts)), key=lambda i: ts[i])
+            joined = _Chain([(prev.idx + c.idx)[i] for i in order], [ns[i] - min(ns) for i in order], p,
+                            float(math.sqrt(float(np.mean(resid**2)))))
+            out[k] = (joined, confidence(len(joined.idx), max(joined.fill, th.MIN_FILL),
+                                         _chance(joined, bursts, tol_s, places)))
+            break
+        else:
+            out.append((c, conf))
     return out
 
 
