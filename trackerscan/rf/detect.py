@@ -388,7 +388,8 @@ def analyze(hops: Iterable[Hop], bands: tuple[Band, ...], damaged: int = 0, *,
 
 
 def notes(a: Analysis, bands: tuple[Band, ...]) -> list[str]:
-    """Plain-word notes on what the analysis can and cannot say."""
+    """Plain-word notes on what the analysis can and cannot say; the last says what a finding, or
+    finding nothing, means (the GUI shows its own wording of that)."""
     out = []
     if a.damaged:
         out.append(f"{a.damaged} damaged line(s) in the recording were skipped.")
