@@ -215,16 +215,19 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
         if abs(resid[worst]) <= outlier_s:
             break
         del idx[worst], ns[worst], ts[worst]
-    if ns[0]:
-        ns = [n - ns[0] for n in ns]
+    ns = [n - ns[0] for n in ns]
+    # Bursts only on every second (third…) slot: the schedule is that many times slower.
+    step = math.gcd(*ns[1:]) if len(ns) > 1 else 1
+    if step > 1:
+        ns = [n // step for n in ns]
     _, p, resid = _residuals(ns, ts)
     return _Chain(idx, ns, p, float(math.sqrt(float(np.mean(resid**2)))))
 
 
-def confidence(bursts: int, fill: float, chance: float) -> float:
-    """0-1: grows with the bursts on schedule (5 → 0.88, 6 → 0.94, 8 → 0.98) and the share of slots
-    filled, and falls with the expected number of chains this good made by chance (``chance``)."""
-    return max(0.0, (1.0 - 0.5 ** (bursts - 2)) * min(1.0, fill / 0.8) * (1.0 - min(1.0, chance)))
+def confidence(bursts: int, chance: float) -> float:
+    """0-1: grows with the bursts on schedule (5 → 0.88, 6 → 0.94, 8 → 0.98) and falls with the
+    expected number of chains this good (as many bursts in as many slots) made by chance."""
+    return max(0.0, (1.0 - 0.5 ** (bursts - 2)) * (1.0 - min(1.0, th.CHANCE_SAFETY * chance)))
 
 
 def _binom_tail(n: int, k: int, q: float) -> float:
@@ -282,7 +285,7 @@ def _schedules(bursts: list[Burst], tol_s: float, seconds: float,
     for c in chains:
         if used.intersection(c.idx):
             continue
-        conf = confidence(len(c.idx), c.fill, _chance(c, bursts, tol_s, places))
+        conf = confidence(len(c.idx), _chance(c, bursts, tol_s, places))
         if conf < th.MIN_CONFIDENCE:
             continue
         used.update(c.idx)
@@ -311,8 +314,7 @@ def _merge_pieces(found: list[tuple[_Chain, float]], bursts: list[Burst], tol_s:
             order = sorted(range(len(ts)), key=lambda i: ts[i])
             joined = _Chain([(prev.idx + c.idx)[i] for i in order], [ns[i] - min(ns) for i in order], p,
                             float(math.sqrt(float(np.mean(resid**2)))))
-            out[k] = (joined, confidence(len(joined.idx), max(joined.fill, th.MIN_FILL),
-                                         _chance(joined, bursts, tol_s, places)))
+            out[k] = (joined, confidence(len(joined.idx), _chance(joined, bursts, tol_s, places)))
             break
         else:
             out.append((c, conf))
