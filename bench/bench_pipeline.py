@@ -88,6 +88,9 @@ class InMemory:
             if i % 2000 == 0:
                 await asyncio.sleep(0)  # as a live source does: the flusher gets its turn
 
+    async def start(self) -> None:
+        pass
+
     async def aclose(self) -> None:
         pass
 

@@ -126,6 +126,9 @@ class Crowd:
         self.samples.append((seconds // 60, rss_mb(), self.addresses))
         self.backlogs.append(self.backlog())
 
+    async def start(self) -> None:
+        pass
+
     async def aclose(self) -> None:
         pass
 
@@ -212,7 +215,7 @@ def main() -> None:
         print("\nmemory held at the end, by allocation site (top 8):")
         for stat in tracemalloc.take_snapshot().statistics("lineno")[:8]:
             print(f"  {stat.size / 1e6:6.1f} MB  {stat.count:8,} blocks  {stat.traceback[0]}")
-    changes = pipe.status.changes
+    changes = pipe.changes
     print(f"level changes: {len(changes)} ({sum(c.level.value == 'alert' for c in changes)} alerts)")
 
 

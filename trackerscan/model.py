@@ -180,6 +180,8 @@ class SourceEventKind(enum.Enum):
     GPS_BACK = "gps_back"
     CLOCK_OFFSET = "clock_offset"
     INFO = "info"
+    FLOOD_STARTED = "ble_flood_started"  # the engine recognised a BLE spam flood (value: addresses/s)
+    FLOOD_ENDED = "ble_flood_ended"  # it is over (value: its peak, addresses/s)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """The live pipeline: BLE source + GPS source → engine → session store.
 
-Used by ``trackerscan scan``, the GUI and the Pi kit.  The two sources are
+Run by `trackerscan.live.LiveSession` for ``trackerscan scan``, the GUI and the Pi kit, and by
+benchmarks over recorded events.  The two sources are
 read concurrently; every event goes to the engine and to the session writer
 in arrival order, every `LevelChange` the engine raises is recorded at once,
 and the writer commits at least every `FLUSH_INTERVAL_S` (so a kill -9 or a
@@ -15,26 +16,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from trackerscan.engine.known import KnownDevices
+from trackerscan.engine.build import make_engine
 from trackerscan.errors import SessionError
 from trackerscan.model import (
     DeviceState,
     Event,
-    Fix,
     Level,
     LevelChange,
-    NoFix,
     PlaceMark,
     Sighting,
-    SourceEvent,
-    SourceEventKind,
 )
 from trackerscan.sessions.known import KNOWN_META_KEY, known_text
 from trackerscan.sessions.store import SessionWriter
+from trackerscan.sources.base import Source
+from trackerscan.status import LiveStatus, StatusTracker, initial_gps_state
+
+__all__ = ["EngineLike", "Pipeline", "levels_reached", "make_engine"]
 
 # Commit the session at least this often (seconds).  The issue allows losing the last second of
 # sightings on a crash; committing twice a second keeps that with room for a slow SD card.
@@ -72,28 +72,9 @@ class EngineLike(Protocol):
 
     def devices(self) -> list[DeviceState]: ...
 
+    def finish(self) -> list[LevelChange]: ...
 
-class Source(Protocol):
-    def __aiter__(self) -> AsyncIterator[Any]: ...
-
-    async def aclose(self) -> None: ...
-
-
-@dataclass
-class PipelineStatus:
-    """What the views show: sources, fix state, counts (updated in place)."""
-
-    ble_name: str = ""
-    gps_name: str = ""
-    ble_ok: bool = True
-    ble_note: str = "starting"
-    gps_state: str = "none"  # "fix", "no fix", "lost", "none" (no GPS source)
-    last_fix: Fix | None = None
-    sightings: int = 0
-    fixes: int = 0
-    source_events: int = 0
-    last_time: float | None = None
-    changes: list[LevelChange] = field(default_factory=list)
+    def mark_mine(self, device_id: str) -> None: ...
 
 
 class Pipeline:
@@ -101,8 +82,8 @@ class Pipeline:
 
     def __init__(
         self,
-        ble: Source,
-        gps: Source | None,
+        ble: Source[Any],
+        gps: Source[Any] | None,
         engine: EngineLike,
         writer: SessionWriter | None,
         *,
@@ -112,10 +93,14 @@ class Pipeline:
         clock: Callable[[], float] = time.time,
         flush_interval_s: float = FLUSH_INTERVAL_S,
         merge_in_time_order: bool = False,
+        tracker: StatusTracker | None = None,
+        on_event: Callable[[Event], None] | None = None,
     ) -> None:
         """``merge_in_time_order``: both sources are recordings (replays); read them side by side and
         feed the engine in time order, as `trackerscan analyze` does (live sources are never merged:
-        a quiet GPS would hold the Bluetooth stream back)."""
+        a quiet GPS would hold the Bluetooth stream back).  ``tracker``: where the status is kept (one
+        the caller reads); ``on_event``: told of every event that is not a sighting (fixes, marks,
+        source events), after the engine."""
         self.merge_in_time_order = merge_in_time_order
         self.ble = ble
         self.gps = gps
@@ -124,8 +109,11 @@ class Pipeline:
         self.on_change = on_change
         self.clock = clock
         self.flush_interval_s = flush_interval_s
-        self.status = PipelineStatus(ble_name=ble_name, gps_name=gps_name,
-                                     gps_state="no fix" if gps is not None else "none")
+        self.tracker = tracker or StatusTracker(
+            LiveStatus(ble_name=ble_name, gps_name=gps_name or "none",
+                       gps_state=initial_gps_state(gps_name or "gps") if gps is not None else "none"))
+        self.changes: list[LevelChange] = []  # every level change raised, in order
+        self.on_event = on_event
         self._queue: asyncio.Queue[Event | BaseException | _End] = asyncio.Queue(QUEUE_MAX)
         self._waiting: set[asyncio.Task[None]] = set()  # place marks queued behind a backlog
         self._stop = asyncio.Event()
@@ -156,7 +144,12 @@ class Pipeline:
 
     # ----------------------------------------------------------------- running
 
-    async def _pump(self, source: Source, is_ble: bool) -> None:
+    @property
+    def status(self) -> LiveStatus:
+        """A snapshot of the sources' state and the counts."""
+        return self.tracker.snapshot()
+
+    async def _pump(self, source: Source[Any], is_ble: bool) -> None:
         try:
             async for event in source:
                 await self._queue.put(event)
@@ -167,7 +160,7 @@ class Pipeline:
             return
         await self._queue.put(_BLE_END if is_ble else _GPS_END)
 
-    async def _merge(self, ble: Source, gps: Source) -> None:
+    async def _merge(self, ble: Source[Any], gps: Source[Any]) -> None:
         """Two recordings, each in time order, merged into one stream in time order."""
         streams = [ble.__aiter__(), gps.__aiter__()]
         heads: list[Any] = [None, None]
@@ -217,28 +210,13 @@ class Pipeline:
         if writer is not None:
             writer.add(event)
         changes = self.engine.feed(event)
-        st = self.status
-        st.last_time = event.time
-        if type(event) is Sighting:
-            st.sightings += 1
-        elif type(event) is Fix:
-            st.fixes += 1
-            st.last_fix = event
-            st.gps_state = "fix"
-        elif isinstance(event, NoFix):
-            st.gps_state = "no fix"
-        elif isinstance(event, SourceEvent):
-            st.source_events += 1
-            if event.kind is SourceEventKind.ADAPTER_LOST:
-                st.ble_ok, st.ble_note = False, f"adapter lost: {event.detail}".rstrip(": ")
-            elif event.kind in (SourceEventKind.ADAPTER_BACK, SourceEventKind.SCANNER_RESTARTED):
-                st.ble_ok, st.ble_note = True, event.detail or "scanning"
-            elif event.kind is SourceEventKind.GPS_LOST:
-                st.gps_state = "lost"
+        self.tracker.feed(event)
+        if type(event) is not Sighting and self.on_event is not None:
+            self.on_event(event)
         for change in changes:
             if writer is not None:
                 writer.add(change)
-            st.changes.append(change)
+            self.changes.append(change)
             if self.on_change is not None:
                 self.on_change(change)
         return changes
@@ -250,10 +228,10 @@ class Pipeline:
         session is always flushed first.
         """
         for src in (self.ble, self.gps):
-            start = getattr(src, "start", None)
-            if src is not None and start is not None:
-                await start()
-        self.status.ble_note = "scanning"
+            if src is not None:
+                await src.start()
+        if self.tracker.snapshot().ble_state == "starting":
+            self.tracker.set(ble_state="scanning")
         if self.writer is not None:  # so a report of this session leaves the same devices out
             self.writer.set_meta(KNOWN_META_KEY, known_text(self.engine))
         if self.gps is not None and self.merge_in_time_order:
@@ -334,43 +312,14 @@ class Pipeline:
 
     def finish(self) -> list[LevelChange]:
         """Let the engine conclude (if it can) and record any last level changes."""
-        finish = getattr(self.engine, "finish", None)
-        out: list[LevelChange] = []
-        if finish is not None:
-            result = finish()
-            if isinstance(result, list):
-                out = [c for c in result if isinstance(c, LevelChange)]
+        out = self.engine.finish()
         for change in out:
             if self.writer is not None:
                 self.writer.add(change)
-            self.status.changes.append(change)
+            self.changes.append(change)
             if self.on_change is not None:
                 self.on_change(change)
         return out
-
-
-def make_engine(
-    sensitivity: str = "medium",
-    known_path: str | None = None,
-    known: KnownDevices | None = None,
-    keep_all: bool = False,
-) -> EngineLike:
-    """The detection engine for a sensitivity preset, an optional known-devices file and more known
-    devices (e.g. those a session was recorded with).  ``keep_all``: never forget bystanders (a
-    report lists every tracker heard; a live run forgets them to keep memory flat)."""
-    import dataclasses
-    import importlib
-
-    from trackerscan.engine.settings import Settings
-    from trackerscan.sessions.known import union
-
-    engine_module = importlib.import_module("trackerscan.engine")
-    known = union(known or KnownDevices(), KnownDevices.load(known_path) if known_path else KnownDevices())
-    settings = Settings.from_sensitivity(sensitivity)
-    if keep_all:
-        settings = dataclasses.replace(settings, forget_after_s=None)
-    engine: EngineLike = engine_module.Engine(settings, known, ())
-    return engine
 
 
 def levels_reached(changes: Sequence[LevelChange]) -> dict[str, Level]:

@@ -124,7 +124,7 @@ class Controller(QObject):
         """Write the evidence report (PDF or HTML by its name) as `trackerscan report` does."""
         from datetime import datetime
 
-        from trackerscan.sessions.analysis import analyse
+        from trackerscan.sessions.findings import analyse
         from trackerscan.sessions.report import build, write_report
 
         source = self.report_source()

@@ -79,15 +79,15 @@ def test_look_alike_data_and_other_traffic(datalink, other_every, extended_every
     data = mixed_log(datalink + other_every, datalink, 3000, other_every, extended_every)
     (s, s_stats), (v, v_stats), walks = both_paths(data, monkeypatch, 400)
     assert len(s) >= 2900 and v == s and v_stats == s_stats
-    found = [w for w in walks if w is not None and len(w[0])]
-    if other_every == 97:  # runs of 96 reports between other traffic: read record by record
-        assert not found
-        return
+    found = [w for w in walks if w is not None and len(w.reports)]
     assert found, "the numpy walk was used"
     if not other_every and not extended_every:  # look-alike data alone does not stop it
-        assert [len(w[0]) for w in found] == [400] * 7 + [200]
-    # a run of reports ends at other traffic; the record-by-record walk takes the next chunk
-    assert all(int(w[0][0]) >= 16 and w[1] <= len(data) for w in found)
+        # the last records, within the last _VECTOR_TAIL bytes of the file, are read one by one
+        assert [len(w.reports) for w in found] == [400] * 7 + [198]
+    if other_every and not extended_every:  # other traffic is counted and stepped over inside a run
+        assert sum(w.other for w in found) >= 3000 // other_every - 3
+    # each run starts at a record and ends where its last record ends
+    assert all(int(w.reports[0]) >= 16 and w.limit <= len(data) for w in found)
 
 
 @pytest.mark.parametrize("cut", [1, 5, 20, 30, 40, 60])
@@ -107,10 +107,10 @@ def test_a_whole_chunk_found_by_numpy_ends_where_its_last_record_ends(monkeypatc
     monkeypatch.setattr(btsnoop, "CHUNK_RECORDS", 250)
     sightings, stats = parse_btsnoop(data)
     assert len(sightings) == 1000 and stats.records == 1000
-    offsets = [w for w in walks if w is not None]
-    assert [len(o) for o, _ in offsets] == [250] * 4
-    assert [int(o[0]) for o, _ in offsets[1:]] == [end for _, end in offsets[:-1]]
-    assert offsets[-1][1] == len(data)
+    runs = [w for w in walks if w is not None]
+    assert [len(w.reports) for w in runs] == [250] * 3 + [248]  # 2 in the file's last _VECTOR_TAIL bytes
+    assert [int(w.reports[0]) for w in runs[1:]] == [w.limit for w in runs[:-1]]
+    assert runs[-1].limit < len(data) <= runs[-1].limit + btsnoop._VECTOR_TAIL + 2 * 80
 
 
 @settings(max_examples=120, deadline=None)
@@ -135,11 +135,19 @@ def test_fuzz_walks_agree(seed, cut, flips):
 
 
 def test_long_runs_between_other_traffic_are_read_with_numpy(monkeypatch):
-    """Other traffic every 1500 records (a phone's HCI log): the runs of reports between it go to numpy,
-    the other records are walked one by one up to the next report; the same sightings and counts."""
+    """Other traffic every 1500 records (a phone's HCI log): numpy takes the reports of the whole log in
+    one run, the other records between them are counted and stepped over; the same sightings and counts."""
     data = mixed_log(11, 1002, 9000, other_every=1500)
     (s, s_stats), (v, v_stats), walks = both_paths(data, monkeypatch, btsnoop.CHUNK_RECORDS)
     assert v == s and v_stats == s_stats and v_stats.other == 6
-    runs = [len(w[0]) for w in walks if w is not None and len(w[0])]
-    assert runs == [1499] * 6  # records 1499, 2999, ... 8999 are the other traffic
-    assert sum(w is btsnoop._NOT_A_REPORT for w in walks) == 5  # the last one ends the file
+    runs = [(len(w.reports), w.other) for w in walks if w is not None and len(w.reports)]
+    assert runs == [(8993, 5)]  # record 8999 (other traffic) and the report before it: in the file's tail
+
+
+def test_other_traffic_every_few_reports_stays_on_the_numpy_path(monkeypatch):
+    """A Command Complete every 20 reports: one numpy run all the same (it used to go record by record)."""
+    data = mixed_log(12, 2001, 6000, other_every=20)
+    (s, s_stats), (v, v_stats), walks = both_paths(data, monkeypatch, btsnoop.CHUNK_RECORDS)
+    assert v == s and v_stats == s_stats and v_stats.other == 300
+    runs = [(len(w.reports), w.other) for w in walks if w is not None and len(w.reports)]
+    assert len(runs) == 1 and runs[0][0] >= 5690 and runs[0][1] >= 298

@@ -58,9 +58,10 @@ def test_smarttag_not_linked_when_counter_skips():
     sightings += [
         (T0 + 310 + i, "6B:11:22:33:44:02", smarttag_adv(1003, b"\x02" * 8)) for i in range(0, 300, 2)
     ]
-    # another state code (near owner) with the right counter is not the same chain either
+    # another state code (near owner) with the right counter is not the same chain either (heard for
+    # 30 s: a device, not a first-sighting record)
     sightings += [
-        (T0 + 310 + i, "4C:11:22:33:44:03", smarttag_adv(1001, b"\x03" * 8, 0x15)) for i in range(0, 9, 2)
+        (T0 + 310 + i, "4C:11:22:33:44:03", smarttag_adv(1001, b"\x03" * 8, 0x15)) for i in range(0, 31, 2)
     ]
     eng = Engine()
     feed_walk(eng, sightings, 12)

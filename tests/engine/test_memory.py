@@ -57,7 +57,11 @@ def test_bystanders_forgotten_trackers_kept_compactly():
     assert engine.history("FB:6D:08:3D:25:A4") == []
     assert engine.device("FB:6D:08:3D:25:A4").sightings == 60  # type: ignore[union-attr]
     # The phone heard all along is kept with its history.
-    assert len(engine.history("6B:00:00:00:00:01")) == 600  # one per 6 s (2 s sightings, 5 s step)
+    # One per 6 s (2 s sightings, 5 s step) from the sighting that made it a device, 20 s after the
+    # first: 597 of the 600 it would have had from its first sighting.
+    hist = engine.history("6B:00:00:00:00:01")
+    assert hist[0].time == T0 + 0.3 + th.FIRST_PROMOTE_SPAN_S and len(hist) == 597
+    assert engine.device("6B:00:00:00:00:01").first_seen == T0 + 0.3  # type: ignore[union-attr]
 
 
 def test_nothing_forgotten_before_the_threshold_or_when_kept():
@@ -97,9 +101,12 @@ def test_forgotten_address_heard_again_starts_afresh():
     _run(engine, ev)
     t = T0 + 3601
     engine.feed(Sighting(t, "C1:22:33:44:55:66", AddressType.RANDOM, -70, BAND, "t"))
+    assert engine.device("C1:22:33:44:55:66") is None  # a first-sighting record until heard again later
+    t2 = t + th.FIRST_PROMOTE_SPAN_S
+    engine.feed(Sighting(t2, "C1:22:33:44:55:66", AddressType.RANDOM, -70, BAND, "t"))
     d = engine.device("C1:22:33:44:55:66")
-    assert d is not None and d.sightings == 1 and d.first_seen == t
-    assert engine.stats.adverts == sum(isinstance(e, Sighting) for e in ev) + 1
+    assert d is not None and d.sightings == 2 and d.first_seen == t and d.last_seen == t2
+    assert engine.stats.adverts == sum(isinstance(e, Sighting) for e in ev) + 2
 
 
 def test_forgetting_changes_no_level_on_a_long_scenario():

@@ -10,6 +10,7 @@ import subprocess
 import threading
 import time
 import tty
+from decimal import ROUND_HALF_UP, Decimal
 
 from paths import TEST_DATA
 
@@ -60,8 +61,13 @@ class Pty:
                 os.close(fd)
 
 
+def log_path(name):
+    """A receiver log: one of the eight first read (tests/data/nmea/) or of the wider gpsd corpus."""
+    return NMEA / name if (NMEA / name).exists() else NMEA / "gpsd" / name
+
+
 def log_lines(name):
-    return [ln for ln in (NMEA / name).read_bytes().splitlines() if ln.strip() and not ln.startswith(b"#")]
+    return [ln for ln in log_path(name).read_bytes().splitlines() if ln.strip() and not ln.startswith(b"#")]
 
 
 def free_port():
@@ -102,6 +108,12 @@ class Gpsd:
 TIMED = {"RMC": 1, "GGA": 1, "GNS": 1, "GLL": 5}  # sentence -> index of its UTC time field
 
 
+def _tod(hh, mm, ss):
+    """Seconds into the day, to 0.01 s rounding half up (gpsd prints ms, RMC and GGA give cs)."""
+    sec = Decimal(ss).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return float(int(hh) * 3600 + int(mm) * 60 + sec)
+
+
 def tod_of(sentence):
     """Seconds into the day of an echoed position sentence, or None."""
     body = sentence.lstrip("$").split("*")[0].split(",")
@@ -109,11 +121,15 @@ def tod_of(sentence):
     if idx is None or len(body) <= idx or len(body[idx]) < 6:
         return None
     t = body[idx]
-    return round(int(t[:2]) * 3600 + int(t[2:4]) * 60 + float(t[4:]), 2)
+    try:
+        return _tod(t[:2], t[2:4], t[4:])
+    except (ValueError, ArithmeticError):
+        return None
 
 
 def gpsd_epochs(path):
-    """{time of day: (mode, lat, lon)}: the last TPV gpsd reported after each cycle's sentences."""
+    """{time of day: (mode, lat, lon)}: the last TPV gpsd reported for each cycle (by the TPV's own time,
+    else the time of the sentence it follows)."""
     epochs = {}
     tod = None
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
@@ -125,14 +141,15 @@ def gpsd_epochs(path):
         elif line.startswith("{") and tod is not None:
             msg = json.loads(line)
             if msg.get("class") == "TPV":
-                epochs[tod] = (msg.get("mode", 0), msg.get("lat"), msg.get("lon"))
+                at = tod_of_iso(msg["time"]) if "time" in msg else tod  # the cycle gpsd closed
+                epochs[at] = (msg.get("mode", 0), msg.get("lat"), msg.get("lon"))
     return epochs
 
 
 def tod_of_iso(text):
     """Seconds into the day of '2009-12-09T15:25:05.500Z'."""
     hms = text[11:-1]
-    return round(int(hms[:2]) * 3600 + int(hms[3:5]) * 60 + float(hms[6:]), 2)
+    return _tod(hms[:2], hms[3:5], hms[6:])
 
 
 async def collect(source, until, timeout=30.0):
@@ -156,3 +173,58 @@ def fixes_in(events):
 
 def kinds(events):
     return [e.kind for e in events if isinstance(e, SourceEvent)]
+
+
+# --- logs derived from real ones: what a rollover victim or a simulator sends -------------------------------
+
+
+def rewritten(name, change):
+    """A receiver log's lines with sentences changed in place by ``change(kind, fields)`` (True when it
+    changed them); pynmea2 (not our code) parses and re-renders them with their checksums."""
+    import pynmea2
+
+    out = []
+    for line in log_lines(name):
+        at = max(line.rfind(b"$"), 0)  # a sentence after binary (UBX) bytes on the same line
+        try:
+            msg = pynmea2.parse(line[at:].decode("ascii"), check=True)
+        except (pynmea2.ParseError, UnicodeDecodeError, ValueError):
+            out.append(line)
+            continue
+        out.append(line[:at] + str(msg).encode() if change(msg.sentence_type, msg.data) else line)
+    return out
+
+
+def rollover_victim(name, weeks=1024):
+    """A log as a receiver that did not expect the week rollover sends it: RMC/ZDA dates ``weeks`` early
+    (negative: later)."""
+    from datetime import date, timedelta
+
+    back = timedelta(weeks=weeks)
+
+    def change(kind, f):
+        if kind == "RMC" and len(f[8]) == 6:
+            d = date(2000 + int(f[8][4:]), int(f[8][2:4]), int(f[8][:2])) - back
+            f[8] = f"{d:%d%m%y}"
+            return True
+        if kind == "ZDA" and f[3]:
+            d = date(int(f[3]), int(f[2]), int(f[1])) - back
+            f[1:4] = [f"{d.day:02d}", f"{d.month:02d}", f"{d.year}"]
+            return True
+        return False
+
+    return rewritten(name, change)
+
+
+def simulator(name):
+    """A log as a receiver in simulator (demo) mode sends it: GGA quality 8, FAA mode S (Garmin handhelds)."""
+    where = {"GGA": (5, "8"), "RMC": (11, "S"), "GLL": (6, "S"), "VTG": (8, "S")}
+
+    def change(kind, f):
+        at = where.get(kind)
+        if at is None or len(f) <= at[0]:
+            return False
+        f[at[0]] = at[1]
+        return True
+
+    return rewritten(name, change)

@@ -9,6 +9,8 @@ import sys
 import pytest
 from paths import REPO, TEST_DATA
 
+from trackerscan.formats.nmea import ROLLOVER_FLOOR
+
 NMEA = TEST_DATA / "nmea"
 GPX = TEST_DATA / "gpx"
 KEYS = ["time", "lat", "lon", "alt", "speed_mps", "hdop"]
@@ -34,16 +36,24 @@ def test_json_lines_contract(path):
         for key in ("alt", "speed_mps", "hdop"):
             assert obj[key] is None or isinstance(obj[key], float)
     assert [o["time"] for o in objs] == sorted(o["time"] for o in objs)
-    assert len(err.splitlines()) == 1
+    assert err.splitlines()[-1].startswith("trackerscan: ")  # the summary; before it, a line per rollover
+    assert all(line.startswith("trackerscan: GPS week rollover: ") for line in err.splitlines()[:-1])
 
 
 def test_ublox_values():
     _rc, out, err = fixes(NMEA / "ublox-lea-4h.log")
     first = json.loads(out.splitlines()[0])
-    assert first == {**first, "time": "2006-08-10T03:08:58Z", "lat": 49.1308885, "alt": 516.7,
+    # RMC's 100806 (2006-08-10) is before ROLLOVER_FLOOR: read as a week-rollover victim, 1024 weeks later,
+    # which is also gpsd's date for it (ublox-lea-4h.log.chk)
+    assert first == {**first, "time": "2026-03-26T03:08:58Z", "lat": 49.1308885, "alt": 516.7,
                      "speed_mps": round(1.049 * 1852 / 3600, 3), "hdop": 9.97}
+    assert '"time":"2026-03-26T03:08:58.000Z"' in (NMEA / "ublox-lea-4h.log.chk").read_text()
     assert abs(first["lon"] - -122.719957167) < 1e-9
-    assert err.strip() == "trackerscan: 9 fixes from ublox-lea-4h.log; rejected nothing"
+    assert err.splitlines() == [
+        f"trackerscan: GPS week rollover: the receiver's date 2006-08-10 is before {ROLLOVER_FLOOR}, so it "
+        "is 1024 weeks late; using 2026-03-26",
+        "trackerscan: 9 fixes from ublox-lea-4h.log; rejected nothing; read 9 fixes moved forward over a GPS "
+        "week rollover"]
 
 
 def test_summary_names_the_reasons():

@@ -9,7 +9,7 @@ import pytest
 from paths import TEST_DATA
 
 from trackerscan.formats.nmea import NmeaReader, read_nmea
-from trackerscan.model import Fix, FixMode, NoFix
+from trackerscan.model import Fix, FixMode, NoFix, SourceEvent
 
 NMEA = TEST_DATA / "nmea"
 LOGS = sorted(NMEA.glob("*.log"))
@@ -104,7 +104,8 @@ def test_bundg_mixed_talkers_one_fix_per_cycle():
 
 
 def test_haicom_status_v_with_coordinates_is_no_fix():
-    records = feed_all(NmeaReader(), (NMEA / "haicom-305N.log").read_bytes())
+    records = [r for r in feed_all(NmeaReader(), (NMEA / "haicom-305N.log").read_bytes())
+               if not isinstance(r, SourceEvent)]  # its 2007-04-08 is before ROLLOVER_FLOOR: one event
     first_fix = next(i for i, r in enumerate(records) if isinstance(r, Fix))
     leading = records[:first_fix]
     # the six RMC V cycles, which still carry 27.21 S 153.05 E, plus one GGA with 0 satellites
@@ -281,9 +282,12 @@ def test_malformed_fields_counted_not_raised():
 
 
 def test_absurd_date_rejected():
+    """A date before GPS week 0 (1980-01-06) or after 2100 is no rollover victim: it is refused."""
     reader = NmeaReader()
-    assert fixes_of(feed_all(reader, rmc("120000.00", "4807.038", "01131.000", ddmmyy="131285"))) == []
-    assert reader.rejected == {"absurd_time": 1}
+    zda = [sentence("ZDA", "GP", ("120000.00", "13", "12", year, "", "")) for year in ("1979", "2101")]
+    gga_ = [gga("120000.00", "4807.038", "01131.000"), gga("120001.00", "4807.038", "01131.000")]
+    assert fixes_of(feed_all(reader, zda[0] + gga_[0] + zda[1] + gga_[1])) == []
+    assert reader.rejected == {"absurd_time": 2}
 
 
 @pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-8-sig", "ascii"])
@@ -295,11 +299,34 @@ def test_ascii_chunks_with_odd_chunk_sizes(codec):
         assert b"".join(ascii_chunks(io.BytesIO(text.encode(codec)), chunk_size=size)) == text.encode("ascii")
 
 
-def test_nmea41_navigational_status_not_valid():
-    fields = ("120000.00", "A", "4807.038", "N", "01131.000", "E", "1.0", "90.0", "230326", "", "", "A")
-    good = sentence("RMC", "GN", (*fields, "S"))  # NMEA 4.1: S = safe
-    bad = sentence("RMC", "GN", ("120001.00", *fields[1:], "V"))  # V = navigational status not valid
+def test_nmea41_navigational_status_says_nothing_about_the_position():
+    """NMEA 4.10's RMC field 13: u-blox M8/M9/M10 always send V ("no navigational status"); every value is a
+    fix when the status is A and the mode a measured one, and a mode of E, M or S still refuses it."""
+    fields = ("A", "4807.038", "N", "01131.000", "E", "1.0", "90.0", "230326", "", "")
+    rmcs = [sentence("RMC", "GN", (f"1200{i:02d}.00", *fields, "A", nav)) for i, nav in enumerate("SCUV")]
+    rmcs += [sentence("RMC", "GN", (f"1200{4 + i:02d}.00", *fields, m, "V")) for i, m in enumerate("EMS")]
     reader = NmeaReader()
-    records = feed_all(reader, good + bad)
-    assert [type(r) for r in records] == [Fix, NoFix]
-    assert reader.rejected == {"invalid_with_position": 1}
+    records = feed_all(reader, b"".join(rmcs))
+    assert [type(r) for r in records] == [Fix] * 4 + [NoFix] * 3
+    assert reader.rejected == {"not_measured": 3}
+
+
+def test_status_tables_cover_the_standard_values():
+    from trackerscan.formats.nmea import FAA_MODE, FIX, GGA_QUALITY, NO_FIX, NOT_MEASURED, RMC_STATUS
+
+    assert {k for k, (_, v) in GGA_QUALITY.items() if v != FIX} == {b"0", b"6", b"7", b"8"}
+    assert {k for k, (_, v) in FAA_MODE.items() if v == NOT_MEASURED} == {b"E", b"M", b"S"}
+    assert {k for k, (_, v) in FAA_MODE.items() if v == NO_FIX} == {b"N"}
+    assert RMC_STATUS[b"V"][1] == NO_FIX
+
+
+def test_sentences_without_checksum_read_when_complete():
+    """A sentence without '*hh' is read when it has its kind's field count and a valid time; a line cut off
+    (from ublox-8.log and holux-gm-210.log) is not."""
+    whole = rmc("120000.00", "4807.038", "01131.000").split(b"*")[0] + b"\r\n"
+    cut = [b"$GNRMC,001053.00,A,4404.14083,N,12118.85886,W,0.\r\n",
+           b"$GPGGA,012530.562,4131.7353,N,09336.8150,W,0,00,50.\r\n"]
+    reader = NmeaReader()
+    records = feed_all(reader, b"".join(cut) + whole)
+    assert [(r.lat, r.lon) for r in fixes_of(records)] == [(48 + 7.038 / 60, 11 + 31 / 60)]
+    assert reader.accepted == {"no_checksum": 1} and reader.rejected == {"unterminated": 2}

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import time
+from datetime import UTC, datetime
 
 import pytest
 from gps_helpers import GPX, NMEA
@@ -10,6 +11,7 @@ from serial.tools.list_ports_common import ListPortInfo
 
 from trackerscan.formats.nmea import read_nmea
 from trackerscan.model import Fix, NoFix, SourceEvent, SourceEventKind
+from trackerscan.release import RELEASE_DATE
 from trackerscan.sources.gps import ClockCorrector, describe_gps_port, list_serial_gps, open_gps
 
 
@@ -71,16 +73,38 @@ async def test_none_yields_one_info_then_waits():
 
 
 def test_clock_corrector():
-    now = [1_000_000.0]
+    start = datetime(2027, 1, 10, tzinfo=UTC).timestamp()  # a system clock set right, after the release
+    now = [start]
     clock = ClockCorrector(clock=lambda: now[0])
-    assert clock.observe(1_000_001.5, now[0], "gps") is None  # within 2 s: latency, not a clock error
+    assert clock.observe(start + 1.5, now[0], "gps") is None  # within 2 s: latency, not a clock error
     assert clock.offset_s == 0 and clock.now() == now[0]
-    event = clock.observe(1_000_000.0 + 86400 * 365, now[0], "gps")  # booted a year behind
-    assert event.kind is SourceEventKind.CLOCK_OFFSET and event.value == 86400 * 365
-    assert clock.correct(now[0]) == now[0] + 86400 * 365 == clock.now()
-    assert clock.observe(now[0] + 86400 * 365 + 1.0, now[0], "gps") is None  # same offset: no new event
+    event = clock.observe(start + 3600, now[0], "gps")  # an hour: adopted at once
+    assert event.kind is SourceEventKind.CLOCK_OFFSET and event.value == 3600
+    assert clock.correct(now[0]) == now[0] + 3600 == clock.now()
+    assert clock.observe(start + 3601.0, now[0], "gps") is None  # same offset: no new event
     event = clock.observe(now[0] + 0.5, now[0], "gps")  # someone set the clock right
     assert event.value == 0.0 and clock.offset_s == 0.0
+
+
+def test_clock_corrector_on_a_pi_booted_at_its_last_shutdown():
+    """A GPS time more than a day ahead needs two GPS epochs in a row that agree; one before the release is
+    never adopted (a week-rollover victim), and that is said once."""
+    gps = datetime(2027, 1, 10, tzinfo=UTC).timestamp()
+    now = [gps - 86400 * 30]  # the clock stopped a month ago
+    clock = ClockCorrector(clock=lambda: now[0])
+    assert clock.observe(gps, now[0], "gps") is None and clock.offset_s == 0  # one epoch: not yet
+    now[0] += 1.0
+    assert clock.observe(gps + 86400 * 365, now[0], "gps") is None  # a corrupt date disagrees: not yet
+    now[0] += 1.0
+    assert clock.observe(gps + 2.0, now[0], "gps") is None  # agrees with the first, not with the last
+    now[0] += 1.0
+    event = clock.observe(gps + 3.0, now[0], "gps")  # two in a row
+    assert event.value == 86400 * 30 and clock.offset_s == 86400 * 30 and "2 GPS epochs agree" in event.detail
+    early = datetime(2007, 3, 1, tzinfo=UTC).timestamp()  # a receiver after a week rollover
+    late = ClockCorrector(clock=lambda: early - 86400 * 400)
+    event = late.observe(early, early - 86400 * 400, "gps")
+    assert event.value is None and f"before this trackerscan's release ({RELEASE_DATE})" in event.detail
+    assert late.observe(early + 1, early - 86400 * 400 + 1, "gps") is None and late.offset_s == 0.0
 
 
 def port(device, vid=None, description="n/a", manufacturer=None, product=None):

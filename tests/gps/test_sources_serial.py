@@ -2,9 +2,10 @@
 
 import os
 import time
+from datetime import date, timedelta
 
 import pytest
-from gps_helpers import NMEA, Pty, collect, fixes_in, log_lines
+from gps_helpers import NMEA, Pty, collect, fixes_in, log_lines, rollover_victim
 
 from trackerscan.errors import InputError, SourceError
 from trackerscan.formats.nmea import read_nmea
@@ -29,14 +30,17 @@ async def test_firefly_on_a_pty_with_baud_detection(pty):
     assert [(f.time, f.lat, f.lon) for f in got] == [(f.time, f.lat, f.lon) for f in want]
     assert source.baud == 4800  # the first rate tried: a pty ignores the rate
     assert source.rejected["checksum"] == 23
-    # The log is from 2010 (replayed fast): the system clock is years "ahead of GPS time", and recorded.
+    # The log is from 2010 (replayed fast): before the release, so the clock is not set back; said once.
     offsets = [e for e in events if isinstance(e, SourceEvent) and e.kind is SourceEventKind.CLOCK_OFFSET]
-    assert offsets and abs(offsets[0].value - (got[0].time - before)) < 60
+    assert len(offsets) == 1 and offsets[0].value is None and "2010-07-08T" in offsets[0].detail
+    assert source.clock.offset_s == 0.0 and got[0].time < before
 
 
 async def test_clock_offset_recorded_once_at_real_pace(pty):
-    """Three cycles at the receiver's own pace (1 s): one CLOCK_OFFSET event, and correct() uses it."""
-    lines = log_lines("firefly-II.log")[:9]  # GGA (bad checksum), RMC, ZDA x 3 seconds
+    """Three cycles at the receiver's own pace (1 s), dated about a year from now (as on a Pi whose clock
+    stopped a year ago): one CLOCK_OFFSET event once two epochs agree, and correct() uses it."""
+    ahead = (date.today() + timedelta(days=400) - date(2010, 7, 8)).days // 7
+    lines = rollover_victim("firefly-II.log", weeks=-ahead)[:9]  # GGA (bad checksum), RMC, ZDA x 3 seconds
     for i in range(3):
         pty.write_lines(lines[3 * i : 3 * i + 3], delay_s=0.3 + i)
     source = open_gps(f"nmea:{pty.path},4800")
@@ -46,7 +50,7 @@ async def test_clock_offset_recorded_once_at_real_pace(pty):
     assert len(got) == 3
     offsets = [e for e in events if isinstance(e, SourceEvent) and e.kind is SourceEventKind.CLOCK_OFFSET]
     assert len(offsets) == 1
-    assert offsets[0].value < -15 * 365 * 86400  # 2010 vs now
+    assert 390 * 86400 < offsets[0].value < 410 * 86400 and "2 GPS epochs agree" in offsets[0].detail
     now = time.time()
     assert abs(source.clock.correct(now) - (got[-1].time + 1)) < 2.5  # "now" in GPS time
     assert source.clock.offset_s == offsets[0].value

@@ -80,7 +80,7 @@ async def test_a_controller_plugged_in_later_is_picked_up(tmp_path, factory):
         assert runner.statuses[-1] is Status.ADAPTER_LOST and runner.sessions == []
         server = await serve_controller(link, port)  # the dongle is plugged in
         for _ in range(100):
-            if runner.pipeline is not None and runner.pipeline.status.sightings >= 5:
+            if runner.live is not None and runner.live.status.sightings >= 5:
                 break
             await asyncio.sleep(0.1)
         runner.stop()

@@ -100,6 +100,7 @@ async def test_a_data_folder_that_cannot_be_made_still_scans_and_says_so(tmp_pat
                        None, out=out)
     assert await runner.run() == 0
     lines = [line.split(" ", 1)[1] for line in out.getvalue().splitlines()]
-    assert lines[0].startswith("NOT RECORDING: Not a directory: ") and "[Errno" not in lines[0]
+    assert lines[0].startswith("NOT RECORDING: Cannot create the private folder ")
+    assert ": Not a directory." in lines[0] and "[Errno" not in lines[0]
     assert any(line.startswith("ALERT: airtag C1:02:03:04:05:06: ") for line in lines)
     assert runner.sessions == [] and (tmp_path / "data").read_text().startswith("a file")

@@ -13,8 +13,8 @@ from trackerscan.errors import SessionError
 from trackerscan.formats.gpx import read_gpx
 from trackerscan.model import Fix, Sighting
 from trackerscan.sessions import paths
-from trackerscan.sessions.analysis import analyse, sha256_file
 from trackerscan.sessions.export import copy_sessions_to, export
+from trackerscan.sessions.findings import analyse, sha256_file
 from trackerscan.sessions.store import SessionWriter
 
 WALK = make_events(900, 2)  # 15 min walk north: the separated AirTag reaches alert

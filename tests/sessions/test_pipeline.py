@@ -52,7 +52,7 @@ async def test_known_devices_and_its_mine_travel_with_the_session(tmp_path):
     """A report of a session leaves out what the user had declared theirs while recording: the
     known-devices list and devices marked "It's mine" (without --known given again)."""
     from trackerscan.engine.known import KnownDevices
-    from trackerscan.sessions.analysis import analyse
+    from trackerscan.sessions.findings import analyse
     from trackerscan.sessions.known import KNOWN_META_KEY
 
     src = write_session(tmp_path / "in", car_trip_events())

@@ -8,7 +8,7 @@ import pytest
 from session_fixtures import car_trip_events, make_events, write_session
 
 from trackerscan.errors import InputError
-from trackerscan.sessions.analysis import analyse, sha256_file
+from trackerscan.sessions.findings import analyse, sha256_file
 from trackerscan.sessions.report import SAFETY_NOTE, build, thresholds, write_report
 
 GENERATED = 1_763_900_000.0

@@ -13,7 +13,7 @@ from paths import REPO
 from session_fixtures import car_trip_events, make_events, write_session
 
 from trackerscan.model import Sighting
-from trackerscan.sessions.analysis import analyse
+from trackerscan.sessions.findings import analyse
 from trackerscan.sessions.store import Session
 
 PY = sys.executable

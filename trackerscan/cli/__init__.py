@@ -50,7 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return func(args)
     except TrackerscanError as exc:
-        print(f"trackerscan: {exc}", file=sys.stderr)
+        from trackerscan.safetext import printable
+
+        print(f"trackerscan: {printable(exc)}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         return 130

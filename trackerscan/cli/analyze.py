@@ -57,6 +57,7 @@ def _home(text: str) -> Home:
 
 def run(args: argparse.Namespace) -> int:
     from trackerscan.analysis import analyze
+    from trackerscan.safetext import printable
 
     homes = [_home(h) for h in args.home]
     progress = None
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.stop()
     for note in result.notes:
-        print(f"trackerscan: {note}", file=sys.stderr)
+        print(f"trackerscan: {printable(note)}", file=sys.stderr)
     if args.json:
         json.dump(result.to_json(), sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -99,6 +100,7 @@ def print_table(result: Analysis) -> None:
     from rich.table import Table
 
     from trackerscan.engine.explain import duration_short
+    from trackerscan.safetext import markup
 
     console = Console(highlight=False)
     st = result.stats
@@ -140,7 +142,7 @@ def print_table(result: Analysis) -> None:
             str(n),
             c.level.value,
             c.kind.value if c.kind else "unknown",
-            c.addresses[0] + more,
+            markup(c.addresses[0]) + more,
             raised,
             str(c.places),
             duration_short(c.duration_s),
@@ -150,8 +152,8 @@ def print_table(result: Analysis) -> None:
         c = result.alerts[i]
         first = iso_utc(c.first_seen)[:19].replace("T", " ")
         last = iso_utc(c.last_seen)[:19].replace("T", " ")
-        console.print(f"{n}. First seen {first} UTC, last seen {last} UTC.  {c.explanation}")
+        console.print(f"{n}. First seen {first} UTC, last seen {last} UTC.  {markup(c.explanation)}")
         if len(c.addresses) > 1:
-            console.print(f"   Addresses it used: {', '.join(c.addresses)}.", soft_wrap=True)
+            console.print(f"   Addresses it used: {markup(', '.join(c.addresses))}.", soft_wrap=True)
     alerts = sum(1 for i in rows if result.alerts[i].level is Level.ALERT)
     console.print(f"{alerts} device(s) at alert, {len(rows) - alerts} at watch.")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
+import io
 import sys
-import time
 from pathlib import Path
 
 from trackerscan.errors import InputError
@@ -32,36 +31,34 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from trackerscan.sessions import paths
+    from trackerscan.safetext import printable
+    from trackerscan.sessions.findings import settle
     from trackerscan.sessions.export import copy_sessions_to, export
-    from trackerscan.sessions.retention import apply_retention
-    from trackerscan.sessions.store import resolve_session
+    from trackerscan.sessions.safewrite import atomic_output
+    from trackerscan.sessions.store import in_data_folder, resolve_session
 
     if args.to:
         if args.session:
             raise InputError("Give either a session to export or --to FOLDER, not both.")
         copied = copy_sessions_to(args.to, args.data_dir)
         for p in copied:
-            print(p)
-        print(f"{len(copied)} files copied to {args.to} and checked (SHA-256, listed in SHA256SUMS).",
-              file=sys.stderr)
+            print(printable(p))
+        print(f"{len(copied)} files copied to {printable(args.to)} and checked (SHA-256, listed in "
+              "SHA256SUMS).", file=sys.stderr)
         return 0
     if not args.session:
         raise InputError("Name a session to export (see `trackerscan sessions`), or use --to FOLDER.")
     path = resolve_session(args.session, args.data_dir)
-    apply_retention(path, time.time())
+    if in_data_folder(path, args.data_dir):
+        settle(path)  # a cut recording of ours: its -wal folded in (a copy elsewhere is only read)
     if args.out:
         out_path = Path(args.out)
-        tmp = out_path.with_name(f".{out_path.name}.part")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, paths.FILE_MODE)
-        try:
-            with open(fd, "w", encoding="utf-8", newline="") as f:
-                n = export(path, args.format, f)
-            os.replace(tmp, out_path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
-        print(f"Wrote {n} {'rows' if args.format in ('csv', 'json') else 'points'} to {out_path}.",
+        with atomic_output(out_path, inputs=[path]) as raw:
+            f = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            n = export(path, args.format, f)
+            f.flush()
+            f.detach()
+        print(f"Wrote {n} {'rows' if args.format in ('csv', 'json') else 'points'} to {printable(out_path)}.",
               file=sys.stderr)
     else:
         export(path, args.format, sys.stdout)

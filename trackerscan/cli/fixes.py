@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from trackerscan.errors import InputError
-from trackerscan.formats.nmea import NmeaReader, ascii_chunks, summary
-from trackerscan.model import Fix
+from trackerscan.formats.nmea import NmeaReader, Record, ascii_chunks, noted, summary
+from trackerscan.model import Fix, SourceEvent
+from trackerscan.safetext import printable
 from trackerscan.timeutil import iso_utc
 
 ORDER = 20
@@ -63,10 +64,18 @@ def is_gpx(stream: BinaryIO) -> bool:
     return head.lstrip().startswith(b"<")
 
 
-def _nmea_fixes(stream: BinaryIO, reader: NmeaReader) -> Iterator[Fix]:
+def _nmea_fixes(stream: BinaryIO, reader: NmeaReader, notes: list[str]) -> Iterator[Fix]:
+    """The fixes of an NMEA stream; what the reader says about the receiver (rollovers) goes to ``notes``."""
+    def sort(records: list[Record]) -> Iterator[Fix]:
+        for r in records:
+            if isinstance(r, Fix):
+                yield r
+            elif isinstance(r, SourceEvent) and r.detail not in notes:
+                notes.append(r.detail)
+
     for chunk in ascii_chunks(stream):
-        yield from (r for r in reader.feed(chunk) if isinstance(r, Fix))
-    yield from (r for r in reader.finish() if isinstance(r, Fix))
+        yield from sort(reader.feed(chunk))
+    yield from sort(reader.finish())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     count = 0
     rejected: Counter[str]
+    accepted: Counter[str] = Counter()
+    notes: list[str] = []
     with stream:
         try:
             if is_gpx(stream):
@@ -89,14 +100,17 @@ def run(args: argparse.Namespace) -> int:
                     count += 1
             else:
                 reader = NmeaReader(date=args.date, source=f"nmea:{path.name}")
-                for fix in _nmea_fixes(stream, reader):
+                for fix in _nmea_fixes(stream, reader, notes):
                     out.write(json.dumps(fix_json(fix)) + "\n")
                     count += 1
-                rejected = reader.rejected
+                rejected, accepted = reader.rejected, reader.accepted
         except BrokenPipeError:
             raise
         except OSError as exc:
             raise InputError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     out.flush()
-    print(f"trackerscan: {count} fixes from {path.name}; {summary(rejected)}", file=sys.stderr)
+    for note in notes:
+        print(f"trackerscan: {printable(note)}", file=sys.stderr)
+    print(f"trackerscan: {count} fixes from {printable(path.name)}; {summary(rejected)}{noted(accepted)}",
+          file=sys.stderr)
     return 0

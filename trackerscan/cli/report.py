@@ -59,23 +59,26 @@ def zone(name: str | None) -> tzinfo:
 def run(args: argparse.Namespace) -> int:
     # imported here, not at the top: the CLI imports every subcommand module at start, and the report's
     # PDF library (reportlab) alone would cost every command about 0.2 s
-    from trackerscan.sessions.analysis import analyse
+    from trackerscan.safetext import printable
+    from trackerscan.sessions.findings import analyse, settle
     from trackerscan.sessions.paths import reports_dir
     from trackerscan.sessions.report import build, write_report
-    from trackerscan.sessions.retention import apply_retention
-    from trackerscan.sessions.store import resolve_session
+    from trackerscan.sessions.safewrite import check_target
+    from trackerscan.sessions.store import in_data_folder, resolve_session
 
     path = resolve_session(args.session, args.data_dir)
     out = Path(args.out) if args.out else reports_dir(args.data_dir, create=True) / f"{path.stem}.pdf"
     if out.suffix.lower() not in (".pdf", ".html", ".htm"):
-        raise InputError(f"The report file must end in .pdf or .html, not {out.name!r}.")
+        raise InputError(f"The report file must end in .pdf or .html, not {printable(repr(out.name))}.")
+    check_target(out, [path])  # before the analysis: a wrong --out is said at once
     tz = zone(args.tz)
     now = time.time()
-    apply_retention(path, now)
+    if in_data_folder(path, args.data_dir):
+        settle(path)  # a cut recording of ours: its -wal folded in (a copy elsewhere is only read)
     analysis = analyse(path, args.sensitivity, args.known)
-    write_report(build(analysis, tz, now), out)
+    write_report(build(analysis, tz, now), out, [path])
     print(
-        f"Wrote {out}: {len(analysis.flagged)} device(s) at watch or alert; "
+        f"Wrote {printable(out)}: {len(analysis.flagged)} device(s) at watch or alert; "
         f"session SHA-256 {analysis.sha256}.",
         file=sys.stderr,
     )

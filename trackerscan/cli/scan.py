@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import argparse
 import errno
-import os
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trackerscan import __version__
 from trackerscan.cli._common import add_ble_argument, add_recording_arguments
 from trackerscan.errors import InputError, SessionError
 from trackerscan.model import DeviceState, Level, LevelChange
+from trackerscan.safetext import printable
 
 if TYPE_CHECKING:  # imported when the command runs, not when the parser is built
-    from trackerscan.pipeline import Pipeline, PipelineStatus
+    from trackerscan.live import LiveSession
+    from trackerscan.status import LiveStatus
 
 ORDER = 20
 
@@ -58,30 +57,38 @@ def alert_line(c: LevelChange) -> str:
     word = "ALERT" if c.level is Level.ALERT else "watch"
     kind = kind_name(c.kind)
     addr = ", ".join(c.addresses[:3])
-    return f"{_local(c.time)} {word}: {kind} {addr}: {c.explanation}"
+    return printable(f"{_local(c.time)} {word}: {kind} {addr}: {c.explanation}")
 
 
-def summary_line(st: PipelineStatus, devices: list[DeviceState]) -> str:
+# The GPS states of `trackerscan.status` as the summary line says them.
+GPS_WORDS = {"waiting": "no fix", "nofix": "no fix", "marks": "none", "fixed": "fixed"}
+
+
+def summary_line(st: LiveStatus, devices: list[DeviceState]) -> str:
     trackers = [d for d in devices if d.tracker]
     raised = [d for d in devices if d.level is not Level.NONE]
-    gps = st.gps_state
-    if st.last_fix is not None and gps == "fix":
+    gps = GPS_WORDS.get(st.gps_state, st.gps_state)
+    if st.last_fix is not None and st.gps_state == "fix":
         gps = f"fix {st.last_fix.lat:.5f},{st.last_fix.lon:.5f}"
-    ble = "ok" if st.ble_ok else st.ble_note
+    if st.ble_state in ("scanning", "starting", "finished"):
+        ble = "ok"
+    else:
+        ble = printable(f"adapter {st.ble_state}: {st.ble_detail}".rstrip(": "))
     return (f"{_local(st.last_time) if st.last_time else '--:--:--'} bluetooth {ble}; gps {gps}; "
             f"{st.sightings} sightings, {st.fixes} fixes; {len(devices)} devices, {len(trackers)} trackers, "
             f"{len(raised)} watch/alert")
 
 
-def _renderable(pipe: Pipeline, session: Path) -> Any:
+def _renderable(live: LiveSession, session: Path) -> Any:
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
+    from trackerscan.safetext import markup
     from trackerscan.sessions.wording import kind_name
 
-    st = pipe.status
-    devices = pipe.engine.devices()
+    st = live.status
+    devices = live.engine.devices()
     head = Text(f"Recording {session.name}   ({summary_line(st, devices)})\n")
     table = Table(title="Trackers and devices with you", expand=True)
     for col in ("level", "kind", "address", "last heard", "RSSI", "places", "with you"):
@@ -91,72 +98,48 @@ def _renderable(pipe: Pipeline, session: Path) -> Any:
                    key=lambda d: (order[d.level], -d.last_seen))[:LIVE_MAX_ROWS]
     for d in shown:
         table.add_row(d.level.value.upper() if d.level is Level.ALERT else d.level.value,
-                      kind_name(d.kind), d.addresses[-1] if d.addresses else "",
+                      kind_name(d.kind), markup(d.addresses[-1]) if d.addresses else "",
                       _local(d.last_seen), "" if d.rssi is None else str(d.rssi), str(d.places),
                       f"{d.duration_s / 60:.0f} min")
-    alerts = Text("\n".join(alert_line(c) for c in st.changes[-5:]) or "No alerts so far.")
+    alerts = Text("\n".join(alert_line(c) for c in live.changes[-5:]) or "No alerts so far.")
     return Group(head, table, alerts)
 
 
 async def record(args: argparse.Namespace, out: Any = None) -> int:
     """Open the sources, record until Ctrl-C / the end of a replay, print as we go."""
     import asyncio
-    import contextlib
     import signal
 
-    from trackerscan.pipeline import Pipeline, make_engine
-    from trackerscan.sessions import paths
-    from trackerscan.sessions.retention import apply_retention, keep_hours
-    from trackerscan.sessions.store import SessionWriter
-    from trackerscan.sources import open_ble
-    from trackerscan.sources.gps import ClockCorrector, open_gps
+    from trackerscan.live import LiveSession, LiveSettings
 
     out = out or sys.stdout
-    # A computer without a real-time clock (a Pi) may boot with a wrong clock: the GPS source measures
-    # the offset and both sources stamp with the same corrected clock (trackerscan.sources.gps).
-    corrector = ClockCorrector()
-    ble = open_ble(args.ble, clock=corrector.now)
-    await ble.start()  # NoAdapterError surfaces here, before any session file exists
-    gps = None
-    try:
-        if args.gps and args.gps != "none":
-            gps = open_gps(args.gps, clock=corrector)
-            start = getattr(gps, "start", None)
-            if start is not None:
-                await start()
-        engine = make_engine(args.sensitivity, args.known)
-    except BaseException:
-        await ble.aclose()
-        if gps is not None:
-            await gps.aclose()
-        raise
-    started = time.time()
-    hours = keep_hours(args.keep_hours)
-    writer = SessionWriter.create(
-        paths.sessions_dir(args.data_dir, create=True), started,
-        {"tool_version": __version__, "ble": args.ble, "gps": args.gps, "sensitivity": args.sensitivity,
-         "timezone": datetime.now().astimezone().tzname() or "", "retention_hours": repr(hours),
-         "pid": str(os.getpid())},
-    )
     plain = args.plain or not out.isatty()
 
     def on_change(c: LevelChange) -> None:
         if plain:
             print(alert_line(c), file=out, flush=True)
 
-    both_recorded = args.ble.startswith("replay:") and args.gps.startswith("replay:")
-    pipe = Pipeline(ble, gps, engine, writer, ble_name=args.ble, gps_name=args.gps, on_change=on_change,
-                    clock=corrector.now, merge_in_time_order=both_recorded)
+    # Someone watches the terminal: a session that cannot be written ends the run with one line.
+    live = LiveSession(
+        LiveSettings("cli", ble=args.ble, gps=args.gps or "none", sensitivity=args.sensitivity,
+                     known_path=args.known, data_dir=args.data_dir, keep_hours=args.keep_hours,
+                     keep_scanning_when_storage_fails=False),
+        on_change=on_change,
+    )
+    await live.open()  # NoAdapterError surfaces here, before any session file exists
+    path = live.path
+    assert path is not None  # without keep_scanning_when_storage_fails, no file is an error
+    engine = live.engine
 
     def mark(label: str = "") -> None:
-        m = pipe.mark_place(label)
-        if plain:
-            print(f"{_local(m.time)} marked: somewhere else now{f' ({label})' if label else ''}", file=out,
-                  flush=True)
+        m = live.mark_place(label)
+        if plain and m is not None:
+            where = f" ({printable(label)})" if label else ""
+            print(f"{_local(m.time)} marked: somewhere else now{where}", file=out, flush=True)
 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, pipe.stop)
+        loop.add_signal_handler(sig, live.stop)
     loop.add_signal_handler(signal.SIGUSR1, mark)  # `trackerscan place`
     interactive = sys.stdin is not None and sys.stdin.isatty()
     if interactive:
@@ -169,9 +152,9 @@ async def record(args: argparse.Namespace, out: Any = None) -> int:
 
         loop.add_reader(sys.stdin.fileno(), on_stdin)
     if args.duration is not None:
-        loop.call_later(args.duration, pipe.stop)
-    print(f"Recording session {writer.path.stem} to {writer.path}", file=out, flush=True)
-    if gps is None:
+        loop.call_later(args.duration, live.stop)
+    print(f"Recording session {path.stem} to {path}", file=out, flush=True)
+    if live.gps is None:
         print("No GPS: " + ("press Enter" if interactive else "run `trackerscan place`")
               + " each time you are somewhere else, so places can be counted.", file=out, flush=True)
     try:
@@ -179,35 +162,30 @@ async def record(args: argparse.Namespace, out: Any = None) -> int:
             async def periodic() -> None:
                 while True:
                     await asyncio.sleep(PLAIN_SUMMARY_EVERY_S)
-                    print(summary_line(pipe.status, engine.devices()), file=out, flush=True)
+                    print(summary_line(live.status, engine.devices()), file=out, flush=True)
 
             ticker = asyncio.create_task(periodic())
             try:
-                await pipe.run()
+                await live.run()  # closes the session and applies retention, whatever happens
             finally:
                 ticker.cancel()
         else:
             from rich.live import Live
 
-            with Live(get_renderable=lambda: _renderable(pipe, writer.path),
+            with Live(get_renderable=lambda: _renderable(live, path),
                       refresh_per_second=LIVE_REFRESH_PER_S, transient=False):
-                await pipe.run()
-        pipe.finish()
+                await live.run()
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):
             loop.remove_signal_handler(sig)
         if interactive:
             loop.remove_reader(sys.stdin.fileno())
-        ended = time.time()
-        devices = engine.devices()
-        writer.close(ended, {"devices": str(len(devices))})
-    with contextlib.suppress(Exception):  # retention never stops a session from being kept
-        apply_retention(writer.path, ended, hours)
-    print(summary_line(pipe.status, devices), file=out, flush=True)
-    raised = {c.device_id: c for c in pipe.status.changes}
-    print(f"Session {writer.path.stem} saved: {pipe.status.sightings} sightings, {pipe.status.fixes} fixes, "
+    st = live.status
+    print(summary_line(st, engine.devices()), file=out, flush=True)
+    raised = {c.device_id: c for c in live.changes}
+    print(f"Session {path.stem} saved: {st.sightings} sightings, {st.fixes} fixes, "
           f"{sum(c.level is Level.ALERT for c in raised.values())} alert(s).  "
-          f"`trackerscan report {writer.path.stem} --out report.pdf` writes an evidence report.",
+          f"`trackerscan report {path.stem} --out report.pdf` writes an evidence report.",
           file=out, flush=True)
     return 0
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from trackerscan.errors import SessionError
+from trackerscan.safetext import printable
 
 if TYPE_CHECKING:
     from trackerscan.sessions.store import SessionSummary
@@ -43,31 +41,26 @@ def _distance(m: float) -> str:
 
 def line(s: SessionSummary) -> str:
     state = " (recording)" if s.recording else ("" if s.finished else " (cut short)")
-    return (f"{s.name:<18} {_local(s.started):<16} {_local(s.ended):<16} {_duration(s.duration_s):>8} "
+    return (f"{printable(s.name):<18} {_local(s.started):<16} {_local(s.ended):<16} "
+            f"{_duration(s.duration_s):>8} "
             f"{_distance(s.distance_m):>9} {s.devices:>7} {s.alerts:>6} {s.watch:>5}{state}")
 
 
 def run(args: argparse.Namespace) -> int:
     from trackerscan.sessions import paths
-    from trackerscan.sessions.retention import apply_retention
     from trackerscan.sessions.store import SessionSummary, list_sessions
 
-    now = time.time()
     directory = paths.sessions_dir(args.data_dir)
-    if directory.is_dir():  # the retention step runs when sessions are opened for review
-        for p in sorted(directory.glob(f"*{paths.SESSION_SUFFIX}")):
-            with contextlib.suppress(SessionError):  # an unreadable one is reported below
-                apply_retention(p, now)
-    found = list_sessions(args.data_dir)
+    found = list_sessions(args.data_dir)  # read only: listing never changes a session
     if args.json:
         print(json.dumps([s.to_json() if isinstance(s, SessionSummary) else {"error": str(s)} for s in found],
                          indent=1))
         return 0
     if not found:
-        print(f"No sessions yet in {directory}.  `trackerscan scan` records one.")
+        print(f"No sessions yet in {printable(directory)}.  `trackerscan scan` records one.")
         return 0
     print(f"{'session':<18} {'start':<16} {'end':<16} {'duration':>8} {'distance':>9} {'devices':>7} "
           f"{'alerts':>6} {'watch':>5}")
     for s in found:
-        print(line(s) if isinstance(s, SessionSummary) else f"unreadable: {s}")
+        print(line(s) if isinstance(s, SessionSummary) else f"unreadable: {printable(s)}")
     return 0

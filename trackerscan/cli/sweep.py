@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from trackerscan.cli._common import add_ble_argument
 from trackerscan.errors import InputError
 from trackerscan.model import Kind, Sighting
+from trackerscan.safetext import markup, printable
 
 if TYPE_CHECKING:  # trackerscan.find (and its asyncio) is imported when the command runs
     from trackerscan.find.sweep import SweepRow, SweepState
@@ -77,17 +78,17 @@ def plain_table(rows: list[SweepRow]) -> str:
     lines = [head]
     for r in rows:
         trend = f"{r.trend.arrow} {TREND_WORDS[r.trend.name]}".rstrip()
-        lines.append(f"{r.address:17}  {_kind(r):17}  {_state(r):15}  {_dbm(r.rssi_smoothed):>6}  "
+        lines.append(f"{printable(r.address):17}  {_kind(r):17}  {_state(r):15}  {_dbm(r.rssi_smoothed):>6}  "
                      f"{trend:15}  {r.seconds_ago:5.0f}s  {_ring(r)}")
     return "\n".join(lines)
 
 
 def plain_follow(row: SweepRow | None, address: str) -> str:
     if row is None:
-        return f"{address}: not heard yet."
+        return f"{printable(address)}: not heard yet."
     heat = row.heat.value.upper() if row.heat else "NO SIGNAL"
     bar = "#" * ((row.gauge or 0) // 5)
-    return (f"{row.address} {_kind(row)}: {heat}  [{bar:20}] {_dbm(row.rssi_smoothed)} dBm  "
+    return (f"{printable(row.address)} {_kind(row)}: {heat}  [{bar:20}] {_dbm(row.rssi_smoothed)} dBm  "
             f"{row.trend.arrow} {TREND_WORDS[row.trend.name] or 'measuring'}  "
             f"heard {row.seconds_ago:.0f} s ago")
 
@@ -108,7 +109,8 @@ def _table(rows: list[SweepRow], title: str) -> Any:
     for r in rows[:MAX_ROWS]:
         signal_text = Text(_dbm(r.rssi_smoothed), style=HEAT_STYLE[r.heat.name] if r.heat else "")
         trend = f"{r.trend.arrow} {SHORT_TREND[r.trend.name]}"
-        table.add_row(r.address, _kind(r), _state(r), signal_text, trend, f"{r.seconds_ago:.0f} s", _ring(r))
+        table.add_row(markup(r.address), _kind(r), _state(r), signal_text, trend, f"{r.seconds_ago:.0f} s",
+                      _ring(r))
     return table
 
 
@@ -119,7 +121,7 @@ def _follow_panel(row: SweepRow | None, address: str) -> Any:
     from rich.text import Text
 
     if row is None:
-        return Panel(Text(f"Waiting to hear {address}…", justify="center"), title="follow")
+        return Panel(Text(f"Waiting to hear {printable(address)}…", justify="center"), title="follow")
     word = row.heat.value.upper() if row.heat else "NO SIGNAL"
     style = HEAT_STYLE[row.heat.name] if row.heat else ""
     filled = (row.gauge or 0) * FOLLOW_BAR_WIDTH // 100
@@ -132,7 +134,7 @@ def _follow_panel(row: SweepRow | None, address: str) -> Any:
         justify="center",
     )
     body = Group(Text(""), Align.center(big), Text(""), Align.center(bar), Text(""), Align.center(lines))
-    return Panel(body, title=f"follow {row.address}", padding=(1, 2))
+    return Panel(body, title=f"follow {markup(row.address)}", padding=(1, 2))
 
 
 class SweepView:

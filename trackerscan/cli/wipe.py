@@ -13,7 +13,9 @@ ORDER = 90
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("wipe", help="delete sessions for good",
                        description="Delete a session, or all of them, for good: the files are overwritten "
-                       "and then removed.  Copies elsewhere (a USB stick, a report) are not touched.")
+                       "and then removed.  Only sessions kept in the data folder are deleted, recognised by "
+                       "their own header; links and other files are left alone.  Copies elsewhere (a USB "
+                       "stick, a report) are not touched.")
     p.add_argument("session", nargs="?", help="session name, path, or 'latest'")
     p.add_argument("--all", action="store_true", help="every session in the data folder")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -22,23 +24,27 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from trackerscan.safetext import printable
     from trackerscan.sessions import paths
-    from trackerscan.sessions.store import resolve_session
-    from trackerscan.sessions.wipe import wipe_session
+    from trackerscan.sessions.store import resolve_own_session
+    from trackerscan.sessions.wipe import check_wipeable, wipe_candidates, wipe_session
 
     if bool(args.session) == bool(args.all):
         raise InputError("Name one session to wipe, or use --all.")
     if args.all:
-        directory = paths.sessions_dir(args.data_dir)
-        targets = sorted(directory.glob(f"*{paths.SESSION_SUFFIX}")) if directory.is_dir() else []
+        targets, left = wipe_candidates(paths.sessions_dir(args.data_dir))
+        for note in left:
+            print(f"Left alone: {printable(note)}")
     else:
-        targets = [resolve_session(args.session, args.data_dir)]
+        target = resolve_own_session(args.session, args.data_dir)
+        check_wipeable(target)
+        targets = [target]
     if not targets:
         print("There are no sessions to wipe.")
         return 0
     print("This deletes for good:")
     for t in targets:
-        print(f"  {t}")
+        print(f"  {printable(t)}")
     if not args.yes:
         if not sys.stdin.isatty():
             raise InputError("Not wiping without confirmation: run it in a terminal, or add --yes.")
@@ -50,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             wipe_session(t)
         except SessionError as exc:
-            print(f"trackerscan: {exc}", file=sys.stderr)
+            print(f"trackerscan: {printable(exc)}", file=sys.stderr)
             return 2
     print(f"Deleted {len(targets)} session(s).")
     return 0

@@ -19,6 +19,7 @@ from trackerscan.engine import thresholds as th
 from trackerscan.engine.context import Context
 from trackerscan.engine.device import NEVER, SEPARATED, UNKNOWN_STATE, Device
 from trackerscan.engine.explain import duration_text, explain
+from trackerscan.engine.flood import FirstSightings, Flood
 from trackerscan.engine.known import Home, KnownDevices
 from trackerscan.engine.levels import decide
 from trackerscan.engine.linking import SmartTagChains
@@ -52,6 +53,7 @@ _RSSI_SMOOTHING = th.RSSI_SMOOTHING
 _MAX_FIX_AGE_S = th.MAX_FIX_AGE_S
 _NO_GPS_AFTER_S = th.NO_GPS_AFTER_S
 _MIN_REACH_M = th.MIN_REACH_M
+_PROMOTE_SPAN_S = th.FIRST_PROMOTE_SPAN_S
 _NAN = math.nan
 _LINKABLE_CLASSES = (SEPARATED, UNKNOWN_STATE)  # kept up to TRACKER_FORGET_AFTER_S
 _EVALUATE_NOW = -math.inf  # next_eval of a device to evaluate at its next sighting
@@ -78,6 +80,9 @@ class EngineStats:
     watch: int = 0
     alert: int = 0
     forgotten: int = 0  # bystanders dropped from memory (Settings.forget_after_s); still in adverts
+    brief: int = 0  # addresses heard for less than FIRST_PROMOTE_SPAN_S, never devices; in adverts
+    brief_trackers: int = 0  # of which said they were trackers (passing tags, forged spam frames)
+    floods: int = 0  # BLE spam floods recognised (Engine.floods)
 
 
 def _default_classifier() -> Classifier:
@@ -100,6 +105,7 @@ class Engine:
         "_ctx",
         "_ctx_end",
         "_devices",
+        "_first",
         "_fix_pos",
         "_fix_t",
         "_forget_s",
@@ -149,6 +155,7 @@ class Engine:
         self._forget_s = self.settings.forget_after_s
         self._forgotten_n = 0  # sightings of forgotten devices (stats.adverts keeps counting them)
         self._next_sweep = -math.inf
+        self._first = FirstSightings()
 
     # --- input ------------------------------------------------------------------------------------
     def feed(self, event: Event) -> list[LevelChange]:
@@ -185,59 +192,10 @@ class Engine:
     ) -> list[LevelChange]:
         """`feed` for one sighting given as its fields, without building a `Sighting`: same results.
 
-        The arguments are the fields of `trackerscan.model.Sighting`, in order.  This is the hot
-        path: a device already seen, at the same place, with no history point or evaluation due,
-        costs one dict lookup and a few attribute updates.
+        The arguments are the fields of `trackerscan.model.Sighting`, in order; the work is
+        `feed_sightings`' on a column of one.
         """
-        lt = self._last_t
-        if t > lt:
-            if t - lt > _SESSION_GAP_S:
-                self._new_session(t)
-            self._last_t = t
-        dev = self._cache.get((address, adv))
-        if dev is None:
-            dev = self._resolve(t, address, address_type, adv)
-        ls = dev.last_seen
-        if t - ls > _PRESENCE_GAP_S:
-            dev.together_closed += ls - dev.pres_start
-            dev.pres_start = t
-            dev.last_seen = t
-        elif t > ls:
-            dev.last_seen = t
-        dev.n += 1
-        if rssi is not None:
-            dev.rssi = rssi
-            rs = dev.rssi_s
-            dev.rssi_s = float(rssi) if rs is None else rs + _RSSI_SMOOTHING * (rssi - rs)
-        rolled = None
-        if t >= self._ctx_end:
-            rolled = self._roll(t)
-        self._heard.add(dev)
-        age = t - self._fix_t
-        if age <= _MAX_FIX_AGE_S:
-            place = self._gps_place
-        elif age > _NO_GPS_AFTER_S:
-            place = self._places.current_offline
-            if place is None or place.first_time < self._fix_t:
-                place = self._gps_lost(t)
-        else:
-            place = None
-        if place is not dev.last_place:
-            self._enter(dev, place)
-        if t >= dev.next_hist:  # one history point per device per history_step_s
-            if dev.cls != NEVER:
-                self._reach(dev, t)
-            dev.next_hist = t + self._hist_step
-            r = float(rssi) if rssi is not None else _NAN
-            if age > _MAX_FIX_AGE_S or age < -_MAX_FIX_AGE_S:  # UserTrack.position_at, inlined
-                dev.points.extend((t, r, _NAN, _NAN, _NAN))
-            else:
-                lat, lon, acc, speed = self._fix_pos
-                dev.points.extend((t, r, lat, lon, acc + speed * abs(age)))
-        if t >= dev.next_eval:
-            changes = self._evaluate(dev, t)
-            return rolled + changes if rolled else changes
-        return rolled or []
+        return self.feed_sightings((t,), (address,), (address_type,), (rssi,), (adv,))
 
     def feed_sightings(
         self,
@@ -247,72 +205,82 @@ class Engine:
         rssis: Sequence[int | None],
         advs: Sequence[bytes],
     ) -> list[LevelChange]:
-        """`feed_sighting` for many sightings given as columns (equal lengths, in time order).
+        """Take many sightings given as columns (equal lengths, in time order); return the level changes.
 
-        The same results as feeding them one by one, with less work per sighting: for readers
-        that decode captures into columns.  Feed the fixes that fall between them in between calls.
-        The loop is `feed_sighting`'s body with lookups hoisted; keep the two in step
-        (tests/engine/test_fast_path.py checks that they agree).
+        The one place where a sighting updates its device: `feed` and `feed_sighting` come here
+        with columns of one, readers that decode captures into columns call it directly (feed the
+        fixes that fall between them in between calls).  The hot path -- a device already seen, at
+        the same place, with no history point or evaluation due -- costs one dict lookup and a few
+        attribute updates; what the loop reads of the engine is held in locals (nothing it calls
+        changes them, but for the GPS place, re-read after `_gps_lost`).
         """
         out: list[LevelChange] = []
         cache_get = self._cache.get
         heard_add = self._heard.add
         ctx_end = self._ctx_end
         fix_t = self._fix_t
-        for t, address, address_type, rssi, adv in zip(
-            times, addresses, address_types, rssis, advs, strict=True
-        ):
-            lt = self._last_t
-            if t > lt:
-                if t - lt > _SESSION_GAP_S:
-                    self._new_session(t)
-                self._last_t = t
-            dev = cache_get((address, adv))
-            if dev is None:
-                dev = self._resolve(t, address, address_type, adv)
-            ls = dev.last_seen
-            if t - ls > _PRESENCE_GAP_S:
-                dev.together_closed += ls - dev.pres_start
-                dev.pres_start = t
-                dev.last_seen = t
-            elif t > ls:
-                dev.last_seen = t
-            dev.n += 1
-            if rssi is not None:
-                dev.rssi = rssi
-                rs = dev.rssi_s
-                dev.rssi_s = float(rssi) if rs is None else rs + _RSSI_SMOOTHING * (rssi - rs)
-            if t >= ctx_end:
-                rolled = self._roll(t)
-                if rolled:
-                    out.extend(rolled)
-                ctx_end = self._ctx_end
-            heard_add(dev)
-            age = t - fix_t
-            if age <= _MAX_FIX_AGE_S:
-                place = self._gps_place
-            elif age > _NO_GPS_AFTER_S:
-                place = self._places.current_offline
-                if place is None or place.first_time < fix_t:
-                    place = self._gps_lost(t)
-            else:
-                place = None
-            if place is not dev.last_place:
-                self._enter(dev, place)
-            if t >= dev.next_hist:
-                if dev.cls != NEVER:
-                    self._reach(dev, t)
-                dev.next_hist = t + self._hist_step
-                r = float(rssi) if rssi is not None else _NAN
-                if age > _MAX_FIX_AGE_S or age < -_MAX_FIX_AGE_S:
-                    dev.points.extend((t, r, _NAN, _NAN, _NAN))
+        gps_place = self._gps_place
+        hist_step = self._hist_step
+        lt = self._last_t
+        try:
+            for t, address, address_type, rssi, adv in zip(
+                times, addresses, address_types, rssis, advs, strict=True
+            ):
+                if t > lt:
+                    if t - lt > _SESSION_GAP_S:
+                        self._new_session(t)
+                    lt = t
+                if t >= ctx_end:
+                    rolled = self._roll(t)
+                    if rolled:
+                        out.extend(rolled)
+                    ctx_end = self._ctx_end
+                dev = cache_get((address, adv))
+                if dev is None:
+                    dev = self._resolve(t, address, address_type, adv)
+                    if dev is None:  # a first sighting, kept as a compact record (engine/flood.py)
+                        continue
+                ls = dev.last_seen
+                if t - ls > _PRESENCE_GAP_S:
+                    dev.together_closed += ls - dev.pres_start
+                    dev.pres_start = t
+                    dev.last_seen = t
+                elif t > ls:
+                    dev.last_seen = t
+                dev.n += 1
+                if rssi is not None:
+                    dev.rssi = rssi
+                    rs = dev.rssi_s
+                    dev.rssi_s = float(rssi) if rs is None else rs + _RSSI_SMOOTHING * (rssi - rs)
+                heard_add(dev)
+                age = t - fix_t
+                if age <= _MAX_FIX_AGE_S:
+                    place = gps_place
+                elif age > _NO_GPS_AFTER_S:
+                    place = self._places.current_offline
+                    if place is None or place.first_time < fix_t:
+                        place = self._gps_lost(t)
+                        gps_place = self._gps_place
                 else:
-                    lat, lon, acc, speed = self._fix_pos
-                    dev.points.extend((t, r, lat, lon, acc + speed * abs(age)))
-            if t >= dev.next_eval:
-                c = self._evaluate(dev, t)
-                if c:
-                    out.extend(c)
+                    place = None
+                if place is not dev.last_place:
+                    self._enter(dev, place)
+                if t >= dev.next_hist:  # one history point per device per history_step_s
+                    if dev.cls != NEVER:
+                        self._reach(dev, t)
+                    dev.next_hist = t + hist_step
+                    r = float(rssi) if rssi is not None else _NAN
+                    if age > _MAX_FIX_AGE_S or age < -_MAX_FIX_AGE_S:  # UserTrack.position_at, inlined
+                        dev.points.extend((t, r, _NAN, _NAN, _NAN))
+                    else:
+                        lat, lon, acc, speed = self._fix_pos
+                        dev.points.extend((t, r, lat, lon, acc + speed * abs(age)))
+                if t >= dev.next_eval:
+                    c = self._evaluate(dev, t)
+                    if c:
+                        out.extend(c)
+        finally:
+            self._last_t = lt
         return out
 
     def feed_many(self, events: Sequence[Event]) -> list[LevelChange]:
@@ -324,7 +292,9 @@ class Engine:
         return out
 
     def finish(self) -> list[LevelChange]:
-        """End of input: evaluate devices whose last evaluation is stale (as the next tick would)."""
+        """End of input: evaluate devices whose last evaluation is stale (as the next tick would);
+        a flood still running ends with the input."""
+        self._first.end(self._last_t)
         out: list[LevelChange] = []
         for dev in self._devices.values():
             if dev.cls != NEVER and dev.next_eval <= dev.last_seen + th.EVAL_STEP_S:
@@ -351,8 +321,10 @@ class Engine:
         ctx = self._ctx
         last = self._track.last
         pos = (last.lat, last.lon) if last is not None else None
+        window_start = ctx.window_end - th.CONTEXT_WINDOW_S
         ctx.roll(t, self._track.speed_mps, t - self._fix_t <= th.MAX_FIX_AGE_S, pos)
         self._ctx_end = ctx.window_end
+        self._first.roll(t, window_start)
         if t >= self._next_sweep and self._forget_s is not None:
             self._next_sweep = t + th.FORGET_SWEEP_S
             self._forget(t, self._forget_s)
@@ -443,7 +415,19 @@ class Engine:
         return self._places.open_offline(t, "session", "GPS lost")
 
     # --- identities -------------------------------------------------------------------------------
-    def _resolve(self, t: float, addr: str, address_type: AddressType, adv: bytes) -> Device:
+    def _resolve(self, t: float, addr: str, address_type: AddressType, adv: bytes) -> Device | None:
+        """The device this sighting belongs to, or None while its address is a first-sighting record.
+
+        A new address heard again within FIRST_PROMOTE_SPAN_S only updates its record (it is not
+        classified again); heard later, it is classified and linked like any other sighting and
+        becomes a device that takes over the record's first time and count.  Known devices become
+        devices at once.
+        """
+        first = self._first
+        rec = first.records.get(addr)
+        if rec is not None and t - rec.first < _PROMOTE_SPAN_S:
+            first.again(rec, t)
+            return None
         if len(self._cache) >= th.CLASSIFY_CACHE_MAX:
             self._cache.clear()
         ident = self._classify(adv, addr, address_type)
@@ -474,8 +458,12 @@ class Engine:
                     )
         else:
             dev = self._by_addr.get(addr)
+        known = self.known.contains(addr, ident.identifier)
         if dev is None:
-            dev = self._new_device(ident, addr, t)
+            if rec is None and not known:
+                first.add(addr, t, ident)
+                return None
+            dev = self._new_device(ident, addr, t if rec is None else rec.first)
         else:
             dev.adopt(ident, addr, ident_hex)
             if note:
@@ -488,7 +476,12 @@ class Engine:
         elif ident.kind is Kind.GOOGLE_FMDN and ident_hex is not None:
             self._by_eid[ident_hex] = dev
         self._by_addr[addr] = dev
-        if not dev.known and self.known.contains(addr, ident.identifier):
+        if rec is not None:
+            first.promote(addr, rec)
+            dev.n += rec.n
+            if rec.last > dev.last_seen:
+                dev.last_seen = rec.last
+        if known:
             dev.known = True
         self._cache[(addr, adv)] = dev
         return dev
@@ -658,7 +651,11 @@ class Engine:
     # --- views ------------------------------------------------------------------------------------
     @property
     def stats(self) -> EngineStats:
-        self._stats.adverts = self._forgotten_n + sum(d.n for d in self._devices.values())
+        first = self._first
+        self._stats.adverts = self._forgotten_n + first.sightings + sum(d.n for d in self._devices.values())
+        self._stats.brief = first.brief
+        self._stats.brief_trackers = first.brief_trackers
+        self._stats.floods = len(first.all_floods())
         self._stats.places = sum(1 for p in self._places.all if p.lat is not None)
         self._stats.offline_places = len(self._places.all) - self._stats.places
         return self._stats
@@ -747,6 +744,19 @@ class Engine:
                 )
             )
         return out
+
+    def floods(self) -> list[Flood]:
+        """The BLE spam floods recognised so far (the last one may still be on: end None)."""
+        return self._first.all_floods()
+
+    def take_events(self) -> list[SourceEvent]:
+        """SourceEvents the engine raised itself (a flood started or ended) since the last call,
+        for the session store."""
+        events = self._first.events
+        if not events:
+            return []
+        self._first.events = []
+        return events
 
     def track(self) -> list[Fix]:
         """The user's own trusted fixes."""

@@ -10,6 +10,9 @@ from pathlib import Path
 from trackerscan.errors import InputError
 
 _HEX = re.compile(r"^[0-9a-f]+$")
+# macOS shows no Bluetooth addresses: each device gets a UUID of this computer's own instead, and that
+# is what "It's mine" records there (see trackerscan.sources.ble_platform.MAC_LIMITS).
+_MAC_DEVICE_ID = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$")
 
 
 def normalise_address(text: str) -> str | None:
@@ -22,7 +25,7 @@ def normalise_address(text: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class KnownDevices:
-    """Addresses (``AA:BB:...``) and identifiers (lower-case hex) the user says are theirs."""
+    """Addresses (``AA:BB:...``, or a Mac's device UUID) and identifiers (lower-case hex) of the user."""
 
     addresses: frozenset[str] = frozenset()
     identifiers: frozenset[str] = frozenset()
@@ -40,6 +43,9 @@ class KnownDevices:
             if address is not None:
                 addresses.add(address)
                 identifiers.add(address.replace(":", "").lower())
+                continue
+            if _MAC_DEVICE_ID.match(text.upper()):
+                addresses.add(text.upper())
                 continue
             h = text.lower().replace(" ", "").replace(":", "")
             if h.startswith("0x"):

@@ -77,6 +77,31 @@ TRACKER_FORGET_AFTER_S = 24 * 3600.0
 # How often (s, event time) the engine looks for devices to forget.
 FORGET_SWEEP_S = 60.0
 
+# --- First sightings and BLE spam floods (issue #13) ----------------------------------------------
+# A new address becomes a device (Engine._resolve) only when it is heard again at least this long
+# after it was first heard.  No rule can raise a level on less than WATCH_MIN_TOGETHER_S (4 min)
+# together, so nothing is lost, and the device keeps its first time, count and first place; what
+# goes is the history points of those first seconds.  BLE spam tools (Flipper Zero, ESP32, phone
+# apps) send each frame from a fresh address that is never heard again, a quarter of them forged
+# "separated AirTag" frames with random keys: they stay compact first-sighting records (~0.2 KB
+# instead of ~1.4 KB a device) and, never promoted, are never kept 24 h for linking.  A tracker in a
+# bag advertises every 2 s: it is a device within this span.  Shorter spans let spam that repeats an
+# address for a few seconds through; longer ones lose more of a real device's first history points.
+FIRST_PROMOTE_SPAN_S = 20.0
+# First-sighting records not heard for this long are dropped (a presence gap: heard again later, it
+# starts afresh).  A 300 frames/s flood holds ~90,000 records (~20 MB) at most.
+FIRST_KEEP_S = PRESENCE_GAP_S
+# Hard bound on the records (a flood faster than ~800 frames/s): all are dropped when it is reached,
+# as the classify cache is; a real device then waits FIRST_PROMOTE_SPAN_S once more.
+FIRST_MAX = 250_000
+# A flood: at least this many new addresses heard only once within one context window (a minute,
+# 10 a second).  A busy city street brings ~170 new addresses a minute (bench/soak.py: 20,000 an
+# hour), most heard many times; spam tools send 20-300 frames a second, one address each.
+FLOOD_START_PER_WINDOW = 600
+# The flood is over at the first window with fewer than this many (hysteresis: a flood that slows
+# for a moment is one flood, not many).
+FLOOD_END_PER_WINDOW = 200
+
 # --- Linking --------------------------------------------------------------------------------------
 # SmartTag: the aging counter goes up by 1 at each 15-min rotation (trackers.md 5.3).  AirGuard allows
 # the old identity to be last seen 50 min before the new one; a continuous scanner can ask for less.

@@ -11,7 +11,8 @@ Two datalinks are read, as real tools write them:
 From HCI traffic only LE Meta events (0x3E) with LE Advertising Reports
 (subevent 0x02) and LE Extended Advertising Reports (subevent 0x0D) are kept;
 everything else is counted in ``stats.other`` and skipped.  Truncated or
-corrupt records are counted in ``stats.skipped`` and never stop the reading.
+corrupt records, and records timed outside 1990-2100, are counted in
+``stats.skipped`` and never stop the reading.
 Scan responses are joined to the last advertising data of their address, so
 ``Sighting.adv`` is "advertising data, then scan-response data" as everywhere
 else; fragmented extended reports are reassembled.
@@ -20,13 +21,16 @@ Record layout (all big-endian): file header ``"btsnoop\\0"``, version (1),
 datalink; each record: original length, included length, flags, cumulative
 drops, timestamp (microseconds since 0000-01-01, taken as UTC).
 
-Speed: the file is memory-mapped and walked once.  Runs of single legacy
-reports (a scan, passive or active) are found and decoded with numpy (no
-Python step per record), and each distinct report (type, address, data) is
-decoded once and shared; other traffic, and short runs between it, go record
-by record.  `BtsnoopReader.batches` hands out the
-chunks as columns, which `trackerscan.analysis` feeds to the engine without
-building a `Sighting` per report.
+Speed: the file is memory-mapped and walked once.  Runs of single advertising
+reports, legacy or extended (a Bluetooth 5 controller reports every advert as
+an extended report), are found and decoded with numpy, other HCI traffic
+between them counted and stepped over, and each distinct report (type,
+address, data) is decoded once and shared.  What numpy does not take (several
+reports in one event, fragments, long data, damage) goes record by record
+through the careful parser, the readable spec that the numpy path is tested
+equal to.  `BtsnoopReader.batches` hands out the chunks as columns, which
+`trackerscan.analysis` feeds to the engine without building a `Sighting` per
+report.
 """
 
 from __future__ import annotations
@@ -35,7 +39,9 @@ import contextlib
 import mmap
 import os
 import struct
-from collections.abc import Iterable, Iterator, Sequence
+from bisect import bisect_left
+from calendar import timegm
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain, repeat
 from pathlib import Path
@@ -45,6 +51,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trackerscan.errors import InputError
+from trackerscan.formats.nmea import MAX_YEAR, MIN_YEAR
 from trackerscan.model import AddressType, Sighting
 
 MAGIC = b"btsnoop\0"
@@ -55,6 +62,10 @@ DATALINK_MONITOR = 2001  # Linux monitor: btmon -w
 DATALINKS = (DATALINK_H1, DATALINK_H4, DATALINK_MONITOR)
 # Microseconds from 0000-01-01 to 1970-01-01, the btsnoop time base (Wireshark wiretap/btsnoop.c).
 EPOCH_DELTA_US = 0x00DCDDB30F2F8000
+# Record times outside MIN_YEAR-01-01 .. MAX_YEAR-01-01 (the bounds of the GPS readers; 0, negative or year
+# 10000 are a broken or hostile writer) make the record damaged: skipped and counted, never a sighting.
+TS_MIN = EPOCH_DELTA_US + timegm((MIN_YEAR, 1, 1, 0, 0, 0, 0, 0, 0)) * 1_000_000
+TS_MAX = EPOCH_DELTA_US + timegm((MAX_YEAR, 1, 1, 0, 0, 0, 0, 0, 0)) * 1_000_000
 
 _FILE_HEADER = struct.Struct(">8sII")
 _RECORD_HEADER = struct.Struct(">IIIIq")
@@ -100,6 +111,12 @@ EXT_STATUS_SHIFT = 5  # bits 5-6: 0 complete, 1 more to come, 2 truncated
 _EXT_FIXED = struct.Struct("<HB6sBBBbbHB6sB")  # 24 bytes before the data
 EXT_MAX_DATA = 255 - 2 - _EXT_FIXED.size  # what fits in one event with one report: 229 bytes
 LEGACY_MAX_DATA = 31
+# An advertising set's data is at most 1650 bytes (Core v5.4, Vol 4, Part E, 7.8.57: the largest
+# Maximum_Advertising_Data_Length): a fragment chain is kept up to that, and what comes after is dropped.
+ADV_DATA_MAX = 1650
+# Fragment chains of extended reports held at once, waiting for their last fragment; beyond this the
+# oldest is dropped.  A controller interleaves a few chains at most (one per advertiser being followed).
+PENDING_MAX = 256
 RSSI_UNAVAILABLE = 127
 
 # Address type codes in reports: public, random, public identity, random (static) identity, anonymous.
@@ -200,12 +217,11 @@ def _iter_batches(
 ) -> Iterator[Batch]:
     """Walk every record after the file header; yield the sightings chunk by chunk.
 
-    Each chunk of up to CHUNK_RECORDS records is first walked for its record
-    offsets.  A chunk made only of single legacy advertising reports (what a
-    passive scan logs) is decoded with numpy in one go (`_vector_chunk`);
-    any other chunk goes through the record-by-record parser below, which
-    handles everything (scan responses, extended reports, other traffic,
-    corrupt records).  Both give the same sightings.
+    From each position `_vector_walk` looks for a run of records it can hand to numpy: single legacy
+    or extended advertising reports (`_vector_chunk` decodes them in one go), with other HCI traffic
+    between them counted and stepped over.  What it cannot take (several reports in one event,
+    fragments, long data, damage) goes through the record-by-record parser below, which handles
+    everything.  Both give the same sightings and counts.
     """
     datalink = check_header(data[:16], name)
     stats.datalink = datalink
@@ -221,13 +237,14 @@ def _iter_batches(
     k0 = 29 if h4 else 28  # offset of the report's event type inside a fast-path record
     eb = 1 if h4 else 0  # the H4 packet type byte before the event
     window = CHUNK_RECORDS  # how many records the numpy walk looks ahead for
+    record_bytes = LEGACY_RECORD_MAX  # bytes per record, as last seen: how far the walk looks
     addresses: dict[bytes, str] = {}
     # A report's bytes from event type to the end of its data -> (address, type, data, connectable):
     # the same advertisement repeats many times, so it is decoded once and its bytes are shared.
     reports: dict[bytes, Report] = {}
     rssi_of = _RSSI
     scannable: dict[str, Report] = {}  # last advertising data of scannable adverts
-    pending: dict[tuple[bytes, int], bytes] = {}  # fragments of extended reports
+    pending: dict[tuple[bytes, int], bytearray] = {}  # fragments of extended reports
     delta = EPOCH_DELTA_US
     new = tuple.__new__
     off = _FILE_HEADER.size
@@ -235,110 +252,105 @@ def _iter_batches(
     array = _as_array(data)
     try:
         while off < n:
-            # one chunk: the record offsets of a run of advertising reports found with numpy, else
-            # walked record by record up to the chunk size or the first cut-off record
-            walked = _vector_walk(array, off, datalink, window) if array is not None else None
-            offsets: Sequence[int] | npt.NDArray[np.int64]
-            if walked is not None and walked is not _NOT_A_REPORT:
-                offsets, limit = walked
-                cut = False
-                window = min(CHUNK_RECORDS, max(WINDOW_MIN_RECORDS, 2 * len(offsets)))  # next look-ahead
+            run = (
+                _vector_walk(data, array, off, datalink, window, window * record_bytes)
+                if array is not None
+                else None
+            )
+            if run is not None and run is not _NOT_A_REPORT:
+                columns = _vector_chunk(data, array, run.reports, datalink, reports, addresses, scannable,
+                                        pending) if array is not None else None
+                if columns is not None:
+                    count = len(run.reports) + run.other + run.skipped
+                    records += count
+                    other += run.other
+                    skipped += run.skipped
+                    adverts += len(columns.times)
+                    window = min(CHUNK_RECORDS, max(WINDOW_MIN_RECORDS, 2 * count))  # next look-ahead
+                    record_bytes = (run.limit - off) // count + 16
+                    off = stats.offset = run.limit
+                    yield columns
+                    continue
+                limit, cut = run.limit, False  # a fragment chain ends in it: record by record
             else:
-                # Other traffic first: walk it up to the next record that looks like a report (the start of
-                # the next chunk).  Reports, but not a long enough run for numpy: a whole chunk.
-                until_report = walked is _NOT_A_REPORT
-                at_report = False
-                offset_list: list[int] = []
-                put_offset = offset_list.append
+                # A record numpy cannot take first: walk up to the next record that looks like a report (the
+                # start of the next chunk).  No run long enough for numpy: a whole chunk.
+                until_report = run is _NOT_A_REPORT
+                cut = False  # the last record (or its header) is cut off
                 o = off
                 last_header = n - 24
                 for _ in range(CHUNK_RECORDS):
                     if o > last_header:
+                        cut = o < n
                         break
-                    if until_report and o > off and data[o + 24 + eb : o + 28 + eb : 2] == b"\x3e\x02" and (
-                        data[o + 27 + eb : o + 28 + eb] == b"\x01" and (not eb or data[o + 24] == H4_EVENT)
-                    ):
-                        at_report = True
+                    if until_report and o > off and _looks_like_report(data, o, eb):
                         break
                     e = o + 24 + incl_at(data, o + 4)[0]
                     if e > n:
+                        cut = True
                         break
-                    put_offset(o)
                     o = e
                 limit = o
-                offsets = offset_list
-                # the last record (or its header) is cut off
-                cut = not at_report and limit < n and len(offsets) < CHUNK_RECORDS
-            columns = _vector_chunk(data, array, offsets, datalink, reports, addresses, scannable) if (
-                array is not None and len(offsets) >= VECTOR_MIN_RECORDS
-            ) else None
-            batch: Batch
-            if columns is not None:
-                records += len(offsets)
-                off = limit
-                batch, found_here = columns, len(columns.times)
-            else:
-                rows: list[Sighting] = []
-                put = rows.append
-                while off < limit:
-                    if off + fast_size <= n:
-                        if h4:
-                            incl, flags, ts, ptype, evt, plen, sub, num, etype, dlen = fast(data, off)
-                            is_event = ptype == H4_EVENT
-                        else:
-                            incl, flags, ts, evt, plen, sub, num, etype, dlen = fast(data, off)
-                            is_event = (flags & 0xFFFF) == MONITOR_EVENT if monitor else (flags & 3) == 3
+            rows: list[Sighting] = []
+            put = rows.append
+            while off < limit:
+                if off + fast_size <= n:
+                    if h4:
+                        incl, flags, ts, ptype, evt, plen, sub, num, etype, dlen = fast(data, off)
+                        is_event = ptype == H4_EVENT
                     else:
-                        _orig, incl, flags, _drops, ts = header(data, off)
-                        is_event = True  # too near the end for the fast path: let the careful parser decide
-                        evt = plen = sub = num = etype = dlen = -1
-                    start = off + 24
-                    end = start + incl
-                    off = end
-                    records += 1
-                    if not is_event:
-                        other += 1
-                        continue
-                    if (
-                        evt == EVT_LE_META
-                        and sub == SUB_ADV_REPORT
-                        and num == 1
-                        and etype <= SCAN_RSP
-                        and plen == dlen + 12
-                        and incl - hlen == plen
-                    ):
-                        p = start + k0 - 24
-                        q = p + 9 + dlen
-                        key = data[p:q]
-                        hit = reports.get(key)
-                        if hit is None:
-                            if len(reports) >= REPORT_CACHE_MAX:
-                                reports.clear()
-                            hit = reports[key] = _decode_report(key, addresses)
-                        if etype == SCAN_RSP:
-                            prior = scannable.get(hit[0])
-                            if prior is not None:
-                                hit = (hit[0], hit[1], prior[2] + hit[2], prior[3])
-                        elif not etype & 1:  # ADV_IND, ADV_SCAN_IND: a scan response may follow
-                            scannable[hit[0]] = hit
-                        address, address_type, adv, connectable = hit
-                        put(new(Sighting, ((ts - delta) / 1e6, address, address_type, rssi_of[data[q]], adv,
-                                           source, connectable)))
-                        continue
-                    if evt != -1 and evt != EVT_LE_META:
-                        other += 1
-                        continue
-                    # Several reports, extended reports, other LE Meta subevents, odd lengths: careful parser.
-                    found = _slow_record(
-                        data, start, end, flags, ts, h4, monitor, stats, addresses, scannable, pending, source
-                    )
-                    if found:
-                        rows.extend(found)
-                batch, found_here = rows, len(rows)
+                        incl, flags, ts, evt, plen, sub, num, etype, dlen = fast(data, off)
+                        is_event = (flags & 0xFFFF) == MONITOR_EVENT if monitor else (flags & 3) == 3
+                else:
+                    _orig, incl, flags, _drops, ts = header(data, off)
+                    is_event = True  # too near the end for the fast path: let the careful parser decide
+                    evt = plen = sub = num = etype = dlen = -1
+                start = off + 24
+                end = start + incl
+                off = end
+                records += 1
+                if not TS_MIN <= ts < TS_MAX:
+                    skipped += 1  # an impossible time: a damaged record, whatever it holds
+                    continue
+                if not is_event:
+                    other += 1
+                    continue
+                if (
+                    evt == EVT_LE_META
+                    and sub == SUB_ADV_REPORT
+                    and num == 1
+                    and etype <= SCAN_RSP
+                    and plen == dlen + 12
+                    and incl - hlen == plen
+                ):
+                    p = start + k0 - 24
+                    q = p + 9 + dlen
+                    key = data[p:q]
+                    hit = reports.get(key)
+                    if hit is None:
+                        if len(reports) >= REPORT_CACHE_MAX:
+                            reports.clear()
+                        hit = reports[key] = _decode_report(key, addresses)
+                    if etype == SCAN_RSP:
+                        prior = scannable.get(hit[0])
+                        if prior is not None:
+                            hit = (hit[0], hit[1], prior[2] + hit[2], prior[3])
+                    elif not etype & 1:  # ADV_IND, ADV_SCAN_IND: a scan response may follow
+                        scannable[hit[0]] = hit
+                    address, address_type, adv, connectable = hit
+                    t = (ts - delta) / 1e6
+                    put(new(Sighting, (t, address, address_type, rssi_of[data[q]], adv, source, connectable)))
+                    continue
+                # Several reports, extended reports, other LE Meta subevents, odd lengths: careful parser.
+                found = _slow_record(
+                    data, start, end, flags, ts, h4, monitor, stats, addresses, scannable, pending, source
+                )
+                if found:
+                    rows.extend(found)
             stats.offset = off
-            if found_here:
-                adverts += found_here
-                yield batch
+            if rows:
+                adverts += len(rows)
+                yield rows
             if cut:
                 skipped += 1  # the last record (or its header) is cut off
                 off = n
@@ -351,67 +363,134 @@ def _iter_batches(
         stats.offset = off
 
 
-# What `_vector_walk` answers when the record where it starts is not an advertising report.
-_NOT_A_REPORT: tuple[npt.NDArray[np.int64], int] = (np.empty(0, dtype=np.int64), -1)
+def _looks_like_report(data: bytes | mmap.mmap, o: int, eb: int) -> bool:
+    """Whether the record at ``o`` looks like one advertising report (where a numpy run may start)."""
+    head = data[o + 24 : o + 28 + eb]
+    return len(head) == 4 + eb and head[eb] == EVT_LE_META and head[eb + 2] in _REPORT_SUBEVENTS and (
+        head[eb + 3] == 1 and (not eb or head[0] == H4_EVENT)
+    )
+
+
+_REPORT_SUBEVENTS = (SUB_ADV_REPORT, SUB_EXT_ADV_REPORT)
+
+
+class _Run(NamedTuple):
+    """Records from a chunk's start that numpy can take: the advertising reports to decode, and how
+    many records of other traffic and damaged ones lie between them."""
+
+    reports: npt.NDArray[np.int64]  # record offsets, in order
+    other: int
+    skipped: int
+    limit: int  # where the run's last record ends
+
+
+# What `_vector_walk` answers when the record where it starts needs the careful parser.
+_NOT_A_REPORT = _Run(np.empty(0, dtype=np.int64), 0, 0, -1)
 
 
 def _vector_walk(
-    arr: npt.NDArray[np.uint8], off: int, datalink: int, window: int
-) -> tuple[npt.NDArray[np.int64], int] | None:
-    """The offsets of the records from ``off`` on, and where the last ends, if at least
-    VECTOR_MIN_RECORDS of them in a row look like LE Advertising Report events (RUN_MIN_RECORDS when
-    other traffic ends the run); `_NOT_A_REPORT` when the first does not; None otherwise.
+    data: bytes | mmap.mmap, arr: npt.NDArray[np.uint8], off: int, datalink: int, window: int, span: int
+) -> _Run | None:
+    """The run of up to ``window`` records from ``off`` on, within about ``span`` bytes, whose advertising
+    reports `_vector_chunk` can decode; `_NOT_A_REPORT` when the record at ``off`` needs the careful
+    parser; None when the run would be too short to be worth numpy.
 
-    Walking a million records one by one in Python costs a third of a second.  Here the records are
-    found without a Python loop: every byte of the next ``window`` * LEGACY_RECORD_MAX bytes that
-    could be a record's event code (0x3E, with the subevent and report count where they belong) is
-    a candidate start, and the run is the chain of candidates each starting where the previous record
-    ends.  That makes the answer exact: candidates off the chain (data that looks like a header) are
-    dropped, and a record of another kind ends the run (the caller walks on record by record).
+    Walking a million records one by one in Python costs a third of a second.  Here the reports are
+    found without a Python loop: every byte that could be the event code of a record numpy can decode
+    (`_decodable`: its header, event, subevent, lengths and time all fit) is a candidate start, and
+    the run follows the chains of candidates where each starts where the previous record ends.  That
+    keeps the answer exact: candidates off the chain (data that looks like a header) are never reached.
+    Where a chain breaks, the record there is looked at in Python: other traffic or a damaged record is
+    counted and stepped over; one that holds reports numpy cannot take (several in one event,
+    fragments, long data) ends the run, and the careful parser takes it.
     """
     n = arr.shape[0]
     b = 1 if datalink == DATALINK_H4 else 0
-    end = min(n - 28 - b, off + window * LEGACY_RECORD_MAX)  # bytes 24 .. 27 + b of each in the file
+    end = min(n - _VECTOR_TAIL, off + span)  # candidate starts lie before this
     if end - off < VECTOR_MIN_RECORDS:
         return None
-    event, _, sub, count = arr[off + 24 + b : off + 28 + b].tolist()
-    if event != EVT_LE_META or sub != SUB_ADV_REPORT or count != 1 or (b and arr[off + 24] != H4_EVENT):
-        return _NOT_A_REPORT  # other traffic first: not worth a look ahead
-    starts = np.flatnonzero(arr[off + 24 + b : end + 24 + b] == EVT_LE_META)
-    starts += off
-    sel = (arr[starts + 26 + b] == SUB_ADV_REPORT) & (arr[starts + 27 + b] == 1)
+    at = np.flatnonzero(arr[off + 24 + b : end + 24 + b] == EVT_LE_META)
+    at += off
+    keep, ends = _decodable(arr, at, datalink)
+    starts, ends = at[keep], ends[keep]
+    m = starts.shape[0]
+    # the last candidate of each chain: where the next record does not start at a candidate
+    last = np.flatnonzero(ends[:-1] != starts[1:]).tolist()
+    last.append(m - 1)
+    header = _RECORD_HEADER.unpack_from
+    h4, monitor = datalink == DATALINK_H4, datalink == DATALINK_MONITOR
+    pieces: list[npt.NDArray[np.int64]] = []
+    count = other = skipped = 0
+    pos = off
+    stopped = False
+    while count < window and pos < end:
+        j = int(np.searchsorted(starts, pos))
+        if j < m and starts[j] == pos:
+            k = min(last[bisect_left(last, j)], j + window - count - 1)
+            pieces.append(starts[j : k + 1])
+            count += k + 1 - j
+            pos = int(ends[k])
+            continue
+        _orig, incl, flags, _drops, ts = header(data, pos)
+        e = pos + 24 + incl
+        if e > n:
+            break  # cut off: the careful parser counts it
+        kind = _record_kind(data, pos + 24, e, flags, ts, h4, monitor)
+        if kind == _REPORTS:
+            stopped = True
+            break
+        other += kind == _OTHER
+        skipped += kind == _SKIPPED
+        count += 1
+        pos = e
+    if not pieces:
+        return _NOT_A_REPORT if stopped and pos == off else None
+    found = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+    reports = found.shape[0]
+    if reports < VECTOR_MIN_RECORDS or (stopped and reports < min(RUN_MIN_RECORDS, window)):
+        return None  # a short run: cheaper record by record
+    return _Run(found, other, skipped, pos)
+
+
+# Candidate records start at least this far before the end of the file, so every word `_decodable` and
+# `_vector_chunk` read of them lies inside it: header, H4 byte, event, extended report, data words.
+_VECTOR_TAIL = 24 + 1 + 4 + 24 + 8 * 8
+# Extended reports with up to this much data are decoded by numpy (legacy PDUs reported as extended
+# reports carry up to 31 bytes); longer ones are rare and go record by record.
+EXT_VECTOR_DATA = 52
+
+
+def _decodable(
+    arr: npt.NDArray[np.uint8], at: npt.NDArray[np.int64], datalink: int
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+    """Which of the record starts ``at`` (each at least _VECTOR_TAIL bytes before the end) hold one
+    advertising report `_vector_chunk` decodes exactly as the careful parser does, and where each ends."""
+    b = 1 if datalink == DATALINK_H4 else 0
+    n = arr.shape[0]
+    w4 = _words(arr, 4)
+    incl = w4[at + 4].astype(np.int64)
+    ends = at + 24 + incl
+    p = at + 28 + b  # the report
+    plen = arr[at + 25 + b].astype(np.int64)
+    sub = arr[at + 26 + b]
+    ok = (arr[at + 27 + b] == 1) & (ends <= n)
     if b:
-        sel &= arr[starts + 24] == H4_EVENT
-    starts = starts[sel]
-    if starts.shape[0] < VECTOR_MIN_RECORDS or starts[0] != off:
-        return None
-    ends = starts + 24 + _words(arr, 4)[starts + 4].astype(np.int64)
-    breaks = np.flatnonzero(ends[:-1] != starts[1:])
-    if breaks.shape[0] and breaks[0] + 1 < window:
-        # Data that looks like a header lies between two records: follow each record to the candidate
-        # where it ends, skipping the false ones (a Python step per record, but only on such chunks).
-        m = starts.shape[0]
-        at = np.searchsorted(starts, ends)
-        following = np.where(starts[np.minimum(at, m - 1)] == ends, at, m).tolist()
-        chain = list(range(int(breaks[0]) + 1))
-        i = chain[-1]
-        put = chain.append
-        for _ in range(window - len(chain)):
-            i = following[i]
-            if i == m:
-                break
-            put(i)
-        index = np.array(chain, dtype=np.int64)
-        starts, ends = starts[index], ends[index]
-    k = min(starts.shape[0], window)
-    cut = bool(ends[k - 1] > n)
-    if cut:  # the last one is cut off: the record-by-record walk counts it
-        k -= 1
-    if k < VECTOR_MIN_RECORDS:
-        return None
-    if not cut and k < min(RUN_MIN_RECORDS, window) and ends[k - 1] < end:
-        return None  # a short run ended by other traffic: cheaper record by record
-    return starts[:k], int(ends[k - 1])
+        ok &= arr[at + 24] == H4_EVENT
+    elif datalink == DATALINK_MONITOR:
+        ok &= (w4[at + 8] & 0xFFFF) == MONITOR_EVENT
+    else:
+        ok &= (w4[at + 8] & 3) == 3
+    ts = _signed_words(arr)[at + 16]
+    ok &= (ts >= TS_MIN) & (ts < TS_MAX)
+    etype = arr[p]
+    dlen = arr[p + 8].astype(np.int64)
+    legacy = (sub == SUB_ADV_REPORT) & (etype <= SCAN_RSP) & (dlen <= LEGACY_MAX_DATA) & (plen == dlen + 12)
+    legacy &= incl == dlen + 14 + b
+    dlen = arr[p + 23].astype(np.int64)
+    extended = (sub == SUB_EXT_ADV_REPORT) & (((etype >> EXT_STATUS_SHIFT) & 3) != 1)  # not "more to come"
+    extended &= (dlen <= EXT_VECTOR_DATA) & (plen == dlen + 26) & (incl == dlen + 28 + b)
+    ok &= legacy | extended
+    return ok, ends
 
 
 def _as_array(data: bytes | mmap.mmap) -> npt.NDArray[np.uint8] | None:
@@ -422,9 +501,10 @@ def _as_array(data: bytes | mmap.mmap) -> npt.NDArray[np.uint8] | None:
 
 
 _RSSI_OBJ = np.array(_RSSI, dtype=object)
-# Big-endian masks keeping the first k bytes of an 8-byte word, k = 0..8.
-_KEEP = np.array([0] + [((1 << (8 * k)) - 1) << (8 * (8 - k)) for k in range(1, 9)], dtype=np.uint64)
+# Little-endian masks keeping the first k bytes of an 8-byte word, k = 0..8.
+_KEEP = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+_EXT_KEY = b"\xff"  # extended reports' keys start with this (a legacy key starts with its event type, 0..4)
 
 
 def _words(arr: npt.NDArray[np.uint8], size: int) -> npt.NDArray[np.unsignedinteger[Any]]:
@@ -433,77 +513,88 @@ def _words(arr: npt.NDArray[np.uint8], size: int) -> npt.NDArray[np.unsignedinte
     return np.ndarray((count,), dtype=np.dtype(f">u{size}"), buffer=arr, strides=(1,))
 
 
+def _signed_words(arr: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
+    """A view whose element i is the big-endian signed 64-bit integer in bytes i .. i+7 (record times)."""
+    count = max(arr.shape[0] - 7, 0)
+    return np.ndarray((count,), dtype=np.dtype(">i8"), buffer=arr, strides=(1,))
+
+
+def _native_words(arr: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint64]:
+    """A view whose element i is bytes i .. i+7 as a little-endian word (compared, never read as numbers)."""
+    count = max(arr.shape[0] - 7, 0)
+    return np.ndarray((count,), dtype=np.dtype("<u8"), buffer=arr, strides=(1,))
+
+
 def _vector_chunk(
     data: bytes | mmap.mmap,
     arr: npt.NDArray[np.uint8],
-    offsets: Sequence[int] | npt.NDArray[np.int64],
+    offsets: npt.NDArray[np.int64],
     datalink: int,
     reports: dict[bytes, Report],
     addresses: dict[bytes, str],
     scannable: dict[str, Report],
+    pending: dict[tuple[bytes, int], bytearray],
 ) -> Columns | None:
-    """The sightings of a chunk of records, as columns, if every one is a single legacy advertising
-    report; None (and nothing changed) otherwise.
+    """The sightings of records `_decodable` found, as columns; None (and nothing changed) if one of
+    them ends a fragment chain (the careful parser joins it) or two reports' hashes collide.
 
-    Fields are gathered with overlapping big-endian word views of the file (one gather per field, no
-    per-record Python); equal reports are found by their bytes (hashed, then compared word by word), so
-    each distinct report is decoded once and the sightings share its address and data objects.
+    Fields are gathered with overlapping word views of the file (one gather per field, no per-record
+    Python); equal reports are found by their bytes (hashed, then compared word by word), so each
+    distinct report is decoded once and the sightings share its address and data objects.
     """
-    if arr.shape[0] < 64:
-        return None
     b = 1 if datalink == DATALINK_H4 else 0  # the H4 packet type byte
-    offs = np.asarray(offsets, dtype=np.int64)
-    w1, w4, w8 = arr, _words(arr, 4), _words(arr, 8)
-    top1, top8 = w1.shape[0] - 1, w8.shape[0] - 1
-    incl = w4[offs + 4].astype(np.int64)
-    flags = w4[offs + 8]
-    # bytes 24..31 of each record: (H4 type,) event code, length, subevent, count, event type, address type
-    head = w8[np.minimum(offs + 24, top8)]
-    dlen = w1[np.minimum(offs + 36 + b, top1)].astype(np.int64)
-    field = [(head >> np.uint64(56 - 8 * k)) & np.uint64(0xFF) for k in range(6)]
-    if b:
-        ok = field[0] == H4_EVENT
-        field = field[1:]
-    elif datalink == DATALINK_MONITOR:
-        ok = (flags & 0xFFFF) == MONITOR_EVENT
+    offs = offsets
+    count = offs.shape[0]
+    w8 = _native_words(arr)
+    p = offs + 28 + b  # the report: event type first
+    ext = arr[offs + 26 + b] == SUB_EXT_ADV_REPORT
+    any_ext = bool(ext.any())
+    etype = arr[p].astype(np.int64)
+    if any_ext:
+        etype += np.where(ext, arr[p + 1].astype(np.int64) << 8, 0)
+        dlen = np.where(ext, arr[p + 23], arr[p + 8]).astype(np.int64)
+        head = np.where(ext, 12, 9)  # the key: event type .. SID (extended) or .. data length (legacy)
+        data_at = p + head + np.where(ext, 12, 0)
+        rssi_at = np.where(ext, p + 13, data_at + dlen)
     else:
-        ok = (flags & 3) == 3
-    evt, plen, sub, num, etype = field[:5]
-    ok &= (evt == EVT_LE_META) & (sub == SUB_ADV_REPORT) & (num == 1) & (etype <= SCAN_RSP)
-    ok &= (plen.astype(np.int64) == dlen + 12) & (incl == dlen + 14 + b) & (dlen <= LEGACY_MAX_DATA)
-    if not bool(ok.all()):
-        return None
-    ts = _words(arr, 8)[offs + 16].astype(np.int64)
-    times = ((ts - EPOCH_DELTA_US) / 1e6).tolist()
-    rssi = _RSSI_OBJ[w1[offs + 37 + b + dlen]].tolist()  # the byte after the data
-    # a report's key: event type .. end of data (9 + dlen <= 40 bytes), as five masked 8-byte words
-    start = offs + 28 + b
-    width = dlen + 9
-    words = []
-    h = width.astype(np.uint64)
-    for j in range(5):
-        keep = _KEEP[np.clip(width - 8 * j, 0, 8)]
-        w = w8[np.minimum(start + 8 * j, top8)] & keep
-        words.append(w)
+        dlen = arr[p + 8].astype(np.int64)
+        head = np.full(count, 9)
+        data_at = p + 9
+        rssi_at = data_at + dlen
+    times = ((_signed_words(arr)[offs + 16] - EPOCH_DELTA_US) / 1e6).tolist()
+    rssi = _RSSI_OBJ[arr[rssi_at]].tolist()
+    # a report's key (head, then data) as masked 8-byte words, hashed
+    words = [w8[p], w8[p + 8] & _KEEP[head - 8]]
+    data_words = -(-int(dlen.max()) // 8)
+    words += [w8[data_at + 8 * j] & _KEEP[np.clip(dlen - 8 * j, 0, 8)] for j in range(data_words)]
+    h = (dlen * 2 + ext).astype(np.uint64)
+    for w in words:
         h = (h * _MIX) ^ w
     # equal hashes in groups (np.unique, without its stable sort: any report of a group stands for it)
     order = np.argsort(h)
     sorted_h = h[order]
-    starts_group = np.empty(sorted_h.shape[0], dtype=bool)
+    starts_group = np.empty(count, dtype=bool)
     starts_group[0] = True
     np.not_equal(sorted_h[1:], sorted_h[:-1], out=starts_group[1:])
-    inv = np.empty(sorted_h.shape[0], dtype=np.intp)
+    inv = np.empty(count, dtype=np.intp)
     inv[order] = np.cumsum(starts_group) - 1
     first = order[starts_group]
     rep = first[inv]
-    same = width == width[rep]
+    same = (dlen == dlen[rep]) & (ext == ext[rep])
     for w in words:
         same &= w == w[rep]
     if not bool(same.all()):
         return None  # two different reports with the same 64-bit hash: let the exact parser do it
     hits: list[Report] = []
-    for at, wd in zip(start[first].tolist(), width[first].tolist(), strict=True):
-        key = data[at : at + wd]
+    for at, hd, da, dl in zip(
+        p[first].tolist(), head[first].tolist(), data_at[first].tolist(), dlen[first].tolist(), strict=True
+    ):
+        if hd == 9:  # legacy: event type .. end of data, as the record-by-record path keys it
+            key = data[at : at + hd + dl]
+        else:
+            key = _EXT_KEY + data[at : at + hd] + data[da : da + dl]
+            if pending and (key[4:10], key[12]) in pending:
+                return None  # the last fragment of a chain: the careful parser joins them
         hit = reports.get(key)
         if hit is None:
             if len(reports) >= REPORT_CACHE_MAX:
@@ -511,14 +602,19 @@ def _vector_chunk(
             hit = reports[key] = _decode_report(key, addresses)
         hits.append(hit)
     cols = [np.array([hit[k] for hit in hits], dtype=object)[inv].tolist() for k in range(4)]
-    scan_rsp = etype == SCAN_RSP
-    # ADV_IND and ADV_SCAN_IND: a scan response may follow them (here or in a later chunk)
-    scannable_row = ((etype & np.uint64(1)) == 0) & ~scan_rsp
+    if any_ext:
+        scan_rsp = np.where(ext, (etype & EXT_SCAN_RESPONSE) != 0, etype == SCAN_RSP)
+        # extended: scannable adverts; legacy: ADV_IND and ADV_SCAN_IND
+        scannable_row = np.where(ext, (etype & EXT_SCANNABLE) != 0, (etype & 1) == 0) & ~scan_rsp
+    else:
+        scan_rsp = etype == SCAN_RSP
+        scannable_row = ((etype & 1) == 0) & ~scan_rsp
+    # a scan response may follow a scannable advert (here or in a later chunk)
     if scan_rsp.any():
         _join_scan_responses(cols, inv, hits, scannable_row, scan_rsp, scannable)
     # per address, the last scannable advert, for scan responses in later chunks
     last_at = np.full(len(hits), -1, dtype=np.int64)
-    np.maximum.at(last_at, inv, np.arange(len(offsets), dtype=np.int64))
+    np.maximum.at(last_at, inv, np.arange(count, dtype=np.int64))
     by_time = np.argsort(last_at, kind="stable")
     for j in by_time[scannable_row[first][by_time]].tolist():
         scannable[hits[j][0]] = hits[j]
@@ -559,13 +655,19 @@ def _join_scan_responses(
 
 
 def _decode_report(key: bytes, addresses: dict[bytes, str]) -> Report:
-    """(address, address type, data, connectable) of a legacy report's bytes from event type to data end."""
-    etype, atype, a6 = key[0], key[1], key[2:8]
+    """(address, address type, data, connectable) of a report's key: a legacy report's bytes from event
+    type to data end, or _EXT_KEY, an extended report's bytes from event type to SID, and its data."""
+    if key[0] == _EXT_KEY[0]:
+        etype, atype, a6, adv = key[1] | key[2] << 8, key[3], key[4:10], key[13:]
+        scan_rsp_legacy = etype & EXT_SCAN_RESPONSE and etype & EXT_LEGACY
+        connectable: bool | None = None if scan_rsp_legacy else bool(etype & EXT_CONNECTABLE)
+    else:
+        etype, atype, a6, adv = key[0], key[1], key[2:8], key[9:]
+        connectable = None if etype == SCAN_RSP else _LEGACY_CONNECTABLE[etype]
     address = addresses.get(a6)
     if address is None:
         address = addresses[a6] = _address(a6)
-    connectable = None if etype == SCAN_RSP else _LEGACY_CONNECTABLE[etype]
-    return address, _ADDRESS_TYPES.get(atype, AddressType.UNKNOWN), key[9:], connectable
+    return address, _ADDRESS_TYPES.get(atype, AddressType.UNKNOWN), adv, connectable
 
 
 def _address(a6: bytes) -> str:
@@ -584,32 +686,18 @@ def _slow_record(
     stats: BtsnoopStats,
     addresses: dict[bytes, str],
     scannable: dict[str, Report],
-    pending: dict[tuple[bytes, int], bytes],
+    pending: dict[tuple[bytes, int], bytearray],
     source: str,
 ) -> list[Sighting]:
     """Parse one record in full, bounds-checked; counts it in stats when it holds no report."""
-    pkt = data[start:end]
-    if h4:
-        if not pkt or pkt[0] != H4_EVENT:
+    kind = _record_kind(data, start, end, flags, ts, h4, monitor)
+    if kind != _REPORTS:
+        if kind == _OTHER:
             stats.other += 1
-            return []
-        pkt = pkt[1:]
-    elif monitor:
-        if flags & 0xFFFF != MONITOR_EVENT:
-            stats.other += 1
-            return []
-    elif flags & 3 != 3:
-        stats.other += 1
+        else:
+            stats.skipped += 1
         return []
-    if len(pkt) < 2 or (pkt[0] == EVT_LE_META and len(pkt) < 3):
-        stats.skipped += 1
-        return []
-    if pkt[0] != EVT_LE_META or pkt[2] not in (SUB_ADV_REPORT, SUB_EXT_ADV_REPORT):
-        stats.other += 1
-        return []
-    if pkt[1] != len(pkt) - 2:
-        stats.skipped += 1
-        return []
+    pkt = data[start + h4 : end]
     t = (ts - EPOCH_DELTA_US) / 1e6
     out: list[Sighting] = []
     ok = (_legacy_reports if pkt[2] == SUB_ADV_REPORT else _extended_reports)(
@@ -621,12 +709,41 @@ def _slow_record(
     return out
 
 
+_OTHER, _SKIPPED, _REPORTS = 0, 1, 2  # what a record holds, for `_record_kind`
+
+
+def _record_kind(
+    data: bytes | mmap.mmap, start: int, end: int, flags: int, ts: int, h4: bool, monitor: bool
+) -> int:
+    """Whether the record with payload ``data[start:end]`` is other traffic (_OTHER), damaged
+    (_SKIPPED: impossible time, too short, wrong length) or an event with advertising reports."""
+    if not TS_MIN <= ts < TS_MAX:
+        return _SKIPPED
+    if h4:
+        if end <= start or data[start] != H4_EVENT:
+            return _OTHER
+        start += 1
+    elif monitor:
+        if flags & 0xFFFF != MONITOR_EVENT:
+            return _OTHER
+    elif flags & 3 != 3:
+        return _OTHER
+    size = end - start
+    if size < 2 or (data[start] == EVT_LE_META and size < 3):
+        return _SKIPPED
+    if data[start] != EVT_LE_META or data[start + 2] not in _REPORT_SUBEVENTS:
+        return _OTHER
+    if data[start + 1] != size - 2:
+        return _SKIPPED
+    return _REPORTS
+
+
 def _legacy_reports(
     pkt: bytes,
     t: float,
     addresses: dict[bytes, str],
     scannable: dict[str, Report],
-    pending: dict[tuple[bytes, int], bytes],
+    pending: dict[tuple[bytes, int], bytearray],
     source: str,
     out: list[Sighting],
 ) -> bool:
@@ -668,14 +785,15 @@ def _extended_reports(
     t: float,
     addresses: dict[bytes, str],
     scannable: dict[str, Report],
-    pending: dict[tuple[bytes, int], bytes],
+    pending: dict[tuple[bytes, int], bytearray],
     source: str,
     out: list[Sighting],
 ) -> bool:
     """Append the sightings of an LE Extended Advertising Report; False if the event is corrupt.
 
     A report whose data status says "more to come" is held until its last
-    fragment arrives; a "truncated" one is kept with what arrived.
+    fragment arrives; a "truncated" one is kept with what arrived.  A chain
+    keeps at most ADV_DATA_MAX bytes and at most PENDING_MAX chains wait at once.
     """
     n = len(pkt)
     if n < 4:
@@ -695,10 +813,17 @@ def _extended_reports(
         p += dlen
         key = (a6, sid)
         status = (etype >> EXT_STATUS_SHIFT) & 3
+        held = pending.pop(key, None)  # popped and put back: the dict stays in order of last fragment
+        if held is not None:
+            held += chunk[: ADV_DATA_MAX - len(held)]  # in place: linear in the chain's length
         if status == 1:
-            pending[key] = pending.get(key, b"") + chunk
+            if held is None:
+                if len(pending) >= PENDING_MAX:
+                    del pending[next(iter(pending))]  # the chain heard from longest ago
+                held = bytearray(chunk[:ADV_DATA_MAX])
+            pending[key] = held
             continue
-        adv = pending.pop(key, b"") + chunk
+        adv = chunk if held is None else bytes(held)
         address = addresses.get(a6)
         if address is None:
             address = addresses[a6] = _address(a6)

@@ -143,4 +143,7 @@ def read_gpx(
             raise InputError(f"{name} is not a GPX file that can be read (XML error at line {line}).") \
                 from None
         rejected["truncated"] += 1
+    except (LookupError, ValueError):  # expat: an unknown or multi-byte encoding named in the declaration
+        raise InputError(f"{name} is not a GPX file that can be read (it declares an encoding that is not "
+                         "supported; save it as UTF-8).") from None
     return fixes, rejected

@@ -6,8 +6,14 @@ same UTC time, plus the time-less GSA and VTG around them) are merged into one
 *epoch*, and each epoch becomes at most one record, emitted when the next
 epoch starts (or on `flush` / `finish`).  Any talker is accepted (GP, GN, GL,
 GA, BD, IN...).  Nothing invents a position: an epoch whose receiver says
-"no fix" (RMC status V, GGA quality 0, GLL V, GNS N, GSA mode 1) yields a
-`NoFix` even when it carries coordinates, and that is counted.
+"no fix" or "not measured" (see the status tables below) yields a `NoFix`
+even when it carries coordinates, and that is counted.
+
+Sentences without a checksum are read when they are complete (the number of
+fields their kind has, a valid time) and counted in ``accepted``; a cut-off
+line is refused.  Receiver dates more than 1024 GPS weeks before this
+release (`trackerscan.release.RELEASE_DATE`) are week-rollover victims: they
+are moved forward by whole multiples of 1024 weeks, and a `SourceEvent` says so.
 
 The reader is pure (no clock, no I/O) and never raises on bad input; feeding
 the same bytes in any chunking gives the same records and counts.
@@ -22,18 +28,28 @@ from collections.abc import Iterator
 from datetime import date as Date
 from typing import BinaryIO
 
-from trackerscan.model import Fix, FixMode, NoFix
+from trackerscan.model import Fix, FixMode, NoFix, SourceEvent, SourceEventKind
+from trackerscan.release import RELEASE_DATE
+
+Record = Fix | NoFix | SourceEvent
 
 # --- Thresholds -------------------------------------------------------------
 MAX_SPEED_MPS = 300.0  # m/s; issue #3: faster than an airliner (~250 m/s cruise) means a bad fix
 RESYNC_FIXES = 10  # fixes; this many self-consistent fixes after a break are believed (10 s at 1 Hz)
-SAME_TIME_S = 0.005  # s; NMEA times have 0.01 s resolution at best (gpsd's GPS_TIME_EQUAL)
+SAME_TIME_S = 0.0051  # s; NMEA times have 0.01 s resolution; a GLL in ms rounds to RMC's cs by up to 0.005 s
 UERE_M = 5.0  # m, 1 sigma; typical single-frequency GPS range error (Kaplan, "Understanding GPS", ch. 7)
 MAX_LINE = 512  # bytes; NMEA 0183 caps sentences at 82 characters, proprietary ones run longer
 MAX_PENDING_EPOCHS = 3600  # epochs held while waiting for a date (one hour at 1 Hz)
 HALF_DAY_S = 43200.0  # s; a time of day jumping back more than this is taken as midnight rollover
 MIN_YEAR = 1990  # GPS was not in civilian use before; earlier dates are broken clocks (e.g. 1901)
 MAX_YEAR = 2100
+GPS_EPOCH = Date(1980, 1, 6)  # week 0 of GPS time: no receiver date can be earlier, even after a rollover
+ROLLOVER_DAYS = 7168  # days in 1024 GPS weeks: a 10-bit week count wraps after them (1999-08-22, 2019-04-07)
+# A receiver date earlier than this is a week-rollover victim (a receiver that did not expect the
+# rollover shows its date 1024 weeks late).  One whole rollover period before the release: a 10-bit
+# week count cannot tell dates further apart, and gpsd corrects the same dates (its floor is 2017-01-01,
+# its last leap second: gpsd/timebase.c, gpsd_utc_resolve).
+ROLLOVER_FLOOR = Date.fromordinal(RELEASE_DATE.toordinal() - ROLLOVER_DAYS)
 KNOT_MPS = 1852.0 / 3600.0  # m/s per knot (exact)
 EARTH_RADIUS_M = 6371008.8  # m, IUGG mean radius
 
@@ -43,21 +59,92 @@ REASONS: dict[str, str] = {
     "unterminated": "cut-off sentences",
     "garbage": "garbage lines",
     "bad_value": "malformed fields",
-    "invalid_with_position": "positions marked invalid by the receiver (status V / quality 0)",
-    "not_measured": "estimated, manual or simulated positions",
+    "invalid_with_position": "positions marked invalid by the receiver (status V, mode N, quality 0)",
+    "not_measured": "estimated, manual or simulated positions (mode E/M/S, quality 6/7/8)",
     "zero_position": "positions at 0, 0",
     "no_time": "positions without a time",
     "no_date": "fixes without a date (give --date YYYY-MM-DD)",
-    "absurd_time": f"impossible dates (before {MIN_YEAR} or after {MAX_YEAR})",
+    "absurd_time": f"impossible dates (before GPS began on {GPS_EPOCH} or after {MAX_YEAR})",
     "time_backwards": "fixes with time going backwards",
     "repeated_time": "fixes repeating the previous time",
     "implausible_jump": f"jumps faster than {MAX_SPEED_MPS:.0f} m/s",
     "truncated": "files cut off mid-way",
 }
 
+# What the receiver says, accepted but counted: key -> words for the summary.
+NOTED: dict[str, str] = {
+    "no_checksum": "complete sentences without a checksum",
+    "rollover": "fixes moved forward over a GPS week rollover",
+}
+
 _UNIX_EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
-_MIN_DAY = Date(MIN_YEAR, 1, 1).toordinal()
+_MIN_DAY = GPS_EPOCH.toordinal()
 _MAX_DAY = Date(MAX_YEAR, 1, 1).toordinal()
+
+# --- What the status fields mean ---------------------------------------------------------------
+# From NMEA 0183 4.11 and gpsd's drivers/driver_nmea0183.c (ntpsec/gpsd @ 46977faa, processRMC,
+# processGGA, faa_mode), which cites receiver manuals for each odd value.  Each value has its meaning
+# and a verdict on the position: FIX (measured), NOT_MEASURED (estimated, typed in or simulated: not
+# where the receiver is), NO_FIX (the receiver says it has none) or UNKNOWN (says nothing either way).
+UNKNOWN, FIX, NOT_MEASURED, NO_FIX = 0, 1, 2, 3
+
+RMC_STATUS: dict[bytes, tuple[str, int]] = {  # RMC field 2, GLL field 6
+    b"A": ("data valid", FIX),
+    b"V": ("navigation receiver warning: no valid fix", NO_FIX),
+}
+FAA_MODE: dict[bytes, tuple[str, int]] = {  # RMC field 12, GLL 7, VTG 9, one letter per system in GNS 6
+    b"A": ("autonomous", FIX),
+    b"D": ("differential", FIX),
+    b"P": ("precise (NMEA 4)", FIX),
+    b"R": ("RTK, integer ambiguities", FIX),
+    b"F": ("RTK, float ambiguities", FIX),
+    b"E": ("estimated (dead reckoning)", NOT_MEASURED),
+    b"M": ("manual input", NOT_MEASURED),
+    b"S": ("simulator", NOT_MEASURED),
+    b"N": ("data not valid", NO_FIX),
+    b"C": ("caution (a Quectel quirk; gpsd takes it as a GPS fix)", UNKNOWN),
+    b"U": ("unsafe (a Quectel quirk; gpsd takes it as a GPS fix)", UNKNOWN),
+    b"V": ("invalid (meaning unsure; gpsd ignores it)", UNKNOWN),
+    b"0": ("unknown (SkyTraq)", UNKNOWN),
+}
+# RMC field 13 (NMEA 4.10 and later): about the navigation's integrity, not the position.  u-blox M8 (in
+# NMEA 4.1 mode), M9 and M10 always send V, "the receiver does not provide a navigational status": it
+# never refuses a position (gpsd skips the field too).
+NAV_STATUS: dict[bytes, str] = {
+    b"S": "safe",
+    b"C": "caution",
+    b"U": "unsafe",
+    b"V": "not valid: the receiver gives no navigational status",
+}
+GGA_QUALITY: dict[bytes, tuple[str, int]] = {  # GGA field 6
+    b"0": ("fix not available", NO_FIX),
+    b"1": ("GPS fix (u-blox also uses it for dead reckoning with a fix)", FIX),
+    b"2": ("differential GPS fix", FIX),
+    b"3": ("PPS fix", FIX),
+    b"4": ("RTK, integer ambiguities", FIX),
+    b"5": ("RTK, float ambiguities", FIX),
+    b"6": ("estimated (dead reckoning)", NOT_MEASURED),
+    b"7": ("manual input", NOT_MEASURED),
+    b"8": ("simulator (Garmin handhelds in demo mode)", NOT_MEASURED),
+}
+GSA_MODE: dict[bytes, str] = {b"1": "no fix", b"2": "2D fix", b"3": "3D fix"}  # GSA field 2
+
+_STATUS = {k: v for k, (_, v) in RMC_STATUS.items()}
+_MODE = {k: v for k, (_, v) in FAA_MODE.items()}
+_QUALITY = {k: v for k, (_, v) in GGA_QUALITY.items()}
+
+# Fields (the sentence name included) that each sentence kind has in the NMEA versions receivers send:
+# a sentence without a checksum is read only when it has one of these counts.
+COMPLETE_FIELDS: dict[bytes, frozenset[int]] = {
+    b"RMC": frozenset({12, 13, 14}),  # NMEA 2.0; 2.3 adds the mode; 4.10 the navigational status
+    b"GGA": frozenset({15}),
+    b"GLL": frozenset({7, 8}),  # 2.3 adds the mode
+    b"GNS": frozenset({13, 14}),  # 4.10 adds the navigational status
+    b"GSA": frozenset({18, 19}),  # 4.10 adds the system ID
+    b"VTG": frozenset({9, 10}),
+    b"ZDA": frozenset({7}),
+}
+_TIME_FIELD = {b"RMC": 1, b"GGA": 1, b"GNS": 1, b"GLL": 5, b"ZDA": 1}
 
 
 class _Bad(ValueError):
@@ -153,17 +240,19 @@ class _Epoch:
         self.gsa_used = 0
         self.received: float | None = None
 
-    def status(self, pos: tuple[float, float] | None, status: bytes, mode: bytes, invalid: bool) -> bool:
-        """Take an RMC's or GLL's word on this cycle: status A/V, FAA mode (N no fix; E, M, S estimated,
-        manual, simulated), ``invalid`` for anything else that says no.  True when the position is good."""
+    def status(self, pos: tuple[float, float] | None, status: bytes, mode: bytes) -> bool:
+        """Take an RMC's or GLL's word on this cycle: its status (`RMC_STATUS`) and FAA mode (`FAA_MODE`).
+        True when the position is good."""
         self.npos += 1
         if pos is not None:
             self.has_pos = True
-        if invalid or status == b"V" or mode == b"N":
+        said = _STATUS.get(status, UNKNOWN)
+        verdict = _MODE.get(mode, UNKNOWN) if mode else UNKNOWN
+        if said == NO_FIX or verdict == NO_FIX:
             self.bad = True
-        elif mode in (b"E", b"M", b"S"):
+        elif verdict == NOT_MEASURED:
             self.estimated = True
-        elif status == b"A" and pos is not None:
+        elif said == FIX and pos is not None:
             self.good = True
             self.lat, self.lon = pos
             return True
@@ -235,19 +324,25 @@ def _opt_float(v: bytes) -> float | None:
 
 
 class NmeaReader:
-    """Incremental NMEA reader.  ``rejected`` counts rejections by reason (keys of `REASONS`).
+    """Incremental NMEA reader.  ``rejected`` counts rejections by reason (keys of `REASONS`),
+    ``accepted`` what was read but is worth knowing (keys of `NOTED`).
 
     ``date`` is the UTC date of the first fix for logs that carry none
     (GGA-only); later midnights are followed.  Dates in RMC/ZDA take
-    precedence.  ``sentences`` counts sentences with a good checksum;
-    ``last_fix_received`` is the ``received`` stamp passed to `feed` with the
-    first sentence of the most recent accepted fix (for clock checks).
+    precedence.  Dates before ``not_before`` are moved forward by whole GPS
+    week rollovers (a `SourceEvent` says so when the correction starts or
+    changes).  ``sentences`` counts sentences read; ``last_fix_received`` is the
+    ``received`` stamp passed to `feed` with the first sentence of the most
+    recent accepted fix (for clock checks).
     """
 
     def __init__(self, *, date: Date | None = None, source: str = "nmea",
-                 max_speed_mps: float = MAX_SPEED_MPS) -> None:
+                 max_speed_mps: float = MAX_SPEED_MPS, not_before: Date = ROLLOVER_FLOOR) -> None:
         self.source = source
         self.rejected: Counter[str] = Counter()
+        self.accepted: Counter[str] = Counter()
+        self.rollover_weeks = 0  # the correction applied to the latest date
+        self._floor = max(not_before.toordinal(), _MIN_DAY)
         self.sentences = 0
         self.continuity = Continuity(max_speed_mps)
         self.last_fix_received: float | None = None
@@ -257,11 +352,11 @@ class NmeaReader:
         self._anchor_day: int | None = date.toordinal() if date is not None else None
         self._anchor_tod: float | None = None
         self._pending: list[_Epoch] = []
-        self._out: list[Fix | NoFix] = []
+        self._out: list[Record] = []
         self._received: float | None = None
 
     # --- bytes in ------------------------------------------------------------
-    def feed(self, data: bytes, received: float | None = None) -> list[Fix | NoFix]:
+    def feed(self, data: bytes, received: float | None = None) -> list[Record]:
         """Take more bytes; return the records completed by them."""
         self._received = received
         if b"\r" in data:
@@ -285,13 +380,13 @@ class NmeaReader:
                 line_(line)
         return self._take()
 
-    def flush(self) -> list[Fix | NoFix]:
+    def flush(self) -> list[Record]:
         """Close the current epoch now (e.g. the receiver went quiet after its cycle)."""
         self._close()
         self._ep = _Epoch()
         return self._take()
 
-    def finish(self) -> list[Fix | NoFix]:
+    def finish(self) -> list[Record]:
         """End of input: read a last line without newline, close the epoch, give up on undated fixes."""
         if self._buf and not self._discarding:
             self._line(self._buf)
@@ -305,7 +400,7 @@ class NmeaReader:
         self._pending.clear()
         return self._take()
 
-    def _take(self) -> list[Fix | NoFix]:
+    def _take(self) -> list[Record]:
         out = self._out
         self._out = []
         return out
@@ -333,7 +428,7 @@ class NmeaReader:
             line = line.rstrip(b" \t\x00")
         n = len(line)
         if n < 4 or line[n - 3] != 42:  # '*'
-            self.rejected["unterminated"] += 1
+            self._unchecked(line)
             return
         body = line[1 : n - 3]
         x = int.from_bytes(body, "little")
@@ -367,6 +462,26 @@ class NmeaReader:
             handler(self, fields)
         except (ValueError, IndexError):
             self.rejected["bad_value"] += 1
+
+    def _unchecked(self, line: bytes) -> None:
+        """A line without a checksum: a sentence only if complete (`COMPLETE_FIELDS`, a valid time)."""
+        fields = line[1:].split(b",")
+        head = fields[0]
+        kind = head[2:]
+        counts = COMPLETE_FIELDS.get(kind)
+        if b"*" in line or len(head) != 5 or counts is None or len(fields) not in counts:
+            self.rejected["unterminated"] += 1
+            return
+        at = _TIME_FIELD.get(kind)
+        try:
+            if at is not None and _tod(fields[at]) is None:
+                raise _Bad
+            _HANDLERS[kind](self, fields)
+        except (ValueError, IndexError):
+            self.rejected["unterminated"] += 1
+            return
+        self.sentences += 1
+        self.accepted["no_checksum"] += 1
 
     # --- sentences -------------------------------------------------------------
     def _at(self, tod: float | None, position: bool) -> _Epoch:
@@ -402,11 +517,13 @@ class NmeaReader:
         day = _ddmmyy(f[9]) if f[9] else None
         status = f[2]
         mode = f[12][:1] if len(f) > 12 else b""
-        nav = f[13][:1] if len(f) > 13 else b""  # NMEA 4.1 navigational status: V = not valid
+        # f[13], NMEA 4.10's navigational status (`NAV_STATUS`), says nothing about the position.
         ep = self._at(tod, True)
-        if day is not None and tod is not None:
-            ep.day = day
-        if ep.status(pos, status, mode, nav == b"V"):
+        if tod is not None:
+            ep.tod = tod  # RMC carries the date: its time is the cycle's (eXplorist 210's GLL is 5 ms off)
+            if day is not None:
+                ep.day = day
+        if ep.status(pos, status, mode):
             if speed is not None:
                 ep.speed = speed * KNOT_MPS
             if course is not None:
@@ -438,10 +555,11 @@ class NmeaReader:
         ep, pos, sats, alt = self._gga_fields(f)
         q = f[6]
         if not q:
-            return  # unknown quality: neither for nor against
-        if q == b"0" or sats == 0:  # a fix from zero satellites is no fix (haicom-305N's first GGA)
+            return  # no quality: neither for nor against
+        verdict = _QUALITY.get(q, FIX)  # values not in GGA_QUALITY are receiver extensions of "fix"
+        if verdict == NO_FIX or sats == 0:  # a fix from zero satellites is no fix (haicom-305N's first GGA)
             ep.bad = True
-        elif q in (b"6", b"7", b"8"):
+        elif verdict == NOT_MEASURED:
             ep.estimated = True
         elif pos is not None:
             ep.good = True
@@ -456,20 +574,21 @@ class NmeaReader:
         tod = _tod(f[5]) if len(f) > 5 else None
         status = f[6] if len(f) > 6 else b""
         mode = f[7][:1] if len(f) > 7 else b""
-        self._at(tod, True).status(pos, status, mode, False)
+        self._at(tod, True).status(pos, status, mode)
 
     def _gns(self, f: list[bytes]) -> None:
         ep, pos, _sats, alt = self._gga_fields(f)
-        mode = f[6]
-        if any(c in b"ADPRF" for c in mode):
+        modes = f[6]  # one letter per satellite system (GPS, GLONASS, Galileo, BeiDou...)
+        verdicts = {_MODE.get(modes[i : i + 1], UNKNOWN) for i in range(len(modes))}
+        if FIX in verdicts:
             if pos is not None:
                 ep.good = True
                 ep.lat, ep.lon = pos
                 if alt is not None:
                     ep.alt = alt
-        elif any(c in b"EMS" for c in mode):
+        elif NOT_MEASURED in verdicts:
             ep.estimated = True
-        elif mode:
+        elif NO_FIX in verdicts:
             ep.bad = True
 
     def _gsa(self, f: list[bytes]) -> None:
@@ -567,7 +686,15 @@ class NmeaReader:
             if ep.good or ep.has_pos:
                 self.rejected["absurd_time"] += 1
             return
+        weeks = 0
+        if day < self._floor:  # a week-rollover victim: move it forward by whole rollovers
+            rollovers = -(-(self._floor - day) // ROLLOVER_DAYS)
+            weeks = 1024 * rollovers
+            day += rollovers * ROLLOVER_DAYS
         t = (day - _UNIX_EPOCH_ORDINAL) * 86400.0 + ep.tod
+        if weeks != self.rollover_weeks:
+            self.rollover_weeks = weeks
+            self._out.append(self._rollover_event(t, day, weeks))
         if ep.bad or not ep.good:
             if ep.estimated and not ep.bad:
                 self.rejected["not_measured"] += 1
@@ -595,6 +722,17 @@ class NmeaReader:
             return
         self._out.append(fix)
         self.last_fix_received = ep.received
+        if weeks:
+            self.accepted["rollover"] += 1
+
+    def _rollover_event(self, t: float, day: int, weeks: int) -> SourceEvent:
+        if not weeks:
+            detail = "GPS dates from the receiver are right again: no week-rollover correction"
+        else:
+            was, floor = Date.fromordinal(day - weeks * 7), Date.fromordinal(self._floor)
+            detail = (f"GPS week rollover: the receiver's date {was} is before {floor}, "
+                      f"so it is {weeks} weeks late; using {Date.fromordinal(day)}")
+        return SourceEvent(t, self.source, SourceEventKind.INFO, detail, float(weeks))
 
 
 _HANDLERS = {
@@ -648,6 +786,12 @@ def read_nmea(
         fixes.extend(r for r in reader.feed(chunk) if isinstance(r, Fix))
     fixes.extend(r for r in reader.finish() if isinstance(r, Fix))
     return fixes, reader
+
+
+def noted(accepted: Counter[str]) -> str:
+    """'; read 3 complete sentences without a checksum' or ''."""
+    parts = [f"{n} {NOTED.get(k, k)}" for k, n in sorted(accepted.items(), key=lambda kv: -kv[1]) if n]
+    return "; read " + ", ".join(parts) if parts else ""
 
 
 def summary(rejected: Counter[str]) -> str:

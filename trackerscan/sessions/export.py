@@ -3,6 +3,7 @@ GeoJSON; and copying finished sessions (and reports) to a folder such as a USB s
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
@@ -17,9 +18,12 @@ from trackerscan import __version__
 from trackerscan.adv import classify
 from trackerscan.errors import SessionError
 from trackerscan.model import Fix, HeardPoint, Sighting
+from trackerscan.safetext import csv_cell, xml_text
 from trackerscan.sessions import paths
-from trackerscan.sessions.analysis import DeviceFinding, SessionAnalysis, analyse, settle, sha256_file
-from trackerscan.sessions.store import Session, is_recording
+from trackerscan.sessions.files import SIDE_SUFFIXES, open_regular
+from trackerscan.sessions.findings import DeviceFinding, SessionAnalysis, analyse, settle
+from trackerscan.sessions.safewrite import atomic_output
+from trackerscan.sessions.store import Session, check_session_file, is_recording
 from trackerscan.timeutil import iso_utc
 
 FORMATS = ("csv", "json", "gpx", "kml", "geojson")
@@ -56,7 +60,7 @@ def write_csv(session: Session, out: IO[str]) -> int:
         row = _sighting_row(s)
         row["connectable"] = "" if s.connectable is None else int(s.connectable)
         row["tracker"] = int(row["tracker"])
-        w.writerow(row)
+        w.writerow({k: csv_cell(v) for k, v in row.items()})  # safe to open in a spreadsheet
         n += 1
     return n
 
@@ -138,6 +142,11 @@ def _point_desc(f: DeviceFinding, p: HeardPoint) -> str:
 
 
 def _xml(root: ET.Element, out: IO[str]) -> None:
+    for el in root.iter():  # names and notes come from the file: keep only what XML 1.0 can carry
+        if el.text:
+            el.text = xml_text(el.text)
+        for k, v in el.attrib.items():
+            el.attrib[k] = xml_text(v)
     ET.indent(root)
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     out.write(ET.tostring(root, encoding="unicode"))
@@ -247,7 +256,6 @@ def export(path: Path, fmt: str, out: IO[str], sensitivity: str | None = None) -
     if fmt not in FORMATS:
         raise SessionError(f"Unknown export format {fmt!r}: choose one of {', '.join(FORMATS)}.")
     if fmt in ("csv", "json"):
-        settle(path)
         with Session.open(path) as s:
             return write_csv(s, out) if fmt == "csv" else write_json(s, out)
     analysis = analyse(path, sensitivity)
@@ -258,37 +266,62 @@ def export(path: Path, fmt: str, out: IO[str], sensitivity: str | None = None) -
 # --------------------------------------------------------------------------- copying to a stick
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _sha256(path: Path) -> str:
-    return sha256_file(path)
+# The most of an existing SHA256SUMS on the stick read back (a real listing is a few kilobytes).
+SUMS_MAX_BYTES = 1 << 20
 
 
 def _copy_verified(src: Path, dest_dir: Path) -> tuple[Path, str]:
-    digest = _sha256(src)
-    dest = dest_dir / src.name
-    if dest.exists() and _sha256(dest) == digest:
-        return dest, digest
-    tmp = dest_dir / f".{src.name}.part"
-    with src.open("rb") as fin, open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, paths.FILE_MODE),
-                                     "wb") as fout:
-        shutil.copyfileobj(fin, fout, 1 << 20)
-        fout.flush()
-        os.fsync(fout.fileno())
-    copied = hashlib.sha256(tmp.read_bytes()).hexdigest()
-    if copied != digest:
-        tmp.unlink()
-        raise SessionError(f"The copy of {src.name} on {dest_dir} does not match the original; "
-                           "the stick may be failing, try another.")
-    os.replace(tmp, dest)
-    _fsync_dir(dest_dir)
+    """Copy ``src`` into ``dest_dir`` through `atomic_output`, checked by SHA-256 before it is renamed."""
+    fd = open_regular(src)
+    try:
+        digest = _sha256_fd(fd)
+        dest = dest_dir / src.name
+        with contextlib.suppress(SessionError, OSError):
+            dfd = open_regular(dest)
+            try:
+                if _sha256_fd(dfd) == digest:
+                    return dest, digest
+            finally:
+                os.close(dfd)
+        with atomic_output(dest, [src]) as out:
+            with os.fdopen(os.dup(fd), "rb") as fin:
+                fin.seek(0)
+                shutil.copyfileobj(fin, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+            if _sha256_fd(out.fileno()) != digest:
+                raise SessionError(f"The copy of {src.name} on {dest_dir} does not match the original; "
+                                   "the stick may be failing, try another.")
+    finally:
+        os.close(fd)
     return dest, digest
+
+
+def _sha256_fd(fd: int) -> str:
+    h = hashlib.sha256()
+    at = 0
+    while block := os.pread(fd, 1 << 20, at):
+        h.update(block)
+        at += len(block)
+    return h.hexdigest()
+
+
+def _old_sums(listing: Path) -> dict[str, str]:
+    """What an existing SHA256SUMS lists (nothing if it is absent, a link, or not a listing)."""
+    try:
+        fd = open_regular(listing)
+    except SessionError:
+        return {}
+    try:
+        text = os.pread(fd, SUMS_MAX_BYTES, 0).decode("utf-8", "replace")
+    finally:
+        os.close(fd)
+    old = {}
+    for line in text.splitlines():
+        digest, _, name = line.partition("  ")
+        if len(digest) == 64 and name and all(c in "0123456789abcdef" for c in digest):
+            old[name.removeprefix("trackerscan/")] = digest
+    return old
 
 
 def copy_sessions_to(
@@ -296,48 +329,48 @@ def copy_sessions_to(
 ) -> list[Path]:
     """Copy every finished session and every report to ``dest`` (e.g. a USB stick).
 
-    Each file is written, fsync'ed, read back and checked against the SHA-256
-    of the original; ``SHA256SUMS`` in ``dest`` lists them (``sha256sum -c``
-    checks them later).  Sessions still being recorded are skipped.  Returns
-    the paths written (or already there, identical).
+    Each file is written (never through a link: see `atomic_output`), fsync'ed,
+    read back and checked against the SHA-256 of the original before it takes
+    its name; ``SHA256SUMS`` in ``dest`` lists them (``sha256sum -c`` checks
+    them later).  Folders are made 0700, files 0600.  Sessions still being
+    recorded, and files in the sessions folder that are not sessions, are
+    skipped.  Returns the paths written (or already there, identical).
     """
     target = Path(dest)
     if not target.is_dir():
         raise SessionError(f"{target} is not a folder: plug in the stick and give its folder.")
-    out_sessions = target / "trackerscan" / "sessions"
-    out_reports = target / "trackerscan" / "reports"
+    root = target / "trackerscan"
     copied: list[Path] = []
     sums: dict[str, str] = {}
+    sessions_src = paths.sessions_dir(data_dir)
     try:
-        for src_dir, dest_dir in ((paths.sessions_dir(data_dir), out_sessions),
-                                  (paths.reports_dir(data_dir), out_reports)):
+        pairs = ((sessions_src, root / "sessions"), (paths.reports_dir(data_dir), root / "reports"))
+        for src_dir, dest_dir in pairs:
             if not src_dir.is_dir():
                 continue
-            files = sorted(p for p in src_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+            files = sorted(Path(e.path) for e in os.scandir(src_dir)
+                           if e.is_file(follow_symlinks=False) and not e.name.startswith("."))
             for src in files:
-                if src.name.endswith(("-wal", "-shm", "-journal")):
+                if src.name.endswith(SIDE_SUFFIXES):
                     continue
-                if src_dir == paths.sessions_dir(data_dir):
+                if src_dir == sessions_src:
+                    try:
+                        check_session_file(src)
+                    except SessionError:
+                        continue  # not a session of ours: not copied
                     if is_recording(src):
                         continue
                     settle(src)  # a cut session's -wal folded in: the one file carries everything
-                dest_dir.mkdir(parents=True, exist_ok=True, mode=paths.DIR_MODE)
+                paths.private_dir(dest_dir, parents=1)
                 path, digest = _copy_verified(src, dest_dir)
                 copied.append(path)
-                sums[str(path.relative_to(target))] = digest
+                sums[str(path.relative_to(root))] = digest
         if sums:
-            listing = target / "trackerscan" / "SHA256SUMS"
-            old = {}
-            if listing.exists():
-                for line in listing.read_text(encoding="utf-8").splitlines():
-                    digest, _, name = line.partition("  ")
-                    old[name.removeprefix("trackerscan/")] = digest
-            old.update({k.removeprefix("trackerscan/"): v for k, v in sums.items()})
-            with listing.open("w", encoding="utf-8") as f:
-                f.writelines(f"{v}  {k}\n" for k, v in sorted(old.items()))
-                f.flush()
-                os.fsync(f.fileno())
-            _fsync_dir(listing.parent)
+            listing = root / "SHA256SUMS"
+            old = _old_sums(listing)
+            old.update(sums)
+            with atomic_output(listing) as f:
+                f.write("".join(f"{v}  {k}\n" for k, v in sorted(old.items())).encode("utf-8"))
     except OSError as exc:
-        raise SessionError(f"Cannot copy to {target}: {exc.strerror or exc}.") from exc
+        raise SessionError(f"Cannot copy to {target}: {exc.strerror or exc}.") from None
     return copied

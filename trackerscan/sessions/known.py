@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from trackerscan.engine.build import union
 from trackerscan.engine.known import KnownDevices
 
+__all__ = ["KNOWN_META_KEY", "known_from_meta", "known_text", "union"]
+
 KNOWN_META_KEY = "known_devices"  # one address or hex identifier a line
-
-
-def union(*parts: KnownDevices) -> KnownDevices:
-    return KnownDevices(
-        frozenset().union(*(p.addresses for p in parts)), frozenset().union(*(p.identifiers for p in parts))
-    )
 
 
 def known_text(engine: object) -> str:

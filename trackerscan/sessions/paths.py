@@ -8,6 +8,7 @@ option says otherwise.  Folders are created 0700; session files are 0600.
 from __future__ import annotations
 
 import os
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,25 +32,34 @@ def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_data_dir("trackerscan", appauthor=False))
 
 
-def _private_dir(path: Path) -> Path:
+def private_dir(path: Path, parents: int = 0) -> Path:
+    """``path`` as a folder of mode 0700, made if missing, with its ``parents`` nearest parents too.
+
+    Each folder made or checked is refused if a link or a file stands in its place.
+    """
+    if parents > 0:
+        private_dir(path.parent, parents - 1)
     try:
-        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        path.mkdir(mode=DIR_MODE, parents=parents == 0, exist_ok=True)
+        st = os.lstat(path)
+        if not stat.S_ISDIR(st.st_mode):
+            raise SessionError(f"{path} is a link or a file, not a folder; nothing was written there.")
         os.chmod(path, DIR_MODE)
     except OSError as exc:
-        raise SessionError(f"Cannot create the private folder {path}: {exc.strerror}.") from exc
+        raise SessionError(f"Cannot create the private folder {path}: {exc.strerror}.") from None
     return path
 
 
 def sessions_dir(override: str | os.PathLike[str] | None = None, create: bool = False) -> Path:
     """The folder holding session databases (created 0700 when ``create``)."""
     path = data_dir(override) / "sessions"
-    return _private_dir(path) if create else path
+    return private_dir(path, parents=1) if create else path
 
 
 def reports_dir(override: str | os.PathLike[str] | None = None, create: bool = False) -> Path:
     """The folder where reports are written by default (created 0700 when ``create``)."""
     path = data_dir(override) / "reports"
-    return _private_dir(path) if create else path
+    return private_dir(path, parents=1) if create else path
 
 
 def session_name(started: float) -> str:
@@ -58,6 +68,6 @@ def session_name(started: float) -> str:
 
 
 def session_files(path: Path) -> list[Path]:
-    """The database and the SQLite side files (-wal, -shm, -journal) that exist for it."""
+    """The database and the SQLite side files (-wal, -shm, -journal) that exist for it (links too)."""
     candidates = [path] + [path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal")]
-    return [p for p in candidates if p.exists()]
+    return [p for p in candidates if os.path.lexists(p)]

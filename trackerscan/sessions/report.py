@@ -20,13 +20,12 @@ import ast
 import html
 import inspect
 import math
-import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, Rect, String
@@ -36,8 +35,9 @@ from trackerscan import __version__
 from trackerscan.engine.explain import duration_short
 from trackerscan.errors import InputError
 from trackerscan.model import Fix, HeardPoint, Level
-from trackerscan.sessions.analysis import DeviceFinding, SessionAnalysis
+from trackerscan.safetext import xml_text
 from trackerscan.sessions.export import track_segments
+from trackerscan.sessions.findings import DeviceFinding, SessionAnalysis
 from trackerscan.sessions.store import EARTH_RADIUS_M
 from trackerscan.sessions.wording import KIND_NAMES
 
@@ -62,6 +62,12 @@ MAP_W, MAP_H = 460.0, 300.0  # points (1/72 in): the map drawing
 CHART_W, CHART_H = 460.0, 150.0  # the RSSI chart
 MAP_DOT_SPACING_PT = 9.0  # places closer than this on the map share one dot
 # Steps of the time axis (seconds): whole minutes and hours, at most 8 ticks.
+# A device's addresses and identifiers listed in full up to this many; beyond, the first ones and a
+# count (a tag rotating its address every 15 minutes for two days has ~200): a table cell taller than
+# a page cannot be laid out.  Every address is in `trackerscan export --format json`.
+LISTED_MAX = 24
+# Longest text put in one table cell (characters): the rest is cut with a note, for the same reason.
+CELL_CHARS_MAX = 2000
 TIME_TICKS_S = (10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 GREY = HexColor("#555555")
 LIGHT = HexColor("#bbbbbb")
@@ -355,6 +361,23 @@ class ReportContent:
 
 
 
+def _listed(values: Sequence[str]) -> str:
+    """Up to `LISTED_MAX` values, then how many more there are."""
+    if not values:
+        return "-"
+    shown = ", ".join(values[:LISTED_MAX])
+    more = len(values) - LISTED_MAX
+    return shown if more <= 0 else f"{shown} and {more} more (all in `trackerscan export --format json`)"
+
+
+def _cell(text: str) -> str:
+    """``text`` safe for a table cell: XML-clean and at most `CELL_CHARS_MAX` characters."""
+    text = xml_text(text)
+    if len(text) <= CELL_CHARS_MAX:
+        return text
+    return text[:CELL_CHARS_MAX] + f"… ({len(text) - CELL_CHARS_MAX:,} more characters not shown)"
+
+
 def _kind(f: DeviceFinding) -> str:
     kind = f.state.kind if f.state is not None else next((c.kind for c in f.changes if c.kind), None)
     return KIND_NAMES.get(kind, kind.value) if kind else "device of unknown kind"
@@ -409,8 +432,8 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
                 ),
             ),
             ("Level reached", f.level.value),
-            ("Addresses", ", ".join(f.addresses) or "-"),
-            ("Identifiers", ", ".join(f.identifiers) or "-"),
+            ("Addresses", _listed(f.addresses)),
+            ("Identifiers", _listed(f.identifiers)),
             ("First seen", _fmt_local(first, tz)),
             ("Last seen", _fmt_local(last, tz)),
             ("Time with you", duration_short(together)),
@@ -552,7 +575,7 @@ def _fonts() -> tuple[str, str]:
     return "Helvetica", "Helvetica-Bold"
 
 
-def write_pdf(content: ReportContent, out: Path) -> None:
+def write_pdf(content: ReportContent, out: Path | BinaryIO) -> None:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -587,7 +610,7 @@ def write_pdf(content: ReportContent, out: Path) -> None:
     )
 
     def p(text: str, style: ParagraphStyle = body) -> Paragraph:
-        return Paragraph(escape(text), style)
+        return Paragraph(escape(_cell(text)), style)
 
     def kv(rows: Sequence[tuple[str, str]], widths: tuple[float, float] = (45 * mm, 125 * mm)) -> Table:
         t = Table([[p(k, small), p(v, body)] for k, v in rows], colWidths=list(widths), hAlign="LEFT")
@@ -615,7 +638,7 @@ def write_pdf(content: ReportContent, out: Path) -> None:
         story.append(p(dev.title, h2))
         story.append(kv(dev.rows))
         story.append(Spacer(1, 4))
-        story.append(Paragraph("<b>Why:</b> " + escape(dev.explanation), body))
+        story.append(Paragraph("<b>Why:</b> " + escape(_cell(dev.explanation)), body))
         for line in dev.changes:
             story.append(p(line, small))
         story.append(KeepTogether([p("Where it was heard", h2), dev.map]))
@@ -693,7 +716,7 @@ def write_pdf(content: ReportContent, out: Path) -> None:
         canvas.restoreState()
 
     doc = SimpleDocTemplate(
-        str(out),
+        str(out) if isinstance(out, Path) else out,
         pagesize=A4,
         leftMargin=18 * mm,
         rightMargin=18 * mm,
@@ -734,9 +757,10 @@ code{font-size:.95em;word-break:break-all}svg{max-width:100%;height:auto}
 """
 
 
-def write_html(content: ReportContent, out: Path) -> None:
+def write_html(content: ReportContent, out: Path | BinaryIO) -> None:
     """One self-contained file: inline CSS and SVG, no script, no external resource."""
-    e = html.escape
+    def e(text: str) -> str:
+        return html.escape(xml_text(text))
 
     def kv(rows: Sequence[tuple[str, str]]) -> str:
         return (
@@ -800,23 +824,22 @@ def write_html(content: ReportContent, out: Path) -> None:
             + "</ul>"
         )
     parts += ["<h2>Checking this report against the data</h2>", kv(content.integrity), "</body></html>\n"]
-    out.write_text("".join(parts), encoding="utf-8")
+    data = "".join(parts).encode("utf-8")
+    if isinstance(out, Path):
+        out.write_bytes(data)
+    else:
+        out.write(data)
 
 
-def write_report(content: ReportContent, out: Path) -> None:
-    """PDF or HTML by the file's extension; written 0600, complete or not at all."""
+def write_report(content: ReportContent, out: Path, inputs: Iterable[Path] = ()) -> None:
+    """PDF or HTML by the file's extension; written 0600, complete or not at all, never over an input."""
+    from trackerscan.sessions.safewrite import atomic_output
+
     suffix = out.suffix.lower()
     if suffix not in (".pdf", ".html", ".htm"):
         raise InputError(f"The report file must end in .pdf or .html, not {out.name!r}.")
-    tmp = out.with_name(f".{out.name}.part")
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
-    try:
+    with atomic_output(out, inputs) as f:
         if suffix == ".pdf":
-            write_pdf(content, tmp)
+            write_pdf(content, f)
         else:
-            write_html(content, tmp)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+            write_html(content, f)

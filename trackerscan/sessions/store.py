@@ -30,7 +30,11 @@ import heapq
 import json
 import math
 import os
+import shutil
 import sqlite3
+import stat
+import tempfile
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,10 +58,9 @@ from trackerscan.model import (
 )
 from trackerscan.rf.records import Coverage, Transmitter
 from trackerscan.sessions import paths
+from trackerscan.sessions.files import APPLICATION_ID, check_session_fd, open_regular
 
 SCHEMA_VERSION = 1
-APPLICATION_ID = 0x54534553  # "TSES": marks a trackerscan session database
-SQLITE_MAGIC = b"SQLite format 3\x00"
 
 # Distinct advertisements remembered while recording, to store each once.
 # Beyond this many the memo is cleared (repeats are then stored again): bounds
@@ -74,6 +77,36 @@ MEMO_GENERATION_S = 15 * 60.0
 # "maybe" costs one scan of the emitter table.  About 0.1 % of new addresses at 1 million dropped
 # emitters (50 h of a busy street), 2.6 % at 2 million.
 MEMO_EVICTED_BITS = 1 << 24
+
+# Bounds on reading a session someone else may have made (issue #12).  Times outside 1990-2100 cannot
+# come from a real recording (and years past 9999 cannot even be printed): such a row marks the file
+# as damaged.
+T_MS_MIN = 631_152_000_000  # 1990-01-01T00:00:00Z
+T_MS_MAX = 4_102_444_800_000  # 2100-01-01T00:00:00Z
+# A query on a session that yields no row for this long is stopped and the file reported as damaged:
+# a hostile file (a recursive view, a huge crafted index) must not hang a command.  A real session's
+# slowest query (count(DISTINCT address) over a million emitters) takes about a second.
+QUERY_STALL_S = 20.0
+# SQLite virtual-machine steps between two looks at the clock (about a millisecond of work).
+_PROGRESS_STEPS = 20_000
+# Largest string or blob read from a session: advertisements are at most 1,650 bytes, the longest text
+# (a level change's address list over days of rotation) a few kilobytes.
+VALUE_MAX_BYTES = 1 << 24
+# The tables and columns this version reads; a session may hold more (a later table, e.g. RF sweeps).
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "meta": ("key", "value"),
+    "emitter": ("id", "address", "address_type", "source", "connectable"),
+    "payload": ("id", "adv"),
+    "sighting": ("t_ms", "emitter", "payload", "rssi"),
+    "sighting_count": ("emitter", "n", "first_ms", "last_ms", "rssi_min", "rssi_max"),
+    "fix": ("t_ms", "lat", "lon", "alt", "speed_mps", "course", "hdop", "accuracy_m", "mode", "satellites",
+            "source"),
+    "nofix": ("t_ms", "source", "reason"),
+    "source_event": ("t_ms", "source", "kind", "detail", "value"),
+    "place_mark": ("t_ms", "label"),
+    "level_change": ("t_ms", "device_id", "level", "kind", "addresses", "identifiers", "first_ms", "last_ms",
+                     "places", "span_m", "duration_s", "explanation", "confidence"),
+}
 
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -125,17 +158,55 @@ def _uri(path: Path, mode: str) -> str:
     return f"file:{quote(str(path.resolve()))}?mode={mode}"
 
 
-def _read_uri(path: Path) -> str:
-    """Read-only; and immutable (no -wal/-shm files created beside it) when nothing can change it:
-    no writer holds it and no -wal file holds data that is not yet in the database."""
-    wal = path.with_name(path.name + "-wal")
+def _unsettled(path: Path) -> bool:
+    """True when a regular -wal file beside ``path`` holds data not yet in the database (a cut recording)."""
     try:
-        settled = not wal.exists() or wal.stat().st_size == 0
+        st = os.lstat(path.with_name(path.name + "-wal"))
     except OSError:
-        settled = False
-    if settled and not is_recording(path):
-        return _uri(path, "ro") + "&immutable=1"
-    return _uri(path, "ro")
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size > 0
+
+
+class _Snapshot:
+    """A private copy (0700 folder) of a cut recording's database and -wal, read instead of the originals.
+
+    SQLite reading a -wal rebuilds the -shm index beside it; reading a copy leaves the session's own
+    files, wherever they are, exactly as they were.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="trackerscan-read-"))
+        self.path = self.folder / "session.sqlite"
+        try:
+            for src, dest in ((path, self.path), (path.with_name(path.name + "-wal"),
+                                                  self.path.with_name(self.path.name + "-wal"))):
+                fd = open_regular(src)
+                try:
+                    with os.fdopen(os.dup(fd), "rb") as fin, open(dest, "xb") as fout:
+                        shutil.copyfileobj(fin, fout, 1 << 20)
+                finally:
+                    os.close(fd)
+        except (OSError, SessionError):
+            self.close()
+            raise
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _connect_ro(path: Path) -> tuple[sqlite3.Connection, _Snapshot | None]:
+    """A read-only connection that changes no file of the session: immutable when it is settled, a
+    private copy when a cut recording's -wal holds data, beside the writer while one records it."""
+    if is_recording(path):
+        return sqlite3.connect(_uri(path, "ro"), uri=True, isolation_level=None), None
+    if _unsettled(path):
+        snapshot = _Snapshot(path)
+        try:
+            return sqlite3.connect(_uri(snapshot.path, "ro"), uri=True, isolation_level=None), snapshot
+        except sqlite3.Error:
+            snapshot.close()
+            raise
+    return sqlite3.connect(_uri(path, "ro") + "&immutable=1", uri=True, isolation_level=None), None
 
 
 def _damaged(path: Path, exc: BaseException) -> SessionError:
@@ -145,38 +216,20 @@ def _damaged(path: Path, exc: BaseException) -> SessionError:
 def check_session_file(path: Path) -> None:
     """Raise a one-sentence `SessionError` unless ``path`` is a session this version can read.
 
-    Looks only at the file's header and two PRAGMAs, through a read-only
-    connection: a foreign or damaged file is never written to.
+    Opens it read-only (`Session.open`): a foreign or damaged file is never written to.
     """
-    if not path.is_file():
-        raise SessionError(f"There is no session file at {path}.")
+    Session.open(path).close()
+
+
+def _check_fd(path: Path) -> None:
+    """The file's own header, read through a descriptor that followed no link."""
+    fd = open_regular(path)
     try:
-        with path.open("rb") as f:
-            head = f.read(len(SQLITE_MAGIC))
+        check_session_fd(fd, path)
     except OSError as exc:
-        raise SessionError(f"Cannot read {path}: {exc.strerror}.") from exc
-    if head != SQLITE_MAGIC:
-        raise SessionError(
-            f"{path} is not a trackerscan session (not an SQLite database); it was left untouched."
-        )
-    existed = set(paths.session_files(path))
-    try:
-        try:
-            conn = sqlite3.connect(_read_uri(path), uri=True)
-            try:
-                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-            finally:
-                conn.close()
-        except sqlite3.DatabaseError as exc:
-            raise _damaged(path, exc) from exc
-        _check_header(path, app_id, version)
-    except SessionError:
-        # A read-only look at a WAL database leaves an empty -wal and a -shm behind: take them away.
-        for side in set(paths.session_files(path)) - existed:
-            with contextlib.suppress(OSError):
-                side.unlink()
-        raise
+        raise SessionError(f"Cannot read {path}: {exc.strerror}.") from None
+    finally:
+        os.close(fd)
 
 
 def _check_header(path: Path, app_id: int, version: int) -> None:
@@ -196,8 +249,8 @@ def _check_header(path: Path, app_id: int, version: int) -> None:
 def is_recording(path: Path) -> bool:
     """True while a `SessionWriter` holds the session (another process or this one)."""
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
+        fd = open_regular(path)
+    except SessionError:
         return False
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
@@ -208,31 +261,143 @@ def is_recording(path: Path) -> bool:
     return False
 
 
-class Session:
-    """A session opened for reading (and, where allowed, for the retention step)."""
+class _Stall:
+    """The progress handler that stops a query yielding no row for `QUERY_STALL_S` (see `Session`)."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self) -> None:
+        self.deadline = time.monotonic() + QUERY_STALL_S
+
+    def reset(self) -> None:
+        self.deadline = time.monotonic() + QUERY_STALL_S
+
+    def __call__(self) -> int:
+        return 1 if time.monotonic() > self.deadline else 0
+
+
+def _guard(conn: sqlite3.Connection) -> _Stall:
+    """Bound what a hostile file can make this connection do; returns its stall guard."""
+    stall = _Stall()
+    conn.set_progress_handler(stall, _PROGRESS_STEPS)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, VALUE_MAX_BYTES)
+    conn.execute("PRAGMA trusted_schema=OFF")  # no functions with side effects from the file's own schema
+    return stall
+
+
+def _check_schema(path: Path, conn: sqlite3.Connection) -> None:
+    """Every table this version reads is a real table with the columns it needs; extra tables are fine."""
+    kinds = {name: (kind, sql or "") for kind, name, sql in
+             conn.execute("SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'view')")}
+    for table, columns in REQUIRED_COLUMNS.items():
+        kind, sql = kinds.get(table, ("", ""))
+        if kind != "table" or sql.lstrip().upper().startswith("CREATE VIRTUAL"):
+            raise SessionError(f"{path} is damaged: its table {table!r} is missing or not a plain table; "
+                               "it was left untouched.")
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        missing = [c for c in columns if c not in have]
+        if missing:
+            raise SessionError(f"{path} is damaged: its table {table!r} lacks {', '.join(missing)}; "
+                               "it was left untouched.")
+
+
+def _bad_row(path: Path, table: str, row: object) -> SessionError:
+    text = repr(row)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return SessionError(f"{path} is damaged: a row of {table!r} has values of the wrong kind or out of "
+                        f"range ({text}); it was left untouched.")
+
+
+_INT = (int,)
+_INT_N = (int, type(None))
+_REAL = (float, int)
+_REAL_N = (float, int, type(None))
+_TEXT = (str,)
+_TEXT_N = (str, type(None))
+
+
+_ADDRESS_TYPES = {t.value: t for t in AddressType}
+_SOURCE_EVENT_KINDS = {k.value: k for k in SourceEventKind}
+_FIX_MODES = {int(m) for m in FixMode}
+
+
+def _str_list(value: object) -> bool:
+    return isinstance(value, list) and all(type(v) is str for v in value)
+
+
+def _meta_time(meta: Mapping[str, str], key: str) -> float | None:
+    """A time kept in ``meta`` (None if absent); ValueError if it is not one in range."""
+    if key not in meta:
+        return None
+    t = float(meta[key])
+    if not _in_time(round(t * 1000.0) if math.isfinite(t) else None):
+        raise ValueError(f"{key} = {meta[key][:40]!r}")
+    return t
+
+
+def _in_time(t_ms: object) -> bool:
+    return type(t_ms) is int and T_MS_MIN <= t_ms <= T_MS_MAX
+
+
+class Session:
+    """A session opened for reading (and, where allowed, for the retention step).
+
+    Opening checks the schema (the tables and columns read, as plain tables);
+    reading checks each row's types and times and stops any query that yields
+    no row for `QUERY_STALL_S`.  A file that fails any of this raises a
+    one-sentence `SessionError` and is left as it was.
+    """
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, stall: _Stall | None = None,
+                 snapshot: _Snapshot | None = None) -> None:
         self.path = path
         self.conn = conn
+        self._stall = stall or _guard(conn)
+        self._snapshot = snapshot
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], writable: bool = False) -> Session:
-        """Open a session after `check_session_file`; read-only unless ``writable``."""
+        """Open a session; read-only (changing no file) unless ``writable``.
+
+        The file must be a regular file (no link followed) whose header says it is a session this
+        version reads, with the tables and columns it needs; else a one-sentence `SessionError`.
+        """
         p = Path(path)
-        check_session_file(p)
+        _check_fd(p)
+        existed = set(paths.session_files(p))
+        conn: sqlite3.Connection | None = None
+        snapshot: _Snapshot | None = None
         try:
             if writable:
                 conn = sqlite3.connect(_uri(p, "rw"), uri=True, isolation_level=None)
                 conn.execute("PRAGMA busy_timeout=5000")
             else:
-                conn = sqlite3.connect(_read_uri(p), uri=True, isolation_level=None)
+                conn, snapshot = _connect_ro(p)
+                conn.execute("PRAGMA query_only=ON")
+            stall = _guard(conn)
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            _check_header(p, app_id, version)
+            _check_schema(p, conn)
             conn.execute("SELECT count(*) FROM meta").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise _damaged(p, exc) from exc
-        return cls(p, conn)
+        except (sqlite3.DatabaseError, SessionError, OSError) as exc:
+            if conn is not None:
+                conn.close()
+            if snapshot is not None:
+                snapshot.close()
+            for side in set(paths.session_files(p)) - existed:  # nothing of ours is left beside it
+                with contextlib.suppress(OSError):
+                    side.unlink()
+            if isinstance(exc, SessionError):
+                raise
+            if isinstance(exc, OSError):
+                raise SessionError(f"Cannot read {p}: {exc.strerror or exc}.") from None
+            raise _damaged(p, exc) from None
+        return cls(p, conn, stall, snapshot)
 
     def close(self) -> None:
         self.conn.close()
+        if self._snapshot is not None:
+            self._snapshot.close()
 
     def __enter__(self) -> Session:
         return self
@@ -241,65 +406,110 @@ class Session:
         self.close()
 
     def _query(self, sql: str, args: Iterable[Any] = ()) -> sqlite3.Cursor:
+        self._stall.reset()
         try:
             return self.conn.execute(sql, tuple(args))
         except sqlite3.DatabaseError as exc:
-            raise _damaged(self.path, exc) from exc
+            raise _damaged(self.path, exc) from None
+
+    def _rows(self, sql: str, table: str, types: tuple[tuple[type, ...], ...],
+              args: Iterable[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query, each checked against ``types`` (first column: a time in range)."""
+        cur = self._query(sql, args)
+        while True:
+            try:
+                batch = cur.fetchmany(4096)
+            except sqlite3.DatabaseError as exc:
+                raise _damaged(self.path, exc) from None
+            if not batch:
+                return
+            self._stall.reset()
+            for row in batch:
+                if not _in_time(row[0]) or not all(type(v) in t for v, t in zip(row, types, strict=True)):
+                    raise _bad_row(self.path, table, row)
+                yield row
 
     # ----------------------------------------------------------------- records
 
     def meta(self) -> dict[str, str]:
-        return {k: v for k, v in self._query("SELECT key, value FROM meta")}
+        out: dict[str, str] = {}
+        for k, v in self._query("SELECT key, value FROM meta"):
+            if type(k) is not str or type(v) is not str:
+                raise _bad_row(self.path, "meta", (k, v))
+            out[k] = v
+        return out
+
+    def _emitters(self) -> dict[int, tuple[str, AddressType, str, bool | None]]:
+        out = {}
+        for row in self._query("SELECT id, address, address_type, source, connectable FROM emitter"):
+            eid, address, atype, source, connectable = row
+            if (type(eid) is not int or type(address) is not str or type(source) is not str
+                    or type(connectable) not in _INT_N or atype not in _ADDRESS_TYPES):
+                raise _bad_row(self.path, "emitter", row)
+            conn = None if connectable is None else bool(connectable)
+            out[eid] = (address, _ADDRESS_TYPES[atype], source, conn)
+        return out
 
     def sightings(self) -> Iterator[Sighting]:
         """Sightings in the order they were recorded (which is time order for one source)."""
-        emitters = {
-            row[0]: (row[1], AddressType(row[2]), row[3], None if row[4] is None else bool(row[4]))
-            for row in self._query("SELECT id, address, address_type, source, connectable FROM emitter")
-        }
-        cur = self._query(
+        emitters = self._emitters()
+        for row in self._rows(
             "SELECT s.t_ms, s.emitter, s.rssi, p.adv FROM sighting s JOIN payload p ON p.id = s.payload "
-            "ORDER BY s.rowid"
-        )
-        for t_ms, eid, rssi, adv in cur:
-            address, atype, source, connectable = emitters[eid]
-            yield Sighting(t_ms / 1000.0, address, atype, rssi, adv, source, connectable)
+            "ORDER BY s.rowid", "sighting", (_INT, _INT, _INT_N, (bytes,)),
+        ):
+            t_ms, eid, rssi, adv = row
+            e = emitters.get(eid)
+            if e is None:
+                raise _bad_row(self.path, "sighting", row)
+            yield Sighting(t_ms / 1000.0, e[0], e[1], rssi, adv, e[2], e[3])
 
     def fixes(self) -> Iterator[Fix]:
-        cur = self._query(
+        for r in self._rows(
             "SELECT t_ms, lat, lon, alt, speed_mps, course, hdop, accuracy_m, mode, satellites, source "
-            "FROM fix ORDER BY t_ms, rowid"
-        )
-        for r in cur:
+            "FROM fix ORDER BY t_ms, rowid", "fix",
+            (_INT, _REAL, _REAL, _REAL_N, _REAL_N, _REAL_N, _REAL_N, _REAL_N, _INT, _INT_N, _TEXT),
+        ):
+            if not (-90.0 <= r[1] <= 90.0 and -180.0 <= r[2] <= 180.0) or r[8] not in _FIX_MODES:
+                raise _bad_row(self.path, "fix", r)
             yield Fix(_t(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], FixMode(r[8]), r[9], r[10])
 
     def nofixes(self) -> Iterator[NoFix]:
-        cur = self._query("SELECT t_ms, source, reason FROM nofix ORDER BY t_ms, rowid")
-        for t_ms, source, reason in cur:
+        for t_ms, source, reason in self._rows("SELECT t_ms, source, reason FROM nofix ORDER BY t_ms, rowid",
+                                               "nofix", (_INT, _TEXT, _TEXT)):
             yield NoFix(_t(t_ms), source, reason)
 
     def source_events(self) -> Iterator[SourceEvent]:
-        cur = self._query("SELECT t_ms, source, kind, detail, value FROM source_event ORDER BY t_ms, rowid")
-        for t_ms, source, kind, detail, value in cur:
-            yield SourceEvent(_t(t_ms), source, SourceEventKind(kind), detail, value)
+        for row in self._rows("SELECT t_ms, source, kind, detail, value FROM source_event "
+                              "ORDER BY t_ms, rowid", "source_event", (_INT, _TEXT, _TEXT, _TEXT, _REAL_N)):
+            kind = _SOURCE_EVENT_KINDS.get(row[2])
+            if kind is None:
+                raise _bad_row(self.path, "source_event", row)
+            yield SourceEvent(_t(row[0]), row[1], kind, row[3], row[4])
 
     def place_marks(self) -> Iterator[PlaceMark]:
-        for t_ms, label in self._query("SELECT t_ms, label FROM place_mark ORDER BY t_ms, rowid"):
+        for t_ms, label in self._rows("SELECT t_ms, label FROM place_mark ORDER BY t_ms, rowid", "place_mark",
+                                      (_INT, _TEXT)):
             yield PlaceMark(_t(t_ms), label)
 
     def level_changes(self) -> list[LevelChange]:
         """The `watch`/`alert` changes raised while recording, in time order."""
         out = []
-        for r in self._query(
+        for r in self._rows(
             "SELECT t_ms, device_id, level, kind, addresses, identifiers, first_ms, last_ms, places, span_m, "
-            "duration_s, explanation, confidence FROM level_change ORDER BY t_ms, rowid"
+            "duration_s, explanation, confidence FROM level_change ORDER BY t_ms, rowid", "level_change",
+            (_INT, _TEXT, _TEXT, _TEXT_N, _TEXT, _TEXT, _INT, _INT, _INT, _REAL, _REAL, _TEXT, _REAL),
         ):
-            out.append(
-                LevelChange(
-                    _t(r[0]), r[1], Level(r[2]), Kind(r[3]) if r[3] else None, tuple(json.loads(r[4])),
-                    tuple(json.loads(r[5])), _t(r[6]), _t(r[7]), r[8], r[9], r[10], r[11], r[12],
-                )
-            )
+            try:
+                addresses, identifiers = json.loads(r[4]), json.loads(r[5])
+                times_ok = _in_time(r[6]) and _in_time(r[7])
+                if not (times_ok and _str_list(addresses) and _str_list(identifiers)):
+                    raise ValueError(r)
+                out.append(LevelChange(
+                    _t(r[0]), r[1], Level(r[2]), Kind(r[3]) if r[3] else None, tuple(addresses),
+                    tuple(identifiers), _t(r[6]), _t(r[7]), r[8], r[9], r[10], r[11], r[12],
+                ))
+            except (ValueError, RecursionError):
+                raise _bad_row(self.path, "level_change", r) from None
         return out
 
     def rf_results(self) -> tuple[list[Transmitter], list[Coverage]]:
@@ -328,7 +538,10 @@ class Session:
         for table in ("sighting", "fix", "nofix", "source_event", "place_mark", "level_change", "emitter",
                       "payload"):
             out[table] = int(self._query(f"SELECT count(*) FROM {table}").fetchone()[0])
-        out["reduced"] = int(self._query("SELECT coalesce(sum(n), 0) FROM sighting_count").fetchone()[0])
+        reduced = self._query("SELECT coalesce(sum(n), 0) FROM sighting_count").fetchone()[0]
+        if type(reduced) is not int:
+            raise _bad_row(self.path, "sighting_count", (reduced,))
+        out["reduced"] = reduced
         return out
 
     def time_range(self) -> tuple[float | None, float | None]:
@@ -340,18 +553,27 @@ class Session:
         queries.append("SELECT min(first_ms), max(last_ms) FROM sighting_count")  # reduced sightings
         for sql in queries:
             a, b = self._query(sql).fetchone()
-            if a is not None:
+            if a is not None or b is not None:
+                if not (_in_time(a) and _in_time(b)):
+                    raise _bad_row(self.path, sql.rpartition(" ")[2], (a, b))
                 lo = a if lo is None else min(lo, a)
                 hi = b if hi is None else max(hi, b)
         return (None if lo is None else _t(lo), None if hi is None else _t(hi))
 
     def summary(self) -> SessionSummary:
+        """The session's line in `trackerscan sessions` (a `SessionError` if its facts are damaged)."""
+        try:
+            return self._summary()
+        except (ValueError, OverflowError) as exc:
+            raise _damaged(self.path, exc) from None
+
+    def _summary(self) -> SessionSummary:
         meta = self.meta()
         first, last = self.time_range()
         # What was recorded decides (a replayed recording keeps its own times); the wall-clock
         # start and end in meta only stand in for an empty session.
-        started = first if first is not None else float(meta["started"]) if "started" in meta else None
-        ended = last if last is not None else float(meta["ended"]) if "ended" in meta else started
+        started = first if first is not None else _meta_time(meta, "started")
+        ended = last if last is not None else _meta_time(meta, "ended") or started
         changes = self.level_changes()
         alerts = {c.device_id for c in changes if c.level is Level.ALERT}
         watch = {c.device_id for c in changes if c.level is Level.WATCH} - alerts
@@ -504,7 +726,7 @@ class SessionWriter:
         synchronous: str = "FULL",
     ) -> SessionWriter:
         """A new session file in ``directory`` (created 0700), named after ``started``; file mode 0600."""
-        directory.mkdir(mode=paths.DIR_MODE, parents=True, exist_ok=True)
+        paths.private_dir(directory)
         base = paths.session_name(started)
         for n in range(1, 1000):
             path = directory / f"{base}{'' if n == 1 else f'-{n}'}{paths.SESSION_SUFFIX}"
@@ -727,34 +949,80 @@ class SessionWriter:
 
 
 def _session_paths(directory: Path) -> list[Path]:
+    """The regular files named like sessions in ``directory`` (links, folders and FIFOs left out)."""
     if not directory.is_dir():
         return []
-    return sorted(p for p in directory.glob(f"*{paths.SESSION_SUFFIX}") if p.is_file())
+    return sorted(Path(e.path) for e in os.scandir(directory)
+                  if e.name.endswith(paths.SESSION_SUFFIX) and e.is_file(follow_symlinks=False))
+
+
+def _named(text: str, directory: Path) -> Path | None:
+    """The session in ``directory`` called ``text`` (name, file name, unique prefix, ``latest``), or None."""
+    known = _session_paths(directory)
+    if text in ("latest", "last"):
+        return known[-1] if known else None
+    exact = [q for q in known if q.stem == text or q.name == text]
+    if exact:
+        return exact[0]
+    prefixed = [q for q in known if q.stem.startswith(text)] if text else []
+    if len(prefixed) > 1:
+        raise SessionError(f"'{text}' matches {len(prefixed)} sessions; give more of its name.")
+    return prefixed[0] if prefixed else None
+
+
+def _looks_like_path(text: str) -> bool:
+    separators = [os.sep] + ([os.altsep] if os.altsep else [])
+    return any(c in text for c in separators) or text.endswith(paths.SESSION_SUFFIX)
 
 
 def resolve_session(
     name_or_path: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None
 ) -> Path:
-    """The session file for a path, a session name (``20261123T145300Z``), a unique prefix, or ``latest``."""
+    """The session file for a session name (``20261123T145300Z``), a unique prefix, ``latest``, or a path.
+
+    A name is looked up in the data folder first (``latest`` never means a file of that name in the
+    current folder); a path may be anywhere, and is opened later without following links.
+    """
     text = str(name_or_path)
-    p = Path(text).expanduser()
-    if p.is_file():
-        return p
     directory = paths.sessions_dir(data_dir)
-    known = _session_paths(directory)
-    if text in ("latest", "last") and known:
-        return known[-1]
-    exact = [q for q in known if q.stem == text or q.name == text]
-    if exact:
-        return exact[0]
-    prefixed = [q for q in known if q.stem.startswith(text)] if text else []
-    if len(prefixed) == 1:
-        return prefixed[0]
-    if len(prefixed) > 1:
-        raise SessionError(f"'{text}' matches {len(prefixed)} sessions; give more of its name.")
+    if not _looks_like_path(text) or text in ("latest", "last"):
+        found = _named(text, directory)
+        if found is not None:
+            return found
+    p = Path(text).expanduser()
+    if os.path.lexists(p) and text not in ("latest", "last"):
+        return p
+    if text in ("latest", "last"):
+        raise SessionError(f"There are no sessions yet in {directory}; `trackerscan scan` records one.")
     raise SessionError(
         f"There is no session called '{text}' in {directory}; `trackerscan sessions` lists them."
     )
+
+
+def in_data_folder(path: Path, data_dir: str | os.PathLike[str] | None = None) -> bool:
+    """True when ``path`` is a session file kept in the data folder (not a copy elsewhere)."""
+    directory = paths.sessions_dir(data_dir)
+    try:
+        return directory.is_dir() and os.path.samefile(path.parent, directory)
+    except OSError:
+        return False
+
+
+def resolve_own_session(
+    name_or_path: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None
+) -> Path:
+    """Like `resolve_session`, but only a session kept in the data folder (what `wipe` may delete)."""
+    text = str(name_or_path)
+    directory = paths.sessions_dir(data_dir)
+    found = _named(text, directory) if not _looks_like_path(text) or text in ("latest", "last") else None
+    if found is None and _looks_like_path(text):
+        p = Path(text).expanduser()
+        if in_data_folder(p, data_dir):
+            found = directory / p.name
+    if found is None:
+        raise SessionError(f"'{text}' is not a session in {directory}: wipe deletes only sessions kept "
+                           "there (`trackerscan sessions` lists them); nothing was deleted.")
+    return found
 
 
 def list_sessions(data_dir: str | os.PathLike[str] | None = None) -> list[SessionSummary | SessionError]:
@@ -764,7 +1032,7 @@ def list_sessions(data_dir: str | os.PathLike[str] | None = None) -> list[Sessio
         try:
             with Session.open(path) as s:
                 out.append(s.summary())
-        except SessionError as exc:
+        except SessionError as exc:  # this one is listed as unreadable; the others still are listed
             out.append(exc)
     return out
 

@@ -225,6 +225,66 @@ def _address_bytes(key: U64, mode: Sequence[str], kind_of: I64) -> U8:
     return a
 
 
+def encode_reports(
+    ts: npt.NDArray[np.int64],
+    addr: U8,
+    kind_r: I64,
+    kinds: Sequence[tuple[str, float, float, tuple[int | None, ...], str, int, int]],
+    fill_bytes: U8,
+    rssi_u8: U8,
+    datalink: int = DATALINK_H4,
+) -> U8:
+    """A whole btsnoop file (header and one LE advertising report record per row) as one byte array.
+
+    ``ts``: big-endian btsnoop timestamps (µs); ``addr``: six little-endian address bytes per row;
+    ``kind_r``: each row's index in ``kinds`` (entries as in KINDS: the advertising data template,
+    whose None bytes are filled from ``fill_bytes``, the address mode and the legacy event type).
+    """
+    lengths = np.array([len(k[3]) for k in kinds], dtype=np.int64)
+    h4 = datalink == DATALINK_H4
+    pre = 1 if h4 else 0
+    rec_len = 24 + pre + 14 + lengths[kind_r]
+    offsets = 16 + np.concatenate(([0], np.cumsum(rec_len)[:-1]))
+    total = int(16 + rec_len.sum())
+    buf = np.zeros(total, dtype=np.uint8)
+    buf[:16] = np.frombuffer(MAGIC + VERSION.to_bytes(4, "big") + datalink.to_bytes(4, "big"), np.uint8)
+    chunk = 131_072
+    for k, spec in enumerate(kinds):
+        sel_all = np.nonzero(kind_r == k)[0]
+        dlen = len(spec[3])
+        width = 24 + pre + 14 + dlen
+        template = np.array([0 if b is None else b for b in spec[3]], dtype=np.uint8)
+        holes = np.array([i for i, b in enumerate(spec[3]) if b is None], dtype=np.int64)
+        for c in range(0, len(sel_all), chunk):
+            sel = sel_all[c : c + chunk]
+            m = np.zeros((len(sel), width), dtype=np.uint8)
+            incl = np.full(len(sel), pre + 2 + 12 + dlen, dtype=">u4").view(np.uint8).reshape(-1, 4)
+            m[:, 0:4] = incl
+            m[:, 4:8] = incl
+            flags = 3  # H4: received event; monitor: opcode 3 "Event Packet" on index 0
+            m[:, 11] = flags
+            m[:, 16:24] = ts[sel].view(np.uint8).reshape(-1, 8)
+            p = 24
+            if h4:
+                m[:, p] = 0x04
+                p += 1
+            m[:, p] = 0x3E
+            m[:, p + 1] = 12 + dlen
+            m[:, p + 2] = 0x02
+            m[:, p + 3] = 1
+            m[:, p + 4] = spec[5]
+            m[:, p + 5] = 0 if spec[4] == "public" else 1
+            m[:, p + 6 : p + 12] = addr[sel]
+            m[:, p + 12] = dlen
+            body = np.broadcast_to(template, (len(sel), dlen)).copy()
+            if len(holes):
+                body[:, holes] = fill_bytes[sel][:, : len(holes)]
+            m[:, p + 13 : p + 13 + dlen] = body
+            m[:, p + 13 + dlen] = rssi_u8[sel]
+            buf[offsets[sel][:, None] + np.arange(width)] = m
+    return buf
+
+
 def generate(
     out_dir: str | os.PathLike[str],
     minutes: float = 120.0,
@@ -301,49 +361,8 @@ def generate(
     rssi_u8 = rssi.astype(np.int64).astype(np.uint8)
 
     # --- records ---------------------------------------------------------------------------------
-    lengths = np.array([len(k[3]) for k in KINDS], dtype=np.int64)
-    h4 = datalink == DATALINK_H4
-    pre = 1 if h4 else 0
-    rec_len = 24 + pre + 14 + lengths[kind_r]
-    offsets = 16 + np.concatenate(([0], np.cumsum(rec_len)[:-1]))
-    total = int(16 + rec_len.sum())
-    buf = np.zeros(total, dtype=np.uint8)
-    buf[:16] = np.frombuffer(MAGIC + VERSION.to_bytes(4, "big") + datalink.to_bytes(4, "big"), np.uint8)
     ts = (np.round(t * 1e6).astype(np.int64) + np.int64(int(start * 1e6)) + EPOCH_DELTA_US).astype(">i8")
-    chunk = 131_072
-    for k, spec in enumerate(KINDS):
-        sel_all = np.nonzero(kind_r == k)[0]
-        dlen = len(spec[3])
-        width = 24 + pre + 14 + dlen
-        template = np.array([0 if b is None else b for b in spec[3]], dtype=np.uint8)
-        holes = np.array([i for i, b in enumerate(spec[3]) if b is None], dtype=np.int64)
-        for c in range(0, len(sel_all), chunk):
-            sel = sel_all[c : c + chunk]
-            m = np.zeros((len(sel), width), dtype=np.uint8)
-            incl = np.full(len(sel), pre + 2 + 12 + dlen, dtype=">u4").view(np.uint8).reshape(-1, 4)
-            m[:, 0:4] = incl
-            m[:, 4:8] = incl
-            flags = 3  # H4: received event; monitor: opcode 3 "Event Packet" on index 0
-            m[:, 11] = flags
-            m[:, 16:24] = ts[sel].view(np.uint8).reshape(-1, 8)
-            p = 24
-            if h4:
-                m[:, p] = 0x04
-                p += 1
-            m[:, p] = 0x3E
-            m[:, p + 1] = 12 + dlen
-            m[:, p + 2] = 0x02
-            m[:, p + 3] = 1
-            m[:, p + 4] = spec[5]
-            m[:, p + 5] = 0 if spec[4] == "public" else 1
-            m[:, p + 6 : p + 12] = addr[sel]
-            m[:, p + 12] = dlen
-            body = np.broadcast_to(template, (len(sel), dlen)).copy()
-            if len(holes):
-                body[:, holes] = fill_bytes[sel][:, : len(holes)]
-            m[:, p + 13 : p + 13 + dlen] = body
-            m[:, p + 13 + dlen] = rssi_u8[sel]
-            buf[offsets[sel][:, None] + np.arange(width)] = m
+    buf = encode_reports(ts, addr, kind_r, KINDS, fill_bytes, rssi_u8, datalink)
 
     base = out / name
     snoop = base.with_suffix(".btsnoop")
@@ -381,4 +400,4 @@ def generate(
     return BusyCity(snoop, nmea, truth_path, reports, devices, follower_address)
 
 
-__all__ = ["BusyCity", "generate", "nmea_lines", "no_fix_lines", "route", "write_nmea"]
+__all__ = ["BusyCity", "encode_reports", "generate", "nmea_lines", "no_fix_lines", "route", "write_nmea"]

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from trackerscan.engine.known import Home, KnownDevices
-from trackerscan.errors import InputError
 from trackerscan.model import Event, Kind, PlaceMark
 from trackerscan.sim import cast
 from trackerscan.sim.world import (
@@ -69,13 +68,14 @@ class Scenario:
 
 
 class _Builder:
-    def __init__(self, seed: int, legs: list[Leg], gps: bool = True) -> None:
+    def __init__(self, seed: int, legs: list[Leg], gps: bool = True, phone_gps: bool = False) -> None:
         self.rng = random.Random(seed)
         self.route = Route(route_points())
         self.user = UserPath(self.route, legs, T0, offset_m=self.rng.uniform(0, 9000))
         self.devices: list[SimDevice] = []
         self.extra: list[Event] = []
         self.gps = gps
+        self.phone_gps = phone_gps
 
     @property
     def start(self) -> float:
@@ -92,8 +92,18 @@ class _Builder:
         self.devices.append(dev)
         return dev
 
-    def follower(self, kind: Kind | None, name: str, start: float | None = None, timed: bool = True) -> None:
+    def follower(
+        self,
+        kind: Kind | None,
+        name: str,
+        start: float | None = None,
+        timed: bool = True,
+        timed_from: float | None = None,
+    ) -> None:
+        """A device that follows the user from ``start``; the time to alert counts from ``timed_from``
+        (default ``start``; on public transport: boarding, after a stay: when she moves on)."""
         t = self.start if start is None else start
+        t_from = t if timed_from is None else timed_from
         where = with_user(self.user)
         if kind is None:
             self.add(
@@ -105,7 +115,7 @@ class _Builder:
                     self.end,
                     1.0,
                     follower=True,
-                    follows_from=t,
+                    follows_from=t_from,
                     carried=True,
                     timed=False,
                 )
@@ -121,7 +131,7 @@ class _Builder:
                     self.end,
                     True,
                     follower=True,
-                    follows_from=t,
+                    follows_from=t_from,
                     carried=True,
                     timed=timed,
                 )
@@ -168,7 +178,7 @@ class _Builder:
     def build(self, name: str, description: str, homes: tuple[Home, ...] = ()) -> Scenario:
         streams: list[list[Event]] = []
         if self.gps:
-            streams.append(list(gps_fixes(self.user, self.rng)))
+            streams.append(list(gps_fixes(self.user, self.rng, self.phone_gps)))
         for dev in self.devices:
             streams.append(list(hear(dev, self.user, self.rng)))
         streams.append(self.extra)
@@ -559,6 +569,7 @@ def no_gps_day(seed: int) -> Scenario:
     )
 
 
+# The present suite (issues #1-#8); trackerscan.sim.suite adds the others.
 SCENARIOS: dict[str, Callable[[int], Scenario]] = {
     "walk_airtag": walk_airtag,
     "walk_late_smarttag": walk_late_smarttag,
@@ -574,16 +585,3 @@ SCENARIOS: dict[str, Callable[[int], Scenario]] = {
     "standing_still": standing_still,
     "no_gps_day": no_gps_day,
 }
-
-
-def scenario_names() -> list[str]:
-    return list(SCENARIOS)
-
-
-def build_scenario(name: str, seed: int = 0) -> Scenario:
-    """Build one scenario; the same name and seed always give the same events."""
-    try:
-        builder = SCENARIOS[name]
-    except KeyError:
-        raise InputError(f"Unknown scenario {name!r}: choose one of {', '.join(SCENARIOS)}.") from None
-    return builder(seed)

@@ -117,14 +117,24 @@ class UserPath:
         return self.lat[i], self.lon[i]
 
 
-def gps_fixes(path: UserPath, rng: random.Random) -> list[Fix]:
+def gps_fixes(path: UserPath, rng: random.Random, phone: bool = False) -> list[Fix]:
     """1 Hz fixes: a few metres of noise outdoors; indoors a drifting position, worse accuracy and
-    the odd wild fix, as the haicom-305N log shows."""
+    the odd wild fix, as the haicom-305N log shows.
+
+    ``phone``: phone-grade location instead (a phone shared over the app, or a cheap receiver): a fix
+    every 5-15 s, 3-5 times the noise, and now and then 30-90 s without any fix (pocket, buildings).
+    """
     out: list[Fix] = []
     drift_n = drift_e = 0.0
+    next_t = 0
     for i in range(len(path.lat)):
         if not path.gps[i]:
             continue
+        if phone:
+            if i < next_t:
+                continue
+            gap = rng.uniform(30, 90) if rng.random() < 0.03 else rng.uniform(5, 15)
+            next_t = i + int(gap)
         t = path.start + i + 0.2
         if path.indoor[i]:
             drift_n = max(-30.0, min(30.0, drift_n + rng.gauss(0, 1.5)))
@@ -136,6 +146,9 @@ def gps_fixes(path: UserPath, rng: random.Random) -> list[Fix]:
             drift_n *= 0.9
             drift_e *= 0.9
             n, e, acc = drift_n + rng.gauss(0, 2.5), drift_e + rng.gauss(0, 2.5), 4.0 + rng.uniform(0, 4)
+        if phone:
+            acc = rng.uniform(10.0, 35.0)
+            n, e = n * 4 + rng.gauss(0, acc / 3), e * 4 + rng.gauss(0, acc / 3)
         lat, lon = move(path.lat[i], path.lon[i], n, e)
         out.append(
             Fix(
@@ -253,17 +266,29 @@ def travels_then_stays(user: UserPath, t_off: float, bag_m: float = 2.0) -> Wher
 
 
 def travels_then_walks(
-    user: UserPath, t_off: float, rng: random.Random, bag_m: float = 2.0, speed: float = 1.3
+    user: UserPath,
+    t_off: float,
+    rng: random.Random,
+    bag_m: float = 2.0,
+    speed: float = 1.3,
+    wobble_m: float = 0.0,
 ) -> Where:
-    """Beside the user until ``t_off`` (getting off the bus with them), then walks its own way."""
+    """Beside the user until ``t_off`` (getting off the bus with them), then walks its own way.
+
+    ``wobble_m``: the distance to the user swings by up to this much (a stranger walking the same
+    way drifts ahead, falls behind, crosses the pavement), over 1-3 minutes.
+    """
     lat0, lon0 = move(*user.at(t_off), bag_m, 0.0)
     ang = rng.uniform(0, 2 * math.pi)
     vn, ve = speed * math.cos(ang), speed * math.sin(ang)
+    period = rng.uniform(60.0, 180.0) if wobble_m else 1.0
+    phase = rng.uniform(0, period) if wobble_m else 0.0
 
     def where(t: float) -> tuple[float, float]:
         if t < t_off:
             lat, lon = user.at(t)
-            return move(lat, lon, bag_m, 0.0)
+            off = bag_m + wobble_m * math.sin(2 * math.pi * (t + phase) / period) if wobble_m else bag_m
+            return move(lat, lon, off, 0.0)
         dt = t - t_off
         return move(lat0, lon0, vn * dt, ve * dt)
 

@@ -15,18 +15,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from trackerscan.errors import InputError, SourceError
+from trackerscan.errors import InputError
+from trackerscan.sources.base import Source
 from trackerscan.sources.ble_base import BleEvent, BleSource, shown
 
 if TYPE_CHECKING:
     from datetime import date as Date
 
     from trackerscan.sources.ble_bumble import BumbleDevice
-    from trackerscan.sources.gps import ClockCorrector
+    from trackerscan.sources.gps import ClockCorrector, GpsSource
 
-__all__ = ["BLE_SPEC_FORMS", "BleEvent", "BleSource", "open_ble", "open_bumble_device", "open_gps"]
+__all__ = [
+    "BLE_SPEC_FORMS", "BleEvent", "BleSource", "Source", "open_ble", "open_bumble_device", "open_gps",
+]
 
 BLE_SPEC_FORMS = (
     "bleak, bleak:hci1, hci:usb:0, hci:serial:/dev/ttyACM0,1000000, hci:tcp-client:HOST:PORT "
@@ -61,18 +64,12 @@ def open_ble(spec: str, *, clock: Callable[[], float] = time.time) -> BleSource:
     raise InputError(f"'{shown(spec)}' is not a Bluetooth source: use {BLE_SPEC_FORMS}.")
 
 
-def open_gps(spec: str, *, clock: ClockCorrector | None = None, date: Date | None = None) -> Any:
+def open_gps(spec: str, *, clock: ClockCorrector | None = None, date: Date | None = None) -> GpsSource:
     """A GPS source for ``spec`` (see `trackerscan.sources.gps.open_gps`); ``clock`` is shared with the
     Bluetooth source (pass its ``now`` to `open_ble`), ``date`` dates NMEA logs that carry none."""
-    import importlib
+    from trackerscan.sources.gps import open_gps as _open
 
-    try:
-        gps = importlib.import_module("trackerscan.sources.gps")
-    except ModuleNotFoundError as exc:
-        if exc.name != "trackerscan.sources.gps":
-            raise
-        raise SourceError("GPS sources are not available in this installation of trackerscan.") from None
-    return gps.open_gps(spec, clock=clock, date=date)
+    return _open(spec, clock=clock, date=date)
 
 
 async def open_bumble_device(transport: str) -> BumbleDevice:

@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Self
 
 from trackerscan.model import Event, Sighting, SourceEvent, SourceEventKind
+from trackerscan.sources.base import Source
 from trackerscan.sources.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class _End:
 _END = _End()
 
 
-class BleSource(abc.ABC):
+class BleSource(Source[Event]):
     """An async iterator of `Sighting` and `SourceEvent` (replayed sessions: every recorded event).
 
     ``aclose()`` stops it.
@@ -80,10 +81,10 @@ class BleSource(abc.ABC):
     async def _run(self) -> None:
         """Produce events with `_emit` until done (returning ends the stream)."""
 
-    async def _close(self) -> None:  # noqa: B027 - optional hook
+    async def _close(self) -> None:
         """Release what `_open` took; must not raise."""
 
-    def _opened(self) -> None:  # noqa: B027 - optional hook
+    def _opened(self) -> None:
         """Called right after a successful `_open`."""
 
     # -- life cycle --------------------------------------------------------------

@@ -1,10 +1,13 @@
-"""Scanning through BlueZ with bleak: ``bleak`` (default adapter), ``bleak:hci1``, ``bleak:hci1,passive``.
+"""Scanning with bleak: ``bleak`` (default adapter), ``bleak:hci1``, ``bleak:hci1,passive`` (Linux).
 
-bleak hands over parsed fields; `sighting_from_bleak` is the one place they
-become a `Sighting`, with the AD bytes rebuilt by `trackerscan.adv.build_ad`
-so classification has one code path.  The adapter object is watched on
-D-Bus: when it disappears (unplugged) the gap is recorded and the source
-reopens it as soon as it is back.
+The same spec works on Windows (WinRT) and macOS (CoreBluetooth): what differs
+per system (adapters, passive scanning, address types, noticing a lost adapter)
+is asked of a `BlePlatform` (`trackerscan.sources.ble_platform`).  bleak hands
+over parsed fields; `sighting_from_bleak` is the one place they become a
+`Sighting`, with the AD bytes rebuilt by `trackerscan.adv.build_ad` so
+classification has one code path.  When the adapter goes away (unplugged, or
+Bluetooth switched off) the gap is recorded and the source reopens it as soon
+as it is back.
 """
 
 from __future__ import annotations
@@ -14,77 +17,59 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from bleak import BleakScanner
-from bleak.args.bluez import BlueZScannerArgs, OrPattern
-from bleak.assigned_numbers import AdvertisementDataType
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
+from bleak.exc import BleakBluetoothNotAvailableError
+from bleak.exc import BleakBluetoothNotAvailableReason as Why
 
 from trackerscan.adv import build_ad, normalise_address
 from trackerscan.errors import InputError, NoAdapterError, SourceError
-from trackerscan.model import AddressType, Sighting
+from trackerscan.model import Sighting, SourceEventKind
 from trackerscan.sources.ble_base import LiveBleSource, shown
-from trackerscan.sources.ble_bluez import AdapterWatch, check_bleak_possible, resolve_adapter
+from trackerscan.sources.ble_platform import (
+    NO_ADAPTER_MESSAGE,
+    BlePlatform,
+    BlueZPlatform,
+    LossWatch,
+    platform_for,
+)
 from trackerscan.sources.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 
-# RSSI bleak reports when BlueZ gave none (HCI's "not available").
+# RSSI bleak reports when the system gave none (HCI's "not available").
 RSSI_UNKNOWN = -127
 
-# How long BlueZ may take to start discovery (seconds): it answers in tens of
+# How long the system may take to start discovery (seconds): BlueZ answers in tens of
 # milliseconds; a wedged adapter never does, and is then treated as lost.
 SCAN_START_TIMEOUT_S = 10.0
 
-_SD16 = AdvertisementDataType.SERVICE_DATA_UUID16
-# What a passive scan asks BlueZ to report (AdvertisementMonitor or-patterns):
-# the tracker frames of trackers.md section 1.  BlueZ's passive mode needs at
-# least one pattern; anything else is simply not reported in passive mode.
-TRACKER_OR_PATTERNS: tuple[OrPattern, ...] = (
-    OrPattern(0, AdvertisementDataType.MANUFACTURER_SPECIFIC_DATA, b"\x4c\x00\x12"),  # Apple Find My
-    OrPattern(0, _SD16, b"\xb2\xfc"),  # DULT 0xFCB2
-    OrPattern(0, _SD16, b"\xaa\xfe"),  # Google FMDN 0xFEAA
-    OrPattern(0, _SD16, b"\x5a\xfd"),  # Samsung SmartTag 0xFD5A
-    OrPattern(0, _SD16, b"\x69\xfd"),  # Samsung Find My Mobile 0xFD69
-    OrPattern(0, _SD16, b"\x44\xfd"),  # Apple Find My accessory, unpaired 0xFD44
-    OrPattern(0, _SD16, b"\xed\xfe"),  # Tile 0xFEED
-    OrPattern(0, _SD16, b"\xec\xfe"),  # Tile 0xFEEC
-    OrPattern(0, _SD16, b"\x84\xfd"),  # Tile 0xFD84
-    OrPattern(0, _SD16, b"\x33\xfe"),  # Chipolo 0xFE33
-    OrPattern(0, _SD16, b"\x25\xfa"),  # Pebblebee 0xFA25
-)
+_BLUEZ = BlueZPlatform()
 
 
-def _address_type(device: BLEDevice) -> AddressType:
-    details = device.details
-    props = details.get("props") if isinstance(details, dict) else None
-    kind = props.get("AddressType") if isinstance(props, dict) else None
-    if kind == "public":
-        return AddressType.PUBLIC
-    if kind == "random":
-        return AddressType.RANDOM
-    return AddressType.UNKNOWN
-
-
-def sighting_from_bleak(device: BLEDevice, adv: AdvertisementData, when: float, source: str) -> Sighting:
+def sighting_from_bleak(
+    device: BLEDevice, adv: AdvertisementData, when: float, source: str, platform: BlePlatform = _BLUEZ
+) -> Sighting:
     """The one conversion of bleak's parsed fields into a Sighting (AD bytes rebuilt by build_ad)."""
     raw = build_ad(adv.manufacturer_data, adv.service_data, adv.service_uuids, adv.local_name)
     rssi = adv.rssi if adv.rssi is not None and adv.rssi != RSSI_UNKNOWN else None
+    address = platform.address(device)
     return Sighting(
         time=when,
-        address=normalise_address(device.address) or device.address.upper(),
-        address_type=_address_type(device),
+        address=normalise_address(address) or address,
+        address_type=platform.address_type(device),
         rssi=rssi,
         adv=raw,
         source=source,
-        connectable=None,  # BlueZ does not say
+        connectable=None,  # bleak does not say
     )
 
 
 class BleakSource(LiveBleSource):
-    """Continuous scanning through BlueZ (active by default; passive with or-patterns)."""
+    """Continuous scanning through bleak (active by default; passive where the system can)."""
 
     def __init__(
         self,
@@ -94,36 +79,41 @@ class BleakSource(LiveBleSource):
         clock: Callable[[], float] = time.time,
         watchdog: Watchdog | None = None,
         reopen_max_wait_s: float | None = None,
+        platform: BlePlatform | None = None,
     ) -> None:
         name = "bleak" + (f":{adapter}" if adapter else "") + (",passive" if passive else "")
         kwargs: dict[str, Any] = {}
         if reopen_max_wait_s is not None:
             kwargs["reopen_max_wait_s"] = reopen_max_wait_s
         super().__init__(name, clock=clock, watchdog=watchdog, **kwargs)
+        self.platform = platform if platform is not None else platform_for()
         self.wanted_adapter = adapter
         self.passive = passive
         self.adapter: str | None = None  # the one in use, once open
         self._scanner: BleakScanner | None = None
-        self._watch: AdapterWatch | None = None
+        self._watch: LossWatch | None = None
+        self._limits_told = False
 
     def _on_advertisement(self, device: BLEDevice, adv: AdvertisementData) -> None:
-        self._sighted(sighting_from_bleak(device, adv, self._clock(), self.name))
+        self._sighted(sighting_from_bleak(device, adv, self._clock(), self.name, self.platform))
 
     def _make_scanner(self, adapter: str) -> BleakScanner:
-        mode: Literal["active", "passive"] = "passive" if self.passive else "active"
-        bluez: BlueZScannerArgs = {"adapter": adapter}
-        if self.passive:
-            bluez["or_patterns"] = list(TRACKER_OR_PATTERNS)
-        return BleakScanner(self._on_advertisement, scanning_mode=mode, bluez=bluez)
+        return self.platform.scanner(self._on_advertisement, adapter, self.passive)
+
+    def _opened(self) -> None:
+        super()._opened()
+        if self.platform.limits and not self._limits_told:  # said once, and kept in the session
+            self._limits_told = True
+            self._event(SourceEventKind.INFO, self.platform.limits)
 
     async def _open(self) -> None:
-        info = await resolve_adapter(self.wanted_adapter)
-        watch = AdapterWatch(info.name)
+        info = await self.platform.resolve(self.wanted_adapter)
+        watch = self.platform.watch(info.name)
         try:
             await watch.start()
         except Exception as exc:
             watch.close()
-            raise SourceError(f"Could not watch Bluetooth adapter {info.name} on D-Bus ({exc}).") from exc
+            raise SourceError(f"Could not watch Bluetooth adapter {info.name} ({shown(exc)}).") from exc
         scanner = self._make_scanner(info.name)
         try:
             await asyncio.wait_for(scanner.start(), SCAN_START_TIMEOUT_S)
@@ -157,6 +147,21 @@ class BleakSource(LiveBleSource):
 
 
 def _scan_error(adapter: str, exc: BaseException) -> SourceError:
+    if isinstance(exc, BleakBluetoothNotAvailableError):  # Windows and macOS say why, with a reason
+        text = shown(str(exc.args[0]) if exc.args else type(exc).__name__)
+        reason = exc.reason
+        if reason in (Why.NO_BLUETOOTH, Why.NO_BLE_CENTRAL_ROLE):
+            return NoAdapterError(f"{NO_ADAPTER_MESSAGE} ({text})")
+        if reason is Why.POWERED_OFF:
+            return SourceError(f"Bluetooth is switched off ({text}): turn it on and try again.")
+        if reason in (Why.DENIED_BY_USER, Why.DENIED_BY_UNKNOWN):
+            return SourceError(
+                f"This computer did not allow trackerscan to use Bluetooth ({text}): allow it in the "
+                "system's settings (macOS: Privacy & Security, Bluetooth) and try again."
+            )
+        if reason is Why.DENIED_BY_SYSTEM:
+            return SourceError(f"This computer's administrator has blocked Bluetooth here ({text}).")
+        return SourceError(f"Bluetooth is not available ({text}).")
     text = shown(str(exc).strip() or type(exc).__name__)
     if "not found" in text.lower():
         return NoAdapterError(f"Bluetooth adapter {adapter} went away before scanning could start.")
@@ -168,20 +173,25 @@ def _scan_error(adapter: str, exc: BaseException) -> SourceError:
     return SourceError(f"Scanning could not start on Bluetooth adapter {adapter} ({text}).")
 
 
-def open_bleak(options: str, *, clock: Callable[[], float] = time.time) -> BleakSource:
-    """``bleak`` spec after the prefix: '' | 'hci1' | 'hci1,passive' | 'passive'."""
+def open_bleak(
+    options: str, *, clock: Callable[[], float] = time.time, platform: BlePlatform | None = None
+) -> BleakSource:
+    """``bleak`` spec after the prefix: '' | 'hci1' | 'hci1,passive' | 'passive' (adapter names on Linux)."""
+    platform = platform if platform is not None else platform_for()
     parts = [p.strip() for p in options.split(",") if p.strip()] if options else []
     passive = False
     adapter: str | None = None
     for part in parts:
         if part in ("passive", "active"):
             passive = part == "passive"
-        elif part.startswith("hci") and part[3:].isdigit() and adapter is None:
+        elif adapter is None:
+            platform.check_adapter_name(shown(part))
             adapter = part
         else:
             raise InputError(
                 f"'{shown(part)}' is not a Bluetooth adapter name: "
                 "use bleak, bleak:hci0 or bleak:hci0,passive."
             )
-    check_bleak_possible()
-    return BleakSource(adapter, passive=passive, clock=clock)
+    platform.check_mode(passive)
+    platform.check_possible()
+    return BleakSource(adapter, passive=passive, clock=clock, platform=platform)

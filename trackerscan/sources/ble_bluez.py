@@ -1,4 +1,4 @@
-"""BlueZ over D-Bus (with dbus-fast, which bleak already uses): adapters and their comings and goings.
+"""BlueZ over D-Bus (with dbus-fast, which bleak uses on Linux): adapters and their comings and goings.
 
 Used by the bleak source (which adapter to scan with, noticing it unplugged)
 and by ``trackerscan sources``.  /sys/class/bluetooth is the fallback when
@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from dbus_fast import BusType, Message, MessageType
 from dbus_fast.aio import MessageBus
 
 from trackerscan.errors import NoAdapterError, SourceError
+from trackerscan.sources.ble_platform import NO_ADAPTER_MESSAGE, AdapterInfo
 
 BLUEZ = "org.bluez"
 ADAPTER_IFACE = "org.bluez.Adapter1"
@@ -29,24 +29,6 @@ SYSFS_BLUETOOTH = Path("/sys/class/bluetooth")
 # in milliseconds when present; longer means something is wedged, and the user
 # should hear so instead of waiting.
 DBUS_TIMEOUT_S = 3.0
-
-NO_ADAPTER_MESSAGE = (
-    "No Bluetooth adapter was found on this computer. Plug in a Bluetooth adapter, "
-    "or see what an alert looks like with: trackerscan-gui --demo"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class AdapterInfo:
-    """One Bluetooth adapter as BlueZ (or the kernel) describes it."""
-
-    name: str  # "hci0"
-    address: str | None
-    alias: str | None
-    powered: bool | None
-    le_central: bool | None  # can scan for LE devices
-    via: str  # "bluez" or "sysfs"
-
 
 def system_bus_reachable(address: str | None = None) -> bool:
     """False only when the system bus is certainly absent (its socket file does not exist)."""

@@ -40,8 +40,11 @@ from pathlib import Path
 from typing import Any
 
 from trackerscan.errors import InputError, SourceError, TrackerscanError
-from trackerscan.formats.nmea import UERE_M, Continuity, NmeaReader, ascii_chunks, summary
+from trackerscan.formats.nmea import UERE_M, Continuity, NmeaReader, Record, ascii_chunks, summary
 from trackerscan.model import Fix, FixMode, NoFix, SourceEvent, SourceEventKind
+from trackerscan.release import RELEASE_DATE
+from trackerscan.sources.base import Source
+from trackerscan.timeutil import iso_utc
 
 GpsEvent = Fix | NoFix | SourceEvent
 
@@ -50,6 +53,11 @@ GPS_SPEC_FORMS = (
 )
 BAUD_RATES = (4800, 9600, 38400, 115200)  # NMEA 0183 default, u-blox/SiRF defaults, fast USB receivers
 CLOCK_OFFSET_THRESHOLD_S = 2.0  # s; issue #3: a system clock further than this from GPS time is corrected
+# s; issue #11: GPS time more than a day ahead of the system clock (a Pi without a real-time clock boots
+# at its last shutdown, or 1970) is adopted only when this many GPS epochs give the same offset, so that
+# one corrupt date cannot move every sighting
+CLOCK_FUTURE_S = 86400.0
+CLOCK_CONFIRM_EPOCHS = 2
 PROBE_S = 2.5  # s listened at each baud rate (receivers send at least one sentence a second)
 PROBE_SENTENCES = 2  # sentences with good checksums that confirm a baud rate
 IDLE_FLUSH_S = 0.3  # s of silence after which the receiver's cycle is taken as complete
@@ -61,6 +69,7 @@ FIXED_EVERY_S = 1.0  # s between fixes of a fixed position
 GPSD_HOST, GPSD_PORT = "127.0.0.1", 2947
 GPSD_WATCH = b'?WATCH={"enable":true,"json":true}\n'
 GPSD_LINE_LIMIT = 1 << 20  # bytes; SKY reports with many satellites are long
+_RELEASE_T = float((RELEASE_DATE.toordinal() - 719163) * 86400)  # RELEASE_DATE 00:00 UTC, Unix time
 
 
 class ClockCorrector:
@@ -69,6 +78,10 @@ class ClockCorrector:
     ``correct(t)`` turns a system-clock stamp into GPS-based time; ``now()`` is
     the corrected current time.  The offset changes only when the measured one
     moves by more than the threshold (receiver latency is not a clock error).
+    A GPS time before `RELEASE_DATE` is never adopted (a receiver's week
+    rollover, not the present), and one more than `CLOCK_FUTURE_S` ahead of the
+    system clock only once `CLOCK_CONFIRM_EPOCHS` GPS epochs agree on the
+    offset.  Both what is adopted and what is refused come back as events.
     """
 
     def __init__(self, threshold_s: float = CLOCK_OFFSET_THRESHOLD_S,
@@ -76,6 +89,8 @@ class ClockCorrector:
         self.threshold_s = threshold_s
         self.offset_s = 0.0
         self._clock = clock
+        self._pending: list[float] = []  # offsets of GPS epochs far ahead, waiting for agreement
+        self._refused = False  # an early GPS time was reported: say it once until one is adopted
 
     def system_time(self) -> float:
         return self._clock()
@@ -97,14 +112,30 @@ class ClockCorrector:
                                "the system clock agrees with GPS time again", 0.0)
         if abs(measured - self.offset_s) <= self.threshold_s:
             return None
+        if gps_time < _RELEASE_T:
+            if self._refused:
+                return None
+            self._refused = True
+            return SourceEvent(gps_time, source, SourceEventKind.CLOCK_OFFSET,
+                               f"GPS time {iso_utc(gps_time)} is before this trackerscan's release "
+                               f"({RELEASE_DATE}): the system clock is not corrected from it", None)
+        confirm = ""
+        if measured > CLOCK_FUTURE_S:
+            pending = [m for m in self._pending if abs(m - measured) <= self.threshold_s]
+            self._pending = [*pending, measured]
+            if len(self._pending) < CLOCK_CONFIRM_EPOCHS:
+                return None
+            confirm = f" ({CLOCK_CONFIRM_EPOCHS} GPS epochs agree)"
+        self._pending = []
+        self._refused = False
         self.offset_s = measured
         way = "behind" if measured > 0 else "ahead of"
         return SourceEvent(gps_time, source, SourceEventKind.CLOCK_OFFSET,
-                           f"the system clock is {abs(measured):.1f} s {way} GPS time: using GPS time",
-                           measured)
+                           f"the system clock is {abs(measured):.1f} s {way} GPS time{confirm}: using GPS "
+                           f"time from {iso_utc(gps_time)}", measured)
 
 
-class GpsSource:
+class GpsSource(Source[GpsEvent]):
     """Base of the GPS sources: an async iterator of events, stopped with `aclose`.
 
     ``await source.start()`` opens it (a `SourceError` surfaces there; the
@@ -343,7 +374,7 @@ class SerialNmeaSource(GpsSource):
         finally:
             loop.remove_reader(fd)
 
-    def _deliver(self, records: list[Fix | NoFix]) -> int:
+    def _deliver(self, records: list[Record]) -> int:
         self.rejected = self.reader.rejected
         fixes = [r for r in records if isinstance(r, Fix)]
         if fixes and self.reader.last_fix_received is not None:
@@ -479,7 +510,7 @@ class GpsdSource(GpsSource):
 # --- replay, fixed, none ---------------------------------------------------------------------------
 
 
-def read_fix_file(path: Path, date: Date | None = None) -> tuple[list[Fix | NoFix], Counter[str]]:
+def read_fix_file(path: Path, date: Date | None = None) -> tuple[list[Record], Counter[str]]:
     """The records of an NMEA log or GPX track, in file order (`InputError` if it cannot be read)."""
     from trackerscan.formats.gpx import read_gpx
 
@@ -491,7 +522,7 @@ def read_fix_file(path: Path, date: Date | None = None) -> tuple[list[Fix | NoFi
                 fixes, rejected = read_gpx(stream, source=f"replay:{path.name}", name=str(path))
                 return list(fixes), rejected
             reader = NmeaReader(date=date, source=f"replay:{path.name}")
-            records: list[Fix | NoFix] = []
+            records: list[Record] = []
             for chunk in ascii_chunks(stream):
                 records += reader.feed(chunk)
             records += reader.finish()
@@ -509,7 +540,7 @@ class ReplaySource(GpsSource):
         self.path = path
         self.speed = speed
         self._date = date
-        self._records: list[Fix | NoFix] = []
+        self._records: list[Record] = []
 
     async def _open(self) -> None:
         loop = asyncio.get_running_loop()

@@ -10,13 +10,16 @@ import contextlib
 import hashlib
 import os
 import sqlite3
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trackerscan.engine.build import make_engine, union
 from trackerscan.engine.known import KnownDevices
+from trackerscan.errors import SessionError
 from trackerscan.model import DeviceState, Fix, HeardPoint, Level, LevelChange, SourceEvent
-from trackerscan.sessions.known import known_from_meta, union
+from trackerscan.sessions.known import known_from_meta
 from trackerscan.sessions.store import Session, SessionSummary, is_recording
 
 _RANK = {Level.NONE: 0, Level.WATCH: 1, Level.ALERT: 2}
@@ -89,20 +92,24 @@ def sha256_file(path: Path) -> str:
 def settle(path: Path) -> None:
     """Fold a cut session's -wal file into the database, so the one file holds everything.
 
-    Skipped (harmlessly) for a session being recorded or a read-only file.
+    Only for sessions in the data folder (a copy elsewhere is evidence, never changed by reading it);
+    skipped (harmlessly) for a session being recorded, a read-only file, or a -wal that is not a
+    regular file.
     """
     wal = path.with_name(path.name + "-wal")
-    if not wal.exists() or is_recording(path) or not os.access(path.parent, os.W_OK):
+    try:
+        if not stat.S_ISREG(os.lstat(wal).st_mode) or not os.lstat(wal).st_size:
+            return
+    except OSError:
         return
-    with contextlib.suppress(sqlite3.Error, OSError), Session.open(path, writable=True) as s:
+    if is_recording(path) or not os.access(path.parent, os.W_OK):
+        return
+    with contextlib.suppress(sqlite3.Error, OSError, SessionError), Session.open(path, writable=True) as s:
         s.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def analyse(path: Path, sensitivity: str | None = None, known_path: str | None = None) -> SessionAnalysis:
     """Run the engine over the session again and gather what exports and reports show."""
-    from trackerscan.pipeline import make_engine
-
-    settle(path)
     with Session.open(path) as s:
         meta = s.meta()
         summary = s.summary()
@@ -116,15 +123,13 @@ def analyse(path: Path, sensitivity: str | None = None, known_path: str | None =
         rerun: list[LevelChange] = []
         for event in s.events():
             rerun.extend(engine.feed(event))
-        finish = getattr(engine, "finish", None)
-        if finish is not None:
-            rerun.extend(finish())
+        rerun.extend(engine.finish())
     digest = sha256_file(path)
     states = engine.devices()
     by_id = {d.device_id: d for d in states}
     by_addr = {a: d for d in states for a in d.addresses}
-    history: Callable[[str], list[HeardPoint]] = getattr(engine, "history", lambda _id: [])
-    track: list[Fix] = list(getattr(engine, "track", lambda: [])())
+    history: Callable[[str], list[HeardPoint]] = engine.history
+    track: list[Fix] = engine.track()
 
     findings: dict[str, DeviceFinding] = {}
 
