@@ -288,11 +288,20 @@ class MainWindow(QMainWindow):
         )
         add(view_menu, "&Find the selected device", lambda: self.find_device(self.selected_id()), "Ctrl+F")
         add(view_menu, "&Back to the list", self.show_live, "Alt+Left")
+        add(view_menu, "&Cellular trackers (radio sweep)…", self._open_rf)
         settings_menu = bar.addMenu("&Settings")
         add(settings_menu, "&Settings…", self.settings_requested.emit, "Ctrl+,")
         add(settings_menu, "Declare your &own devices…", self.declare_own_devices)
         help_menu = bar.addMenu("&Help")
         add(help_menu, "&What this app can and cannot see", self._about)
+
+    def _open_rf(self) -> None:
+        """The radio sweep for cellular GPS trackers, in its own window (trackerscan_gui.rf_view)."""
+        from .rf_view import RfView
+
+        self.rf_view = RfView()
+        self.rf_view.resize(900, 640)
+        self.rf_view.show()
 
     def _about(self) -> None:
         self.tell(

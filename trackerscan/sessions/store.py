@@ -56,6 +56,7 @@ from trackerscan.model import (
     SourceEvent,
     SourceEventKind,
 )
+from trackerscan.rf.records import Coverage, Transmitter
 from trackerscan.sessions import paths
 from trackerscan.sessions.filelock import is_locked, lock_exclusive
 from trackerscan.sessions.files import APPLICATION_ID, check_session_fd, open_regular
@@ -132,6 +133,18 @@ CREATE TABLE level_change(t_ms INTEGER NOT NULL, device_id TEXT NOT NULL, level 
                           addresses TEXT NOT NULL, identifiers TEXT NOT NULL, first_ms INTEGER NOT NULL,
                           last_ms INTEGER NOT NULL, places INTEGER NOT NULL, span_m REAL NOT NULL,
                           duration_s REAL NOT NULL, explanation TEXT NOT NULL, confidence REAL NOT NULL);
+"""
+
+# Cellular-tracker sweeps (trackerscan rf sweep): created when first written, so sessions from before
+# them, and Bluetooth-only sessions, have no such tables and still open (Session.rf_results: empty).
+_RF_SCHEMA = """
+CREATE TABLE IF NOT EXISTS rf_transmitter(t_ms INTEGER NOT NULL, source TEXT NOT NULL, band TEXT NOT NULL,
+                     low_hz INTEGER NOT NULL, high_hz INTEGER NOT NULL, period_s REAL NOT NULL,
+                     bursts INTEGER NOT NULL, first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,
+                     peak_db REAL NOT NULL, confidence REAL NOT NULL, jitter_s REAL NOT NULL,
+                     floor_db REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS rf_coverage(t_ms INTEGER NOT NULL, source TEXT NOT NULL, band TEXT NOT NULL,
+                     low_hz INTEGER NOT NULL, high_hz INTEGER NOT NULL, seconds REAL NOT NULL);
 """
 
 
@@ -537,6 +550,30 @@ class Session:
             out.append(row)
         return out
 
+    def rf_results(self) -> tuple[list[Transmitter], list[Coverage]]:
+        """What RF sweeps recorded in this session found and covered (empty when none was made)."""
+        tables = {r[0] for r in self._query("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not {"rf_transmitter", "rf_coverage"} <= tables:
+            return [], []
+        found = []
+        for r in self._rows(
+            "SELECT t_ms, band, low_hz, high_hz, period_s, bursts, first_ms, last_ms, peak_db, confidence, "
+            "jitter_s, floor_db FROM rf_transmitter ORDER BY t_ms, rowid", "rf_transmitter",
+            (_INT, _TEXT, _INT, _INT, _REAL, _INT, _INT, _INT, _REAL, _REAL, _REAL, _REAL),
+        ):
+            if not (_in_time(r[6]) and _in_time(r[7])):
+                raise _bad_row(self.path, "rf_transmitter", r)
+            found.append(Transmitter(r[1], r[2], r[3], float(r[4]), r[5], _t(r[6]), _t(r[7]), float(r[8]),
+                                     float(r[9]), float(r[10]), float(r[11])))
+        covered = [
+            Coverage(r[1], r[2], r[3], float(r[4]))
+            for r in self._rows(
+                "SELECT t_ms, band, low_hz, high_hz, seconds FROM rf_coverage ORDER BY t_ms, rowid",
+                "rf_coverage", (_INT, _TEXT, _INT, _INT, _REAL),
+            )
+        ]
+        return found, covered
+
     def events(self) -> Iterator[Event]:
         """Every recorded event, merged in time order, as the pipeline fed them to the engine."""
         streams: list[Iterator[Event]] = [
@@ -915,6 +952,24 @@ class SessionWriter:
         self._meta.clear()
         self.written += n
         return n
+
+    def record_rf(self, t: float, source: str, found: Iterable[Transmitter],
+                  covered: Iterable[Coverage]) -> None:
+        """Write what an RF sweep found and covered, at once, in one transaction."""
+        c = self._conn
+        try:
+            c.executescript(f"BEGIN;\n{_RF_SCHEMA}\nCOMMIT;")
+            c.execute("BEGIN")
+            c.executemany("INSERT INTO rf_transmitter VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", [
+                (_ms(t), source, x.band, x.low_hz, x.high_hz, x.period_s, x.bursts, _ms(x.first_seen),
+                 _ms(x.last_seen), x.peak_db, x.confidence, x.jitter_s, x.floor_db) for x in found])
+            c.executemany("INSERT INTO rf_coverage VALUES (?,?,?,?,?,?)",
+                          [(_ms(t), source, x.band, x.low_hz, x.high_hz, x.seconds) for x in covered])
+            c.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                c.execute("ROLLBACK")
+            raise SessionError(f"Cannot write to the session {self.path}: {exc}.") from exc
 
     def close(self, ended: float | None = None, meta: Mapping[str, str] | None = None) -> None:
         """Write what is buffered, mark the session finished at ``ended`` and release it."""
