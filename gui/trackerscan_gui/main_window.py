@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -286,11 +288,20 @@ class MainWindow(QMainWindow):
         )
         add(view_menu, "&Find the selected device", lambda: self.find_device(self.selected_id()), "Ctrl+F")
         add(view_menu, "&Back to the list", self.show_live, "Alt+Left")
+        add(view_menu, "&Cellular trackers (radio sweep)…", self._open_rf)
         settings_menu = bar.addMenu("&Settings")
         add(settings_menu, "&Settings…", self.settings_requested.emit, "Ctrl+,")
         add(settings_menu, "Declare your &own devices…", self.declare_own_devices)
         help_menu = bar.addMenu("&Help")
         add(help_menu, "&What this app can and cannot see", self._about)
+
+    def _open_rf(self) -> None:
+        """The radio sweep for cellular GPS trackers, in its own window (trackerscan_gui.rf_view)."""
+        from .rf_view import RfView
+
+        self.rf_view = RfView()
+        self.rf_view.resize(900, 640)
+        self.rf_view.show()
 
     def _about(self) -> None:
         self.tell(
@@ -541,6 +552,13 @@ class MainWindow(QMainWindow):
     def quick_exit(self) -> None:
         """Hide at once and clear what is on screen.  Recorded data is kept."""
         self.hide()
+        if sys.platform == "darwin":
+            # macOS keeps a hidden window's program active, its name in the menu bar: hide the
+            # whole program as Cmd-H does, so the next one takes the screen (AppKit comes with bleak).
+            with contextlib.suppress(Exception):
+                from AppKit import NSApp
+
+                NSApp.hide_(None)
         self.stack.setCurrentWidget(self.blank)
         self.model.set_devices([], 0.0)
         self.alert_panel.show_device(None, [], "", "")

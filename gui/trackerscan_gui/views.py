@@ -114,7 +114,8 @@ class StatusLine(QFrame):
         self.mark.hide()
 
     def show_status(self, s: Status) -> None:
-        self.ble.setText(wording.ble_words(s.ble_state, s.ble_name, s.ble_detail))
+        ble = wording.ble_words(s.ble_state, s.ble_name, s.ble_detail)
+        self.ble.setText(ble + wording.flood_words(s.flood))
         self.gps.setText(wording.gps_words(s.gps_state, s.last_fix, s.marks, s.gps_name))
         if s.ble_state == "review":
             self.rec.setText(f"Recorded {wording.duration_words(s.scanned_s)}, {s.sightings} sightings")
@@ -129,8 +130,9 @@ class StatusLine(QFrame):
                 self.time.setText(
                     f"Scanning for {wording.duration_words(s.scanned_s)}, {s.sightings} sightings"
                 )
-        self.problem.setText(f"Problem: {s.problems[-1]}" if s.problems else "")
-        self.problem.setVisible(bool(s.problems))
+        self.problem.setText(f"Problem: {s.problems[-1]}" if s.problems else wording.platform_note(s.note))
+        self.problem.setToolTip("" if s.problems else s.note)
+        self.problem.setVisible(bool(s.problems or s.note))
         self.mark.setVisible(s.gps_state in ("none", "marks") and s.ble_state not in ("review", "absent"))
         self.demo.setVisible(s.ble_state == "absent")
 

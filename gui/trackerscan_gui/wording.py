@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from trackerscan.engine.explain import KIND_NAMES  # one table: the window, the report and the engine's
+from trackerscan.engine import explain  # one table of kind names: the window, the report and the engine's
+from trackerscan.geo import UERE_M
 from trackerscan.model import DeviceState, Fix, Kind, Level  # explanations name a tracker alike
+from trackerscan.sources.ble_platform import MAC_LIMITS, MAC_LIMITS_SHORT
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +45,7 @@ def helpline_for(locale_name: str) -> Helpline:
 
 
 def kind_name(kind: Kind | None) -> str:
-    return KIND_NAMES[kind] if kind is not None else "Bluetooth device"
+    return explain.kind_name(kind, "Bluetooth device")
 
 
 def duration_words(seconds: float) -> str:
@@ -280,7 +282,6 @@ MINE_CAUTION = (
 # may be the same spot (prior-art.md: gate on fix accuracy; AirGuard clusters places at 150 m).
 GPS_GOOD_M = 10.0
 GPS_FAIR_M = 30.0
-UERE_M = 5.0  # typical user-equivalent range error of a consumer receiver, to turn HDOP into metres
 
 
 def gps_words(state: str, fix: Fix | None, marks: int, name: str) -> str:
@@ -320,10 +321,22 @@ def ble_words(state: str, name: str, detail: str) -> str:
     return "Bluetooth: no adapter found, so nothing is being scanned. You can try the demo."
 
 
+def flood_words(detail: str) -> str:
+    """The status phrase while a BLE spam flood goes on ("" when none)."""
+    if not detail:
+        return ""
+    return f"\n{detail}: a tracker that stays with you is still found; scanning may be slower."
+
+
+def platform_note(note: str) -> str:
+    """What this computer's Bluetooth hides, in one line (``note`` is the source's full sentence)."""
+    return MAC_LIMITS_SHORT if note == MAC_LIMITS else note
+
+
 NO_SOUND = "This kind of tracker cannot be asked to play a sound."
 NOT_RECORDING = (
     "Still checking for trackers and warning you, but nothing more is being saved: "
-    "free some disk space, then close and open trackerscan again to record."
+    "free some disk space, and recording starts again by itself, in a new session."
 )
 
 NOT_SCANNING_TITLE = "Not checking for trackers yet"

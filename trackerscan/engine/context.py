@@ -13,7 +13,7 @@ import math
 
 from trackerscan.engine import thresholds as th
 from trackerscan.engine.device import NEVER, Device
-from trackerscan.engine.geo import distance_m
+from trackerscan.geo import distance_m
 
 # Modes logged per context window.
 UNKNOWN, STILL, WALK, VEHICLE, TRANSPORT = range(5)

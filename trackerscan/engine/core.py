@@ -536,7 +536,7 @@ class Engine:
         if o is None:
             dev.origin = (last.lat, last.lon)
             return
-        from trackerscan.engine.geo import distance_m
+        from trackerscan.geo import distance_m
 
         d = distance_m(o[0], o[1], last.lat, last.lon)
         if d > dev.reach_m:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from array import array
 
-from trackerscan.engine.geo import distance_m
 from trackerscan.engine.places import Place
+from trackerscan.geo import distance_m
 from trackerscan.model import Identity, Kind, Level, LevelChange
 
 # Evaluation classes: which rule can raise a level for a device.

@@ -42,8 +42,10 @@ def bounded_ride_note(on_board_s: float) -> str:
     )
 
 
-def kind_name(kind: Kind | None) -> str:
-    return KIND_NAMES[kind] if kind is not None else "Bluetooth device of unknown kind"
+def kind_name(kind: Kind | None, unknown: str = "Bluetooth device of unknown kind") -> str:
+    """A kind as its maker names it, for every front end and the report; ``unknown`` when the kind is not
+    known (shorter in a table: "device")."""
+    return KIND_NAMES.get(kind, kind.value) if kind is not None else unknown
 
 
 def duration_text(seconds: float) -> str:

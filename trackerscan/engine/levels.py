@@ -8,8 +8,6 @@ from trackerscan.engine.device import NEVER, OTHER, SEPARATED, Device
 from trackerscan.engine.settings import Settings
 from trackerscan.model import Level
 
-_BASE_CONFIDENCE = {SEPARATED: 0.9, "unknown_state": 0.75, OTHER: 0.6}
-
 
 def close_share(dev: Device) -> float | None:
     """Share of its context windows in which the device was close to her (None: too few yet)."""
@@ -49,7 +47,7 @@ def on_board_only(dev: Device, ctx: Context) -> bool:
     """
     if ctx.undecided(dev):
         return True
-    if dev.rides >= 2 or not dev.boarded or dev.boarded in ctx.private:
+    if dev.rides >= th.OFF_BOARD_RIDES or not dev.boarded or dev.boarded in ctx.private:
         return False
     if (
         dev.cls != OTHER
@@ -98,7 +96,8 @@ def _decide(dev: Device, ctx: Context, settings: Settings) -> tuple[Level, float
             th.ALERT_UNKNOWN_STATE_SPAN_M,
         )
         w_time, w_places = th.WATCH_MIN_TOGETHER_S, th.WATCH_PLACES
-    conf = _BASE_CONFIDENCE.get(dev.cls, 0.6) * dev.link_confidence * (0.85 if busy else 1.0)
+    base = th.BASE_CONFIDENCE.get(dev.cls, th.BASE_CONFIDENCE[OTHER])
+    conf = base * dev.link_confidence * (th.BUSY_CONFIDENCE_FACTOR if busy else 1.0)
     if (
         places >= a_places + extra
         and together >= a_time * f
@@ -114,10 +113,11 @@ def _decide(dev: Device, ctx: Context, settings: Settings) -> tuple[Level, float
     # Without positions: marked places and separate sessions.
     off = dev.offline_places
     if off >= th.NO_GPS_WATCH_PLACES:
-        factor = 2.0 if dev.cls == OTHER else 1.0
-        weight = th.NO_GPS_CONFIDENCE if dev.marked_places() >= 2 else th.SESSION_PLACE_CONFIDENCE
+        factor = th.NO_GPS_OTHER_TIME_FACTOR if dev.cls == OTHER else 1.0
+        marked = dev.marked_places() >= th.NO_GPS_MARKED_PLACES
+        weight = th.NO_GPS_CONFIDENCE if marked else th.SESSION_PLACE_CONFIDENCE
         if (
-            off >= th.NO_GPS_ALERT_PLACES + extra + (1 if dev.cls == OTHER else 0)
+            off >= th.NO_GPS_ALERT_PLACES + extra + (th.NO_GPS_OTHER_EXTRA_PLACES if dev.cls == OTHER else 0)
             and together >= th.NO_GPS_ALERT_MIN_TOGETHER_S * f * factor
             and not on_board_only(dev, ctx)
         ):

@@ -1,11 +1,13 @@
 """Every number that decides a position, a place or a level, with its unit and origin.
 
 Values are for the "medium" sensitivity preset; `Settings` scales the level
-thresholds for "low" and "high".  References: /work/shared/reference/prior-art.md
-(AirGuard, BLE-Doubt) and trackers.md (advertising intervals and rotations).
+thresholds for "low" and "high".  References: the project's notes on prior art (AirGuard,
+BLE-Doubt) and on trackers (advertising intervals and rotations).
 """
 
 from __future__ import annotations
+
+from trackerscan import geo
 
 # --- Positions (the user's own track) -------------------------------------------------------------
 # Fixes worse than this never move the user to a new place.  AirGuard accepts fixes up to 120 m;
@@ -13,8 +15,9 @@ from __future__ import annotations
 MAX_FIX_ACCURACY_M = 100.0
 # Assumed accuracy of a fix that carries neither accuracy nor HDOP: a consumer receiver outdoors.
 DEFAULT_FIX_ACCURACY_M = 15.0
-# User equivalent range error, to turn HDOP into metres (accuracy = HDOP x UERE), typical GPS figure.
-UERE_M = 5.0
+# User equivalent range error, to turn HDOP into metres (accuracy = HDOP x UERE): m, 1 sigma, typical
+# single-frequency GPS range error (Kaplan, "Understanding GPS", ch. 7); one figure for every reader.
+UERE_M = geo.UERE_M
 # A sighting further than this from the last valid fix gets no position.  AirGuard's permanent scan
 # uses 300 s; receivers give a fix every second, so 30 s of silence means the fix is lost.
 MAX_FIX_AGE_S = 30.0
@@ -148,6 +151,7 @@ BOARDING_SLACK_S = 300.0
 # getting off, or when heard on two rides.  Fellow passengers leaving at the same stop often walk the
 # same way for a few minutes (bus_hop scenario: up to 4 min); 3 min let three of them alert there.
 OFF_BOARD_MIN_S = 300.0
+OFF_BOARD_RIDES = 2  # rides: heard on this many separate rides with the user, a device is no fellow passenger
 # A stretch at vehicle speed not yet recognised as public transport may still turn out to be one: a
 # device that boarded with the user counts as a co-traveller once it has been with her COTRAVEL_MIN_S,
 # and co-travellers are counted once per context window, so by this long after the stretch began every
@@ -296,6 +300,17 @@ NO_GPS_ALERT_MIN_TOGETHER_S = 1800.0
 # told apart by the user's marks, or the places are only separate sessions (which may be the same room).
 NO_GPS_CONFIDENCE = 0.6
 SESSION_PLACE_CONFIDENCE = 0.4
+NO_GPS_MARKED_PLACES = 2  # places told apart by the user's marks for NO_GPS_CONFIDENCE (else sessions')
+# Without positions, a device of unknown kind ("other": phones, watches) needs this many times the time
+# together, and this many places more, than a tracker: the people the user shares rooms with carry them.
+NO_GPS_OTHER_TIME_FACTOR = 2.0
+NO_GPS_OTHER_EXTRA_PLACES = 1
+# The confidence an alert starts from, by what the device is: a tracker away from its owner, a tracker
+# whose owner state cannot be read, any other device with a fixed address (the scenario suite's scores
+# are measured with these; they rank alerts, they do not decide them).
+BASE_CONFIDENCE = {"separated": 0.9, "unknown_state": 0.75, "other": 0.6}
+# The confidence is multiplied by this in a busy place (a crowd makes a coincidence likelier).
+BUSY_CONFIDENCE_FACTOR = 0.85
 
 # Sensitivity presets: (time factor, extra places).  "high" is faster, "low" asks for more evidence.
 SENSITIVITY = {"high": (0.7, 0), "medium": (1.0, 0), "low": (1.6, 1)}
