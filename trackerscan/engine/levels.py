@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from trackerscan.engine import thresholds as th
-from trackerscan.engine.context import TRANSPORT, VEHICLE, WALK, Context
+from trackerscan.engine.context import VEHICLE, WALK, Context
 from trackerscan.engine.device import NEVER, OTHER, SEPARATED, Device
 from trackerscan.engine.settings import Settings
 from trackerscan.model import Level
@@ -20,11 +20,11 @@ def kept_distance(dev: Device, ctx: Context) -> bool:
     """The device kept its distance from her, and not yet for long enough on the move to count as
     following: a stranger going her way (thresholds FAR_*).  Event time: its last sighting."""
     near = close_share(dev)
-    if near is None or near >= th.FAR_SHARE:
+    if near is None or near >= th.FAR_SHARE or dev.boarded:  # boarded with her: the ride rules decide
         return False
     s = ctx.minutes(dev.first_seen, dev.last_seen)
-    riding = s[VEHICLE] + s[TRANSPORT]
-    return riding < th.FAR_VEHICLE_S and s[WALK] + riding < th.FAR_ALERT_MIN_MOVING_S
+    # Minutes on public transport never count: a passenger keeps their seat for the whole ride.
+    return s[VEHICLE] < th.FAR_VEHICLE_S and s[WALK] + s[VEHICLE] < th.FAR_ALERT_MIN_MOVING_S
 
 
 def asks_mine(dev: Device) -> bool:
