@@ -247,6 +247,10 @@ CLOSE_MIN_WINDOWS = 3
 # with her is left to the ride rules (on_board_only): a tag hidden in her car reads weaker than what
 # she carries (family_car: ~21 dB below her phone, under a seat, 1 m away); when this rule held it
 # too, family_car lost 1 of 30 tags on seeds 0-29 and 2 on 30-59, whose drive stayed "public transport".
+# In a vehicle, a tracker close in fewer than RIDE_CLOSE_SHARE of its windows (a passenger's tag 2-3 m
+# away on a train is close in a third to a half) also waits for FAR_VEHICLE_S, until the ride can be
+# told to be public transport: long_train seeds 6, 7 and 18 (0-29) alerted 6 min into a ride that
+# began with the session, its first station without GPS.
 FAR_SHARE = 0.25
 FAR_ALERT_MIN_MOVING_S = 25 * 60.0
 FAR_VEHICLE_S = 9 * 60.0
