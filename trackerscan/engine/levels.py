@@ -28,7 +28,8 @@ def kept_distance(dev: Device, ctx: Context) -> bool:
     if near < th.FAR_SHARE:
         # Minutes on public transport never count: a passenger keeps their seat for the whole ride.
         return s[WALK] + s[VEHICLE] < th.FAR_ALERT_MIN_MOVING_S
-    return s[VEHICLE] > s[WALK]  # not quite close, in a vehicle not yet told to be a bus or train
+    # Not quite close, in a vehicle not yet told to be a bus or train, with enough people aboard to be one.
+    return s[VEHICLE] > s[WALK] and ctx.boarders >= th.TRANSPORT_MIN_COTRAVELLERS
 
 
 def asks_mine(dev: Device) -> bool:

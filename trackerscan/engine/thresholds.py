@@ -250,7 +250,8 @@ CLOSE_MIN_WINDOWS = 3
 # In a vehicle, a tracker close in fewer than RIDE_CLOSE_SHARE of its windows (a passenger's tag 2-3 m
 # away on a train is close in a third to a half) also waits for FAR_VEHICLE_S, until the ride can be
 # told to be public transport: long_train seeds 6, 7 and 18 (0-29) alerted 6 min into a ride that
-# began with the session, its first station without GPS.
+# began with the session, its first station without GPS.  Only with TRANSPORT_MIN_COTRAVELLERS people's
+# devices aboard (Context.boarders): alone in a car, drive's tags alerted up to 0.8 min later.
 FAR_SHARE = 0.25
 FAR_ALERT_MIN_MOVING_S = 25 * 60.0
 FAR_VEHICLE_S = 9 * 60.0
