@@ -133,7 +133,6 @@ GGA_QUALITY: dict[bytes, tuple[str, int]] = {  # GGA field 6
     b"7": ("manual input", NOT_MEASURED),
     b"8": ("simulator (Garmin handhelds in demo mode)", NOT_MEASURED),
 }
-GSA_MODE: dict[bytes, str] = {b"1": "no fix", b"2": "2D fix", b"3": "3D fix"}  # GSA field 2
 
 _STATUS = {k: v for k, (_, v) in RMC_STATUS.items()}
 _MODE = {k: v for k, (_, v) in FAA_MODE.items()}
@@ -607,7 +606,7 @@ class NmeaReader:
     def _gsa(self, f: list[bytes]) -> None:
         if len(f) < 3:
             raise _Bad
-        mode = f[2]
+        mode = f[2]  # GSA field 2: 1 no fix, 2 a 2D fix, 3 a 3D fix
         ep = self._ep
         if mode == b"1":
             ep.bad = True
