@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from datetime import date as Date
 from typing import BinaryIO
 
+from trackerscan.geo import UERE_M, distance_m
 from trackerscan.model import Fix, FixMode, NoFix, SourceEvent, SourceEventKind
 from trackerscan.release import RELEASE_DATE
 
@@ -38,7 +39,6 @@ MAX_SPEED_MPS = 300.0  # m/s; issue #3: faster than an airliner (~250 m/s cruise
 RESYNC_FIXES = 10  # fixes; this many self-consistent fixes after a break are believed (10 s at 1 Hz)
 MAX_GAP_S = 183 * 86400.0  # s; a track resuming more than half a year later is a wrong date, not a journey
 SAME_TIME_S = 0.0051  # s; NMEA times have 0.01 s resolution; a GLL in ms rounds to RMC's cs by up to 0.005 s
-UERE_M = 5.0  # m, 1 sigma; typical single-frequency GPS range error (Kaplan, "Understanding GPS", ch. 7)
 MAX_LINE = 512  # bytes; NMEA 0183 caps sentences at 82 characters, proprietary ones run longer
 MAX_PENDING_EPOCHS = 3600  # epochs held while waiting for a date (one hour at 1 Hz)
 # epochs held waiting for the receiver's own date (RMC, ZDA) before the user's --date is used: receivers
@@ -55,7 +55,6 @@ ROLLOVER_DAYS = 7168  # days in 1024 GPS weeks: a 10-bit week count wraps after 
 # its last leap second: gpsd/timebase.c, gpsd_utc_resolve).
 ROLLOVER_FLOOR = Date.fromordinal(RELEASE_DATE.toordinal() - ROLLOVER_DAYS)
 KNOT_MPS = 1852.0 / 3600.0  # m/s per knot (exact)
-EARTH_RADIUS_M = 6371008.8  # m, IUGG mean radius
 
 # Rejection reasons: key -> words for the one-line summary.
 REASONS: dict[str, str] = {
@@ -156,14 +155,6 @@ class _Bad(ValueError):
     """A malformed field inside a sentence whose checksum was right."""
 
 
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
-
-
 class Continuity:
     """Rejects fixes that break the track: time going backwards or repeating, jumps over ``max_speed_mps``.
 
@@ -191,7 +182,7 @@ class Continuity:
             return "repeated_time"
         if dt > MAX_GAP_S:
             return "time_jump"
-        if haversine_m(a.lat, a.lon, b.lat, b.lon) > self.max_speed_mps * dt:
+        if distance_m(a.lat, a.lon, b.lat, b.lon) > self.max_speed_mps * dt:
             return "implausible_jump"
         return None
 
