@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from trackerscan.engine.build import make_engine
+from trackerscan.engine.known import KnownDevices
 from trackerscan.errors import SessionError
 from trackerscan.model import (
     DeviceState,
@@ -76,6 +77,9 @@ class EngineLike(Protocol):
     def finish(self) -> list[LevelChange]: ...
 
     def mark_mine(self, device_id: str) -> None: ...
+
+    @property
+    def known(self) -> KnownDevices: ...
 
 
 class Pipeline:

@@ -52,10 +52,10 @@ def _local(t: float) -> str:
 
 
 def alert_line(c: LevelChange) -> str:
-    from trackerscan.sessions.wording import kind_name
+    from trackerscan.engine.explain import kind_name
 
     word = "ALERT" if c.level is Level.ALERT else "watch"
-    kind = kind_name(c.kind)
+    kind = kind_name(c.kind, "device")
     addr = ", ".join(c.addresses[:3])
     return printable(f"{_local(c.time)} {word}: {kind} {addr}: {c.explanation}")
 
@@ -85,8 +85,8 @@ def _renderable(live: LiveSession, session: Path) -> Any:
     from rich.table import Table
     from rich.text import Text
 
+    from trackerscan.engine.explain import kind_name
     from trackerscan.safetext import markup
-    from trackerscan.sessions.wording import kind_name
 
     st = live.status
     devices = live.engine.devices()
@@ -99,7 +99,7 @@ def _renderable(live: LiveSession, session: Path) -> Any:
                    key=lambda d: (order[d.level], -d.last_seen))[:LIVE_MAX_ROWS]
     for d in shown:
         table.add_row(d.level.value.upper() if d.level is Level.ALERT else d.level.value,
-                      kind_name(d.kind), markup(d.addresses[-1]) if d.addresses else "",
+                      kind_name(d.kind, "device"), markup(d.addresses[-1]) if d.addresses else "",
                       _local(d.last_seen), "" if d.rssi is None else str(d.rssi), str(d.places),
                       f"{d.duration_s / 60:.0f} min")
     alerts = Text("\n".join(alert_line(c) for c in live.changes[-5:]) or "No alerts so far.")
