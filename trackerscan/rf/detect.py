@@ -187,7 +187,10 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
         while misses <= th.MAX_MISSES:
             n += step
             pred = t0 + n * p
-            tol = tol_s + th.TIME_TOL_REL * p
+            # the period is known only as well as the bursts so far pin it: further from them, wider
+            span = max(1, ns[-1] - ns[0])
+            gap = n - ns[-1] if step == 1 else ns[0] - n
+            tol = tol_s + th.TIME_TOL_REL * p + tol_s / span * max(0, gap - 1)
             if pred - tol > starts[-1] or pred + tol < starts[0]:
                 break
             lo = bisect.bisect_left(starts, pred - tol)
