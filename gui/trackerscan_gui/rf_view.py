@@ -23,8 +23,8 @@ from PyQt6.QtWidgets import (
 )
 
 from trackerscan.errors import TrackerscanError
+from trackerscan.find.rf_sweep import LiveRf, Meter
 from trackerscan.rf.bands import REGIONS, region_bands
-from trackerscan.rf.live import LiveRf, Meter
 from trackerscan.rf.records import Transmitter
 from trackerscan.rf.summary import PROCEDURE, mhz
 
@@ -119,7 +119,7 @@ class RfView(QWidget):
 
     def _work(self, spec: str, region: str) -> None:
         from trackerscan.rf.detect import analyze
-        from trackerscan.rf.sources import open_rf
+        from trackerscan.sources.rf import open_rf
 
         live: LiveRf | None = None
         try:

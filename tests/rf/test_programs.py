@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from trackerscan.rf.bands import region_bands
-from trackerscan.rf.sources.programs import open_program
+from trackerscan.sources.rf_programs import open_program
 
 
 def sweep(source, env=None):

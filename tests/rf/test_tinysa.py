@@ -13,9 +13,9 @@ from tinysa_emulator import TinySaEmulator
 from trackerscan.errors import SourceError
 from trackerscan.rf.bands import region_bands
 from trackerscan.rf.detect import analyze
-from trackerscan.rf.sources import open_rf
-from trackerscan.rf.sources.tinysa import TinySa
 from trackerscan.sim.rf import SWEEP_S, SimTracker, simulate
+from trackerscan.sources.rf import open_rf
+from trackerscan.sources.rf_tinysa import TinySa
 
 BANDS = region_bands("uk")
 

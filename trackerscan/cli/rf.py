@@ -62,8 +62,8 @@ def _open_private(path: str) -> IO[str]:
 def run_analyze(args: argparse.Namespace) -> int:
     from trackerscan.rf.bands import region_bands
     from trackerscan.rf.detect import analyze
-    from trackerscan.rf.sources.replay import read_file
     from trackerscan.rf.summary import text, to_json
+    from trackerscan.sources.rf_replay import read_file
 
     bands = region_bands(args.region)
     hops, damaged = read_file(args.file)
@@ -73,7 +73,7 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 
 def _meter_line(live: object) -> str:
-    from trackerscan.rf.live import LiveRf
+    from trackerscan.find.rf_sweep import LiveRf
     from trackerscan.rf.summary import mhz
 
     assert isinstance(live, LiveRf)
@@ -89,12 +89,12 @@ def _meter_line(live: object) -> str:
 
 
 def run_sweep(args: argparse.Namespace) -> int:
+    from trackerscan.find.rf_sweep import LiveRf
     from trackerscan.rf.bands import region_bands
     from trackerscan.rf.detect import analyze
-    from trackerscan.rf.live import LiveRf
-    from trackerscan.rf.sources import open_rf
     from trackerscan.rf.summary import PROCEDURE, text, to_json
     from trackerscan.rf.sweep_csv import format_hop
+    from trackerscan.sources.rf import open_rf
 
     bands = region_bands(args.region)
     if args.minutes is not None and args.minutes <= 0:

@@ -32,14 +32,14 @@ from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, 
 from reportlab.lib.colors import HexColor, black, white
 
 from trackerscan import __version__
-from trackerscan.engine.explain import duration_short
+from trackerscan.engine.explain import duration_short, kind_name
+from trackerscan.engine.flood import floods_in
 from trackerscan.errors import InputError
+from trackerscan.geo import EARTH_RADIUS_M
 from trackerscan.model import Fix, HeardPoint, Level
 from trackerscan.safetext import xml_text
 from trackerscan.sessions.export import track_segments
 from trackerscan.sessions.findings import DeviceFinding, SessionAnalysis
-from trackerscan.sessions.store import EARTH_RADIUS_M
-from trackerscan.sessions.wording import KIND_NAMES
 
 CELLULAR_TITLE = "Cellular GPS trackers (radio sweep)"
 CELLULAR_COLUMNS = ("band", "MHz", "every", "bursts", "first seen", "last seen", "confidence")
@@ -380,7 +380,7 @@ def _cell(text: str) -> str:
 
 def _kind(f: DeviceFinding) -> str:
     kind = f.state.kind if f.state is not None else next((c.kind for c in f.changes if c.kind), None)
-    return KIND_NAMES.get(kind, kind.value) if kind else "device of unknown kind"
+    return kind_name(kind, "device of unknown kind")
 
 
 def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportContent:
@@ -411,6 +411,8 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
         )
     else:
         summary = "No device travelled with you long enough to reach watch or alert in this session."
+    for flood in floods_in(a.source_events):
+        summary += " " + flood.sentence(lambda t: _fmt_local(t, tz))
     devices: list[DeviceSection] = []
     for i, f in enumerate(a.flagged, 1):
         st = f.state
