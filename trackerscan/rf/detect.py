@@ -266,7 +266,7 @@ def _chance(chain: _Chain, bursts: list[Burst], tol_s: float, places: float) -> 
     return trials * _binom_tail(slots - 2, len(chain.idx) - 2, q)
 
 
-def _schedules(bursts: list[Burst], tol_s: float, seconds: float,
+def _schedules(bursts: list[Burst], tol_s: float,
                max_jitter_s: float, outlier_s: float, places: float) -> list[tuple[_Chain, float]]:
     starts = [b.start for b in bursts]
     chains: list[_Chain] = []
@@ -370,7 +370,7 @@ def analyze(hops: Iterable[Hop], bands: tuple[Band, ...], damaged: int = 0, *,
     for name, group in by_band.items():
         max_jitter = max(th.MAX_JITTER_S, th.MAX_JITTER_SWEEPS * interval)
         outlier = max(th.OUTLIER_S, th.OUTLIER_SWEEPS * interval)
-        for chain, conf in _schedules(group, tol_s, seconds, max_jitter, outlier, places):
+        for chain, conf in _schedules(group, tol_s, max_jitter, outlier, places):
             members = [group[k] for k in chain.idx]
             found.append(Transmitter(
                 band=name,
