@@ -190,7 +190,7 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
             # the period is known only as well as the bursts so far pin it: further from them, wider
             span = max(1, ns[-1] - ns[0])
             gap = n - ns[-1] if step == 1 else ns[0] - n
-            tol = tol_s + th.TIME_TOL_REL * p + tol_s / span * max(0, gap - 1)
+            tol = tol_s + th.TIME_TOL_REL * p + min(tol_s, tol_s / span * max(0, gap - 1))
             if pred - tol > starts[-1] or pred + tol < starts[0]:
                 break
             lo = bisect.bisect_left(starts, pred - tol)
@@ -223,6 +223,15 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
     step = math.gcd(*ns[1:]) if len(ns) > 1 else 1
     if step > 1:
         ns = [n // step for n in ns]
+    # Nearly only: the few on other slots are strays that filled its gaps (a phone's burst on time).
+    for m in (2, 3):
+        best_r = max(range(m), key=lambda r: sum(1 for n in ns if n % m == r))
+        keep = [k for k, n in enumerate(ns) if n % m == best_r]
+        if len(keep) >= max(th.MIN_BURSTS, th.HARMONIC_SHARE * len(ns)) and len(keep) < len(ns):
+            idx, ts = [idx[k] for k in keep], [ts[k] for k in keep]
+            ns = [(ns[k] - best_r) // m for k in keep]
+            ns = [n - ns[0] for n in ns]
+            break
     _, p, resid = _residuals(ns, ts)
     return _Chain(idx, ns, p, float(math.sqrt(float(np.mean(resid**2)))))
 
