@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from advmix import non_tracker, random_address, tracker
 
 from trackerscan.engine import Engine
-from trackerscan.engine.geo import offset
+from trackerscan.geo import offset
 from trackerscan.model import AddressType, Event, Fix, Sighting
 
 T0 = 1_777_881_600.0

@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO / "bench"))
 from advmix import non_tracker, random_address, tracker  # noqa: E402
 
 from trackerscan.engine import Engine  # noqa: E402
-from trackerscan.model import AddressType, Event, Fix, FixMode, Sighting  # noqa: E402
+from trackerscan.model import AddressType, Event, Fix, FixMode, LevelChange, Sighting  # noqa: E402
 from trackerscan.pipeline import FLUSH_INTERVAL_S, Pipeline, make_engine  # noqa: E402
 from trackerscan.sessions.store import SessionWriter  # noqa: E402
 from trackerscan.sim import busy_city  # noqa: E402
@@ -138,7 +138,8 @@ class _EngineOnly:
 
     def __init__(self, crowd: Crowd, engine: Engine) -> None:
         self.crowd, self.engine = crowd, engine
-        self.status = SimpleNamespace(sightings=0, fixes=0, changes=[])
+        self.status = SimpleNamespace(sightings=0, fixes=0)
+        self.changes: list[LevelChange] = []
 
     async def run(self) -> None:
         feed, st = self.engine.feed, self.status
@@ -147,10 +148,10 @@ class _EngineOnly:
                 st.sightings += 1
             else:
                 st.fixes += 1
-            st.changes.extend(feed(e))
+            self.changes.extend(feed(e))
 
     def finish(self) -> None:
-        self.status.changes.extend(self.engine.finish())
+        self.changes.extend(self.engine.finish())
 
 
 async def soak(args: argparse.Namespace, directory: Path) -> tuple[Crowd, Pipeline, float, float]:

@@ -111,28 +111,12 @@ def read_gps(path: str | os.PathLike[str], first_time: float | None = None) -> G
     ``first_time`` (the first Bluetooth sighting) dates NMEA logs that carry
     no date of their own (GGA only).  An unreadable file raises InputError.
     """
-    from trackerscan.formats.nmea import NmeaReader, ascii_chunks, summary
+    from trackerscan.formats.fixfile import read_fixes
+    from trackerscan.formats.nmea import summary
 
     p = Path(path)
-    try:
-        with p.open("rb") as f:
-            head = f.read(4096)
-            f.seek(0)
-            if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-                from trackerscan.formats.gpx import read_gpx
-
-                fixes, rejected = read_gpx(f, source=f"gpx:{p.name}", name=str(p))
-            else:
-                date = datetime.fromtimestamp(first_time, UTC).date() if first_time is not None else None
-                reader = NmeaReader(date=date, source=f"nmea:{p.name}")
-                fixes = []
-                for chunk in ascii_chunks(f):
-                    fixes.extend(r for r in reader.feed(chunk) if isinstance(r, Fix))
-                fixes.extend(r for r in reader.finish() if isinstance(r, Fix))
-                rejected = reader.rejected
-    except OSError as exc:
-        raise InputError(f"{p} cannot be read: {exc.strerror or exc}.") from None
-    fixes.sort(key=attrgetter("time"))
+    date = datetime.fromtimestamp(first_time, UTC).date() if first_time is not None else None
+    fixes, rejected = read_fixes(p, date)
     return GpsLog(fixes, sum(rejected.values()), summary(rejected))
 
 
@@ -418,6 +402,7 @@ def _run(
                 f"The GPS log ({_day(g0)} to {_day(g1)} UTC) does not overlap the Bluetooth capture "
                 f"({_day(stats.first)} to {_day(stats.last)} UTC), so the analysis worked on time alone."
             )
+    notes.extend(f.sentence(lambda t: f"{_day(t)} UTC") for f in engine.floods())
     stats.seconds = time.perf_counter() - started
     return Analysis(one_per_level(changes, devices), devices, stats, notes)
 

@@ -257,6 +257,8 @@ class LiveSession:
                 pipe.stop()
             await pipe.run()
             pipe.finish()
+            if pipe.ended_by_source:
+                self.tracker.set(ble_state="finished")
         finally:
             if watcher is not None:
                 watcher.cancel()

@@ -13,6 +13,7 @@ from PyQt6.QtCore import QPointF, QRectF, QSize, Qt
 from PyQt6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPaintEvent, QPen, QPolygonF
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
+from trackerscan.geo import EARTH_RADIUS_M
 from trackerscan.model import Fix, HeardPoint
 
 from . import wording
@@ -22,7 +23,6 @@ PAPER = QColor("#ffffff")
 TRACK = QColor("#3060a0")  # the user's track: a thin blue line
 HEARD = QColor("#c05000")  # where the device was heard: large outlined circles (shape carries meaning)
 GRID = QColor("#c8c8c8")
-EARTH_RADIUS_M = 6_371_000.0  # mean Earth radius, for a local flat projection over a few km
 SCALE_STEPS_M = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
 
 

@@ -15,10 +15,11 @@ import concurrent.futures
 import contextlib
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from trackerscan.engine.known import KnownDevices
 from trackerscan.errors import TrackerscanError
 from trackerscan.find.sweep import SweepRow, SweepState
 from trackerscan.model import (
@@ -27,12 +28,11 @@ from trackerscan.model import (
     Fix,
     HeardPoint,
     LevelChange,
-    NoFix,
     PlaceMark,
     Sighting,
     SourceEvent,
-    SourceEventKind,
 )
+from trackerscan.status import LiveStatus, StatusTracker
 
 T = TypeVar("T")
 
@@ -45,6 +45,11 @@ class EngineLike(Protocol):
     def history(self, device_id: str) -> list[HeardPoint]: ...
     def track(self) -> list[Fix]: ...
     def mark_mine(self, device_id: str) -> None: ...
+    def mark_not_mine(self, device_id: str) -> None: ...
+    def take_events(self) -> list[SourceEvent]: ...
+    def finish(self) -> list[LevelChange]: ...
+    @property
+    def known(self) -> KnownDevices: ...
 
 
 class EventSink(Protocol):
@@ -53,29 +58,8 @@ class EventSink(Protocol):
     def write(self, event: Event) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Status:
-    """What the status line says, gathered from the events themselves (their times, not a clock)."""
-
-    ble_name: str = ""
-    ble_state: str = "starting"  # starting, scanning, lost, absent, finished, demo
-    ble_detail: str = ""
-    gps_name: str = "none"
-    gps_state: str = "none"  # none, waiting, fix, nofix, lost, marks, fixed
-    last_fix: Fix | None = None
-    marks: int = 0
-    first_time: float | None = None
-    last_time: float | None = None
-    events: int = 0
-    sightings: int = 0
-    recording: str = ""  # path of the session being written, or ""
-    problems: tuple[str, ...] = ()
-
-    @property
-    def scanned_s(self) -> float:
-        if self.first_time is None or self.last_time is None:
-            return 0.0
-        return self.last_time - self.first_time
+# What the status line says: the core's status snapshot, the same for a live session, the demo and a review.
+Status = LiveStatus
 
 
 @dataclass(slots=True)
@@ -108,7 +92,10 @@ class Runner:
         self._next_publish = 0.0
         self._want = 0  # GUI-side callers waiting for the lock
         self._dirty = False  # events fed since the last published snapshot
-        self._status = status or Status()
+        # The status, kept from the events fed here; a live session keeps it instead (`tracks_status`
+        # False), fed by its pipeline, so the window reads the core's own status.
+        self.tracker = StatusTracker(status)
+        self.tracks_status = True
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -142,7 +129,7 @@ class Runner:
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
-    def add_source(self, source: AsyncIterator[Event], role: str) -> None:
+    def add_source(self, source: AsyncGenerator[Event, None], role: str) -> None:
         """Start pumping a source ("ble" or "gps") into the engine."""
         self.start()
         assert self._loop is not None
@@ -150,13 +137,13 @@ class Runner:
             self._active += 1
         asyncio.run_coroutine_threadsafe(self._adopt(source, role), self._loop)
 
-    async def _adopt(self, source: AsyncIterator[Event], role: str) -> None:
+    async def _adopt(self, source: AsyncGenerator[Event, None], role: str) -> None:
         task = asyncio.current_task()
         if task is not None:
             self._tasks.append(task)
         await self._pump(source, role)
 
-    async def _pump(self, source: AsyncIterator[Event], role: str) -> None:
+    async def _pump(self, source: AsyncGenerator[Event, None], role: str) -> None:
         try:
             async for event in source:
                 self.feed(event)
@@ -167,28 +154,20 @@ class Runner:
         except Exception as exc:  # a source failing must not take the window down
             self.problem(role, f"{type(exc).__name__}: {exc}")
         finally:
-            aclose = getattr(source, "aclose", None)
-            if aclose is not None:
-                try:
-                    await aclose()
-                except Exception as exc:  # closing a failed source: keep going
-                    self.errors.append(str(exc))
+            try:
+                await source.aclose()
+            except Exception as exc:  # closing a failed source: keep going
+                self.errors.append(str(exc))
             with self._lock:
                 self._active -= 1
-                if role == "ble" and self._status.ble_state in ("scanning", "starting", "demo"):
-                    self._status = replace(self._status, ble_state="finished")
+                if role == "ble" and self.tracker.snapshot().ble_state in ("scanning", "starting", "demo"):
+                    self.tracker.set(ble_state="finished")
                 self._publish()
 
     def problem(self, role: str, text: str) -> None:
         with self._lock:
             self.errors.append(text)
-            problems = (*self._status.problems, text)
-            if role == "ble":
-                self._status = replace(self._status, ble_state="absent", ble_detail=text)
-            elif role == "gps":
-                self._status = replace(self._status, gps_state="lost", problems=problems)
-            else:
-                self._status = replace(self._status, problems=problems)
+            self.tracker.problem(role, text)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> concurrent.futures.Future[None]:
         """Run a long-lived coroutine (a live pipeline) on the worker; `stop` waits, then cancels it."""
@@ -268,7 +247,12 @@ class Runner:
                 self._sink.write(event)
             if changes:
                 self._pending.extend(changes)
-            self._status = _update(self._status, event)
+            if self.tracks_status:
+                self.tracker.feed(event)
+                for raised in self._engine.take_events():  # a flood started or ended
+                    if self._sink is not None:
+                        self._sink.write(raised)
+                    self.tracker.feed(raised)
             self._dirty = True
             if time.monotonic() >= self._next_publish:
                 self._publish()
@@ -307,11 +291,25 @@ class Runner:
     def finish(self) -> list[LevelChange]:
         """End of input: let the engine conclude (as `Pipeline.finish` expects of an engine)."""
         with self._lock:
-            finish = getattr(self._engine, "finish", None)
-            changes: list[LevelChange] = list(finish()) if finish is not None else []
+            changes = self._engine.finish()
             self._pending.extend(changes)
             self._publish()
             return changes
+
+    def take_events(self) -> list[SourceEvent]:
+        """What the engine raised itself (a flood started or ended), for `Pipeline` to record."""
+        with self._lock:
+            return self._engine.take_events()
+
+    def mark_mine(self, device_id: str) -> None:
+        """"It's mine" (what `trackerscan.live.LiveSession.mark_mine` calls on its engine)."""
+        with self._gui_lock():
+            self._engine.mark_mine(device_id)
+
+    @property
+    def known(self) -> KnownDevices:
+        """The user's known devices, as the engine holds them (recorded with the session)."""
+        return self._engine.known  # frozen sets, replaced whole: safe to read without the lock
 
     # --- find mode ----------------------------------------------------------------------------------
     def follow(self, addresses: Sequence[str], keep: bool = False) -> None:
@@ -338,7 +336,7 @@ class Runner:
         with self._gui_lock():
             if self._sweep is None:
                 return None
-            now = max(self._sweep.latest, self._status.last_time or 0.0)
+            now = max(self._sweep.latest, self.tracker.snapshot().last_time or 0.0)
             rows = self._sweep.rows(now)
             if rows:
                 return rows[0]
@@ -361,7 +359,7 @@ class Runner:
         changes: list[LevelChange] = []
         while self._pending:
             changes.append(self._pending.popleft())
-        return Snapshot(published, changes, self._status, self._active > 0)
+        return Snapshot(published, changes, self.status, self._active > 0)
 
     def with_engine(self, fn: Callable[[EngineLike], T]) -> T:
         with self._gui_lock():
@@ -369,48 +367,12 @@ class Runner:
 
     def set_status(self, **changes: Any) -> None:
         with self._lock:
-            self._status = replace(self._status, **changes)
+            self.tracker.set(**changes)
 
     @property
     def status(self) -> Status:
-        return self._status  # an immutable record, replaced whole: safe to read without the lock
+        return self.tracker.snapshot()  # an immutable record
 
     @property
     def running(self) -> bool:
         return self._active > 0
-
-
-def _update(s: Status, event: Event) -> Status:
-    t = event.time
-    first = t if s.first_time is None else min(s.first_time, t)
-    last = t if s.last_time is None else max(s.last_time, t)
-    if isinstance(event, Sighting):
-        state = s.ble_state if s.ble_state in ("demo", "review") else "scanning"
-        return replace(
-            s,
-            first_time=first,
-            last_time=last,
-            events=s.events + 1,
-            sightings=s.sightings + 1,
-            ble_state=state,
-        )
-    if isinstance(event, Fix):
-        return replace(
-            s, first_time=first, last_time=last, events=s.events + 1, last_fix=event, gps_state="fix"
-        )
-    if isinstance(event, NoFix):
-        return replace(s, last_time=last, events=s.events + 1, gps_state="nofix")
-    if isinstance(event, PlaceMark):
-        gps = s.gps_state if s.gps_state in ("fix", "nofix", "fixed") else "marks"
-        return replace(s, last_time=last, events=s.events + 1, marks=s.marks + 1, gps_state=gps)
-    if isinstance(event, SourceEvent):
-        k = event.kind
-        if k is SourceEventKind.ADAPTER_LOST:
-            return replace(s, ble_state="lost", ble_detail=event.detail)
-        if k in (SourceEventKind.ADAPTER_BACK, SourceEventKind.SCANNER_RESTARTED):
-            return replace(s, ble_state="scanning", ble_detail="")
-        if k is SourceEventKind.GPS_LOST:
-            return replace(s, gps_state="lost")
-        if k is SourceEventKind.GPS_BACK:
-            return replace(s, gps_state="waiting")
-    return s

@@ -7,16 +7,15 @@ from the runner's snapshots.
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Callable, Iterable
-from datetime import datetime
+from collections.abc import AsyncGenerator, Callable, Iterable
 from pathlib import Path
 
 from trackerscan import __version__
 from trackerscan.engine import Engine, Home, KnownDevices
-from trackerscan.engine import Settings as EngineSettings
-from trackerscan.errors import InputError, SessionError, TrackerscanError
+from trackerscan.engine.build import make_engine as make_core_engine
+from trackerscan.errors import InputError, TrackerscanError
 from trackerscan.model import Event, Fix
+from trackerscan.status import initial_gps_state
 
 from . import wording
 from .runner import Runner, Status
@@ -33,12 +32,10 @@ def make_engine(settings: Settings, extra_known: Iterable[str] = ()) -> Engine:
     addresses = frozenset(a.upper() for k in settings.known for a in k.addresses) | extra.addresses
     identifiers = frozenset(i.lower() for k in settings.known for i in k.identifiers) | extra.identifiers
     homes = [Home(h.lat, h.lon, h.radius_m, h.label) for h in settings.homes]
-    return Engine(
-        EngineSettings.from_sensitivity(settings.sensitivity), KnownDevices(addresses, identifiers), homes
-    )
+    return make_core_engine(settings.sensitivity, known=KnownDevices(addresses, identifiers), homes=homes)
 
 
-async def events_of(items: Iterable[Event] | Callable[[], Iterable[Event]]) -> AsyncIterator[Event]:
+async def events_of(items: Iterable[Event] | Callable[[], Iterable[Event]]) -> AsyncGenerator[Event, None]:
     """A plain iterable as a source, yielding to the loop now and then.
 
     A callable is called in the worker thread first (a session file must be read in the thread
@@ -53,96 +50,52 @@ async def events_of(items: Iterable[Event] | Callable[[], Iterable[Event]]) -> A
 
 
 def start_live(settings: Settings, data_dir: str | None = None) -> Runner:
-    """Scan with the configured sources and record a session; a missing adapter is shown, not raised."""
+    """Scan with the configured sources and record a session (`trackerscan.live.LiveSession`, as
+    ``trackerscan scan`` and the kit do); a missing adapter is shown, not raised."""
     gps_spec = settings.gps_source.strip() or "none"
     runner = Runner(
         make_engine(settings),
-        Status(
-            ble_name=settings.ble_source,
-            ble_state="starting",
-            gps_name=gps_spec,
-            gps_state="none"
-            if gps_spec == "none"
-            else ("fixed" if gps_spec.startswith("fixed:") else "waiting"),
-        ),
+        Status(ble_name=settings.ble_source, ble_state="starting", gps_name=gps_spec,
+               gps_state=initial_gps_state(gps_spec)),
     )
+    runner.tracks_status = False  # the live session keeps the status, from its pipeline
     runner.spawn(_live(runner, settings, gps_spec, data_dir))
     return runner
 
 
 async def _live(runner: Runner, settings: Settings, gps_spec: str, data_dir: str | None) -> None:
-    from trackerscan.pipeline import Pipeline
-    from trackerscan.sessions import paths
-    from trackerscan.sessions.store import SessionWriter
-    from trackerscan.sources import open_ble, open_gps
-    from trackerscan.sources.gps import ClockCorrector
+    from trackerscan.live import LiveSession, LiveSettings
 
-    # one clock for both sources and the pipeline: GPS-corrected when the system clock is off (a Pi)
-    corrector = ClockCorrector()
+    def recording(path: Path | None, reason: str) -> None:
+        if path is None:  # a full disk ends the record, not the protection: the scan and its alerts go on
+            name = f" {live.path.stem}" if live.path is not None else ""
+            runner.problem("session",
+                           f"Cannot write to the session{name} ({reason}). {wording.NOT_RECORDING}")
+
     try:
-        ble = open_ble(settings.ble_source, clock=corrector.now)
-        await ble.start()
+        live = LiveSession(
+            LiveSettings("gui", ble=settings.ble_source, gps=gps_spec, sensitivity=settings.sensitivity,
+                         data_dir=data_dir or settings.session_dir or None, gps_optional=True),
+            engine=runner, tracker=runner.tracker, on_recording=recording,
+        )
+        await live.open()
     except TrackerscanError as exc:
         runner.problem("ble", str(exc))
         return
     except Exception as exc:  # an adapter that fails in an unexpected way still leaves the window usable
         runner.problem("ble", f"The Bluetooth adapter could not be opened ({exc}).")
         return
-    gps = None
+    for problem in live.status.problems:  # a GPS that could not be opened: scanning goes on without it
+        runner.errors.append(problem)
+    runner.on_stop(live.stop, live.mark_place)
+    runner.ble_source = live.ble
     try:
-        if gps_spec != "none":
-            gps = open_gps(gps_spec, clock=corrector)
-            start = getattr(gps, "start", None)
-            if start is not None:
-                await start()
-    except TrackerscanError as exc:
-        runner.problem("gps", str(exc))
-        gps = None
-    started = time.time()
-    writer = SessionWriter.create(
-        paths.sessions_dir(data_dir or settings.session_dir or None, create=True),
-        started,
-        {
-            "tool_version": __version__,
-            "ble": settings.ble_source,
-            "gps": gps_spec,
-            "sensitivity": settings.sensitivity,
-            "timezone": datetime.now().astimezone().tzname() or "",
-            "front_end": "gui",
-        },
-    )
-    runner.set_status(recording=str(writer.path))
-    pipe = Pipeline(ble, gps, runner, writer, ble_name=settings.ble_source, gps_name=gps_spec,
-                    clock=corrector.now)
-    runner.on_stop(pipe.stop, pipe.mark_place)
-    runner.ble_source = ble
-
-    def storage_failed(exc: BaseException) -> None:
-        # A full disk ends the record, not the protection: the scan and its alerts go on.
-        reason = str(exc.__cause__ or exc).rstrip(".")
-        runner.problem("session", f"Cannot write to the session {writer.path.stem} ({reason}). "
-                       f"{wording.NOT_RECORDING}")
-        runner.set_status(recording="")
-
-    pipe.on_storage_error = storage_failed
-    try:
-        await pipe.run()
-        pipe.finish()
-    except SessionError as exc:  # e.g. the disk is full: said in the window; what was saved is kept
-        runner.problem("session", str(exc))
+        await live.run()  # closes the session and applies retention, as every front end does
     except TrackerscanError as exc:
         runner.problem("ble", str(exc))
     finally:
-        try:
-            if pipe.writer is not None:  # None: given up on after a failed write (already said)
-                writer.close(time.time(), {"devices": str(len(runner.devices()))})
-        except SessionError as exc:  # the last write failed too: said once, the window stays usable
-            if not any(e.startswith(str(exc).rstrip(".")) for e in runner.errors):
-                runner.problem("session", str(exc))
-        finally:
-            runner.ble_source = None
-            runner.publish()
-            runner.set_status(recording="")
+        runner.ble_source = None
+        runner.publish()
 
 
 def start_review(settings: Settings, path: Path) -> Runner:
@@ -197,15 +150,10 @@ def import_capture(capture: Path, gps_file: Path | None, data_dir: str | None) -
 
 def read_gps_file(path: Path) -> list[Fix]:
     """Fixes from an NMEA log or a GPX file (told apart by their first bytes)."""
-    from trackerscan.formats.gpx import read_gpx
-    from trackerscan.formats.nmea import read_nmea
+    from trackerscan.formats.fixfile import read_fixes
 
-    head = _head(path).lstrip(b"\xef\xbb\xbf \t\r\n")
-    with path.open("rb") as f:
-        if head.startswith(b"<"):
-            fixes, _rejected = read_gpx(f, source="gpx", name=str(path))
-        else:
-            fixes, _reader = read_nmea(f, source="nmea")
+    _head(path)  # a missing or unreadable file is said in words first
+    fixes, _rejected = read_fixes(path)
     if not fixes:
         raise InputError(f"{path} holds no usable GPS positions.")
     return fixes

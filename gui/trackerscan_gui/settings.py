@@ -10,16 +10,19 @@ from pathlib import Path
 
 from platformdirs import user_config_dir
 
+from trackerscan.engine.thresholds import SENSITIVITY
 from trackerscan.errors import InputError
 
 from .wording import helpline_for
 
-# The engine's presets (trackerscan.engine.thresholds.SENSITIVITY), with the words the window shows.
-SENSITIVITIES = {
+# The words the window shows for each of the engine's presets ...
+_SENSITIVITY_WORDS = {
     "high": "High: alerts sooner, more false alarms",
     "medium": "Medium (recommended)",
     "low": "Low: alerts later, needs more places",
 }
+# ... in the engine's order; a preset added there without words here fails at import, not in front of a user.
+SENSITIVITIES = {name: _SENSITIVITY_WORDS[name] for name in SENSITIVITY}
 
 
 @dataclass(slots=True)
@@ -53,6 +56,7 @@ class Settings:
     discreet: bool = False
     beep: bool = False  # find mode beep, off by default
     session_dir: str = ""  # empty: the sessions engineer's default folder
+    own_devices_asked: bool = False  # the first-run step "Your own devices" was offered
 
     def helpline_text(self) -> str:
         return self.helpline.strip() or helpline_for(_locale_name()).text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from trackerscan.engine import Engine
-from trackerscan.engine.geo import offset
+from trackerscan.geo import offset
 from trackerscan.model import AddressType, Fix, Kind, Sighting
 
 T0 = 1_772_438_400.0

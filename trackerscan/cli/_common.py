@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from trackerscan.engine.thresholds import SENSITIVITY  # the presets, named once
+
 
 def add_ble_argument(p: argparse.ArgumentParser) -> None:
     """``--ble SOURCE`` for commands that scan (default: bleak)."""
@@ -15,7 +17,7 @@ def add_ble_argument(p: argparse.ArgumentParser) -> None:
 def add_recording_arguments(p: argparse.ArgumentParser) -> None:
     """``--known``, ``--sensitivity``, ``--data-dir``, ``--keep-hours``: for commands that record."""
     p.add_argument("--known", metavar="FILE", help="your own devices, one address or identifier a line")
-    p.add_argument("--sensitivity", default="medium", choices=["low", "medium", "high"],
+    p.add_argument("--sensitivity", default="medium", choices=list(SENSITIVITY),
                    help="how much evidence is needed before an alert (default: medium)")
     p.add_argument("--data-dir", metavar="DIR", help="where sessions are kept (default: your data folder, "
                    "or $TRACKERSCAN_DATA_DIR)")

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from trackerscan.engine.thresholds import SENSITIVITY  # the presets, named once
 from trackerscan.errors import InputError
 from trackerscan.model import Level
 from trackerscan.timeutil import iso_utc
@@ -36,7 +37,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--home", action="append", default=[], metavar="LAT,LON[,RADIUS_M]",
                    help="a place where devices are expected (your home); not counted as a place "
                    "they followed you to")
-    p.add_argument("--sensitivity", choices=("low", "medium", "high"), default="medium",
+    p.add_argument("--sensitivity", choices=list(SENSITIVITY), default="medium",
                    help="how much evidence is needed before a level is raised (default: medium)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(func=run)

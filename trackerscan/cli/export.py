@@ -32,8 +32,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from trackerscan.safetext import printable
-    from trackerscan.sessions.findings import settle
     from trackerscan.sessions.export import copy_sessions_to, export
+    from trackerscan.sessions.findings import settle
     from trackerscan.sessions.safewrite import atomic_output
     from trackerscan.sessions.store import in_data_folder, resolve_session
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 from collections import Counter
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from trackerscan.errors import InputError
+from trackerscan.formats.fixfile import is_gpx
 from trackerscan.formats.nmea import NmeaReader, Record, ascii_chunks, noted, summary
 from trackerscan.model import Fix, SourceEvent
 from trackerscan.safetext import printable
@@ -55,13 +55,6 @@ def fix_json(fix: Fix) -> dict[str, object]:
         "satellites": fix.satellites,
         "accuracy_m": round(fix.accuracy_m, 1) if fix.accuracy_m is not None else None,
     }
-
-
-def is_gpx(stream: BinaryIO) -> bool:
-    """Peek at the start of a seekable file: XML means GPX, anything else is read as NMEA."""
-    head = b"".join(ascii_chunks(io.BytesIO(stream.read(4096))))
-    stream.seek(0)
-    return head.lstrip().startswith(b"<")
 
 
 def _nmea_fixes(stream: BinaryIO, reader: NmeaReader, notes: list[str]) -> Iterator[Fix]:

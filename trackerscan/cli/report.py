@@ -8,6 +8,7 @@ import time
 from datetime import tzinfo
 from pathlib import Path
 
+from trackerscan.engine.thresholds import SENSITIVITY  # the presets, named once
 from trackerscan.errors import InputError
 
 ORDER = 45
@@ -34,7 +35,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "--sensitivity",
-        choices=["low", "medium", "high"],
+        choices=list(SENSITIVITY),
         help="preset for the re-analysis (default: the one used when recording)",
     )
     p.add_argument("--known", metavar="FILE", help="your own devices, left out of the report")

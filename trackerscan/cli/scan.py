@@ -52,10 +52,10 @@ def _local(t: float) -> str:
 
 
 def alert_line(c: LevelChange) -> str:
-    from trackerscan.sessions.wording import kind_name
+    from trackerscan.engine.explain import kind_name
 
     word = "ALERT" if c.level is Level.ALERT else "watch"
-    kind = kind_name(c.kind)
+    kind = kind_name(c.kind, "device")
     addr = ", ".join(c.addresses[:3])
     return printable(f"{_local(c.time)} {word}: {kind} {addr}: {c.explanation}")
 
@@ -74,9 +74,10 @@ def summary_line(st: LiveStatus, devices: list[DeviceState]) -> str:
         ble = "ok"
     else:
         ble = printable(f"adapter {st.ble_state}: {st.ble_detail}".rstrip(": "))
+    flood = f"; {printable(st.flood)} (it cannot hide a tracker that stays with you)" if st.flood else ""
     return (f"{_local(st.last_time) if st.last_time else '--:--:--'} bluetooth {ble}; gps {gps}; "
             f"{st.sightings} sightings, {st.fixes} fixes; {len(devices)} devices, {len(trackers)} trackers, "
-            f"{len(raised)} watch/alert")
+            f"{len(raised)} watch/alert{flood}")
 
 
 def _renderable(live: LiveSession, session: Path) -> Any:
@@ -84,8 +85,8 @@ def _renderable(live: LiveSession, session: Path) -> Any:
     from rich.table import Table
     from rich.text import Text
 
+    from trackerscan.engine.explain import kind_name
     from trackerscan.safetext import markup
-    from trackerscan.sessions.wording import kind_name
 
     st = live.status
     devices = live.engine.devices()
@@ -98,7 +99,7 @@ def _renderable(live: LiveSession, session: Path) -> Any:
                    key=lambda d: (order[d.level], -d.last_seen))[:LIVE_MAX_ROWS]
     for d in shown:
         table.add_row(d.level.value.upper() if d.level is Level.ALERT else d.level.value,
-                      kind_name(d.kind), markup(d.addresses[-1]) if d.addresses else "",
+                      kind_name(d.kind, "device"), markup(d.addresses[-1]) if d.addresses else "",
                       _local(d.last_seen), "" if d.rssi is None else str(d.rssi), str(d.places),
                       f"{d.duration_s / 60:.0f} min")
     alerts = Text("\n".join(alert_line(c) for c in live.changes[-5:]) or "No alerts so far.")
@@ -182,6 +183,8 @@ async def record(args: argparse.Namespace, out: Any = None) -> int:
             loop.remove_reader(sys.stdin.fileno())
     st = live.status
     print(summary_line(st, engine.devices()), file=out, flush=True)
+    for flood in getattr(engine, "floods", list)():
+        print(flood.sentence(_local), file=out, flush=True)
     raised = {c.device_id: c for c in live.changes}
     print(f"Session {path.stem} saved: {st.sightings} sightings, {st.fixes} fixes, "
           f"{sum(c.level is Level.ALERT for c in raised.values())} alert(s).  "

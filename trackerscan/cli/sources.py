@@ -8,7 +8,6 @@ says what it hides (`BlePlatform.limits`).
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 from typing import TYPE_CHECKING
 
@@ -41,16 +40,11 @@ def list_adapters(platform: BlePlatform | None = None) -> tuple[list[AdapterInfo
     return asyncio.run((platform or platform_for()).adapters())
 
 
-def list_gps() -> list[tuple[str, str]] | None:
-    """Serial devices that look like GPS receivers: (device, description); None if GPS support is missing."""
-    try:
-        gps = importlib.import_module("trackerscan.sources.gps")
-    except ImportError:
-        return None
-    lister = getattr(gps, "list_serial_gps", None)
-    if lister is None:
-        return None
-    return list(lister())
+def list_gps() -> list[tuple[str, str]]:
+    """Serial devices that look like GPS receivers: (device, description)."""
+    from trackerscan.sources.gps import list_serial_gps
+
+    return list_serial_gps()
 
 
 def _source_for(a: AdapterInfo) -> str:
@@ -101,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
                     "shows_addresses": platform.shows_addresses,
                     "passive_scanning": platform.passive_scanning,
                     "note": note or None,
-                    "gps": None if gps is None else [{"device": d, "description": t} for d, t in gps],
+                    "gps": [{"device": d, "description": t} for d, t in gps],
                 },
                 indent=2,
             )
@@ -116,9 +110,7 @@ def run(args: argparse.Namespace) -> int:
     if note:
         print(f"  {printable(note)}")
     print("GPS receivers:")
-    if gps is None:
-        print("  GPS support is not available in this installation.")
-    elif gps:
+    if gps:
         for device, description in gps:
             print(printable(f"  {device}  {description}    source: nmea:{device}"))  # USB product strings
     else:

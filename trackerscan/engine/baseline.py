@@ -5,7 +5,7 @@ at least 150 m apart.  AirGuard samples 20 s every 15 min; here it gets every si
 from __future__ import annotations
 
 from trackerscan.engine import thresholds as th
-from trackerscan.engine.geo import distance_m
+from trackerscan.geo import distance_m
 from trackerscan.model import Event, Fix, Sighting
 
 BASELINE_MIN_SIGHTINGS = 3

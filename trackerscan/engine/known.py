@@ -7,20 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from trackerscan.adv.address import normalise_address
 from trackerscan.errors import InputError
 
 _HEX = re.compile(r"^[0-9a-f]+$")
 # macOS shows no Bluetooth addresses: each device gets a UUID of this computer's own instead, and that
 # is what "It's mine" records there (see trackerscan.sources.ble_platform.MAC_LIMITS).
 _MAC_DEVICE_ID = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$")
-
-
-def normalise_address(text: str) -> str | None:
-    """``aa:bb:cc:dd:ee:ff``, ``AA-BB-...`` or ``aabbccddeeff`` → ``AA:BB:CC:DD:EE:FF``; else None."""
-    h = text.strip().lower().replace(":", "").replace("-", "")
-    if len(h) != 12 or not _HEX.match(h):
-        return None
-    return ":".join(h[i : i + 2] for i in range(0, 12, 2)).upper()
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from trackerscan.engine import thresholds as th
-from trackerscan.engine.geo import distance_m
 from trackerscan.engine.known import Home
+from trackerscan.geo import distance_m
 from trackerscan.model import Fix
 
 _CELL_DEG = th.PLACE_SPACING_M / 111_000.0

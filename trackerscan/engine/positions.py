@@ -10,7 +10,7 @@ import math
 from array import array
 
 from trackerscan.engine import thresholds as th
-from trackerscan.engine.geo import distance_m
+from trackerscan.geo import distance_m
 from trackerscan.model import Fix, FixMode
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from typing import Any
 
+from trackerscan.adv import address as adv_address
 from trackerscan.errors import InputError
 from trackerscan.find.link import (
     AdapterError,
@@ -53,7 +53,6 @@ SAFETY_CAUTION = (
     "or helpline first."
 )
 
-_ADDRESS = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){5}$")
 
 
 class RingOutcome(enum.Enum):
@@ -109,10 +108,8 @@ class RingResult:
 
 def normalise_address(address: str) -> str:
     """``aa-bb-...`` or ``aabb...`` to ``AA:BB:CC:DD:EE:FF``; InputError when it is not an address."""
-    text = address.strip().upper().replace("-", ":")
-    if re.fullmatch(r"[0-9A-F]{12}", text):
-        text = ":".join(text[i : i + 2] for i in range(0, 12, 2))
-    if not _ADDRESS.match(text):
+    text = adv_address.normalise_address(address)
+    if text is None:
         raise InputError(f"{address!r} is not a Bluetooth address (six hex pairs: AA:BB:CC:DD:EE:FF).")
     return text
 

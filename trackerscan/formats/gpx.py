@@ -18,7 +18,8 @@ from collections import Counter
 from typing import BinaryIO
 
 from trackerscan.errors import InputError
-from trackerscan.formats.nmea import MAX_YEAR, MIN_YEAR, UERE_M, Continuity
+from trackerscan.formats.nmea import MAX_YEAR, MIN_YEAR, Continuity
+from trackerscan.geo import UERE_M
 from trackerscan.model import Fix, FixMode
 
 _TIME = re.compile(

@@ -34,6 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from trackerscan.engine.explain import kind_name
 from trackerscan.errors import SourceError, TrackerscanError
 from trackerscan.live import (
     RECORD_RETRY_S,
@@ -193,7 +194,7 @@ class KitRunner:
     def _on_change(self, c: LevelChange) -> None:
         self.kit.feed(c, self.clock())
         word = {Level.ALERT: "ALERT", Level.WATCH: "watch"}.get(c.level, c.level.value)
-        kind = c.kind.value if c.kind else "device"
+        kind = kind_name(c.kind, "device")
         self.say(f"{word}: {kind} {', '.join(c.addresses[:3])}: {c.explanation}")
 
     # ------------------------------------------------------------------ running

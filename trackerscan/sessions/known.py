@@ -8,26 +8,33 @@ session leaves them out just as the live run did.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Protocol
 
 from trackerscan.engine.build import union
 from trackerscan.engine.known import KnownDevices
+from trackerscan.model import DeviceState
 
 __all__ = ["KNOWN_META_KEY", "known_from_meta", "known_text", "union"]
 
 KNOWN_META_KEY = "known_devices"  # one address or hex identifier a line
 
 
-def known_text(engine: object) -> str:
+class HoldsKnown(Protocol):
+    """What `known_text` reads of an engine (`trackerscan.engine.Engine`, the window's runner)."""
+
+    @property
+    def known(self) -> KnownDevices: ...
+
+    def devices(self) -> list[DeviceState]: ...
+
+
+def known_text(engine: HoldsKnown) -> str:
     """What the engine treats as the user's own: its known list and the devices marked as theirs."""
-    known = getattr(engine, "known", None)
-    lines: set[str] = set()
-    if isinstance(known, KnownDevices):
-        lines |= known.addresses | known.identifiers
-    devices = getattr(engine, "devices", None)
-    if devices is not None:
-        for d in devices():
-            if getattr(d, "known", False):
-                lines.update(d.addresses)
+    known = engine.known
+    lines: set[str] = set(known.addresses | known.identifiers)
+    for d in engine.devices():
+        if d.known:
+            lines.update(d.addresses)
     return "\n".join(sorted(lines))
 
 

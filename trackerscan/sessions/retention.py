@@ -3,8 +3,8 @@
 Raw sightings (advertisement bytes, RSSI, time) are kept for trackers and for
 every device that reached `watch` or `alert`.  Everything else is reduced to
 counts per address (how many sightings, first and last time, RSSI range)
-once it is older than `DEFAULT_KEEP_HOURS`.  The step runs when a session is
-closed and when it is opened for review; it never touches evidence of a
+once it is older than `DEFAULT_KEEP_HOURS`.  The step runs when a live session is
+closed (`trackerscan.live.LiveSession`, for every front end); it never touches evidence of a
 watch/alert device, and it overwrites what it removes (``secure_delete``) so
 the bytes do not linger in free pages.
 """

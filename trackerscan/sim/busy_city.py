@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trackerscan.formats.btsnoop import DATALINK_H4, EPOCH_DELTA_US, MAGIC, VERSION
+from trackerscan.geo import EARTH_RADIUS_M
 from trackerscan.model import Fix, NoFix
 
 U8 = npt.NDArray[np.uint8]
@@ -35,7 +36,6 @@ F64 = npt.NDArray[np.float64]
 
 DEFAULT_START = 1_777_881_600.0  # 2026-05-04T08:00:00Z, a Monday morning
 START_LAT, START_LON = 52.5200, 13.4050  # central Berlin
-EARTH_RADIUS_M = 6_371_008.8
 RPA_PERIOD_S = 900.0  # private address rotation of phones and earbuds: 15 min (Core spec default)
 FOLLOWER_INTERVAL_S = 2.0  # a separated AirTag advertises about every 2 s (trackers.md section 3.4)
 PASSER_BY_MEDIAN_S = 40.0  # how long a passer-by stays in radio range (assumed, walking past)

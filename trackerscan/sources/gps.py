@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import io
 import json
 import math
 import os
@@ -40,7 +39,9 @@ from pathlib import Path
 from typing import Any
 
 from trackerscan.errors import InputError, SourceError, TrackerscanError
-from trackerscan.formats.nmea import UERE_M, Continuity, NmeaReader, Record, ascii_chunks, summary
+from trackerscan.formats.fixfile import read_fix_file
+from trackerscan.formats.nmea import Continuity, NmeaReader, Record, summary
+from trackerscan.geo import UERE_M
 from trackerscan.model import Fix, FixMode, NoFix, SourceEvent, SourceEventKind
 from trackerscan.release import RELEASE_DATE
 from trackerscan.sources.base import Source
@@ -510,27 +511,6 @@ class GpsdSource(GpsSource):
 # --- replay, fixed, none ---------------------------------------------------------------------------
 
 
-def read_fix_file(path: Path, date: Date | None = None) -> tuple[list[Record], Counter[str]]:
-    """The records of an NMEA log or GPX track, in file order (`InputError` if it cannot be read)."""
-    from trackerscan.formats.gpx import read_gpx
-
-    try:
-        with path.open("rb") as stream:
-            head = b"".join(ascii_chunks(io.BytesIO(stream.read(4096))))
-            stream.seek(0)
-            if head.lstrip().startswith(b"<"):
-                fixes, rejected = read_gpx(stream, source=f"replay:{path.name}", name=str(path))
-                return list(fixes), rejected
-            reader = NmeaReader(date=date, source=f"replay:{path.name}")
-            records: list[Record] = []
-            for chunk in ascii_chunks(stream):
-                records += reader.feed(chunk)
-            records += reader.finish()
-            return records, reader.rejected
-    except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc.strerror or exc}.") from None
-
-
 class ReplaySource(GpsSource):
     """Fixes of a recorded file, in real time (speed=1), N times faster, or at once (speed=0)."""
 
@@ -544,7 +524,8 @@ class ReplaySource(GpsSource):
 
     async def _open(self) -> None:
         loop = asyncio.get_running_loop()
-        self._records, self.rejected = await loop.run_in_executor(None, read_fix_file, self.path, self._date)
+        self._records, self.rejected = await loop.run_in_executor(None, read_fix_file, self.path, self._date,
+                                                                    f"replay:{self.path.name}")
 
     async def _run(self) -> None:
         records = self._records

@@ -44,18 +44,18 @@ def open_rf(spec: str, bands: tuple[Band, ...], *, clock: Callable[[], float] = 
     """
     kind, _, rest = spec.strip().partition(":")
     if kind == "tinysa":
-        from trackerscan.rf.sources.tinysa import TinySa
+        from trackerscan.sources.rf_tinysa import TinySa
 
         if not rest:
             raise InputError("tinysa needs the serial port, e.g. tinysa:/dev/ttyACM0.")
         tinysa: RfSource = TinySa(rest, bands, clock=clock)
         return tinysa
     if kind in ("rtlsdr", "hackrf"):
-        from trackerscan.rf.sources.programs import open_program
+        from trackerscan.sources.rf_programs import open_program
 
         return open_program(kind, rest, bands)
     if kind == "replay":
-        from trackerscan.rf.sources.replay import Replay
+        from trackerscan.sources.rf_replay import Replay
 
         return Replay(rest)
     raise InputError(f"'{shown(spec)}' is not an RF source: use {RF_SPEC_FORMS}.")

@@ -1,10 +1,16 @@
-"""Distances on the Earth (spherical model: good to 0.5 %, plenty for places 150 m apart)."""
+"""Distances on the Earth and GPS accuracy: one source for every layer (formats, engine, reports, GUI).
+
+A spherical model: good to 0.5 %, plenty for places 150 m apart and for drawing a track.
+"""
 
 from __future__ import annotations
 
 import math
 
-EARTH_RADIUS_M = 6_371_008.8
+EARTH_RADIUS_M = 6_371_008.8  # m, IUGG mean radius
+# User equivalent range error, to turn HDOP into metres (accuracy = HDOP x UERE): m, 1 sigma, typical
+# single-frequency GPS range error (Kaplan, "Understanding GPS", ch. 7).
+UERE_M = 5.0
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
