@@ -70,7 +70,7 @@ class StatusTracker:
     def __init__(self, status: LiveStatus | None = None) -> None:
         self._base = status or LiveStatus()  # the rarely changing fields (states, fix, recording)
         self._cached: LiveStatus | None = self._base
-        self._events = self._base.events
+        self._events = self._base.events - self._base.sightings  # events other than sightings
         self._sightings = self._base.sightings
         self._fixes = self._base.fixes
         self._sources = self._base.source_events
@@ -79,21 +79,26 @@ class StatusTracker:
         self._last = self._base.last_time if self._base.last_time is not None else -math.inf
         self._scanning = self._base.ble_state in _SCANNING
 
+    def sighting(self, t: float) -> None:
+        """A sighting at ``t`` (the pipeline's hot path: `feed` without the dispatch)."""
+        self._sightings += 1
+        if t < self._first:
+            self._first = t
+        if t > self._last:
+            self._last = t
+        if not self._scanning:
+            self._base = replace(self._base, ble_state="scanning", ble_detail="")
+            self._scanning = True
+        self._cached = None
+
     def feed(self, event: Event) -> None:
         """Take one event into account (the engine and the store see the same events)."""
         cls = type(event)
         t = event.time
         if cls is Sighting:
-            self._events += 1
-            self._sightings += 1
-            if t < self._first:
-                self._first = t
-            if t > self._last:
-                self._last = t
-            if not self._scanning:
-                self._base = replace(self._base, ble_state="scanning", ble_detail="")
-                self._scanning = True
-        elif cls is Fix:
+            self.sighting(t)
+            return
+        if cls is Fix:
             assert isinstance(event, Fix)
             self._events += 1
             self._fixes += 1
@@ -150,8 +155,8 @@ class StatusTracker:
         cached = self._cached
         if cached is None:
             cached = self._cached = replace(
-                self._base, events=self._events, sightings=self._sightings, fixes=self._fixes,
-                source_events=self._sources,
+                self._base, events=self._events + self._sightings, sightings=self._sightings,
+                fixes=self._fixes, source_events=self._sources,
                 first_time=self._first if self._first != math.inf else None,
                 last_time=self._last if self._last != -math.inf else None,
             )
