@@ -3,6 +3,8 @@
 Prints a Markdown table: followers alerted, false alerts (alerts from devices that do not follow;
 the user's undeclared companions' devices, which really stay with her, are counted apart), and time
 from the start of following to the alert (median and maximum, trackers on the move).
+When the engine asks "Is this yours?" (a device of unknown kind at watch), the simulated user answers
+(trackerscan.sim.answers); the questions are counted.
 Run: .venv/bin/python bench/score_scenarios.py [--seeds N] [--first-seed S] [--only a,b]
 """
 
@@ -16,6 +18,7 @@ from trackerscan.engine import Engine
 from trackerscan.engine.baseline import Baseline
 from trackerscan.model import Level
 from trackerscan.sim import build_scenario, scenario_names
+from trackerscan.sim.answers import answer
 from trackerscan.sim.scenarios import Scenario
 
 
@@ -28,10 +31,12 @@ def score(sc: Scenario) -> dict[str, object]:
     base_false: list[str] = []
     watches_false = 0
     companion_alerts: list[str] = []
+    questions = 0
     for e in sc.events:
         for ch in eng.feed(e):
             truth = sc.truth_for(ch.addresses)
             name = truth.name if truth else "?"
+            questions += answer(eng, ch, truth)
             if ch.level is Level.ALERT:
                 if truth is not None and truth.follower:
                     alerts.setdefault(name, ch.time)
@@ -71,6 +76,7 @@ def score(sc: Scenario) -> dict[str, object]:
         "base_false": base_false,
         "base_delays": bdelays,
         "events": len(sc.events),
+        "questions": questions,
     }
 
 
@@ -89,12 +95,12 @@ def main() -> None:
     names = [n for n in scenario_names() if not args.only or n in args.only.split(",")]
     print(
         "| scenario | followers alerted | false alerts | false watches | median / max min to alert "
-        "| AirGuard-like: alerted | false | median / max min |"
+        "| \"Is this yours?\" | AirGuard-like: alerted | false | median / max min |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     all_d: list[float] = []
     all_b: list[float] = []
-    tot = [0, 0, 0, 0, 0, 0]
+    tot = [0, 0, 0, 0, 0, 0, 0]
     t0 = time.perf_counter()
     n_events = 0
     companions: list[str] = []
@@ -107,24 +113,25 @@ def main() -> None:
         fw = sum(int(r["false_watch"]) for r in rows)  # type: ignore[call-overload]
         bal = sum(int(r["base_alerted"]) for r in rows)  # type: ignore[call-overload]
         bfa = sum(len(r["base_false"]) for r in rows)  # type: ignore[arg-type]
+        qs = sum(int(r["questions"]) for r in rows)  # type: ignore[call-overload]
         d = [x for r in rows for x in r["delays"]]  # type: ignore[attr-defined]
         bd = [x for r in rows for x in r["base_delays"]]  # type: ignore[attr-defined]
         n_events += sum(int(r["events"]) for r in rows)  # type: ignore[call-overload]
         all_d += d
         all_b += bd
-        for i, v in enumerate((fol, al, fa, fw, bal, bfa)):
+        for i, v in enumerate((fol, al, fa, fw, bal, bfa, qs)):
             tot[i] += v
         companions += [f"{name}: {x}" for r in rows for x in r["companion_alerts"]]  # type: ignore[attr-defined]
         falses = sorted({x for r in rows for x in r["false"]})  # type: ignore[attr-defined]
         note = f" ({', '.join(falses)})" if falses else ""
         print(
-            f"| {name} | {al}/{fol} | {fa}{note} | {fw} | {fmt_min(d)} / {fmt_min(d, max)} "
+            f"| {name} | {al}/{fol} | {fa}{note} | {fw} | {fmt_min(d)} / {fmt_min(d, max)} | {qs} "
             f"| {bal}/{fol} | {bfa} | {fmt_min(bd)} / {fmt_min(bd, max)} |"
         )
     seeds_note = f"{args.seeds} seeds" + (f" from {args.first_seed}" if args.first_seed else "")
     print(
         f"| **all ({seeds_note})** | {tot[1]}/{tot[0]} | {tot[2]} | {tot[3]} | "
-        f"{fmt_min(all_d)} / {fmt_min(all_d, max)} | {tot[4]}/{tot[0]} | {tot[5]} | "
+        f"{fmt_min(all_d)} / {fmt_min(all_d, max)} | {tot[6]} | {tot[4]}/{tot[0]} | {tot[5]} | "
         f"{fmt_min(all_b)} / {fmt_min(all_b, max)} |"
     )
     if companions:

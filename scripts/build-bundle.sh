@@ -8,6 +8,8 @@
 #
 # PYTHON (default .venv/bin/python, or python on Windows) is the interpreter whose packages are
 # bundled; the script installs trackerscan with its gui, hci and bundle extras into it first.
+# DIST_DIR (default dist) and BUILD_DIR (default build/bundle) say where the results and
+# PyInstaller's work files go.
 #
 # Why PyInstaller (pinned in pyproject.toml's `bundle` extra): it builds on Linux, Windows and
 # macOS from one spec, ships hooks for PyQt6, and freezes bleak's platform backends (WinRT,
@@ -37,25 +39,27 @@ fi
 version="$("$PYTHON" -c 'import trackerscan; print(trackerscan.__version__)')"
 name="trackerscan-${version}-${os}-${arch}"
 export TRACKERSCAN_BUNDLE_NAME="$name"
+dist="${DIST_DIR:-dist}"
+work="${BUILD_DIR:-build/bundle}"
 
-rm -rf "build/bundle" "dist/${name}" "dist/${name}".*
+rm -rf "$work" "${dist:?}/${name}" "${dist:?}/${name}".*
 "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN \
-    --workpath build/bundle --distpath dist scripts/bundle/trackerscan.spec
+    --workpath "$work" --distpath "$dist" scripts/bundle/trackerscan.spec
 
 case "$os" in
     linux)
-        tar -C dist -czf "dist/${name}.tar.gz" "$name"
-        echo "built dist/${name}/ and dist/${name}.tar.gz"
+        tar -C "$dist" -czf "${dist}/${name}.tar.gz" "$name"
+        echo "built ${dist}/${name}/ and ${dist}/${name}.tar.gz"
         ;;
     windows)
-        (cd dist && powershell -NoProfile -Command \
+        (cd "$dist" && powershell -NoProfile -Command \
             "Compress-Archive -Force -Path '${name}' -DestinationPath '${name}.zip'")
-        echo "built dist/${name}/ and dist/${name}.zip"
+        echo "built ${dist}/${name}/ and ${dist}/${name}.zip"
         ;;
     macos)
         # the .app for Finder, and the plain folder for the smoke test and the terminal
-        hdiutil create -quiet -volname trackerscan -srcfolder dist/trackerscan.app -ov -format UDZO \
-            "dist/${name}.dmg"
-        echo "built dist/${name}/, dist/trackerscan.app and dist/${name}.dmg"
+        hdiutil create -quiet -volname trackerscan -srcfolder "${dist}/trackerscan.app" -ov -format UDZO \
+            "${dist}/${name}.dmg"
+        echo "built ${dist}/${name}/, ${dist}/trackerscan.app and ${dist}/${name}.dmg"
         ;;
 esac

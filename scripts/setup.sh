@@ -16,11 +16,13 @@ export DEBIAN_FRONTEND=noninteractive
 # System packages.  run: BlueZ and the libraries Qt needs.  test: also D-Bus
 # headers (dbus-python for python-dbusmock), gpsd (a real daemon on a pty),
 # poppler-utils (report pages to PNG), tshark/editcap (an independent reader of
-# our btsnoop files, and real pcap files), shellcheck (the Pi set-up script) and binutils
-# (PyInstaller reads the libraries it bundles with objdump: the bundle test).
+# our btsnoop files, and real pcap files), shellcheck (the Pi set-up script), binutils
+# (PyInstaller reads the libraries it bundles with objdump: the bundle test) and
+# rtl-sdr/hackrf (rtl_power and hackrf_sweep, run with no radio plugged in).
 apt_run=(python3-venv python3-dev bluez libxcb-cursor0 libegl1 libgl1 libxkbcommon0 libfontconfig1
          fonts-dejavu-core)
-apt_test=(dbus libdbus-1-dev libglib2.0-dev pkg-config gpsd poppler-utils tshark shellcheck binutils)
+apt_test=(dbus libdbus-1-dev libglib2.0-dev pkg-config gpsd poppler-utils tshark shellcheck binutils
+          rtl-sdr hackrf)
 pkgs=("${apt_run[@]}")
 if [ "$mode" = "test" ]; then pkgs+=("${apt_test[@]}"); fi
 missing=()

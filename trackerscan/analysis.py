@@ -402,6 +402,7 @@ def _run(
                 f"The GPS log ({_day(g0)} to {_day(g1)} UTC) does not overlap the Bluetooth capture "
                 f"({_day(stats.first)} to {_day(stats.last)} UTC), so the analysis worked on time alone."
             )
+    notes.extend(f.sentence(lambda t: f"{_day(t)} UTC") for f in engine.floods())
     stats.seconds = time.perf_counter() - started
     return Analysis(one_per_level(changes, devices), devices, stats, notes)
 

@@ -287,3 +287,4 @@ class DeviceState:
     can_ring: bool
     explanation: str
     link_confidence: float = 1.0  # how sure the engine is that these identities are one device
+    ask_mine: bool = False  # at watch, of unknown kind: ask her once "Is this yours?"

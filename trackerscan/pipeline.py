@@ -29,6 +29,7 @@ from trackerscan.model import (
     LevelChange,
     PlaceMark,
     Sighting,
+    SourceEvent,
 )
 from trackerscan.sessions.known import KNOWN_META_KEY, known_text
 from trackerscan.sessions.store import SessionWriter
@@ -118,6 +119,8 @@ class Pipeline:
                        gps_state=initial_gps_state(gps_name or "gps") if gps is not None else "none"))
         self.changes: list[LevelChange] = []  # every level change raised, in order
         self.on_event = on_event
+        # SourceEvents the engine raises itself (a BLE spam flood started or ended), if it can
+        self._take_events: Callable[[], list[SourceEvent]] | None = getattr(engine, "take_events", None)
         self._queue: asyncio.Queue[Event | BaseException | _End] = asyncio.Queue(QUEUE_MAX)
         self._waiting: set[asyncio.Task[None]] = set()  # place marks queued behind a backlog
         self._stop = asyncio.Event()
@@ -220,6 +223,8 @@ class Pipeline:
             self.tracker.feed(event)
             if self.on_event is not None:
                 self.on_event(event)
+        if self._take_events is not None:
+            self._record_raised(self._take_events())
         for change in changes:
             if writer is not None:
                 writer.add(change)
@@ -317,9 +322,21 @@ class Pipeline:
         """True when the BLE source ran out (a replay finished) rather than being stopped."""
         return self._ble_done
 
+    def _record_raised(self, raised: list[SourceEvent]) -> None:
+        """Record and show the engine's own SourceEvents like a source's."""
+        for event in raised:
+            if self.writer is not None:
+                self.writer.add(event)
+            self.tracker.feed(event)
+            if self.on_event is not None:
+                self.on_event(event)
+
     def finish(self) -> list[LevelChange]:
-        """Let the engine conclude (if it can) and record any last level changes."""
+        """Let the engine conclude (if it can) and record any last level changes (and the end of a
+        flood still going on)."""
         out = self.engine.finish()
+        if self._take_events is not None:
+            self._record_raised(self._take_events())
         for change in out:
             if self.writer is not None:
                 self.writer.add(change)

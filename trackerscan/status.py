@@ -25,6 +25,22 @@ GPS_STATES = ("none", "waiting", "fix", "nofix", "lost", "marks", "fixed")
 _SCANNING = frozenset({"scanning", "demo", "review"})
 
 
+# What a Mac's Bluetooth hides: the BLE source says it once (an INFO event), the status keeps it as its note.
+MAC_LIMITS = (
+    "This Mac does not show Bluetooth addresses (macOS gives each device a code of its own instead), "
+    "so trackerscan cannot tell devices that keep a fixed address (such as a hidden phone) from others, "
+    "cannot rebuild an AirTag's key from its address, and 'It's mine' and 'Play sound' work only for "
+    "the code this Mac gave the device. Trackers are still recognised and followed by what they "
+    "broadcast. iBeacon frames are hidden by macOS."
+)
+
+# The same, in one line for the live view's status area (MAC_LIMITS is its tooltip).
+MAC_LIMITS_SHORT = (
+    "This Mac does not show Bluetooth addresses: trackers are found as usual, but a device that is not "
+    "a tracker (a hidden phone) cannot be followed, and 'It's mine' holds for this Mac only."
+)
+
+
 @dataclass(frozen=True, slots=True)
 class LiveStatus:
     """One snapshot of a session's state: sources, fix, counts, recording."""
@@ -45,6 +61,8 @@ class LiveStatus:
     recording: str = ""  # path of the session being written, or "" (not recording)
     storage_problem: str = ""  # why nothing is being recorded, in one sentence, or ""
     problems: tuple[str, ...] = ()  # what went wrong with the sources, for the user to read
+    flood: str = ""  # a BLE spam flood going on now (the engine's SourceEvent detail), or ""
+    note: str = ""  # what this computer's Bluetooth hides (a Mac shows no addresses: MAC_LIMITS), or ""
 
     @property
     def scanned_s(self) -> float:
@@ -130,6 +148,12 @@ class StatusTracker:
                 self._base = replace(self._base, gps_state="lost")
             elif k is SourceEventKind.GPS_BACK:
                 self._base = replace(self._base, gps_state="waiting")
+            elif k is SourceEventKind.FLOOD_STARTED:
+                self._base = replace(self._base, flood=event.detail)
+            elif k is SourceEventKind.FLOOD_ENDED:
+                self._base = replace(self._base, flood="")
+            elif k is SourceEventKind.INFO and event.detail == MAC_LIMITS:
+                self._base = replace(self._base, note=MAC_LIMITS)
         # dropped last: a snapshot taken in another thread while this ran is not kept (the window reads
         # the status without waiting for the worker)
         self._cached = None

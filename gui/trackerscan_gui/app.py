@@ -16,6 +16,7 @@ from trackerscan.errors import InputError, TrackerscanError
 
 from . import settings as settings_mod
 from .main_window import MainWindow
+from .own_devices import FIRST_RUN_LISTEN_MS
 from .runner import Runner, Status
 from .sessions import import_capture, make_engine, start_live, start_review
 from .settings import Settings
@@ -87,6 +88,17 @@ class Controller(QObject):
     def start_live(self) -> None:
         self.review_path = None
         self._swap(start_live(self.settings, self.data_dir), review=False)
+        if not self.settings.own_devices_asked:  # first run: offer "Your own devices" after a while
+            QTimer.singleShot(FIRST_RUN_LISTEN_MS, self.first_run_own_devices)
+
+    def first_run_own_devices(self) -> None:
+        """Offer the first-run step once, while scanning live (not in a demo or a review)."""
+        if self.settings.own_devices_asked or self.runner.status.ble_state != "scanning":
+            return
+        self.settings.own_devices_asked = True
+        if self.settings_path is not None:
+            settings_mod.save(self.settings, self.settings_path)
+        self.window.declare_own_devices()
 
     def start_demo(self, alert_after_s: float | None = None) -> None:
         from trackerscan.demo import ALERT_AFTER_S, build_demo, play

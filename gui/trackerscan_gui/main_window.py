@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,9 +41,10 @@ from . import settings as settings_mod
 from . import wording
 from .icons import app_icon
 from .models import DEVICE_ROLE, AlertLogModel, DeviceDelegate, DeviceFilter, DeviceTableModel
+from .own_devices import OwnDevicesDialog
 from .runner import Runner, Snapshot
 from .style import STYLE
-from .views import AlertPanel, DetailView, FindView, StatusLine, level_is_alert
+from .views import AlertPanel, DetailView, FindView, MineQuestion, StatusLine, level_is_alert
 
 REFRESH_MS = 500  # the list is refreshed from the engine's snapshot twice a second
 QUICK_EXIT_MS = 1000  # two Esc presses within this time hide the window at once
@@ -177,6 +180,11 @@ class MainWindow(QMainWindow):
         col = QVBoxLayout(live)
         col.setContentsMargins(6, 6, 6, 6)
         col.addWidget(self.status_line)
+        self.question = MineQuestion()
+        self.question.mine.connect(lambda d: self.mark_mine(d, confirm=False))
+        self.question.not_mine.connect(self.mark_not_mine)
+        self._asked: set[str] = set()  # devices asked "Is this yours?" (once each)
+        col.addWidget(self.question)
         col.addWidget(self.splitter, 1)
 
         self.detail = DetailView()
@@ -280,10 +288,20 @@ class MainWindow(QMainWindow):
         )
         add(view_menu, "&Find the selected device", lambda: self.find_device(self.selected_id()), "Ctrl+F")
         add(view_menu, "&Back to the list", self.show_live, "Alt+Left")
+        add(view_menu, "&Cellular trackers (radio sweep)…", self._open_rf)
         settings_menu = bar.addMenu("&Settings")
         add(settings_menu, "&Settings…", self.settings_requested.emit, "Ctrl+,")
+        add(settings_menu, "Declare your &own devices…", self.declare_own_devices)
         help_menu = bar.addMenu("&Help")
         add(help_menu, "&What this app can and cannot see", self._about)
+
+    def _open_rf(self) -> None:
+        """The radio sweep for cellular GPS trackers, in its own window (trackerscan_gui.rf_view)."""
+        from .rf_view import RfView
+
+        self.rf_view = RfView()
+        self.rf_view.resize(900, 640)
+        self.rf_view.show()
 
     def _about(self) -> None:
         self.tell(
@@ -307,6 +325,8 @@ class MainWindow(QMainWindow):
         self.model.set_devices([], 0.0)
         self.log.clear()
         self.log_view.setModel(self.log)
+        self.question.ask(None)
+        self._asked.clear()
         self.alert_panel.show_device(None, [], "", "")
         self.detail.show_device(None, [], [])
         self.stack.setCurrentWidget(self.live_page)
@@ -353,6 +373,11 @@ class MainWindow(QMainWindow):
             self._detail_ticks += 1
             if self._detail_ticks % 4 == 0:  # history is heavier: every 2 s
                 self._fill_detail(self.detail.device.device_id)
+        if not self.question.device_id:
+            ask = next((d for d in snap.devices if d.ask_mine and d.device_id not in self._asked), None)
+            if ask is not None and not self.review:
+                self._asked.add(ask.device_id)
+                self.question.ask(ask)
         if alerts and not self._alert_seen:
             self._alert_seen = True
             self.first_alert.emit()
@@ -420,11 +445,31 @@ class MainWindow(QMainWindow):
         self.finder.back.setFocus()
 
     # --- actions ---------------------------------------------------------------------------------------
-    def mark_mine(self, device_id: str) -> None:
+    def declare_own_devices(self) -> None:
+        """The first-run step (also in the Settings menu): tick her own devices among those heard now."""
+        self.refresh(fresh=True)
+        snap = self.snapshot
+        assert snap is not None
+        dialog = OwnDevicesDialog(snap.devices, snap.status.last_time or 0.0, self)
+        self.own_devices_dialog = dialog
+        dialog.accepted.connect(lambda: [self.mark_mine(d.device_id, confirm=False) for d in dialog.chosen()])
+        dialog.open()
+
+    def mark_not_mine(self, device_id: str) -> None:
+        """ "Not mine" or "I don't know" to "Is this yours?": it may now be warned about."""
+        if self.device(device_id) is None:
+            return
+        self.runner.with_engine(lambda e: e.mark_not_mine(device_id))
+        self.runner.publish()
+        self.refresh()
+
+    def mark_mine(self, device_id: str, confirm: bool = True) -> None:
+        """ "It's mine" (``confirm``: asked first; the answer to "Is this yours?" already says it)."""
         d = self.device(device_id)
         if d is None:
             return
-        if not self.ask("It's mine", wording.MINE_CAUTION.format(name=wording.kind_name(d.kind))):
+        caution = wording.MINE_CAUTION.format(name=wording.kind_name(d.kind))
+        if confirm and not self.ask("It's mine", caution):
             return
         self.runner.with_engine(lambda e: e.mark_mine(device_id))
         self.log.mark_mine(device_id)
@@ -507,6 +552,13 @@ class MainWindow(QMainWindow):
     def quick_exit(self) -> None:
         """Hide at once and clear what is on screen.  Recorded data is kept."""
         self.hide()
+        if sys.platform == "darwin":
+            # macOS keeps a hidden window's program active, its name in the menu bar: hide the
+            # whole program as Cmd-H does, so the next one takes the screen (AppKit comes with bleak).
+            with contextlib.suppress(Exception):
+                from AppKit import NSApp
+
+                NSApp.hide_(None)
         self.stack.setCurrentWidget(self.blank)
         self.model.set_devices([], 0.0)
         self.alert_panel.show_device(None, [], "", "")

@@ -22,7 +22,16 @@ from typing import Any, Protocol, TypeVar
 from trackerscan.engine.known import KnownDevices
 from trackerscan.errors import TrackerscanError
 from trackerscan.find.sweep import SweepRow, SweepState
-from trackerscan.model import DeviceState, Event, Fix, HeardPoint, LevelChange, PlaceMark, Sighting
+from trackerscan.model import (
+    DeviceState,
+    Event,
+    Fix,
+    HeardPoint,
+    LevelChange,
+    PlaceMark,
+    Sighting,
+    SourceEvent,
+)
 from trackerscan.status import LiveStatus, StatusTracker
 
 T = TypeVar("T")
@@ -36,6 +45,8 @@ class EngineLike(Protocol):
     def history(self, device_id: str) -> list[HeardPoint]: ...
     def track(self) -> list[Fix]: ...
     def mark_mine(self, device_id: str) -> None: ...
+    def mark_not_mine(self, device_id: str) -> None: ...
+    def take_events(self) -> list[SourceEvent]: ...
     def finish(self) -> list[LevelChange]: ...
     @property
     def known(self) -> KnownDevices: ...
@@ -238,6 +249,10 @@ class Runner:
                 self._pending.extend(changes)
             if self.tracks_status:
                 self.tracker.feed(event)
+                for raised in self._engine.take_events():  # a flood started or ended
+                    if self._sink is not None:
+                        self._sink.write(raised)
+                    self.tracker.feed(raised)
             self._dirty = True
             if time.monotonic() >= self._next_publish:
                 self._publish()
@@ -280,6 +295,11 @@ class Runner:
             self._pending.extend(changes)
             self._publish()
             return changes
+
+    def take_events(self) -> list[SourceEvent]:
+        """What the engine raised itself (a flood started or ended), for `Pipeline` to record."""
+        with self._lock:
+            return self._engine.take_events()
 
     def mark_mine(self, device_id: str) -> None:
         """"It's mine" (what `trackerscan.live.LiveSession.mark_mine` calls on its engine)."""

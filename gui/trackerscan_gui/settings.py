@@ -56,6 +56,7 @@ class Settings:
     discreet: bool = False
     beep: bool = False  # find mode beep, off by default
     session_dir: str = ""  # empty: the sessions engineer's default folder
+    own_devices_asked: bool = False  # the first-run step "Your own devices" was offered
 
     def helpline_text(self) -> str:
         return self.helpline.strip() or helpline_for(_locale_name()).text

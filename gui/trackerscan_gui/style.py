@@ -29,6 +29,8 @@ QHeaderView::section {
 }
 #statusLine { background: #ffffff; border: 1px solid #999999; border-radius: 4px; }
 #statusLine QLabel, #alertPanel QLabel, #alertScroll, #alertViewport, #alertBody { background: transparent; }
+#mineQuestion { background: #eef2f8; border: 2px solid #1d4f91; border-radius: 4px; }
+#mineQuestion QLabel { background: transparent; }
 #alertPanel { background: #ffffff; border: 1px solid #999999; border-radius: 4px; }
 #alertPanel[alerting="true"] { background: #fff7ea; border: 4px solid #7a3b00; }
 """

@@ -114,7 +114,8 @@ class StatusLine(QFrame):
         self.mark.hide()
 
     def show_status(self, s: Status) -> None:
-        self.ble.setText(wording.ble_words(s.ble_state, s.ble_name, s.ble_detail))
+        ble = wording.ble_words(s.ble_state, s.ble_name, s.ble_detail)
+        self.ble.setText(ble + wording.flood_words(s.flood))
         self.gps.setText(wording.gps_words(s.gps_state, s.last_fix, s.marks, s.gps_name))
         if s.ble_state == "review":
             self.rec.setText(f"Recorded {wording.duration_words(s.scanned_s)}, {s.sightings} sightings")
@@ -129,8 +130,9 @@ class StatusLine(QFrame):
                 self.time.setText(
                     f"Scanning for {wording.duration_words(s.scanned_s)}, {s.sightings} sightings"
                 )
-        self.problem.setText(f"Problem: {s.problems[-1]}" if s.problems else "")
-        self.problem.setVisible(bool(s.problems))
+        self.problem.setText(f"Problem: {s.problems[-1]}" if s.problems else wording.platform_note(s.note))
+        self.problem.setToolTip("" if s.problems else s.note)
+        self.problem.setVisible(bool(s.problems or s.note))
         self.mark.setVisible(s.gps_state in ("none", "marks") and s.ble_state not in ("review", "absent"))
         self.demo.setVisible(s.ble_state == "absent")
 
@@ -264,6 +266,50 @@ class AlertPanel(QFrame):
         plural = "s" if len(others) != 1 else ""
         self.more.setText(f"{len(others)} more possible tracker{plural} in the list." if others else "")
         self.setAccessibleDescription(f"{text.title}. {text.found}")
+
+
+class MineQuestion(QFrame):
+    """ "Is this yours?": asked once, in the live view, about a device of unknown kind at watch."""
+
+    mine = pyqtSignal(str)
+    not_mine = pyqtSignal(str)  # "Not mine" and "I don't know" alike: it may then be warned about
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mineQuestion")
+        self.device_id = ""
+        self.title = wrapped(wording.ASK_MINE_TITLE, "Is this yours?")
+        self.title.setFont(scaled_font(self, 1.15, bold=True))
+        self.text = wrapped(name="About this device")
+        self.mine_btn = button("It's &mine", "It's mine", "It will not be raised again; it stays in the log.")
+        self.not_mine_btn = button("&Not mine", "Not mine", "You will be warned if it stays with you.")
+        self.unsure_btn = button("I don't &know", "I don't know", "You will be warned if it stays with you.")
+        self.mine_btn.clicked.connect(lambda: self._answer(self.mine))
+        self.not_mine_btn.clicked.connect(lambda: self._answer(self.not_mine))
+        self.unsure_btn.clicked.connect(lambda: self._answer(self.not_mine))
+        row = QHBoxLayout()
+        for b in (self.mine_btn, self.not_mine_btn, self.unsure_btn):
+            row.addWidget(b)
+        row.addStretch(1)
+        col = QVBoxLayout(self)
+        col.addWidget(self.title)
+        col.addWidget(self.text)
+        col.addLayout(row)
+        self.setAccessibleName("Is this yours?")
+        self.setVisible(False)
+
+    def ask(self, device: DeviceState | None) -> None:
+        """Ask about ``device`` (None: hide the question)."""
+        self.device_id = device.device_id if device is not None else ""
+        if device is not None:
+            self.text.setText(wording.ask_mine_text(device))
+            self.setAccessibleDescription(self.text.text())
+        self.setVisible(device is not None)
+
+    def _answer(self, signal: pyqtBoundSignal) -> None:
+        if self.device_id:
+            signal.emit(self.device_id)
+        self.ask(None)
 
 
 class DetailView(QWidget):

@@ -13,6 +13,7 @@ from datetime import datetime
 from trackerscan.engine import explain  # one table of kind names: the window, the report and the engine's
 from trackerscan.geo import UERE_M
 from trackerscan.model import DeviceState, Fix, Kind, Level  # explanations name a tracker alike
+from trackerscan.sources.ble_platform import MAC_LIMITS, MAC_LIMITS_SHORT
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +234,44 @@ SOUND_CAUTION = (
     "The sound is short and quiet: look and listen close to where the signal is strongest."
 )
 
+ASK_MINE_TITLE = "Is this yours?"
+
+
+def ask_mine_text(state: DeviceState) -> str:
+    """The question asked once about a device of unknown kind that stays with her (engine: ask_mine)."""
+    return (
+        f"A {kind_name(state.kind)} with an address that does not change has been "
+        f"{with_you_words(state)}. Devices like this are most often your own: a fitness band, "
+        "earbuds, a laptop, your car's hands-free. It is not a known tracker brand, but a home-made "
+        "tracker can look like this.\n\n"
+        "If it is yours, it will not be raised again. If it is not, or you do not know, you will be "
+        "warned once it has been with you long enough, or if it is with you again on another day."
+    )
+
+
+OWN_DEVICES_TITLE = "Your own devices"
+OWN_DEVICES_INTRO = (
+    "Do this at home, with no visitors, and with your own things around you: your phone, watch or "
+    "fitness band, earbuds, laptop, your own tags (a Tile or AirTag on your keys).\n\n"
+    "These are the Bluetooth devices heard in the last two minutes, closest first. Tick those that "
+    "are yours: they will not raise a warning, and stay in the list and the log. If you are not sure, "
+    "leave it unticked: you will be asked again about a device that stays with you. You can undo "
+    "this in Settings."
+)
+OWN_DEVICES_NONE = (
+    "No Bluetooth devices have been heard in the last two minutes. Try again from the Settings menu "
+    "once the scan has been running for a while at home."
+)
+
+
+def own_device_line(state: DeviceState) -> str:
+    """One line per device in the first-run list: what it is, its signal, since when."""
+    near = "near its owner, " if state.tracker and state.separated is False else ""
+    heard = duration_words(state.last_seen - state.first_seen)
+    tail = f" …{state.addresses[0][-5:]}" if state.addresses else ""  # to tell alike devices apart
+    return f"{kind_name(state.kind)}{tail} ({near}{signal_words(state.rssi_smoothed)}, heard for {heard})"
+
+
 MINE_CAUTION = (
     "Mark this {name} as yours?\n\n"
     "It will no longer raise alerts. It stays in the list and in the log, and you can undo this in Settings."
@@ -280,6 +319,18 @@ def ble_words(state: str, name: str, detail: str) -> str:
     if state == "finished":
         return "Bluetooth: finished"
     return "Bluetooth: no adapter found, so nothing is being scanned. You can try the demo."
+
+
+def flood_words(detail: str) -> str:
+    """The status phrase while a BLE spam flood goes on ("" when none)."""
+    if not detail:
+        return ""
+    return f"\n{detail}: a tracker that stays with you is still found; scanning may be slower."
+
+
+def platform_note(note: str) -> str:
+    """What this computer's Bluetooth hides, in one line (``note`` is the source's full sentence)."""
+    return MAC_LIMITS_SHORT if note == MAC_LIMITS else note
 
 
 NO_SOUND = "This kind of tracker cannot be asked to play a sound."

@@ -111,15 +111,20 @@ def _chain(count, a6=A6, sid=0, size=229):
             for i in range(count)]
 
 
-def test_8000_fragments_reassemble_capped_in_bounded_memory():
-    """The old reader joined each fragment onto a new copy of the chain: quadratic time, 1.8 MB chains."""
+def test_8000_fragments_reassemble_capped_in_bounded_memory_and_one_pass(monkeypatch):
+    """The old reader joined each fragment onto a new copy of the chain: quadratic time, 1.8 MB chains.
+    Nor may the numpy look-ahead start again at every fragment (each look-ahead reads far ahead)."""
     log = file_header(1002) + b"".join(record(1002, T0 + i * 1e-3, e) for i, e in enumerate(_chain(8000)))
+    walks = []
+    real = btsnoop._vector_walk
+    monkeypatch.setattr(btsnoop, "_vector_walk", lambda *a: walks.append(a[2]) or real(*a))
     tracemalloc.start()
     try:
         sightings, stats = parse_btsnoop(log)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    assert len(walks) <= 2  # the chain is read through by the careful parser in one go
     (s,) = sightings
     expected = b"".join(bytes([i]) * 229 for i in range(8))[:ADV_DATA_MAX]
     assert s.adv == expected and s.time == T0 + 7.999

@@ -83,7 +83,9 @@ def test_look_alike_data_and_other_traffic(datalink, other_every, extended_every
     assert found, "the numpy walk was used"
     if not other_every and not extended_every:  # look-alike data alone does not stop it
         # the last records, within the last _VECTOR_TAIL bytes of the file, are read one by one
-        assert [len(w.reports) for w in found] == [400] * 7 + [198]
+        sizes = [len(w.reports) for w in found]
+        assert sizes[:7] == [400] * 7 and 190 <= sizes[7] < 200 and len(sizes) == 8
+        assert len(data) - found[-1].limit <= btsnoop._VECTOR_TAIL + 80
     if other_every and not extended_every:  # other traffic is counted and stepped over inside a run
         assert sum(w.other for w in found) >= 3000 // other_every - 3
     # each run starts at a record and ends where its last record ends
@@ -108,9 +110,10 @@ def test_a_whole_chunk_found_by_numpy_ends_where_its_last_record_ends(monkeypatc
     sightings, stats = parse_btsnoop(data)
     assert len(sightings) == 1000 and stats.records == 1000
     runs = [w for w in walks if w is not None]
-    assert [len(w.reports) for w in runs] == [250] * 3 + [248]  # 2 in the file's last _VECTOR_TAIL bytes
+    sizes = [len(w.reports) for w in runs]  # the records in the file's last _VECTOR_TAIL bytes: one by one
+    assert sizes[:3] == [250] * 3 and 240 <= sizes[3] < 250 and len(sizes) == 4
     assert [int(w.reports[0]) for w in runs[1:]] == [w.limit for w in runs[:-1]]
-    assert runs[-1].limit < len(data) <= runs[-1].limit + btsnoop._VECTOR_TAIL + 2 * 80
+    assert runs[-1].limit < len(data) <= runs[-1].limit + btsnoop._VECTOR_TAIL + 80
 
 
 @settings(max_examples=120, deadline=None)
@@ -141,7 +144,8 @@ def test_long_runs_between_other_traffic_are_read_with_numpy(monkeypatch):
     (s, s_stats), (v, v_stats), walks = both_paths(data, monkeypatch, btsnoop.CHUNK_RECORDS)
     assert v == s and v_stats == s_stats and v_stats.other == 6
     runs = [(len(w.reports), w.other) for w in walks if w is not None and len(w.reports)]
-    assert runs == [(8993, 5)]  # record 8999 (other traffic) and the report before it: in the file's tail
+    ((reports, other),) = runs  # the last few records, in the file's last _VECTOR_TAIL bytes, one by one
+    assert reports >= 8985 and other == 5  # record 8999 (other traffic) is in the tail
 
 
 def test_other_traffic_every_few_reports_stays_on_the_numpy_path(monkeypatch):

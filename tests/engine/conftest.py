@@ -7,6 +7,7 @@ import pytest
 from trackerscan.engine import Engine
 from trackerscan.model import LevelChange
 from trackerscan.sim import build_scenario, scenario_names
+from trackerscan.sim.answers import answer
 
 SEEDS = (0,)  # one seed keeps the suite fixture near 25 s; bench/score_scenarios.py runs more
 
@@ -17,7 +18,9 @@ class Run:
         self.engine = Engine(known=self.scenario.known_devices(), homes=self.scenario.homes)
         self.changes: list[LevelChange] = []
         for e in self.scenario.events:
-            self.changes.extend(self.engine.feed(e))
+            for c in self.engine.feed(e):
+                self.changes.append(c)
+                answer(self.engine, c, self.scenario.truth_for(c.addresses))  # "Is this yours?"
         self.changes.extend(self.engine.finish())
 
 

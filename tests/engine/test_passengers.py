@@ -53,6 +53,8 @@ def test_passengers_trackers_watch_but_do_not_alert(name):
 def test_without_the_ride_rule_passengers_would_alert(name, monkeypatch):
     """The scenarios are hard enough: the passengers' trackers alert when time on board counts fully."""
     monkeypatch.setattr(levels_module, "on_board_only", lambda dev, ctx: False)
+    # bus_commute's tags are in bags (issue #17): the closeness rule keeps them apart too.
+    monkeypatch.setattr(levels_module, "kept_distance", lambda dev, ctx: False)
     _sc, _engine, by_name = _alerts(name, 1)
     assert len(_passenger_alerts(by_name)) >= 2
 

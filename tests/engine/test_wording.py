@@ -100,8 +100,10 @@ def test_engine_alerts_carry_the_caveats(suite):
         c = by_kind[kind]
         assert "whether or not its owner is nearby" in c.explanation
         assert c.confidence < 0.8 and "moderate" in c.explanation
-    other = by_kind[None]
-    assert "not a known tracker brand" in other.explanation
+    other = by_kind[None]  # after "Not mine" to the question asked once at watch
+    asked = [c for c in run.changes if c.kind is None and c.level is Level.WATCH]
+    assert len(asked) == 1 and "Is this yours?" in asked[0].explanation
+    assert "not a known tracker brand" in other.explanation and "Is this yours?" not in other.explanation
     m = re.search(r"at (\d+) places over ([\d.]+) km during (\d+) minutes", other.explanation)
     assert m and int(m.group(1)) == other.places and abs(float(m.group(2)) * 1000 - other.span_m) <= 50
     assert "whether or not" not in by_kind[Kind.AIRTAG].explanation

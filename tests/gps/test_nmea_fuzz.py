@@ -7,10 +7,10 @@ from hypothesis import strategies as st
 from paths import TEST_DATA
 
 from trackerscan.formats.nmea import NmeaReader
-from trackerscan.model import Fix, NoFix
+from trackerscan.model import Fix, NoFix, SourceEvent
 
-REAL = [ln + b"\r\n" for log in sorted((TEST_DATA / "nmea").glob("*.log"))
-        for ln in log.read_bytes().splitlines() if ln.startswith(b"$")]
+LOGS = sorted((TEST_DATA / "nmea").glob("*.log")) + sorted((TEST_DATA / "nmea" / "gpsd").glob("*.log"))
+REAL = [ln + b"\r\n" for log in LOGS for ln in log.read_bytes().splitlines() if ln.startswith(b"$")]
 
 
 def whole(data):
@@ -33,7 +33,9 @@ def mutated_logs():
     sentence = st.sampled_from(REAL)
     noisy = st.tuples(sentence, st.integers(0, 90), st.binary(max_size=3)).map(
         lambda t: t[0][: t[1]] + t[2] + t[0][t[1] + len(t[2]):])
-    return st.lists(st.one_of(sentence, noisy, st.binary(max_size=40)), max_size=60).map(b"".join)
+    # without its checksum, whole or cut off: read only when complete
+    unchecked = st.tuples(sentence, st.integers(1, 90)).map(lambda t: t[0].split(b"*")[0][: t[1]] + b"\r\n")
+    return st.lists(st.one_of(sentence, noisy, unchecked, st.binary(max_size=40)), max_size=60).map(b"".join)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -42,7 +44,7 @@ def test_arbitrary_bytes_chunking_is_invisible(data, cuts):
     cuts = [c for c in cuts if c <= len(data)]
     records, rejected = whole(data)
     assert chunked(data, cuts) == (records, rejected)
-    assert all(isinstance(r, Fix | NoFix) for r in records)
+    assert all(isinstance(r, Fix | NoFix | SourceEvent) for r in records)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -2,6 +2,7 @@
 
 import codecs
 import io
+import itertools
 from datetime import UTC, date, datetime
 
 import pynmea2
@@ -10,6 +11,7 @@ from paths import TEST_DATA
 
 from trackerscan.formats.nmea import NmeaReader, read_nmea
 from trackerscan.model import Fix, FixMode, NoFix, SourceEvent
+from trackerscan.timeutil import iso_utc
 
 NMEA = TEST_DATA / "nmea"
 LOGS = sorted(NMEA.glob("*.log"))
@@ -330,3 +332,50 @@ def test_sentences_without_checksum_read_when_complete():
     records = feed_all(reader, b"".join(cut) + whole)
     assert [(r.lat, r.lon) for r in fixes_of(records)] == [(48 + 7.038 / 60, 11 + 31 / 60)]
     assert reader.accepted == {"no_checksum": 1} and reader.rejected == {"unterminated": 2}
+
+
+def gga_run(first_s, n, lat="4807.038"):
+    """``n`` GGA cycles a second apart from ``first_s`` seconds into the day, creeping east."""
+    tods = [(first_s + i) % 86400 for i in range(n)]
+    return b"".join(gga(f"{t // 3600:02d}{t // 60 % 60:02d}{t % 60:02d}.00", lat, f"01131.{i:03d}")
+                    for i, t in enumerate(tods))
+
+
+def test_receiver_date_wins_over_the_given_date_and_is_said():
+    """GGA-only cycles, then an RMC dated 2019-04-06 while --date said 2026-03-01: every fix follows the
+    receiver (no jump of years between consecutive fixes), and one event says so."""
+    data = gga_run(43200, 5) + rmc("120005.00", "4807.038", "01131.005", ddmmyy="060419")
+    reader = NmeaReader(date=date(2026, 3, 1))
+    records = feed_all(reader, data)
+    fixes = fixes_of(records)
+    assert [iso_utc(f.time)[:10] for f in fixes] == ["2019-04-06"] * 6
+    notes = [r.detail for r in records if isinstance(r, SourceEvent)]
+    assert notes == ["the receiver's date 2019-04-06 disagrees with the date given (2026-03-01): following "
+                     "the receiver's date"]
+
+
+def test_given_date_used_when_the_receiver_never_dates():
+    reader = NmeaReader(date=date(2026, 3, 1))
+    fixes = fixes_of(feed_all(reader, gga_run(86390, 20)))  # crosses midnight
+    days = [iso_utc(f.time)[:10] for f in fixes]
+    assert days == ["2026-03-01"] * 10 + ["2026-03-02"] * 10
+    assert not any(isinstance(r, SourceEvent) for r in feed_all(NmeaReader(date=date(2026, 3, 1)),
+                                                                gga_run(0, 3)))
+
+
+def test_late_receiver_date_never_makes_fixes_jump_years():
+    """After DATE_WAIT_EPOCHS GGA cycles the given date is used; when an RMC then dates the log years away,
+    that is said, and the fixes after it are not joined to the earlier track across the years."""
+    from trackerscan.formats.nmea import DATE_WAIT_EPOCHS, MAX_GAP_S
+
+    n = DATE_WAIT_EPOCHS + 5
+    data = gga_run(43200, n)
+    t = 43200 + n
+    data += rmc(f"{t // 3600:02d}{t // 60 % 60:02d}{t % 60:02d}.00", "4807.038", "01131.100", ddmmyy="060419")
+    reader = NmeaReader(date=date(2026, 3, 1))
+    records = feed_all(reader, data)
+    fixes = fixes_of(records)
+    assert len(fixes) == n and all(iso_utc(f.time).startswith("2026-03-01") for f in fixes)
+    assert all(0 < b.time - a.time < MAX_GAP_S for a, b in itertools.pairwise(fixes))
+    assert reader.rejected == {"time_backwards": 1}
+    assert any("disagrees with the date given" in r.detail for r in records if isinstance(r, SourceEvent))

@@ -2,10 +2,12 @@
 a missing folder or onto a folder; folders 0700, files 0600; reading never changes a session."""
 
 import os
+import shutil
 import stat
 
 import pytest
 from hostile import assert_clean, cli, sha256, tree
+from paths import TESTS
 from session_fixtures import make_alert, make_events, write_killed_session, write_session
 
 
@@ -28,6 +30,7 @@ def test_export_to_a_stick_with_planted_links(data_dir, session, tmp_path):
     before = tree(outside)
     os.symlink(outside / "sums", stick / "trackerscan" / "SHA256SUMS")
     os.symlink(outside / "part", stick / "trackerscan" / "sessions" / f".{session.name}.part")
+    os.symlink(outside / "copy", stick / "trackerscan" / "sessions" / session.name)  # the copy's own name
     proc = cli("export", "--to", stick, data=data_dir)
     assert_clean(proc)
     assert proc.returncode == 0, proc.stderr
@@ -35,6 +38,7 @@ def test_export_to_a_stick_with_planted_links(data_dir, session, tmp_path):
     sums = stick / "trackerscan" / "SHA256SUMS"
     assert not sums.is_symlink() and _mode(sums) == 0o600
     copy = stick / "trackerscan" / "sessions" / session.name
+    assert not copy.is_symlink()
     assert f"{sha256(copy)}  sessions/{session.name}" in sums.read_text()
     assert _mode(copy) == 0o600 and _mode(copy.parent) == 0o700 and _mode(stick / "trackerscan") == 0o700
 
@@ -105,11 +109,20 @@ READERS = [
 ]
 
 
-@pytest.mark.parametrize("where", ["data", "copy", "killed"])
+OLD_SESSION = TESTS / "sessions" / "data" / "format1-20251123T121320Z.sqlite"
+
+
+@pytest.mark.parametrize("where", ["data", "copy", "killed", "earlier_version"])
 def test_reading_never_changes_a_session(data_dir, session, tmp_path, where):
     """Hash before and after every read-only command: in the data folder, a copy kept elsewhere (a stick),
-    and a cut recording kept elsewhere (its -wal is read, not folded in)."""
-    if where == "data":
+    a cut recording kept elsewhere (its -wal is read, not folded in), and a session written before #12."""
+    if where == "earlier_version":
+        watched = data_dir / "sessions"
+        target = watched / OLD_SESSION.name.removeprefix("format1-")
+        session.unlink()
+        shutil.copy(OLD_SESSION, target)
+        assert sha256(target) == sha256(OLD_SESSION)
+    elif where == "data":
         target, watched = session, data_dir / "sessions"
     elif where == "copy":
         watched = tmp_path / "stick"

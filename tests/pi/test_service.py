@@ -124,3 +124,10 @@ def test_systemd_itself_accepts_the_unit(tmp_path):
                           timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert UNIT_NAME not in done.stderr, done.stderr  # no "Unknown key" / "Failed to parse" lines
+
+
+def test_cli_passes_her_known_devices_to_the_unit(tmp_path):
+    known = tmp_path / "known.txt"
+    assert main(["install-service", "--root", str(tmp_path), "--user", USER, "--known", str(known)]) == 0
+    exec_start = parse_unit(tmp_path / UNIT_DIR / UNIT_NAME)["Service"]["ExecStart"]
+    assert exec_start.endswith(f"--known {known}")

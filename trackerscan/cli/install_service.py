@@ -37,6 +37,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--gps", default="gpsd", help="GPS source for the unit (default: gpsd)")
     p.add_argument("--pins", default="", help="LED, buzzer and button pins, e.g. led=17,buzzer=23,button=26")
     p.add_argument("--silent", action="store_true", help="the unit runs the kit without its buzzer")
+    p.add_argument("--known", metavar="FILE", help="your own devices, never raised (see `trackerscan known`)")
     p.add_argument("--python", default=sys.executable, metavar="PATH",
                    help="the Python (in the venv trackerscan is installed in) the unit runs "
                    "(default: this one)")
@@ -65,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
                    "--gps", args.gps, "--pins", str(pins)]
         if args.silent:
             command.append("--silent")
+        if args.known:
+            command += ["--known", str(Path(args.known).absolute())]
         outcome = service.install(args.user, command, root, runner, why_not)
     for line in outcome.done:
         print(line)

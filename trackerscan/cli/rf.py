@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--minutes", type=float, help="stop by itself after N minutes of sweeping")
     s.add_argument("--record", metavar="FILE", help="also write the sweep to FILE (rtl_power CSV, mode 0600)")
     s.add_argument("--json", action="store_true", help="at the end, print the result as JSON")
+    s.add_argument("--data-dir", metavar="DIR", help="where sessions are kept (default: your data folder, "
+                   "or $TRACKERSCAN_DATA_DIR)")
+    s.add_argument("--no-session", action="store_true", help="do not record the result in a session")
     s.set_defaults(func=run_sweep)
     m = rsub.add_parser("simulate", help="write a simulated sweep (rtl_power CSV) from the test suite")
     m.add_argument("--scenario", default="tracker_60s_strong", help="scenario name (--list lists them)")
@@ -97,6 +100,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     if args.minutes is not None and args.minutes <= 0:
         raise InputError("--minutes must be more than 0.")
     source = open_rf(args.source, bands)
+    started = time.time()
     record = _open_private(args.record) if args.record else None
     live = LiveRf(bands)
     out = sys.stderr if args.json else sys.stdout
@@ -126,8 +130,32 @@ def run_sweep(args: argparse.Namespace) -> int:
             record.close()
     damaged = getattr(source, "damaged", 0)
     result = analyze(list(live.hops), bands, damaged)
+    if not args.no_session and live.last_time is not None:
+        print(f"Recorded in the session {_record_session(args, source.name, result, started)}.", file=out)
     print(json.dumps(to_json(result)) if args.json else text(result))
     return 0
+
+
+def _record_session(args: argparse.Namespace, source: str, result: object, started: float) -> str:
+    """A session holding what the sweep found and covered (as ``trackerscan scan`` records sightings)."""
+    from datetime import datetime
+
+    from trackerscan import __version__
+    from trackerscan.rf.detect import Analysis
+    from trackerscan.sessions import paths
+    from trackerscan.sessions.store import SessionWriter
+
+    assert isinstance(result, Analysis)
+    writer = SessionWriter.create(
+        paths.sessions_dir(args.data_dir, create=True), started,
+        {"tool_version": __version__, "rf": source, "region": args.region,
+         "timezone": datetime.now().astimezone().tzname() or "", "rf_notes": json.dumps(result.notes)},
+    )
+    try:
+        writer.record_rf(time.time(), source, result.transmitters, result.coverage)
+    finally:
+        writer.close(ended=time.time())
+    return writer.path.name
 
 
 def run_simulate(args: argparse.Namespace) -> int:

@@ -74,9 +74,10 @@ def summary_line(st: LiveStatus, devices: list[DeviceState]) -> str:
         ble = "ok"
     else:
         ble = printable(f"adapter {st.ble_state}: {st.ble_detail}".rstrip(": "))
+    flood = f"; {printable(st.flood)} (it cannot hide a tracker that stays with you)" if st.flood else ""
     return (f"{_local(st.last_time) if st.last_time else '--:--:--'} bluetooth {ble}; gps {gps}; "
             f"{st.sightings} sightings, {st.fixes} fixes; {len(devices)} devices, {len(trackers)} trackers, "
-            f"{len(raised)} watch/alert")
+            f"{len(raised)} watch/alert{flood}")
 
 
 def _renderable(live: LiveSession, session: Path) -> Any:
@@ -182,6 +183,8 @@ async def record(args: argparse.Namespace, out: Any = None) -> int:
             loop.remove_reader(sys.stdin.fileno())
     st = live.status
     print(summary_line(st, engine.devices()), file=out, flush=True)
+    for flood in getattr(engine, "floods", list)():
+        print(flood.sentence(_local), file=out, flush=True)
     raised = {c.device_id: c for c in live.changes}
     print(f"Session {path.stem} saved: {st.sightings} sightings, {st.fixes} fixes, "
           f"{sum(c.level is Level.ALERT for c in raised.values())} alert(s).  "

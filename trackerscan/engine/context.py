@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from trackerscan.engine import thresholds as th
-from trackerscan.engine.device import Device
+from trackerscan.engine.device import NEVER, Device
 from trackerscan.geo import distance_m
 
 # Modes logged per context window.
@@ -44,11 +44,13 @@ class Context:
         "ride_start",
         "ride_starts",
         "riding",
+        "session",
         "situation",
         "slow_since",
         "speed_mps",
         "transport",
         "vehicle_since",
+        "win_session",
         "window_end",
     )
 
@@ -84,6 +86,8 @@ class Context:
         self.pos: tuple[float, float] | None = None  # the user's position at the last roll (GPS only)
         self.last_roll = -math.inf
         self.log: list[tuple[float, float, int]] = []  # (window end, seconds, mode), oldest first
+        self.session = 0  # the engine's session count (Engine._new_session)
+        self.win_session = 0  # the session the current window was opened in
 
     def roll(
         self, t: float, speed_mps: float | None, gps: bool, pos: tuple[float, float] | None = None
@@ -91,6 +95,8 @@ class Context:
         """Close the window that ended before ``t`` and describe the situation (``pos``: the user's
         last trusted position, if any)."""
         heard = self.heard
+        _closeness(heard, self.win_session)
+        self.win_session = self.session
         # People's devices moving with her (phones, watches: not trackers, not her known devices).
         people = [
             d
@@ -206,6 +212,13 @@ class Context:
             if mode == TRANSPORT and w_end - seconds < end:
                 log[i] = (w_end, seconds, VEHICLE)
 
+    def rode_s(self, dev: Device) -> float:
+        """Seconds the device has been on board with her on the ride it boarded (0: none)."""
+        if not dev.boarded:
+            return 0.0
+        start = max(dev.pres_start, self.ride_starts[dev.boarded - 1])
+        return (self.ride_ends[dev.boarded - 1] or dev.last_seen) - start
+
     def undecided(self, dev: Device) -> bool:
         """She is in a vehicle not yet told to be public transport or not, and the device got in with her.
 
@@ -281,3 +294,28 @@ class Context:
         if s[STILL] > th.TRIP_MODE_SHARE * known:
             return f"mostly staying in one place ({share(s[STILL])})"
         return f"partly walking, partly standing still ({share(s[WALK])} walking)"
+
+
+def _closeness(heard: set[Device], session: int) -> None:
+    """Count, per device that may raise a level, the window and whether it was close to her in it
+    (thresholds CLOSE_*: the gap to the strongest device heard in the same window), and the
+    sessions it was heard in."""
+    ref = -math.inf
+    for d in heard:
+        r = d.rssi_s
+        if r is not None and r > ref:
+            ref = r
+    limit = ref - th.CLOSE_GAP_DB
+    for d in heard:
+        if d.cls == NEVER:
+            continue
+        s = d.sess
+        if s == 0:
+            d.sess = session
+        elif s > 0 and s != session:
+            d.sess = -1
+        r = d.rssi_s
+        if r is not None:
+            d.win_n += 1
+            if r >= limit:
+                d.near_n += 1

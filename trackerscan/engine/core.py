@@ -18,10 +18,10 @@ from types import MappingProxyType
 from trackerscan.engine import thresholds as th
 from trackerscan.engine.context import Context
 from trackerscan.engine.device import NEVER, SEPARATED, UNKNOWN_STATE, Device
-from trackerscan.engine.explain import duration_text, explain
+from trackerscan.engine.explain import bounded_ride_note, duration_text, explain
 from trackerscan.engine.flood import FirstSightings, Flood
 from trackerscan.engine.known import Home, KnownDevices
-from trackerscan.engine.levels import decide
+from trackerscan.engine.levels import asks_mine, decide
 from trackerscan.engine.linking import SmartTagChains
 from trackerscan.engine.places import Place, Places
 from trackerscan.engine.positions import UserTrack
@@ -303,6 +303,7 @@ class Engine:
 
     def _new_session(self, t: float) -> None:
         self._stats.sessions += 1
+        self._ctx.session += 1
         self._places.open_offline(t, "session")
 
     def _fix(self, fix: Fix) -> None:
@@ -596,6 +597,8 @@ class Engine:
                 f"{duration_text(dev.last_seen - end)} after you got out; {got_out}."
             )
         if end is None or dev.last_seen < end:
+            if level is Level.ALERT:  # released by the bounded wait (levels.on_board_only)
+                return bounded_ride_note(ctx.rode_s(dev))
             if level is Level.WATCH:
                 return (
                     f"It has been with you on public transport for {on_board}; fellow passengers do "
@@ -631,6 +634,7 @@ class Engine:
             marked=dev.marked_places(),
             elapsed_s=dev.last_seen - dev.first_seen,
             ride_note=self._ride_note(dev, level),
+            ask_mine=level is Level.WATCH and asks_mine(dev),
         )
         return LevelChange(
             time=t,
@@ -665,6 +669,7 @@ class Engine:
         positioned = dev.gps_places >= dev.offline_places
         known = dev.known or dev.mine
         level = Level.NONE if known else dev.level
+        ask = level is Level.WATCH and asks_mine(dev)
         change = dev.last_change
         if change is not None and change.places == dev.offline_places and dev.offline_places > dev.gps_places:
             positioned = False
@@ -684,6 +689,7 @@ class Engine:
             home_only=dev.gps_places > 0 and dev.gps_places == dev.home_places,
             marked=dev.marked_places(),
             elapsed_s=dev.last_seen - dev.first_seen,
+            ask_mine=ask,
         )
         return DeviceState(
             device_id=dev.id,
@@ -705,6 +711,7 @@ class Engine:
             can_ring=ident.can_ring,
             explanation=text,
             link_confidence=dev.link_confidence,
+            ask_mine=ask,
         )
 
     def devices(self) -> list[DeviceState]:
@@ -764,6 +771,9 @@ class Engine:
 
     def mark_mine(self, device_id: str) -> None:
         """ "It's mine": the device never raises a level again but stays in the log."""
+        self._device_or_error(device_id).mine = True
+
+    def _device_or_error(self, device_id: str) -> Device:
         dev = self._devices.get(device_id)
         if dev is None:
             from trackerscan.errors import InputError
@@ -772,4 +782,12 @@ class Engine:
                 f"No device {device_id!r} is in memory (devices not heard for a while are dropped; "
                 "their sightings stay in the session)."
             )
-        dev.mine = True
+        return dev
+
+    def mark_not_mine(self, device_id: str) -> None:
+        """ "Not mine" or "I don't know" to "Is this yours?": its level may now rise to alert."""
+        dev = self._device_or_error(device_id)
+        dev.not_mine = True
+        dev.mine = False
+        if dev.cls != NEVER:
+            dev.next_eval = -math.inf

@@ -60,8 +60,10 @@ class Device:
         "link_note",
         "mine",
         "n",
+        "near_n",
         "next_eval",
         "next_hist",
+        "not_mine",
         "offline_places",
         "offline_seen",
         "origin",
@@ -73,10 +75,12 @@ class Device:
         "rides",
         "rssi",
         "rssi_s",
+        "sess",
         "span_m",
         "span_n",
         "st_aging",
         "together_closed",
+        "win_n",
     )
 
     def __init__(self, device_id: str, ident: Identity, address: str, t: float) -> None:
@@ -94,6 +98,7 @@ class Device:
         self.rssi_s: float | None = None
         self.known = False
         self.mine = False
+        self.not_mine = False  # she answered "Not mine" or "I don't know" to "Is this yours?"
         self.level = Level.NONE
         self.last_change: LevelChange | None = None
         self.link_confidence = 1.0
@@ -117,6 +122,10 @@ class Device:
         self.rides = 0  # how many rides it was heard on
         self.boarded = 0  # the ride it boarded with the user (0: none)
         self.origin: tuple[float, float] | None = None
+        # Closeness (Context.roll): context windows with an RSSI reading, and those close to her.
+        self.win_n = 0
+        self.near_n = 0
+        self.sess = 0  # the session (Context.session) it was first heard in; -1: heard in two or more
 
     def span(self) -> float:
         """Largest distance (m) between the kept places, folding in places added since the last call."""

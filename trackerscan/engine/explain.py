@@ -24,6 +24,24 @@ WARNING = (
 )
 
 
+ASK_MINE = (
+    "Is this yours? Devices like this that stay with you are most often your own: a fitness band, "
+    "earbuds, a laptop, your car's hands-free. If it is yours, say so and it will not be raised again. "
+    "If it is not, or you do not know, say so: it will then be warned about once it has been with "
+    "you long enough (it will also be warned about if it is with you again another day)."
+)
+
+
+def bounded_ride_note(on_board_s: float) -> str:
+    """Why a device is raised while she is still on public transport (thresholds RIDE_BOUND_S)."""
+    return (
+        f"It has stayed very close to you on public transport for {duration_text(on_board_s)}, closer "
+        "than most fellow passengers' devices. It may still belong to someone sitting or standing right "
+        "next to you: when you get off, check whether it is still with you a few minutes later; if it "
+        "is, it is travelling with you."
+    )
+
+
 def kind_name(kind: Kind | None, unknown: str = "Bluetooth device of unknown kind") -> str:
     """A kind as its maker names it, for every front end and the report; ``unknown`` when the kind is not
     known (shorter in a table: "device")."""
@@ -118,13 +136,14 @@ def explain(
     marked: int = 0,
     elapsed_s: float = 0.0,
     ride_note: str = "",
+    ask_mine: bool = False,
 ) -> str:
     """One paragraph for a device: what was seen, where and for how long, and what it may mean.
 
     Without positions, ``places`` counts places and sessions without a position, ``marked`` those
     of them told apart by the user's place marks, and ``elapsed_s`` is the time from the first
     to the last sighting.  ``situation`` completes "You were ...", ``ride_note`` says what a
-    public-transport ride shared with the device means.
+    public-transport ride shared with the device means; ``ask_mine`` adds "Is this yours?".
     """
     name = kind_name(kind)
     state = owner_text(kind, separated, tracker)
@@ -181,6 +200,8 @@ def explain(
             f"Innocent explanations are possible: a borrowed item, {carried}, "
             "people travelling the same way or on the same bus or train."
         )
+        if ask_mine:
+            parts.append(ASK_MINE)
         if level is Level.ALERT:
             parts.append(WARNING)
     return " ".join(parts)

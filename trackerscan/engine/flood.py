@@ -9,7 +9,7 @@ window, it starts and ends a flood, told as `SourceEvent`s (thresholds.FLOOD_*).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from trackerscan.engine import thresholds as th
@@ -39,6 +39,31 @@ class Flood:
     end: float | None
     peak_per_s: float  # addresses heard once, a second, in its busiest window
     addresses: int  # addresses heard once during it (an estimate: counted per window)
+
+    def sentence(self, when: Callable[[float], str]) -> str:
+        """What the CLI and the report say of it; ``when`` writes a time."""
+        end = f"to {when(self.end)}" if self.end is not None else "and was still going on at the end"
+        size = f"about {self.addresses:,} made-up addresses, " if self.addresses else ""
+        return (
+            f"A Bluetooth spam flood ran from {when(self.start)} {end} ({size}at most "
+            f"{self.peak_per_s:.0f} a second); it cannot hide a tracker that stays with you, but it "
+            "may slow the scan."
+        )
+
+
+def floods_in(events: Iterable[SourceEvent]) -> list[Flood]:
+    """The floods a recorded session's SourceEvents tell of (its size is not recorded: 0)."""
+    out: list[Flood] = []
+    start: SourceEvent | None = None
+    for e in events:
+        if e.kind is SourceEventKind.FLOOD_STARTED and start is None:
+            start = e
+        elif e.kind is SourceEventKind.FLOOD_ENDED and start is not None:
+            out.append(Flood(start.time, e.time, e.value or start.value or 0.0, 0))
+            start = None
+    if start is not None:
+        out.append(Flood(start.time, None, start.value or 0.0, 0))
+    return out
 
 
 class FirstSightings:
@@ -126,7 +151,7 @@ class FirstSightings:
                 rate = once / th.CONTEXT_WINDOW_S
                 self.events.append(
                     SourceEvent(
-                        t,
+                        window_start,  # when it began (recognised at t, a window later)
                         SOURCE,
                         SourceEventKind.FLOOD_STARTED,
                         f"Bluetooth spam flood: {rate:.0f} new addresses a second, each heard once",

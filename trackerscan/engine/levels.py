@@ -3,10 +3,33 @@
 from __future__ import annotations
 
 from trackerscan.engine import thresholds as th
-from trackerscan.engine.context import Context
+from trackerscan.engine.context import TRANSPORT, VEHICLE, WALK, Context
 from trackerscan.engine.device import NEVER, OTHER, SEPARATED, Device
 from trackerscan.engine.settings import Settings
 from trackerscan.model import Level
+
+
+def close_share(dev: Device) -> float | None:
+    """Share of its context windows in which the device was close to her (None: too few yet)."""
+    if dev.win_n < th.CLOSE_MIN_WINDOWS:
+        return None
+    return dev.near_n / dev.win_n
+
+
+def kept_distance(dev: Device, ctx: Context) -> bool:
+    """The device kept its distance from her, and not yet for long enough on the move to count as
+    following: a stranger going her way (thresholds FAR_*).  Event time: its last sighting."""
+    near = close_share(dev)
+    if near is None or near >= th.FAR_SHARE:
+        return False
+    s = ctx.minutes(dev.first_seen, dev.last_seen)
+    return s[VEHICLE] < th.FAR_VEHICLE_S and s[WALK] + s[VEHICLE] + s[TRANSPORT] < th.FAR_ALERT_MIN_MOVING_S
+
+
+def asks_mine(dev: Device) -> bool:
+    """A device of unknown kind she has not answered about, heard in one session only: its level
+    stops at watch and she is asked "Is this yours?" (thresholds: Her own devices)."""
+    return dev.cls == OTHER and not dev.not_mine and dev.sess != -1
 
 
 def on_board_only(dev: Device, ctx: Context) -> bool:
@@ -14,8 +37,10 @@ def on_board_only(dev: Device, ctx: Context) -> bool:
 
     Fellow passengers share a bus with you for many minutes and several places; a device that
     boarded with you must still be with you OFF_BOARD_MIN_S after you got off (or have been
-    heard on two separate rides) before it can alert.  A private vehicle (most co-travellers got
-    out with the user: Context.private) holds nothing back: what stayed in it is in her vehicle.
+    heard on two separate rides) before it can alert, unless it stayed very close to her for
+    RIDE_BOUND_S on board (a bag or pocket, not a seat across the aisle).  A private vehicle (most
+    co-travellers got out with the user: Context.private) holds nothing back: what stayed in it is
+    in her vehicle.
     In a vehicle not yet recognised as public transport (Context.undecided), a device that got in
     with the user waits until it can be told whether it boarded a bus with her.
     """
@@ -23,12 +48,21 @@ def on_board_only(dev: Device, ctx: Context) -> bool:
         return True
     if dev.rides >= th.OFF_BOARD_RIDES or not dev.boarded or dev.boarded in ctx.private:
         return False
+    if ctx.rode_s(dev) >= th.RIDE_BOUND_S and (close_share(dev) or 0.0) >= th.RIDE_CLOSE_SHARE:
+        return False  # the bounded wait: very close through a long ride
     end = ctx.got_off(dev)
     return end is None or dev.last_seen < end + th.OFF_BOARD_MIN_S
 
 
 def decide(dev: Device, ctx: Context, settings: Settings) -> tuple[Level, float, bool]:
     """(level, confidence, positioned) the evidence supports now."""
+    level, conf, positioned = _decide(dev, ctx, settings)
+    if level is Level.ALERT and asks_mine(dev):
+        return Level.WATCH, conf, positioned
+    return level, conf, positioned
+
+
+def _decide(dev: Device, ctx: Context, settings: Settings) -> tuple[Level, float, bool]:
     if dev.cls == NEVER or dev.known or dev.mine:
         return Level.NONE, 0.0, True
     busy = ctx.busy
@@ -59,7 +93,12 @@ def decide(dev: Device, ctx: Context, settings: Settings) -> tuple[Level, float,
         w_time, w_places = th.WATCH_MIN_TOGETHER_S, th.WATCH_PLACES
     base = th.BASE_CONFIDENCE.get(dev.cls, th.BASE_CONFIDENCE[OTHER])
     conf = base * dev.link_confidence * (th.BUSY_CONFIDENCE_FACTOR if busy else 1.0)
-    if places >= a_places + extra and together >= a_time * f and dev.span() >= a_span:
+    if (
+        places >= a_places + extra
+        and together >= a_time * f
+        and dev.span() >= a_span
+        and not (dev.cls != OTHER and kept_distance(dev, ctx))  # a stranger going her way (so far)
+    ):
         if not on_board_only(dev, ctx):
             return Level.ALERT, conf, True
         return Level.WATCH, conf, True

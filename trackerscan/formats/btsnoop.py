@@ -26,7 +26,7 @@ reports, legacy or extended (a Bluetooth 5 controller reports every advert as
 an extended report), are found and decoded with numpy, other HCI traffic
 between them counted and stepped over, and each distinct report (type,
 address, data) is decoded once and shared.  What numpy does not take (several
-reports in one event, fragments, long data, damage) goes record by record
+reports in one event, fragments, damage) goes record by record
 through the careful parser, the readable spec that the numpy path is tested
 equal to.  `BtsnoopReader.batches` hands out the chunks as columns, which
 `trackerscan.analysis` feeds to the engine without building a `Sighting` per
@@ -79,6 +79,11 @@ WINDOW_MIN_RECORDS = 2 * RUN_MIN_RECORDS  # the numpy walk looks at least this f
 # The longest record holding one legacy advertising report: header, H4 type, event code, length, subevent,
 # count, event type, address type, address, data length, 31 bytes of data, RSSI.
 LEGACY_RECORD_MAX = 24 + 1 + 2 + 12 + 31
+# The numpy walk looks at most this many bytes ahead: enough for a whole chunk of advertising reports
+# (32,768 extended ones take 2.4 MB), fewer records where long other traffic (audio) lies between.  Its
+# temporary arrays take up to 10 bytes per byte looked at when every byte looks like an event code (a
+# hostile file): 30 MB at most.
+SPAN_MAX = 3 << 20
 VECTOR_MIN_RECORDS = 64  # below this a chunk is parsed record by record (numpy set-up costs more)
 # Record-by-record fast path: one legacy report in an LE Meta event, H4 framing (1 type byte) or none
 # (monitor, H1): record header, (H4 type,) event code, parameter length, subevent, report count, event
@@ -220,7 +225,7 @@ def _iter_batches(
     From each position `_vector_walk` looks for a run of records it can hand to numpy: single legacy
     or extended advertising reports (`_vector_chunk` decodes them in one go), with other HCI traffic
     between them counted and stepped over.  What it cannot take (several reports in one event,
-    fragments, long data, damage) goes through the record-by-record parser below, which handles
+    fragments, damage) goes through the record-by-record parser below, which handles
     everything.  Both give the same sightings and counts.
     """
     datalink = check_header(data[:16], name)
@@ -253,7 +258,7 @@ def _iter_batches(
     try:
         while off < n:
             run = (
-                _vector_walk(data, array, off, datalink, window, window * record_bytes)
+                _vector_walk(data, array, off, datalink, window, min(window * record_bytes, SPAN_MAX))
                 if array is not None
                 else None
             )
@@ -267,11 +272,11 @@ def _iter_batches(
                     skipped += run.skipped
                     adverts += len(columns.times)
                     window = min(CHUNK_RECORDS, max(WINDOW_MIN_RECORDS, 2 * count))  # next look-ahead
-                    record_bytes = (run.limit - off) // count + 16
+                    record_bytes = (run.limit - off) * 17 // (16 * count) + 2  # a little over the mean
                     off = stats.offset = run.limit
                     yield columns
                     continue
-                limit, cut = run.limit, False  # a fragment chain ends in it: record by record
+                limit, cut = run.limit, False  # it ends a fragment chain, or hashes collide: record by record
             else:
                 # A record numpy cannot take first: walk up to the next record that looks like a report (the
                 # start of the next chunk).  No run long enough for numpy: a whole chunk.
@@ -364,11 +369,12 @@ def _iter_batches(
 
 
 def _looks_like_report(data: bytes | mmap.mmap, o: int, eb: int) -> bool:
-    """Whether the record at ``o`` looks like one advertising report (where a numpy run may start)."""
-    head = data[o + 24 : o + 28 + eb]
-    return len(head) == 4 + eb and head[eb] == EVT_LE_META and head[eb + 2] in _REPORT_SUBEVENTS and (
+    """Whether the record at ``o`` looks like one advertising report numpy may take (where a run may start):
+    not a fragment with more to come, so that a fragment chain is read through in one go."""
+    head = data[o + 24 : o + 29 + eb]
+    return len(head) == 5 + eb and head[eb] == EVT_LE_META and head[eb + 2] in _REPORT_SUBEVENTS and (
         head[eb + 3] == 1 and (not eb or head[0] == H4_EVENT)
-    )
+    ) and (head[eb + 2] == SUB_ADV_REPORT or (head[eb + 4] >> EXT_STATUS_SHIFT) & 3 != 1)
 
 
 _REPORT_SUBEVENTS = (SUB_ADV_REPORT, SUB_EXT_ADV_REPORT)
@@ -402,23 +408,29 @@ def _vector_walk(
     keeps the answer exact: candidates off the chain (data that looks like a header) are never reached.
     Where a chain breaks, the record there is looked at in Python: other traffic or a damaged record is
     counted and stepped over; one that holds reports numpy cannot take (several in one event,
-    fragments, long data) ends the run, and the careful parser takes it.
+    fragments) ends the run, and the careful parser takes it.
     """
     n = arr.shape[0]
     b = 1 if datalink == DATALINK_H4 else 0
     end = min(n - _VECTOR_TAIL, off + span)  # candidate starts lie before this
     if end - off < VECTOR_MIN_RECORDS:
         return None
+    header = _RECORD_HEADER.unpack_from
+    h4, monitor = datalink == DATALINK_H4, datalink == DATALINK_MONITOR
+    if not len(_decodable(arr, np.array([off], dtype=np.int64), datalink)[0]):
+        # the first record first, before looking ahead: a long fragment chain is read one record at a time
+        _orig, incl, flags, _drops, ts = header(data, off)
+        if off + 24 + incl > n:
+            return None
+        if _record_kind(data, off + 24, off + 24 + incl, flags, ts, h4, monitor) == _REPORTS:
+            return _NOT_A_REPORT
     at = np.flatnonzero(arr[off + 24 + b : end + 24 + b] == EVT_LE_META)
     at += off
-    keep, ends = _decodable(arr, at, datalink)
-    starts, ends = at[keep], ends[keep]
+    starts, ends = _decodable(arr, at, datalink)
     m = starts.shape[0]
     # the last candidate of each chain: where the next record does not start at a candidate
     last = np.flatnonzero(ends[:-1] != starts[1:]).tolist()
     last.append(m - 1)
-    header = _RECORD_HEADER.unpack_from
-    h4, monitor = datalink == DATALINK_H4, datalink == DATALINK_MONITOR
     pieces: list[npt.NDArray[np.int64]] = []
     count = other = skipped = 0
     pos = off
@@ -454,26 +466,25 @@ def _vector_walk(
 
 # Candidate records start at least this far before the end of the file, so every word `_decodable` and
 # `_vector_chunk` read of them lies inside it: header, H4 byte, event, extended report, data words.
-_VECTOR_TAIL = 24 + 1 + 4 + 24 + 8 * 8
-# Extended reports with up to this much data are decoded by numpy (legacy PDUs reported as extended
-# reports carry up to 31 bytes); longer ones are rare and go record by record.
-EXT_VECTOR_DATA = 52
+_VECTOR_TAIL = 24 + 1 + 4 + 24 + 8 * (-(-EXT_MAX_DATA // 8))
 
 
 def _decodable(
     arr: npt.NDArray[np.uint8], at: npt.NDArray[np.int64], datalink: int
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
-    """Which of the record starts ``at`` (each at least _VECTOR_TAIL bytes before the end) hold one
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Those of the record starts ``at`` (each at least _VECTOR_TAIL bytes before the end) that hold one
     advertising report `_vector_chunk` decodes exactly as the careful parser does, and where each ends."""
     b = 1 if datalink == DATALINK_H4 else 0
     n = arr.shape[0]
+    sub = arr[at + 26 + b]
+    at = at[((sub == SUB_ADV_REPORT) | (sub == SUB_EXT_ADV_REPORT)) & (arr[at + 27 + b] == 1)]  # one report
+    sub = arr[at + 26 + b]
     w4 = _words(arr, 4)
     incl = w4[at + 4].astype(np.int64)
     ends = at + 24 + incl
     p = at + 28 + b  # the report
     plen = arr[at + 25 + b].astype(np.int64)
-    sub = arr[at + 26 + b]
-    ok = (arr[at + 27 + b] == 1) & (ends <= n)
+    ok = ends <= n
     if b:
         ok &= arr[at + 24] == H4_EVENT
     elif datalink == DATALINK_MONITOR:
@@ -488,9 +499,9 @@ def _decodable(
     legacy &= incl == dlen + 14 + b
     dlen = arr[p + 23].astype(np.int64)
     extended = (sub == SUB_EXT_ADV_REPORT) & (((etype >> EXT_STATUS_SHIFT) & 3) != 1)  # not "more to come"
-    extended &= (dlen <= EXT_VECTOR_DATA) & (plen == dlen + 26) & (incl == dlen + 28 + b)
+    extended &= (plen == dlen + 26) & (incl == dlen + 28 + b)
     ok &= legacy | extended
-    return ok, ends
+    return at[ok], ends[ok]
 
 
 def _as_array(data: bytes | mmap.mmap) -> npt.NDArray[np.uint8] | None:
@@ -503,6 +514,8 @@ def _as_array(data: bytes | mmap.mmap) -> npt.NDArray[np.uint8] | None:
 _RSSI_OBJ = np.array(_RSSI, dtype=object)
 # Little-endian masks keeping the first k bytes of an 8-byte word, k = 0..8.
 _KEEP = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
+# _KEEP_OF_LENGTH[j][length]: the mask of word j of data of that length (the bytes of it the data covers).
+_KEEP_OF_LENGTH = _KEEP[np.clip(np.arange(256) - 8 * np.arange(-(-EXT_MAX_DATA // 8))[:, None], 0, 8)]
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _EXT_KEY = b"\xff"  # extended reports' keys start with this (a legacy key starts with its event type, 0..4)
 
@@ -564,10 +577,11 @@ def _vector_chunk(
     times = ((_signed_words(arr)[offs + 16] - EPOCH_DELTA_US) / 1e6).tolist()
     rssi = _RSSI_OBJ[arr[rssi_at]].tolist()
     # a report's key (head, then data) as masked 8-byte words, hashed
-    words = [w8[p], w8[p + 8] & _KEEP[head - 8]]
+    words = [w8[p], w8[p + 8] & (_KEEP[head - 8] if any_ext else _KEEP[1])]
     data_words = -(-int(dlen.max()) // 8)
-    words += [w8[data_at + 8 * j] & _KEEP[np.clip(dlen - 8 * j, 0, 8)] for j in range(data_words)]
-    h = (dlen * 2 + ext).astype(np.uint64)
+    words += [w8[data_at + 8 * j] & _KEEP_OF_LENGTH[j][dlen] for j in range(data_words)]
+    h = (dlen * 2 + ext) if any_ext else dlen
+    h = h.astype(np.uint64)
     for w in words:
         h = (h * _MIX) ^ w
     # equal hashes in groups (np.unique, without its stable sort: any report of a group stands for it)
@@ -580,7 +594,9 @@ def _vector_chunk(
     inv[order] = np.cumsum(starts_group) - 1
     first = order[starts_group]
     rep = first[inv]
-    same = (dlen == dlen[rep]) & (ext == ext[rep])
+    same = dlen == dlen[rep]
+    if any_ext:
+        same &= ext == ext[rep]
     for w in words:
         same &= w == w[rep]
     if not bool(same.all()):
@@ -601,7 +617,9 @@ def _vector_chunk(
                 reports.clear()
             hit = reports[key] = _decode_report(key, addresses)
         hits.append(hit)
-    cols = [np.array([hit[k] for hit in hits], dtype=object)[inv].tolist() for k in range(4)]
+    table = np.empty((len(hits), 4), dtype=object)
+    table[:] = hits
+    cols: list[list[Any]] = table[inv].T.tolist()
     if any_ext:
         scan_rsp = np.where(ext, (etype & EXT_SCAN_RESPONSE) != 0, etype == SCAN_RSP)
         # extended: scannable adverts; legacy: ADV_IND and ADV_SCAN_IND

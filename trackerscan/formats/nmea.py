@@ -37,9 +37,13 @@ Record = Fix | NoFix | SourceEvent
 # --- Thresholds -------------------------------------------------------------
 MAX_SPEED_MPS = 300.0  # m/s; issue #3: faster than an airliner (~250 m/s cruise) means a bad fix
 RESYNC_FIXES = 10  # fixes; this many self-consistent fixes after a break are believed (10 s at 1 Hz)
+MAX_GAP_S = 183 * 86400.0  # s; a track resuming more than half a year later is a wrong date, not a journey
 SAME_TIME_S = 0.0051  # s; NMEA times have 0.01 s resolution; a GLL in ms rounds to RMC's cs by up to 0.005 s
 MAX_LINE = 512  # bytes; NMEA 0183 caps sentences at 82 characters, proprietary ones run longer
 MAX_PENDING_EPOCHS = 3600  # epochs held while waiting for a date (one hour at 1 Hz)
+# epochs held waiting for the receiver's own date (RMC, ZDA) before the user's --date is used: receivers
+# that send dates send one at least every cycle or few (ZDA every 5-10 s at worst in the gpsd corpus)
+DATE_WAIT_EPOCHS = 60
 HALF_DAY_S = 43200.0  # s; a time of day jumping back more than this is taken as midnight rollover
 MIN_YEAR = 1990  # GPS was not in civilian use before; earlier dates are broken clocks (e.g. 1901)
 MAX_YEAR = 2100
@@ -66,6 +70,7 @@ REASONS: dict[str, str] = {
     "absurd_time": f"impossible dates (before GPS began on {GPS_EPOCH} or after {MAX_YEAR})",
     "time_backwards": "fixes with time going backwards",
     "repeated_time": "fixes repeating the previous time",
+    "time_jump": "fixes more than half a year after the previous one",
     "implausible_jump": f"jumps faster than {MAX_SPEED_MPS:.0f} m/s",
     "truncated": "files cut off mid-way",
 }
@@ -175,6 +180,8 @@ class Continuity:
             return "time_backwards"
         if dt < SAME_TIME_S:
             return "repeated_time"
+        if dt > MAX_GAP_S:
+            return "time_jump"
         if distance_m(a.lat, a.lon, b.lat, b.lon) > self.max_speed_mps * dt:
             return "implausible_jump"
         return None
@@ -340,8 +347,11 @@ class NmeaReader:
         self._buf = b""
         self._discarding = False
         self._ep = _Epoch()
-        self._anchor_day: int | None = date.toordinal() if date is not None else None
+        self._user_day = date.toordinal() if date is not None else None
+        self._anchor_day: int | None = None
         self._anchor_tod: float | None = None
+        self._user_anchor = False  # dates come from ``date``, not yet from the receiver
+        self._disagreed = False
         self._pending: list[_Epoch] = []
         self._out: list[Record] = []
         self._received: float | None = None
@@ -385,6 +395,8 @@ class NmeaReader:
         self._discarding = False
         self._close()
         self._ep = _Epoch()
+        if self._pending and self._user_day is not None:
+            self._release_user()
         for ep in self._pending:
             if ep.good:
                 self.rejected["no_date"] += 1
@@ -621,6 +633,7 @@ class NmeaReader:
         if tod is None or not (f[2] and f[3] and f[4]):
             return
         day = Date(int(f[4]), int(f[3]), int(f[2])).toordinal()
+        self._receiver_day(day, tod)
         self._anchor_day, self._anchor_tod = day, tod
         ep = self._ep
         if ep.tod is not None and abs(ep.tod - tod) < SAME_TIME_S:
@@ -638,26 +651,66 @@ class NmeaReader:
             return  # nothing about a position in this cycle
         if ep.day is not None:
             day = ep.day
+            self._receiver_day(day, tod)
         elif self._anchor_day is not None:
-            day = self._anchor_day
-            at = self._anchor_tod
-            if at is not None:
-                if tod < at - HALF_DAY_S:
-                    day += 1
-                elif tod > at + HALF_DAY_S:
-                    day -= 1
+            day = self._project(tod)
         else:
             if len(self._pending) >= MAX_PENDING_EPOCHS and self._pending.pop(0).good:
                 self.rejected["no_date"] += 1
             self._pending.append(ep)
+            if self._user_day is not None and len(self._pending) >= DATE_WAIT_EPOCHS:
+                self._release_user()
             return
         if self._pending:
-            self._release(day, tod)
+            first, first_t = self._release(day, tod)
+            if self._user_day is not None and first != self._user_day:
+                self._disagree(first, first_t)
         self._anchor_day, self._anchor_tod = day, tod
         self._emit(ep, day)
 
-    def _release(self, day: int, tod: float) -> None:
-        """Date the epochs held back, walking backwards from the first dated one."""
+    def _project(self, tod: float) -> int:
+        """The day of a cycle without a date at ``tod``, from the last dated one (following midnights)."""
+        day = self._anchor_day
+        assert day is not None
+        at = self._anchor_tod
+        if at is not None:
+            if tod < at - HALF_DAY_S:
+                day += 1
+            elif tod > at + HALF_DAY_S:
+                day -= 1
+        return day
+
+    def _receiver_day(self, day: int, tod: float) -> None:
+        """The receiver gave a date: it wins over ``date``, and a disagreement is said once."""
+        if self._user_anchor:
+            self._user_anchor = False
+            if self._project(tod) != day:
+                self._disagree(day, (day - _UNIX_EPOCH_ORDINAL) * 86400.0 + tod)
+
+    def _disagree(self, day: int, t: float) -> None:
+        if self._disagreed or self._user_day is None:
+            return
+        self._disagreed = True
+        self._out.append(SourceEvent(
+            t, self.source, SourceEventKind.INFO,
+            f"the receiver's date {Date.fromordinal(day)} disagrees with the date given "
+            f"({Date.fromordinal(self._user_day)}): following the receiver's date"))
+
+    def _release_user(self) -> None:
+        """No date from the receiver yet: date the epochs held back from ``date`` (the first one's day)."""
+        assert self._user_day is not None and self._pending[0].tod is not None
+        self._anchor_day, self._anchor_tod = self._user_day, self._pending[0].tod
+        self._user_anchor = True
+        for ep in self._pending:
+            assert ep.tod is not None
+            day = self._project(ep.tod)
+            self._anchor_day, self._anchor_tod = day, ep.tod
+            self._emit(ep, day)
+        self._pending.clear()
+
+    def _release(self, day: int, tod: float) -> tuple[int, float]:
+        """Date the epochs held back, walking backwards from the first dated one; the first one's day and
+        time."""
         dated: list[tuple[_Epoch, int]] = []
         for ep in reversed(self._pending):
             assert ep.tod is not None
@@ -667,9 +720,12 @@ class NmeaReader:
                 day += 1
             tod = ep.tod
             dated.append((ep, day))
+        first, first_day = dated[-1]
+        assert first.tod is not None
         self._pending.clear()
         for ep, d in reversed(dated):
             self._emit(ep, d)
+        return first_day, (first_day - _UNIX_EPOCH_ORDINAL) * 86400.0 + first.tod
 
     def _emit(self, ep: _Epoch, day: int) -> None:
         assert ep.tod is not None

@@ -16,14 +16,17 @@ tmpfs, no PrivateTmp), the runner gets SIGTERM and closes the session on
 from __future__ import annotations
 
 import os
-import pwd
 import shlex
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trackerscan.errors import InputError, TrackerscanError
+
+if TYPE_CHECKING:
+    import pwd
 
 UNIT_NAME = "trackerscan.service"
 UNIT_DIR = Path("etc/systemd/system")
@@ -119,6 +122,8 @@ class Outcome:
 
 
 def _check_user(user: str) -> pwd.struct_passwd:
+    import pwd  # here, not at the top: Windows has no pwd, and `trackerscan` must start there too
+
     if not user or any(c in user for c in '"\\\n :/'):
         raise InputError(f"{user!r} is not a user name.")
     try:

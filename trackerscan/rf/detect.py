@@ -162,7 +162,6 @@ class _Chain:
     ns: list[int]
     period: float
     jitter: float
-    spread: float  # largest distance of a burst from the fitted schedule, seconds
 
     @property
     def fill(self) -> float:
@@ -176,33 +175,38 @@ def _compatible(a: Burst, b: Burst) -> bool:
             and abs(wa - wb) <= max(th.WIDTH_TOL_HZ, th.WIDTH_TOL_REL * max(wa, wb)))
 
 
-def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float, outlier_s: float) -> _Chain:
+def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float,
+          outlier_s: float) -> _Chain:
+    """The schedule through bursts ``i`` and ``j``: forward to the end, then back from ``i`` to the start
+    (the pair that starts the best schedule need not be its first two bursts)."""
     anchor = bursts[i]
     idx, ns, ts = [i, j], [0, 1], [bursts[i].start, bursts[j].start]
     t0, p = ts[0], ts[1] - ts[0]
-    n, misses = 1, 0
-    end = starts[-1]
-    while misses <= th.MAX_MISSES:
-        n += 1
-        pred = t0 + n * p
-        tol = tol_s + th.TIME_TOL_REL * p
-        if pred - tol > end:
-            break
-        lo = bisect.bisect_left(starts, pred - tol)
-        hi = bisect.bisect_right(starts, pred + tol)
-        best = None
-        for k in range(max(lo, idx[-1] + 1), hi):
-            if _compatible(anchor, bursts[k]) and (best is None or
-                                                   abs(starts[k] - pred) < abs(starts[best] - pred)):
-                best = k
-        if best is None:
-            misses += 1
-            continue
-        misses = 0
-        idx.append(best)
-        ns.append(n)
-        ts.append(starts[best])
-        t0, p, _ = _fit(ns, ts)
+    for step in (1, -1):
+        n, misses = (1 if step == 1 else 0), 0
+        while misses <= th.MAX_MISSES:
+            n += step
+            pred = t0 + n * p
+            tol = tol_s + th.TIME_TOL_REL * p
+            if pred - tol > starts[-1] or pred + tol < starts[0]:
+                break
+            lo = bisect.bisect_left(starts, pred - tol)
+            hi = bisect.bisect_right(starts, pred + tol)
+            window = range(max(lo, idx[-1] + 1), hi) if step == 1 else range(lo, min(hi, idx[0]))
+            best = None
+            for k in window:
+                if _compatible(anchor, bursts[k]) and (best is None or
+                                                       abs(starts[k] - pred) < abs(starts[best] - pred)):
+                    best = k
+            if best is None:
+                misses += 1
+                continue
+            misses = 0
+            at = len(idx) if step == 1 else 0
+            idx.insert(at, best)
+            ns.insert(at, n)
+            ts.insert(at, starts[best])
+            t0, p, _ = _fit(ns, ts)
     # Another burst that happened to arrive near a slot the tracker's own burst missed (hidden under a
     # phone's, say) is off the schedule by more than the sweep can explain: drop the worst such.
     while len(idx) > th.MIN_BURSTS:
@@ -211,16 +215,19 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
         if abs(resid[worst]) <= outlier_s:
             break
         del idx[worst], ns[worst], ts[worst]
-    if ns[0]:
-        ns = [n - ns[0] for n in ns]
+    ns = [n - ns[0] for n in ns]
+    # Bursts only on every second (third…) slot: the schedule is that many times slower.
+    step = math.gcd(*ns[1:]) if len(ns) > 1 else 1
+    if step > 1:
+        ns = [n // step for n in ns]
     _, p, resid = _residuals(ns, ts)
-    return _Chain(idx, ns, p, float(math.sqrt(float(np.mean(resid**2)))), float(np.max(np.abs(resid))))
+    return _Chain(idx, ns, p, float(math.sqrt(float(np.mean(resid**2)))))
 
 
-def confidence(bursts: int, fill: float, chance: float) -> float:
-    """0-1: grows with the bursts on schedule (5 → 0.88, 6 → 0.94, 8 → 0.98) and the share of slots
-    filled, and falls with the expected number of chains this good made by chance (``chance``)."""
-    return max(0.0, (1.0 - 0.5 ** (bursts - 2)) * min(1.0, fill / 0.8) * (1.0 - min(1.0, chance)))
+def confidence(bursts: int, chance: float) -> float:
+    """0-1: grows with the bursts on schedule (5 → 0.88, 6 → 0.94, 8 → 0.98) and falls with the
+    expected number of chains this good (as many bursts in as many slots) made by chance."""
+    return max(0.0, (1.0 - 0.5 ** (bursts - 2)) * (1.0 - min(1.0, th.CHANCE_SAFETY * chance)))
 
 
 def _binom_tail(n: int, k: int, q: float) -> float:
@@ -230,24 +237,28 @@ def _binom_tail(n: int, k: int, q: float) -> float:
     return float(sum(math.comb(n, i) * q**i * (1 - q) ** (n - i) for i in range(k, n + 1)))
 
 
-def _chance(chain: _Chain, bursts: list[Burst], tol_s: float, seconds: float, places: float) -> float:
+def _chance(chain: _Chain, bursts: list[Burst], tol_s: float, places: float) -> float:
     """Expected number of chains at least this good made of unrelated bursts near its channel.
 
-    The bursts compatible with the chain's (near in frequency and level) but not in it arrive at a
-    rate r; each could start a chain with any of the others one plausible period later (the trials),
-    each expected slot then holds one by chance with probability q, and a chance chain needs
-    ``len - 2`` of the ``slots - 2`` slots after its first pair filled (Binomial tail).  The best of
-    all chains is kept, so the count is multiplied by the number of ``places`` (neighbourhoods of the
-    swept spectrum as wide as a transmitter may hop) where such a chain could have been found."""
-    anchor = bursts[chain.idx[0]]
+    Bursts like the chain's (compatible with one of its bursts) but not in it, around the time of the
+    chain (traffic comes and goes, so the local rate, not the recording's), arrive at a rate r; each
+    could start a chain with any of the others one plausible period later (the trials), each expected
+    slot then holds one by chance with probability q, and a chance chain needs ``len - 2`` of the
+    ``slots - 2`` slots after its first pair filled (Binomial tail).  The best of all chains is kept,
+    so the count is multiplied by the number of ``places`` (neighbourhoods of the swept spectrum as
+    wide as a transmitter may hop) where such a chain could have been found."""
     members = set(chain.idx)
-    others = sum(1 for k, b in enumerate(bursts) if k not in members and _compatible(anchor, b))
-    if others == 0 or seconds <= 0:
+    own = [bursts[k] for k in chain.idx]
+    lo = own[0].start - th.CHANCE_MARGIN_PERIODS * chain.period
+    hi = own[-1].start + th.CHANCE_MARGIN_PERIODS * chain.period
+    others = sum(1 for k, b in enumerate(bursts)
+                 if k not in members and lo <= b.start <= hi and any(_compatible(m, b) for m in own))
+    if others == 0:
         return 0.0
-    rate = others / seconds
+    rate = others / (hi - lo)
     window = 2 * (tol_s + th.TIME_TOL_REL * chain.period)
     q = 1.0 - math.exp(-rate * window)
-    trials = places * others * max(1.0, rate * (th.MAX_PERIOD_S - th.MIN_PERIOD_S))
+    trials = places * max(1.0, rate * (hi - lo)) * max(1.0, rate * (th.MAX_PERIOD_S - th.MIN_PERIOD_S))
     slots = chain.ns[-1] + 1
     return trials * _binom_tail(slots - 2, len(chain.idx) - 2, q)
 
@@ -274,11 +285,39 @@ def _schedules(bursts: list[Burst], tol_s: float, seconds: float,
     for c in chains:
         if used.intersection(c.idx):
             continue
-        conf = confidence(len(c.idx), c.fill, _chance(c, bursts, tol_s, seconds, places))
+        conf = confidence(len(c.idx), _chance(c, bursts, tol_s, places))
         if conf < th.MIN_CONFIDENCE:
             continue
         used.update(c.idx)
         out.append((c, conf))
+    return _merge_pieces(out, bursts, tol_s, places)
+
+
+def _merge_pieces(found: list[tuple[_Chain, float]], bursts: list[Burst], tol_s: float,
+                  places: float) -> list[tuple[_Chain, float]]:
+    """One transmitter whose schedule broke off (more than MAX_MISSES reports missed in a row, say
+    while parked) and resumed is found as two pieces on one clock: join them."""
+    out: list[tuple[_Chain, float]] = []
+    for c, conf in sorted(found, key=lambda x: bursts[x[0].idx[0]].start):
+        for k, (prev, _) in enumerate(out):
+            same_place = _compatible(bursts[prev.idx[0]], bursts[c.idx[0]])
+            if not same_place or abs(prev.period - c.period) > th.TIME_TOL_REL * prev.period:
+                continue
+            t0 = bursts[prev.idx[0]].start
+            ts = [bursts[i].start for i in prev.idx + c.idx]
+            ns = [round((t - t0) / prev.period) for t in ts]
+            if len(set(ns)) != len(ns):
+                continue
+            _, p, resid = _residuals(ns, ts)
+            if float(np.max(np.abs(resid))) > tol_s + th.TIME_TOL_REL * p:
+                continue
+            order = sorted(range(len(ts)), key=lambda i: ts[i])
+            joined = _Chain([(prev.idx + c.idx)[i] for i in order], [ns[i] - min(ns) for i in order], p,
+                            float(math.sqrt(float(np.mean(resid**2)))))
+            out[k] = (joined, confidence(len(joined.idx), _chance(joined, bursts, tol_s, places)))
+            break
+        else:
+            out.append((c, conf))
     return out
 
 
@@ -351,7 +390,8 @@ def analyze(hops: Iterable[Hop], bands: tuple[Band, ...], damaged: int = 0, *,
 
 
 def notes(a: Analysis, bands: tuple[Band, ...]) -> list[str]:
-    """Plain-word notes on what the analysis can and cannot say."""
+    """Plain-word notes on what the analysis can and cannot say; the last says what a finding, or
+    finding nothing, means (the GUI shows its own wording of that)."""
     out = []
     if a.damaged:
         out.append(f"{a.damaged} damaged line(s) in the recording were skipped.")

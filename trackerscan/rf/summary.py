@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Sequence
+
 from trackerscan.rf.detect import Analysis
+from trackerscan.rf.records import Coverage, Transmitter
 from trackerscan.rf.thresholds import MIN_SWEEP_S
 from trackerscan.timeutil import iso_utc
 
@@ -37,6 +41,13 @@ def mhz(hz: float) -> str:
     return f"{hz / 1e6:.1f}"
 
 
+def swept(coverage: Sequence[Coverage]) -> str:
+    """"Swept: BAND LOW-HIGH MHz for N min; …" (or that none of the chosen bands was)."""
+    parts = "; ".join(f"{c.band} {mhz(c.low_hz)}-{mhz(c.high_hz)} MHz for {c.seconds / 60:.1f} min"
+                      for c in coverage)
+    return "Swept: " + (parts or "none of the chosen bands")
+
+
 def text(a: Analysis) -> str:
     """The analysis as plain lines for a terminal or a log."""
     out = []
@@ -51,8 +62,26 @@ def text(a: Analysis) -> str:
                        f"{iso_utc(t.first_seen)} - {iso_utc(t.last_seen)}")
     else:
         out.append("No transmitter repeating on a schedule was found.")
-    swept = "; ".join(f"{c.band} {mhz(c.low_hz)}-{mhz(c.high_hz)} MHz for {c.seconds / 60:.1f} min"
-                      for c in a.coverage)
-    out.append("Swept: " + (swept or "none of the chosen bands"))
+    out.append(swept(a.coverage))
     out += a.notes
     return "\n".join(out)
+
+
+def report_section(found: Sequence[Transmitter], covered: Sequence[Coverage], notes_json: str | None,
+                   fmt_time: Callable[[float], str]) -> tuple[list[tuple[str, ...]], list[str]]:
+    """The evidence report's rows (band, MHz, every, bursts, first seen, last seen, confidence) and
+    words for an RF sweep; nothing when the session holds no sweep."""
+    if not found and not covered:
+        return [], []
+    rows: list[tuple[str, ...]] = [
+        (t.band, f"{mhz(t.low_hz)}-{mhz(t.high_hz)}", f"{t.period_s:.1f} s", str(t.bursts),
+         fmt_time(t.first_seen), fmt_time(t.last_seen), f"{t.confidence:.2f}") for t in found]
+    words = [f"Found {len(found)} transmitter(s) repeating on a schedule, as cellular GPS trackers do."
+             if found else "No transmitter repeating on a schedule was found.", swept(covered)]
+    try:
+        stored = json.loads(notes_json) if notes_json else []
+    except ValueError:
+        stored = []
+    words += [n for n in stored if isinstance(n, str)]
+    words.append("How the sweep is done: " + PROCEDURE)
+    return rows, words

@@ -66,6 +66,8 @@ def parse_line(line: bytes) -> Hop | None:
     if not all(MIN_DB <= v <= MAX_DB for v in db):  # also rejects nan; inf is out of range
         return None
     span = high - low
+    if len(db) > 1 and len(db) == round(span / step) + 1:
+        db = db[:-1]  # rtl_power prints its last bin twice (rtl_power.c, csv_dbm: the loop, then avg[i2])
     if abs(len(db) * step - span) > max(SPAN_TOLERANCE * span, 2 * step):
         return None
     if not math.isfinite(t):

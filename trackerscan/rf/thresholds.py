@@ -58,9 +58,11 @@ MAX_MISSES = 3
 # A transmitter is reported with at least this many bursts on schedule (count): the target is to find a
 # tracker by its fifth burst, and four intervals tell a schedule from chance in a busy street.
 MIN_BURSTS = 5
-# ... filling at least this share of its schedule's slots between the first and the last burst; so a
-# tracker's period is not reported at half its value (that fills only half the slots).
-MIN_FILL = 0.6
+# ... filling at least this share of its schedule's slots between the first and the last burst (a
+# schedule with bursts only on every second slot is taken at twice the period first).  Trackers skip
+# reports (a third of them in the simulator's worst case), so this is low; the chance of a sparse
+# coincidence is counted in the confidence.
+MIN_FILL = 0.4
 # ... with its bursts within this RMS of the fitted schedule (stability): a tracker's timer is clockwork
 # ("every minute on the dot", NYU), so what is left is when the sweep passed its channel (uniform over
 # one sweep interval, RMS 0.29 of it) and the modem's variable wake-up and access to the network
@@ -70,12 +72,21 @@ MAX_JITTER_S = 0.8
 MAX_JITTER_SWEEPS = 0.7
 MAX_JITTER_REL = 0.005
 # A burst further than this from the fitted schedule is dropped from it (seconds, or sweep intervals):
-# the sweep explains up to one interval; a stray burst that filled a missed slot is further off.
-OUTLIER_S = 1.2
-OUTLIER_SWEEPS = 1.2
+# the sweep explains up to one interval and the tracker's wake-up a few tenths of a second more; a
+# stray burst that filled a missed slot is usually further off.
+OUTLIER_S = 2.0
+OUTLIER_SWEEPS = 1.5
 # A schedule's bursts must be, by their median, this far above the floor (dB): the target is 10 dB;
 # samples just over BURST_DB come and go with the noise and with the edges of long bursts.
 MIN_LEVEL_DB = 8.0
+# The chance of a coincidence is judged on the traffic around the schedule: from this many periods
+# before its first burst to as many after its last (count).
+CHANCE_MARGIN_PERIODS = 2.0
+# The chance of a coincidence is computed as if other traffic came at random times (Poisson); phones'
+# traffic comes in clusters (an app syncing, a message thread), which makes coincidences more likely
+# than that: the estimate is multiplied by this before it lowers the confidence (count; set so that
+# no busy no-tracker recording of the simulator's suite reports anything).
+CHANCE_SAFETY = 4.0
 # Confidence below this is not reported (0-1; see detect.confidence): five bursts on schedule in a
 # quiet spectrum give 0.88; in a busy street the chance of a coincidence must be under about 1 in 5.
 MIN_CONFIDENCE = 0.7

@@ -96,13 +96,11 @@ def write_json(session: Session, out: IO[str]) -> int:
     out.write(json.dumps([{"time_utc": iso_utc(p.time), "label": p.label} for p in session.place_marks()]))
     out.write(',\n "level_changes": ')
     out.write(json.dumps([c.to_json() for c in session.level_changes()]))
-    reduced = session.conn.execute(
-        "SELECT e.address, c.n, c.first_ms, c.last_ms, c.rssi_min, c.rssi_max FROM sighting_count c "
-        "JOIN emitter e ON e.id = c.emitter ORDER BY c.first_ms").fetchall()
+    reduced = session.reduced_counts()
     out.write(',\n "reduced_to_counts": ')
     out.write(json.dumps([
         {"address": a, "sightings": k, "first_utc": iso_utc(f / 1000), "last_utc": iso_utc(la / 1000),
-         "rssi_min": lo, "rssi_max": hi} for a, k, f, la, lo, hi in reduced
+         "rssi_min": lo, "rssi_max": hi} for f, la, a, k, lo, hi in reduced
     ]))
     out.write("\n}\n")
     return n

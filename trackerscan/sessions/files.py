@@ -32,7 +32,12 @@ _WAL_FRAME_HEADER_LEN = 24
 # Frames of a -wal file looked at for page 1 (a 4 KiB-page wal this long is ~40 MB): bounds the work
 # a hostile -wal can cause; a real session checkpoints long before (SQLite's default: 1000 pages).
 WAL_FRAMES_MAX = 10_000
-_OPEN_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
+# Windows has none of the first four (it never follows a symbolic link's last component silently, has no
+# FIFOs or terminals to open by path) and needs O_BINARY, or reads stop at a 0x1A byte.
+_OPEN_FLAGS = (
+    getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+)
 
 
 def open_regular(path: Path, flags: int = os.O_RDONLY, dir_fd: int | None = None) -> int:

@@ -22,7 +22,7 @@ import inspect
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -33,12 +33,16 @@ from reportlab.lib.colors import HexColor, black, white
 
 from trackerscan import __version__
 from trackerscan.engine.explain import duration_short, kind_name
+from trackerscan.engine.flood import floods_in
 from trackerscan.errors import InputError
 from trackerscan.geo import EARTH_RADIUS_M
 from trackerscan.model import Fix, HeardPoint, Level
 from trackerscan.safetext import xml_text
 from trackerscan.sessions.export import track_segments
 from trackerscan.sessions.findings import DeviceFinding, SessionAnalysis
+
+CELLULAR_TITLE = "Cellular GPS trackers (radio sweep)"
+CELLULAR_COLUMNS = ("band", "MHz", "every", "bursts", "first seen", "last seen", "confidence")
 
 SAFETY_NOTE = (
     "Keep the tracker as evidence: the police may need the device or its serial number. "
@@ -349,6 +353,10 @@ class ReportContent:
     thresholds: list[Threshold]
     source_events: list[str]
     integrity: list[tuple[str, str]]
+    # RF sweep for cellular trackers (trackerscan.rf.summary.report_section): rows and words; empty
+    # when the session holds no sweep
+    cellular: list[tuple[str, ...]] = field(default_factory=list)
+    cellular_notes: list[str] = field(default_factory=list)
 
 
 
@@ -403,6 +411,8 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
         )
     else:
         summary = "No device travelled with you long enough to reach watch or alert in this session."
+    for flood in floods_in(a.source_events):
+        summary += " " + flood.sentence(lambda t: _fmt_local(t, tz))
     devices: list[DeviceSection] = []
     for i, f in enumerate(a.flagged, 1):
         st = f.state
@@ -507,7 +517,10 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
             "`trackerscan export --to FOLDER`.",
         ),
     ]
+    cellular, cellular_notes = _cellular(a.path, tz)
     return ReportContent(
+        cellular=cellular,
+        cellular_notes=cellular_notes,
         title="Bluetooth tracker report",
         header=header,
         summary=summary,
@@ -518,6 +531,19 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
         source_events=source_events,
         integrity=integrity,
     )
+
+
+def _cellular(path: Path, tz: tzinfo) -> tuple[list[tuple[str, ...]], list[str]]:
+    """The RF sweep's section (trackerscan rf sweep), if the session holds one."""
+    from trackerscan.rf.summary import report_section
+    from trackerscan.sessions.store import Session
+
+    if not path.exists():
+        return [], []
+    with Session.open(path) as session:
+        found, covered = session.rf_results()
+        notes = session.meta().get("rf_notes")
+    return report_section(found, covered, notes, lambda t: _fmt_local(t, tz))
 
 
 # --------------------------------------------------------------------------- PDF
@@ -637,6 +663,18 @@ def write_pdf(content: ReportContent, out: Path | BinaryIO) -> None:
             )
         )
         story.append(t)
+    if content.cellular_notes:
+        story.append(CondPageBreak(60 * mm))
+        story.append(p(CELLULAR_TITLE, h2))
+        story.extend(p(n, small) for n in content.cellular_notes)
+        if content.cellular:
+            t = Table([[p(h, small) for h in CELLULAR_COLUMNS]]
+                      + [[p(c, small) for c in row] for row in content.cellular],
+                      colWidths=[28 * mm, 26 * mm, 14 * mm, 13 * mm, 35 * mm, 35 * mm, 19 * mm],
+                      hAlign="LEFT", repeatRows=1)
+            t.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.grey),
+                                   ("LINEBELOW", (0, 0), (-1, 0), 1, colors.black)]))
+            story.append(t)
     story.append(CondPageBreak(60 * mm))
     story.append(p("Method", h2))
     story.extend(p(m) for m in content.method)
@@ -763,6 +801,13 @@ def write_html(content: ReportContent, out: Path | BinaryIO) -> None:
             "<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in content.other_trackers
         ]
         parts.append("</table>")
+    if content.cellular_notes:
+        parts.append(f"<h2>{e(CELLULAR_TITLE)}</h2>")
+        parts += [f"<p class=small>{e(n)}</p>" for n in content.cellular_notes]
+        if content.cellular:
+            parts.append("<table class=small><tr>" + "".join(f"<th>{e(h)}</th>" for h in CELLULAR_COLUMNS)
+                         + "</tr>" + "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>"
+                                             for row in content.cellular) + "</table>")
     parts.append("<h2>Method</h2>")
     parts += [f"<p>{e(m)}</p>" for m in content.method]
     parts.append(

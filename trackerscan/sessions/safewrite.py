@@ -4,7 +4,8 @@
 created exclusively (``O_EXCL | O_NOFOLLOW``, mode 0600, a random name) in the
 target's own folder, so a link planted under any name is never written
 through; it is fsync'ed and renamed over the target (a rename replaces a link,
-never follows it), and the folder is fsync'ed.  The target must be in an
+never follows it), and the folder is fsync'ed.  Windows has no folder descriptors: there the
+same steps go by full path, without the folder's fsync.  The target must be in an
 existing folder, must not be a folder, and must not be one of the files being
 read (``inputs``).
 """
@@ -22,7 +23,13 @@ from typing import BinaryIO
 from trackerscan.errors import InputError
 from trackerscan.sessions.paths import FILE_MODE
 
-_EXCL_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+_EXCL_FLAGS = (
+    os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)  # Windows: no O_NOFOLLOW (O_EXCL already refuses a link); binary mode
+)
+
+# Folder descriptors (open, rename and unlink relative to an open folder): POSIX has them, Windows not.
+DIR_FDS = os.open in os.supports_dir_fd and os.rename in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
 
 
 def check_target(out: Path, inputs: Iterable[Path] = ()) -> None:
@@ -53,21 +60,26 @@ def atomic_output(out: Path, inputs: Iterable[Path] = (), mode: int = FILE_MODE)
     """
     check_target(out, inputs)
     parent = out.parent
-    try:
-        dir_fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError as exc:
-        raise InputError(f"Cannot write in {parent}: {exc.strerror}.") from None
+    dir_fd: int | None = None  # Windows: no folder descriptors; names are then full paths
+    if DIR_FDS:
+        try:
+            dir_fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as exc:
+            raise InputError(f"Cannot write in {parent}: {exc.strerror}.") from None
     try:
         tmp_name, fd = _create_temp(dir_fd, out, mode)
+        target = out.name if dir_fd is not None else str(out)
         done = False
         try:
             with os.fdopen(fd, "w+b") as f:
                 yield f
                 f.flush()
                 os.fsync(f.fileno())
-            os.rename(tmp_name, out.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+            # replaces whatever is at the target, a link included, never writing through it
+            os.replace(tmp_name, target, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
             done = True
-            os.fsync(dir_fd)
+            if dir_fd is not None:
+                os.fsync(dir_fd)
         except OSError as exc:
             raise InputError(f"Cannot write {out}: {exc.strerror or exc}.") from None
         finally:
@@ -75,18 +87,23 @@ def atomic_output(out: Path, inputs: Iterable[Path] = (), mode: int = FILE_MODE)
                 with contextlib.suppress(OSError):
                     os.unlink(tmp_name, dir_fd=dir_fd)
     finally:
-        os.close(dir_fd)
+        if dir_fd is not None:
+            os.close(dir_fd)
 
 
-def _create_temp(dir_fd: int, out: Path, mode: int) -> tuple[str, int]:
+def _create_temp(dir_fd: int | None, out: Path, mode: int) -> tuple[str, int]:
+    """A new file beside ``out``, made exclusively (O_EXCL refuses anything there, a link included)."""
     for _ in range(100):
         name = f".{out.name[:100]}.{secrets.token_hex(6)}.part"
+        if dir_fd is None:
+            name = str(out.with_name(name))
         try:
             fd = os.open(name, _EXCL_FLAGS, mode, dir_fd=dir_fd)
         except FileExistsError:
             continue
         except OSError as exc:
             raise InputError(f"Cannot write in {out.parent}: {exc.strerror}.") from None
-        os.fchmod(fd, mode)  # whatever the umask
+        if hasattr(os, "fchmod"):  # not on Windows, where the mode means only read-only or not
+            os.fchmod(fd, mode)  # whatever the umask
         return name, fd
     raise InputError(f"Cannot create a temporary file in {out.parent}.")

@@ -25,7 +25,6 @@ next opened, so a killed session opens and analyses like any other.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import heapq
 import json
 import math
@@ -57,7 +56,9 @@ from trackerscan.model import (
     SourceEvent,
     SourceEventKind,
 )
+from trackerscan.rf.records import Coverage, Transmitter
 from trackerscan.sessions import paths
+from trackerscan.sessions.filelock import is_locked, lock_exclusive
 from trackerscan.sessions.files import APPLICATION_ID, check_session_fd, open_regular
 
 SCHEMA_VERSION = 1
@@ -73,6 +74,10 @@ PAYLOAD_MEMO_MAX = 200_000
 # addresses; what comes back later costs one more payload row, and an emitter is looked up in the
 # file (guarded by MEMO_EVICTED_BITS below), so each emitter row stays unique.
 MEMO_GENERATION_S = 15 * 60.0
+# A generation also ends when its emitter memo holds this many (issue #13): a BLE spam flood brings
+# a fresh address with every frame (300 a second is 270,000 in a generation, ~70 MB of memo), none
+# heard again.  A busy street's quarter of an hour brings ~5,000.
+EMITTER_MEMO_MAX = 50_000
 # Bits of the filter of emitters dropped from the memo (2 MiB, three bits per emitter): a false
 # "maybe" costs one scan of the emitter table.  About 0.1 % of new addresses at 1 million dropped
 # emitters (50 h of a busy street), 2.6 % at 2 million.
@@ -128,6 +133,18 @@ CREATE TABLE level_change(t_ms INTEGER NOT NULL, device_id TEXT NOT NULL, level 
                           addresses TEXT NOT NULL, identifiers TEXT NOT NULL, first_ms INTEGER NOT NULL,
                           last_ms INTEGER NOT NULL, places INTEGER NOT NULL, span_m REAL NOT NULL,
                           duration_s REAL NOT NULL, explanation TEXT NOT NULL, confidence REAL NOT NULL);
+"""
+
+# Cellular-tracker sweeps (trackerscan rf sweep): created when first written, so sessions from before
+# them, and Bluetooth-only sessions, have no such tables and still open (Session.rf_results: empty).
+_RF_SCHEMA = """
+CREATE TABLE IF NOT EXISTS rf_transmitter(t_ms INTEGER NOT NULL, source TEXT NOT NULL, band TEXT NOT NULL,
+                     low_hz INTEGER NOT NULL, high_hz INTEGER NOT NULL, period_s REAL NOT NULL,
+                     bursts INTEGER NOT NULL, first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,
+                     peak_db REAL NOT NULL, confidence REAL NOT NULL, jitter_s REAL NOT NULL,
+                     floor_db REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS rf_coverage(t_ms INTEGER NOT NULL, source TEXT NOT NULL, band TEXT NOT NULL,
+                     low_hz INTEGER NOT NULL, high_hz INTEGER NOT NULL, seconds REAL NOT NULL);
 """
 
 
@@ -197,6 +214,10 @@ def _connect_ro(path: Path) -> tuple[sqlite3.Connection, _Snapshot | None]:
     return sqlite3.connect(_uri(path, "ro") + "&immutable=1", uri=True, isolation_level=None), None
 
 
+# What SQLite raises on a damaged file: its own errors, and text that is not UTF-8 (as Python decodes it).
+_DB_ERRORS = (sqlite3.DatabaseError, UnicodeDecodeError)
+
+
 def _damaged(path: Path, exc: BaseException) -> SessionError:
     return SessionError(f"{path} is damaged or not a trackerscan session ({exc}); it was left untouched.")
 
@@ -241,12 +262,9 @@ def is_recording(path: Path) -> bool:
     except SessionError:
         return False
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
+        return is_locked(fd)
     finally:
         os.close(fd)  # closing releases the probe lock
-    return False
 
 
 class _Stall:
@@ -367,7 +385,7 @@ class Session:
             _check_header(p, app_id, version)
             _check_schema(p, conn)
             conn.execute("SELECT count(*) FROM meta").fetchone()
-        except (sqlite3.DatabaseError, SessionError, OSError) as exc:
+        except (*_DB_ERRORS, SessionError, OSError) as exc:
             if conn is not None:
                 conn.close()
             if snapshot is not None:
@@ -393,25 +411,42 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _query(self, sql: str, args: Iterable[Any] = ()) -> sqlite3.Cursor:
+    def _cursor(self, sql: str, args: Iterable[Any] = ()) -> sqlite3.Cursor:
         self._stall.reset()
         try:
             return self.conn.execute(sql, tuple(args))
-        except sqlite3.DatabaseError as exc:
+        except _DB_ERRORS as exc:
             raise _damaged(self.path, exc) from None
 
-    def _rows(self, sql: str, table: str, types: tuple[tuple[type, ...], ...],
-              args: Iterable[Any] = ()) -> Iterator[tuple[Any, ...]]:
-        """The rows of a query, each checked against ``types`` (first column: a time in range)."""
-        cur = self._query(sql, args)
+    def _query(self, sql: str, args: Iterable[Any] = ()) -> list[Any]:
+        """Every row of a query (small results only; `_rows` streams), damage as a `SessionError`."""
+        cur = self._cursor(sql, args)
+        try:
+            return cur.fetchall()
+        except _DB_ERRORS as exc:
+            raise _damaged(self.path, exc) from None
+
+    def _one(self, sql: str) -> Any:
+        """The single value a query yields."""
+        return self._query(sql)[0][0]
+
+    def _batches(self, sql: str, args: Iterable[Any] = ()) -> Iterator[list[Any]]:
+        """The rows of a query in batches, damage as a `SessionError`; each batch resets the stall guard."""
+        cur = self._cursor(sql, args)
         while True:
             try:
                 batch = cur.fetchmany(4096)
-            except sqlite3.DatabaseError as exc:
+            except _DB_ERRORS as exc:
                 raise _damaged(self.path, exc) from None
             if not batch:
                 return
             self._stall.reset()
+            yield batch
+
+    def _rows(self, sql: str, table: str, types: tuple[tuple[type, ...], ...],
+              args: Iterable[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query, each checked against ``types`` (first column: a time in range)."""
+        for batch in self._batches(sql, args):
             for row in batch:
                 if not _in_time(row[0]) or not all(type(v) in t for v, t in zip(row, types, strict=True)):
                     raise _bad_row(self.path, table, row)
@@ -441,15 +476,17 @@ class Session:
     def sightings(self) -> Iterator[Sighting]:
         """Sightings in the order they were recorded (which is time order for one source)."""
         emitters = self._emitters()
-        for row in self._rows(
+        lo, hi = T_MS_MIN, T_MS_MAX
+        for batch in self._batches(
             "SELECT s.t_ms, s.emitter, s.rssi, p.adv FROM sighting s JOIN payload p ON p.id = s.payload "
-            "ORDER BY s.rowid", "sighting", (_INT, _INT, _INT_N, (bytes,)),
+            "ORDER BY s.rowid"
         ):
-            t_ms, eid, rssi, adv = row
-            e = emitters.get(eid)
-            if e is None:
-                raise _bad_row(self.path, "sighting", row)
-            yield Sighting(t_ms / 1000.0, e[0], e[1], rssi, adv, e[2], e[3])
+            for t_ms, eid, rssi, adv in batch:  # the hot loop: the checks of `_rows`, written out
+                e = emitters.get(eid)
+                if (e is None or type(t_ms) is not int or not lo <= t_ms <= hi or type(adv) is not bytes
+                        or (rssi is not None and type(rssi) is not int)):
+                    raise _bad_row(self.path, "sighting", (t_ms, eid, rssi, adv))
+                yield Sighting(t_ms / 1000.0, e[0], e[1], rssi, adv, e[2], e[3])
 
     def fixes(self) -> Iterator[Fix]:
         for r in self._rows(
@@ -500,6 +537,43 @@ class Session:
                 raise _bad_row(self.path, "level_change", r) from None
         return out
 
+    def reduced_counts(self) -> list[tuple[int, int, str, int, int | None, int | None]]:
+        """What retention reduced to counts: (first_ms, last_ms, address, sightings, rssi_min, rssi_max)."""
+        out = []
+        for row in self._rows(
+            "SELECT c.first_ms, c.last_ms, e.address, c.n, c.rssi_min, c.rssi_max FROM sighting_count c "
+            "JOIN emitter e ON e.id = c.emitter ORDER BY c.first_ms", "sighting_count",
+            (_INT, _INT, _TEXT, _INT, _INT_N, _INT_N),
+        ):
+            if not _in_time(row[1]):
+                raise _bad_row(self.path, "sighting_count", row)
+            out.append(row)
+        return out
+
+    def rf_results(self) -> tuple[list[Transmitter], list[Coverage]]:
+        """What RF sweeps recorded in this session found and covered (empty when none was made)."""
+        tables = {r[0] for r in self._query("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not {"rf_transmitter", "rf_coverage"} <= tables:
+            return [], []
+        found = []
+        for r in self._rows(
+            "SELECT t_ms, band, low_hz, high_hz, period_s, bursts, first_ms, last_ms, peak_db, confidence, "
+            "jitter_s, floor_db FROM rf_transmitter ORDER BY t_ms, rowid", "rf_transmitter",
+            (_INT, _TEXT, _INT, _INT, _REAL, _INT, _INT, _INT, _REAL, _REAL, _REAL, _REAL),
+        ):
+            if not (_in_time(r[6]) and _in_time(r[7])):
+                raise _bad_row(self.path, "rf_transmitter", r)
+            found.append(Transmitter(r[1], r[2], r[3], float(r[4]), r[5], _t(r[6]), _t(r[7]), float(r[8]),
+                                     float(r[9]), float(r[10]), float(r[11])))
+        covered = [
+            Coverage(r[1], r[2], r[3], float(r[4]))
+            for r in self._rows(
+                "SELECT t_ms, band, low_hz, high_hz, seconds FROM rf_coverage ORDER BY t_ms, rowid",
+                "rf_coverage", (_INT, _TEXT, _INT, _INT, _REAL),
+            )
+        ]
+        return found, covered
+
     def events(self) -> Iterator[Event]:
         """Every recorded event, merged in time order, as the pipeline fed them to the engine."""
         streams: list[Iterator[Event]] = [
@@ -512,8 +586,8 @@ class Session:
         out: dict[str, int] = {}
         for table in ("sighting", "fix", "nofix", "source_event", "place_mark", "level_change", "emitter",
                       "payload"):
-            out[table] = int(self._query(f"SELECT count(*) FROM {table}").fetchone()[0])
-        reduced = self._query("SELECT coalesce(sum(n), 0) FROM sighting_count").fetchone()[0]
+            out[table] = int(self._one(f"SELECT count(*) FROM {table}"))
+        reduced = self._one("SELECT coalesce(sum(n), 0) FROM sighting_count")
         if type(reduced) is not int:
             raise _bad_row(self.path, "sighting_count", (reduced,))
         out["reduced"] = reduced
@@ -527,7 +601,7 @@ class Session:
                    ("sighting", "fix", "nofix", "source_event", "place_mark", "level_change")]
         queries.append("SELECT min(first_ms), max(last_ms) FROM sighting_count")  # reduced sightings
         for sql in queries:
-            a, b = self._query(sql).fetchone()
+            a, b = self._query(sql)[0]
             if a is not None or b is not None:
                 if not (_in_time(a) and _in_time(b)):
                     raise _bad_row(self.path, sql.rpartition(" ")[2], (a, b))
@@ -555,7 +629,7 @@ class Session:
         if "devices" in meta:
             devices = int(meta["devices"])
         else:
-            devices = int(self._query("SELECT count(DISTINCT address) FROM emitter").fetchone()[0])
+            devices = int(self._one("SELECT count(DISTINCT address) FROM emitter"))
         return SessionSummary(
             name=self.path.stem,
             path=self.path,
@@ -706,7 +780,7 @@ class SessionWriter:
                 raise SessionError(f"Cannot create a session in {directory}: {exc.strerror}.") from exc
         else:
             raise SessionError(f"Too many sessions named {base} in {directory}.")
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        lock_exclusive(fd)
         conn: sqlite3.Connection | None = None
         try:
             conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
@@ -772,6 +846,8 @@ class SessionWriter:
         key = (s.address, s.address_type, s.source, s.connectable)
         eid = self._emitters.get(key)
         if eid is None:
+            if len(self._emitters) >= EMITTER_MEMO_MAX:
+                self._next_generation(s.time)
             eid = self._emitter(key)
         pid = self._payloads.get(s.adv)
         if pid is None:
@@ -877,6 +953,24 @@ class SessionWriter:
         self.written += n
         return n
 
+    def record_rf(self, t: float, source: str, found: Iterable[Transmitter],
+                  covered: Iterable[Coverage]) -> None:
+        """Write what an RF sweep found and covered, at once, in one transaction."""
+        c = self._conn
+        try:
+            c.executescript(f"BEGIN;\n{_RF_SCHEMA}\nCOMMIT;")
+            c.execute("BEGIN")
+            c.executemany("INSERT INTO rf_transmitter VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", [
+                (_ms(t), source, x.band, x.low_hz, x.high_hz, x.period_s, x.bursts, _ms(x.first_seen),
+                 _ms(x.last_seen), x.peak_db, x.confidence, x.jitter_s, x.floor_db) for x in found])
+            c.executemany("INSERT INTO rf_coverage VALUES (?,?,?,?,?,?)",
+                          [(_ms(t), source, x.band, x.low_hz, x.high_hz, x.seconds) for x in covered])
+            c.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                c.execute("ROLLBACK")
+            raise SessionError(f"Cannot write to the session {self.path}: {exc}.") from exc
+
     def close(self, ended: float | None = None, meta: Mapping[str, str] | None = None) -> None:
         """Write what is buffered, mark the session finished at ``ended`` and release it."""
         if self.closed:
@@ -934,14 +1028,16 @@ def resolve_session(
     """
     text = str(name_or_path)
     directory = paths.sessions_dir(data_dir)
-    if not _looks_like_path(text) or text in ("latest", "last"):
-        found = _named(text, directory)
-        if found is not None:
-            return found
     p = Path(text).expanduser()
-    if os.path.lexists(p) and text not in ("latest", "last"):
+    keyword = text in ("latest", "last")
+    if _looks_like_path(text) and not keyword and os.path.lexists(p):
         return p
-    if text in ("latest", "last"):
+    found = _named(text, directory)
+    if found is not None:
+        return found
+    if not keyword and os.path.lexists(p):
+        return p
+    if keyword:
         raise SessionError(f"There are no sessions yet in {directory}; `trackerscan scan` records one.")
     raise SessionError(
         f"There is no session called '{text}' in {directory}; `trackerscan sessions` lists them."
@@ -963,7 +1059,7 @@ def resolve_own_session(
     """Like `resolve_session`, but only a session kept in the data folder (what `wipe` may delete)."""
     text = str(name_or_path)
     directory = paths.sessions_dir(data_dir)
-    found = _named(text, directory) if not _looks_like_path(text) or text in ("latest", "last") else None
+    found = _named(text, directory) if os.sep not in text else None
     if found is None and _looks_like_path(text):
         p = Path(text).expanduser()
         if in_data_folder(p, data_dir):

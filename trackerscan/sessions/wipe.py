@@ -13,12 +13,12 @@ overwrite cannot reach; full-disk encryption is the only complete answer.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 from pathlib import Path
 
 from trackerscan.errors import SessionError
 from trackerscan.sessions import paths
+from trackerscan.sessions.filelock import is_locked
 from trackerscan.sessions.files import SIDE_SUFFIXES, check_session_fd, open_regular
 
 _BLOCK = 1 << 20
@@ -56,10 +56,8 @@ def check_wipeable(path: Path) -> None:
 
 
 def _not_recording(fd: int, path: Path) -> None:
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        raise SessionError(f"{path.name} is being recorded now; stop the scan before wiping it.") from None
+    if is_locked(fd):
+        raise SessionError(f"{path.name} is being recorded now; stop the scan before wiping it.")
 
 
 def wipe_session(path: Path) -> list[Path]:

@@ -27,6 +27,7 @@ from bleak.backends.scanner import AdvertisementDataCallback, BaseBleakScanner
 
 from trackerscan.errors import InputError
 from trackerscan.model import AddressType
+from trackerscan.status import MAC_LIMITS, MAC_LIMITS_SHORT
 
 # How often a platform without adapter events asks whether its radio is still there (seconds):
 # Windows answers in milliseconds; 2 s notices a switched-off radio well within the 10 s the
@@ -55,15 +56,6 @@ NO_ADAPTER_MESSAGE = (
     "No Bluetooth adapter was found on this computer. Plug in a Bluetooth adapter, "
     "or see what an alert looks like with: trackerscan-gui --demo"
 )
-
-MAC_LIMITS = (
-    "This Mac does not show Bluetooth addresses (macOS gives each device a code of its own instead), "
-    "so trackerscan cannot tell devices that keep a fixed address (such as a hidden phone) from others, "
-    "cannot rebuild an AirTag's key from its address, and 'It's mine' and 'Play sound' work only for "
-    "the code this Mac gave the device. Trackers are still recognised and followed by what they "
-    "broadcast. iBeacon frames are hidden by macOS."
-)
-
 
 @dataclass(frozen=True, slots=True)
 class AdapterInfo:
@@ -241,7 +233,7 @@ async def _winrt_radio() -> str | None:
 
     adapter = await BluetoothAdapter.get_default_async()
     if adapter is None:
-        return "the Bluetooth adapter was removed"
+        return "there is no Bluetooth adapter"
     radio = await adapter.get_radio_async()
     if radio is None or radio.state != RadioState.ON:
         return "Bluetooth was switched off"
@@ -338,6 +330,7 @@ def platform_for(system: str | None = None) -> BlePlatform:
 
 __all__: list[str] = [
     "MAC_LIMITS",
+    "MAC_LIMITS_SHORT",
     "NO_ADAPTER_MESSAGE",
     "TRACKER_OR_PATTERNS",
     "AdapterInfo",

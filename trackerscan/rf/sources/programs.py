@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 
 from trackerscan.errors import InputError, SourceError
@@ -26,8 +27,10 @@ STEP_HZ = 200_000  # bin spacing asked for, as the tinySA source
 # hackrf_sweep takes at most this many -f ranges (hackrf_sweep.c, MAX_SWEEP_RANGES).
 HACKRF_MAX_RANGES = 10
 PACKAGES = {"rtl_power": "rtl-sdr", "hackrf_sweep": "hackrf"}
-# The last lines of a program's error output kept for the message (count).
-ERROR_LINES = 1
+# Error output read for the message, bytes (the reason comes in its first lines).
+MAX_ERROR_BYTES = 65_536
+# Words that mark the line of a program's error output worth showing (the rest is its settings and usage).
+ERROR_WORDS = ("no supported devices", "not found", "failed", "error", "usb_claim_interface", "busy")
 
 
 def _env() -> dict[str, str]:
@@ -66,23 +69,26 @@ class Program:
         return [[*args, "-w", str(STEP_HZ)]]
 
     def _run(self, cmd: list[str]) -> Iterator[Hop]:
-        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
-        assert self._proc.stdout is not None
-        got = False
-        for line in self._proc.stdout:
-            if self.stopped():
-                break
-            hop = parse_line(line.rstrip(b"\r\n"))
-            if hop is None:
-                self.damaged += 1
-                continue
-            got = True
-            yield hop
-        code = self._proc.wait()
-        err = self._proc.stderr.read().decode("utf-8", "replace") if self._proc.stderr else ""
-        if not self._closed and not got and code != 0:
-            last = [x.strip() for x in err.splitlines() if x.strip()][-ERROR_LINES:]
-            why = shown(last[0]) if last else f"exit status {code}"
+        # Error output goes to a file: hackrf_sweep reports progress there every second, which would fill
+        # a pipe nobody reads during a long sweep and stop it.
+        with tempfile.TemporaryFile() as errfile:
+            self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errfile, env=_env())
+            assert self._proc.stdout is not None
+            got = False
+            for line in self._proc.stdout:
+                if self.stopped():
+                    break
+                hop = parse_line(line.rstrip(b"\r\n"))
+                if hop is None:
+                    self.damaged += 1
+                    continue
+                got = True
+                yield hop
+            code = self._proc.wait()
+            errfile.seek(0)
+            err = errfile.read(MAX_ERROR_BYTES).decode("utf-8", "replace")
+        if not self.stopped() and not got and code != 0:
+            why = _why(err, code)
             raise SourceError(f"{self.exe} could not sweep ({why}); is the {self.kind} plugged in?")
 
     def hops(self) -> Iterator[Hop]:
@@ -105,6 +111,17 @@ class Program:
                 self._proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self._proc.kill()
+
+
+def _why(stderr: str, code: int) -> str:
+    """The line of a program's error output that says what went wrong (rtl_power: "No supported devices
+    found."; hackrf_sweep: "hackrf_open() failed: HackRF not found (-5)"), else its exit status."""
+    lines = [x.strip() for x in stderr.splitlines() if x.strip()]
+    for x in lines:
+        low = x.lower()
+        if any(w in low for w in ERROR_WORDS):
+            return shown(x)
+    return f"exit status {code}"
 
 
 def open_program(kind: str, rest: str, bands: tuple[Band, ...]) -> Program:

@@ -1,0 +1,125 @@
+"""A BLE spam flood over a busy-city walk (issue #13): peak memory, time per report and what was kept,
+for `analyze` and for the live pipeline (`scan --ble replay:…,speed=0`), with and without the flood.
+
+    .venv/bin/python bench/bench_flood.py [--minutes 55] [--flood-minutes 30] [--rate 300]
+                                          [--devices 5000] [--reports 250000] [--out DIR]
+
+Writes the walk with trackerscan.sim.flood (the same walk with and without the flood), then runs each
+command in a child process and reports its peak RSS (wait4) and CPU time (user + system: the machine
+may be shared, so compare the ratios printed, measured in the same run).  Checks, and exits 1 if any
+fails: the follower's alerts are raised at the same times with and without the flood, no other
+address reaches watch or alert because of it, and the flood is named in the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from trackerscan.sim.flood import generate
+
+TARGET_MB = 250.0  # issue #13: analyze and the live pipeline, each
+
+
+def run(cmd: list[str], env: dict[str, str]) -> tuple[str, float, float]:
+    """stdout, peak RSS (MB) and CPU seconds of one child process."""
+    with tempfile.TemporaryFile() as out:
+        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, env=env)
+        _, status, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        err = p.stderr.read().decode() if p.stderr else ""
+        if p.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed ({p.returncode}): {err.strip()[-500:]}")
+        out.seek(0)
+        return out.read().decode(), ru.ru_maxrss / 1024, ru.ru_utime + ru.ru_stime
+
+
+def analyze(snoop: Path, nmea: Path, env: dict[str, str]) -> tuple[Any, float, float]:
+    cmd = [sys.executable, "-m", "trackerscan", "analyze", "--ble", str(snoop), "--gps", str(nmea), "--json"]
+    text, rss, cpu = run(cmd, env)
+    return json.loads(text), rss, cpu
+
+
+def scan(snoop: Path, nmea: Path, data: Path, env: dict[str, str]) -> tuple[Any, float, float]:
+    env = dict(env, TRACKERSCAN_DATA_DIR=str(data))
+    text, rss, cpu = run([sys.executable, "-m", "trackerscan", "scan", "--ble", f"replay:{snoop},speed=0",
+                          "--gps", f"replay:{nmea},speed=0", "--plain"], env)
+    (path,) = (data / "sessions").glob("*.sqlite")
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    alerts = [
+        {"level": lv, "raised_ms": t, "addresses": json.loads(a)}
+        for t, lv, a in con.execute("SELECT t_ms, level, addresses FROM level_change ORDER BY t_ms, rowid")
+    ]
+    rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("emitter", "payload")}
+    events = [k for (k,) in con.execute("SELECT kind FROM source_event")]
+    con.close()
+    found = {"alerts": alerts, "stdout": text, "rows": rows, "bytes": path.stat().st_size, "events": events}
+    return found, rss, cpu
+
+
+def levels(alerts: list[Any], time_key: str) -> list[tuple[object, ...]]:
+    return sorted((a["level"], a[time_key], tuple(a["addresses"])) for a in alerts)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minutes", type=float, default=55.0)
+    ap.add_argument("--flood-from", type=float, default=12.0, help="minute the flood starts (default 12)")
+    ap.add_argument("--flood-minutes", type=float, default=30.0)
+    ap.add_argument("--rate", type=float, default=300.0, help="spam frames a second (default 300)")
+    ap.add_argument("--devices", type=int, default=5_000)
+    ap.add_argument("--reports", type=int, default=250_000)
+    ap.add_argument("--out", help="where to write the captures (default: a temporary folder)")
+    args = ap.parse_args()
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(args.out or tmp)
+        w = generate(out, args.minutes, args.flood_from, args.flood_minutes, args.rate, args.devices,
+                     args.reports)
+        print(f"load {os.getloadavg()[0]:.1f}; walk {args.minutes:g} min, {w.reports - w.flood_frames:,} "
+              "reports; "
+              f"flood {args.flood_minutes:g} min at {args.rate:g}/s: {w.flood_frames:,} frames "
+              f"({w.forged_trackers:,} forged AirTag frames), one fresh address each")
+        ok = True
+        a_clean, rss_ac, cpu_ac = analyze(w.clean, w.nmea, env)
+        a_flood, rss_af, cpu_af = analyze(w.btsnoop, w.nmea, env)
+        n_clean = int(a_clean["stats"]["adverts"])
+        n_flood = int(a_flood["stats"]["adverts"])
+        named = [n for n in a_flood["notes"] if "spam flood" in n]
+        same = levels(a_clean["alerts"], "raised_at") == levels(a_flood["alerts"], "raised_at")
+        print(f"analyze  without flood: {rss_ac:6.0f} MB peak, {cpu_ac:6.1f} s CPU, "
+              f"{cpu_ac / n_clean * 1e6:.2f} µs/report, {a_clean['stats']['devices']:,} devices")
+        print(f"analyze  with flood:    {rss_af:6.0f} MB peak, {cpu_af:6.1f} s CPU, "
+              f"{cpu_af / n_flood * 1e6:.2f} µs/report, {a_flood['stats']['devices']:,} devices "
+              f"(x{rss_af / rss_ac:.2f} memory, x{cpu_af / n_flood / (cpu_ac / n_clean):.2f} per report)")
+        print(f"         same levels at the same times: {same}; named: {named[0] if named else 'NO'}")
+        ok &= same and bool(named) and rss_af <= TARGET_MB
+        with tempfile.TemporaryDirectory() as d1, tempfile.TemporaryDirectory() as d2:
+            s_clean, rss_sc, cpu_sc = scan(w.clean, w.nmea, Path(d1), env)
+            s_flood, rss_sf, cpu_sf = scan(w.btsnoop, w.nmea, Path(d2), env)
+        same = levels(s_clean["alerts"], "raised_ms") == levels(s_flood["alerts"], "raised_ms")
+        named_s = [ln for ln in str(s_flood["stdout"]).splitlines() if "spam flood ran from" in ln]
+        for label, s, rss, cpu, n in (("without flood", s_clean, rss_sc, cpu_sc, n_clean),
+                                      ("with flood:   ", s_flood, rss_sf, cpu_sf, n_flood)):
+            rows = s["rows"]
+            print(f"scan     {label}: {rss:6.0f} MB peak, {cpu:6.1f} s CPU, {cpu / n * 1e6:.2f} µs/report; "
+                  f"session {int(s['bytes']) / 2**20:.1f} MB, {rows['emitter']:,} address rows, "
+                  f"{rows['payload']:,} payload rows, events {sorted(set(s['events']))}")
+        slower = cpu_sf / n_flood / (cpu_sc / n_clean)
+        print(f"         (x{rss_sf / rss_sc:.2f} memory, x{slower:.2f} time per report); "
+              f"same levels at the same times: {same}; named: {named_s[0] if named_s else 'NO'}")
+        ok &= same and bool(named_s) and rss_sf <= TARGET_MB
+    if not ok:
+        print(f"FAILED: a level changed, the flood was not named, or a peak exceeded {TARGET_MB:g} MB")
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Detection on the simulator's suite (fixed seeds): trackers found with their period, nothing else."""
+
+from __future__ import annotations
+
+import pytest
+
+from trackerscan.rf import thresholds as th
+from trackerscan.rf.bands import region_bands
+from trackerscan.rf.detect import analyze
+from trackerscan.sim.rf import SimTracker, build, simulate
+
+BANDS = region_bands("uk")
+
+
+@pytest.mark.parametrize("name,seed", [("quiet", 0), ("busy", 0), ("busy", 1)])
+def test_no_tracker_no_report(name, seed):
+    result = analyze(build(name, seed).hops, BANDS)
+    assert result.transmitters == []
+    assert any("does not mean" in n for n in result.notes)
+    if name == "busy":
+        assert result.bursts > 300 and result.interference > 10  # there was plenty to be fooled by
+
+
+@pytest.mark.parametrize("name,seed", [("tracker_120s_weak", 0), ("tracker_30s_ltem_hops", 1),
+                                       ("busy_tracker_60s", 2), ("busy_two_trackers", 0)])
+def test_trackers_found_with_their_period(name, seed):
+    sc = build(name, seed)
+    result = analyze(sc.hops, BANDS)
+    assert len(result.transmitters) == len(sc.truth)
+    for truth in sc.truth:
+        tr = truth.tracker
+        match = [t for t in result.transmitters
+                 if t.low_hz - th.HOP_SPAN_HZ <= tr.center_hz <= t.high_hz + th.HOP_SPAN_HZ]
+        assert len(match) == 1
+        assert match[0].period_s == pytest.approx(tr.period_s, rel=0.10)
+        assert match[0].bursts >= th.MIN_BURSTS
+        assert match[0].above_floor_db >= tr.above_db - 4
+        assert match[0].first_seen <= truth.seen[1] and match[0].last_seen >= truth.seen[-2]
+
+
+def test_four_bursts_are_not_enough_and_five_are():
+    sc = simulate("five", 4, [SimTracker(30, 15, 845_000_000.0, miss=0.0)], minutes=2.6, carriers=1)
+    seen = sc.truth[0].seen
+    assert len(seen) >= 5
+    before_fifth = [h for h in sc.hops if h.time < seen[4] - 1]
+    after_fifth = [h for h in sc.hops if h.time <= seen[4] + 4]
+    assert analyze(before_fifth, BANDS).transmitters == []
+    assert [round(t.period_s) for t in analyze(after_fifth, BANDS).transmitters] == [30]
+
+
+def test_a_tracker_below_the_burst_threshold_is_not_seen():
+    sc = simulate("faint", 0, [SimTracker(30, th.BURST_DB - 3, 900_000_000.0)], minutes=6, carriers=1)
+    assert analyze(sc.hops, BANDS).transmitters == []
+
+
+def test_coverage_reports_only_the_bands_swept():
+    sc = build("quiet", 0)
+    only_b20 = [h for h in sc.hops if 832_000_000 <= h.low_hz < 862_000_000]
+    result = analyze(only_b20, BANDS)
+    assert [c.band for c in result.coverage] == ["LTE B20"]
+    assert result.coverage[0].seconds == pytest.approx(15 * 60, rel=0.01)
+    assert any(n.startswith("Not swept") and "LTE B28" in n for n in result.notes)
