@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from trackerscan.engine import thresholds as th
-from trackerscan.engine.context import TRANSPORT, VEHICLE, WALK, Context
+from trackerscan.engine.context import VEHICLE, WALK, Context
 from trackerscan.engine.device import NEVER, OTHER, SEPARATED, Device
 from trackerscan.engine.settings import Settings
 from trackerscan.model import Level
@@ -20,11 +20,15 @@ def kept_distance(dev: Device, ctx: Context) -> bool:
     """The device kept its distance from her, and not yet for long enough on the move to count as
     following: a stranger going her way (thresholds FAR_*).  Event time: its last sighting."""
     near = close_share(dev)
-    if near is None or near >= th.FAR_SHARE:
+    if near is None or near >= th.RIDE_CLOSE_SHARE or dev.boarded:  # boarded: the ride rules decide
         return False
     s = ctx.minutes(dev.first_seen, dev.last_seen)
-    riding = s[VEHICLE] + s[TRANSPORT]
-    return riding < th.FAR_VEHICLE_S and s[WALK] + riding < th.FAR_ALERT_MIN_MOVING_S
+    if s[VEHICLE] >= th.FAR_VEHICLE_S:
+        return False
+    if near < th.FAR_SHARE:
+        # Minutes on public transport never count: a passenger keeps their seat for the whole ride.
+        return s[WALK] + s[VEHICLE] < th.FAR_ALERT_MIN_MOVING_S
+    return s[VEHICLE] > s[WALK]  # not quite close, in a vehicle not yet told to be a bus or train
 
 
 def asks_mine(dev: Device) -> bool:
