@@ -217,9 +217,12 @@ class Pipeline:
         if writer is not None:
             writer.add(event)
         changes = self.engine.feed(event)
-        self.tracker.feed(event)
-        if type(event) is not Sighting and self.on_event is not None:
-            self.on_event(event)
+        if type(event) is Sighting:
+            self.tracker.sighting(event.time)
+        else:
+            self.tracker.feed(event)
+            if self.on_event is not None:
+                self.on_event(event)
         if self._take_events is not None:
             self._record_raised(self._take_events())
         for change in changes:

@@ -21,9 +21,9 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from trackerscan.find.smoothing import Trend
 from trackerscan.find.sweep import LISTED_FOR_S, SweepRow
 from trackerscan.model import DeviceState, Fix, HeardPoint, Level
+from trackerscan.smoothing import Trend
 
 from . import wording
 from .drawing import MapView, SignalTimeline

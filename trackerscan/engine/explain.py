@@ -35,10 +35,10 @@ ASK_MINE = (
 def bounded_ride_note(on_board_s: float) -> str:
     """Why a device is raised while she is still on public transport (thresholds RIDE_BOUND_S)."""
     return (
-        f"It has stayed very close to you on public transport for {duration_text(on_board_s)}, closer "
-        "than most fellow passengers' devices. It may still belong to someone sitting or standing right "
-        "next to you: when you get off, check whether it is still with you a few minutes later; if it "
-        "is, it is travelling with you."
+        f"It has stayed very close to you on public transport for {duration_text(on_board_s)} (its "
+        "signal nearly as strong as your own devices'). It may still belong to someone sitting or "
+        "standing right next to you: when you get off, check whether it is still with you a few "
+        "minutes later; if it is, following is much more likely."
     )
 
 

@@ -23,7 +23,8 @@ def kept_distance(dev: Device, ctx: Context) -> bool:
     if near is None or near >= th.FAR_SHARE:
         return False
     s = ctx.minutes(dev.first_seen, dev.last_seen)
-    return s[VEHICLE] < th.FAR_VEHICLE_S and s[WALK] + s[VEHICLE] + s[TRANSPORT] < th.FAR_ALERT_MIN_MOVING_S
+    riding = s[VEHICLE] + s[TRANSPORT]
+    return riding < th.FAR_VEHICLE_S and s[WALK] + riding < th.FAR_ALERT_MIN_MOVING_S
 
 
 def asks_mine(dev: Device) -> bool:
@@ -37,8 +38,8 @@ def on_board_only(dev: Device, ctx: Context) -> bool:
 
     Fellow passengers share a bus with you for many minutes and several places; a device that
     boarded with you must still be with you OFF_BOARD_MIN_S after you got off (or have been
-    heard on two separate rides) before it can alert, unless it stayed very close to her for
-    RIDE_BOUND_S on board (a bag or pocket, not a seat across the aisle).  A private vehicle (most
+    heard on two separate rides) before it can alert, unless it is a tracker that stayed very close
+    to her for RIDE_BOUND_S on board (a bag or pocket, not a seat across the aisle).  A private vehicle (most
     co-travellers got out with the user: Context.private) holds nothing back: what stayed in it is
     in her vehicle.
     In a vehicle not yet recognised as public transport (Context.undecided), a device that got in
@@ -48,8 +49,12 @@ def on_board_only(dev: Device, ctx: Context) -> bool:
         return True
     if dev.rides >= th.OFF_BOARD_RIDES or not dev.boarded or dev.boarded in ctx.private:
         return False
-    if ctx.rode_s(dev) >= th.RIDE_BOUND_S and (close_share(dev) or 0.0) >= th.RIDE_CLOSE_SHARE:
-        return False  # the bounded wait: very close through a long ride
+    if (
+        dev.cls != OTHER
+        and ctx.rode_s(dev) >= th.RIDE_BOUND_S
+        and (close_share(dev) or 0.0) >= th.RIDE_CLOSE_SHARE
+    ):
+        return False  # the bounded wait: a tracker very close through a long ride
     end = ctx.got_off(dev)
     return end is None or dev.last_seen < end + th.OFF_BOARD_MIN_S
 
