@@ -43,7 +43,10 @@ def scaled_font(widget: QWidget, factor: float, bold: bool = False) -> QFont:
 
 
 def wrapped(text: str = "", name: str = "") -> QLabel:
+    """A selectable, wrapping label that shows its text as text: addresses, names and explanations may
+    come from a session file someone else made, and Qt would otherwise render HTML-looking text."""
     label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     if name:
