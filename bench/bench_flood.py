@@ -6,7 +6,9 @@ for `analyze` and for the live pipeline (`scan --ble replay:…,speed=0`), with 
 
 Writes the walk with trackerscan.sim.flood (the same walk with and without the flood), then runs each
 command in a child process and reports its peak RSS (wait4) and CPU time (user + system: the machine
-may be shared, so compare the ratios printed, measured in the same run).  Checks, and exits 1 if any
+may be shared, so compare the ratios printed, measured in the same run).  The walk is written by a
+child process too: a child's peak RSS counts what it shared with its parent before exec, so this
+process stays small.  Checks, and exits 1 if any
 fails: the follower's alerts are raised at the same times with and without the flood, no other
 address reaches watch or alert because of it, and the flood is named in the output.
 """
@@ -14,6 +16,7 @@ address reaches watch or alert because of it, and the flood is named in the outp
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sqlite3
@@ -22,8 +25,6 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
-
-from trackerscan.sim.flood import generate
 
 TARGET_MB = 250.0  # issue #13: analyze and the live pipeline, each
 
@@ -64,6 +65,57 @@ def scan(snoop: Path, nmea: Path, data: Path, env: dict[str, str]) -> tuple[Any,
     return found, rss, cpu
 
 
+def memory_per_address() -> None:
+    """Traced memory of the engine per address heard once (a first-sighting record) and per device
+    heard for 30 s (history points included), and of the session writer's memo per new address."""
+    import gc
+    import tracemalloc
+
+    from trackerscan.engine import Engine
+    from trackerscan.model import AddressType, Fix, Sighting
+    from trackerscan.sessions.store import SessionWriter
+
+    t0 = 1_777_881_600.0
+    airtag = bytes.fromhex("1EFF4C001219102807CE0B3C33332ED37B5D9D8291B1D99D0B8615189700E0")
+    phone = bytes.fromhex("0201060AFF4C0010050B1C1A2B3C")
+
+    def addr(i: int) -> str:
+        return ":".join(f"{b:02X}" for b in (0xC0 | (i >> 40 & 0x3F), *(i.to_bytes(5, "big"))))
+
+    for what, n, heard in (("an address heard once", 50_000, 1), ("a device heard for 30 s", 20_000, 16)):
+        for name, adv0 in (("separated AirTag", airtag), ("phone", phone)):
+            gc.collect()
+            tracemalloc.start()
+            eng = Engine()
+            eng.feed(Fix(t0, 45.0, 13.0, accuracy_m=4.0))
+            base = tracemalloc.get_traced_memory()[0]
+            for i in range(n):
+                adv = adv0[:10] + i.to_bytes(4, "big") + adv0[14:]
+                a = addr(i + 1)
+                for k in range(heard):
+                    eng.feed_sighting(t0 + 1 + 2 * k, a, AddressType.RANDOM, -60, adv)
+            per = (tracemalloc.get_traced_memory()[0] - base) / n
+            tracemalloc.stop()
+            print(f"engine, {what} ({name}): {per:,.0f} bytes")
+    with tempfile.TemporaryDirectory() as d:
+        w = SessionWriter.create(Path(d), t0)
+        n = 40_000
+        rt = AddressType.RANDOM
+        sightings = [Sighting(t0 + i / 1000, addr(i), rt, -60, bytes(20) + i.to_bytes(8, "big"), "b")
+                     for i in range(n)]
+        gc.collect()
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        for k, sg in enumerate(sightings):
+            w.add(sg)
+            if k % 1000 == 999:
+                w.flush()
+        per = (tracemalloc.get_traced_memory()[0] - base) / n
+        tracemalloc.stop()
+        w.close()
+    print(f"scan's session writer, per new address and payload (its memo): {per:,.0f} bytes")
+
+
 def levels(alerts: list[Any], time_key: str) -> list[tuple[object, ...]]:
     return sorted((a["level"], a[time_key], tuple(a["addresses"])) for a in alerts)
 
@@ -77,12 +129,25 @@ def main() -> None:
     ap.add_argument("--devices", type=int, default=5_000)
     ap.add_argument("--reports", type=int, default=250_000)
     ap.add_argument("--out", help="where to write the captures (default: a temporary folder)")
+    ap.add_argument("--write-only", action="store_true", help=argparse.SUPPRESS)  # the child's part
     args = ap.parse_args()
+    if args.write_only:
+        from trackerscan.sim.flood import generate
+
+        fw = generate(Path(args.out), args.minutes, args.flood_from, args.flood_minutes, args.rate,
+                      args.devices, args.reports)
+        print(json.dumps(dataclasses.asdict(fw), default=str))
+        return
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(args.out or tmp)
-        w = generate(out, args.minutes, args.flood_from, args.flood_minutes, args.rate, args.devices,
-                     args.reports)
+        opts = {"--out": out, "--minutes": args.minutes, "--flood-from": args.flood_from,
+                "--flood-minutes": args.flood_minutes, "--rate": args.rate, "--devices": args.devices,
+                "--reports": args.reports}
+        argv = [str(x) for kv in opts.items() for x in kv]
+        text, _, _ = run([sys.executable, __file__, "--write-only", *argv], env)
+        w = argparse.Namespace(**json.loads(text))
+        w.clean, w.btsnoop, w.nmea = Path(w.clean), Path(w.btsnoop), Path(w.nmea)
         print(f"load {os.getloadavg()[0]:.1f}; walk {args.minutes:g} min, {w.reports - w.flood_frames:,} "
               "reports; "
               f"flood {args.flood_minutes:g} min at {args.rate:g}/s: {w.flood_frames:,} frames "
@@ -116,6 +181,7 @@ def main() -> None:
         print(f"         (x{rss_sf / rss_sc:.2f} memory, x{slower:.2f} time per report); "
               f"same levels at the same times: {same}; named: {named_s[0] if named_s else 'NO'}")
         ok &= same and bool(named_s) and rss_sf <= TARGET_MB
+    memory_per_address()
     if not ok:
         print(f"FAILED: a level changed, the flood was not named, or a peak exceeded {TARGET_MB:g} MB")
         raise SystemExit(1)

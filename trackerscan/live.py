@@ -239,7 +239,11 @@ class LiveSession:
                 await self._close_sources()
                 raise
             self._directory = paths.sessions_dir(s.data_dir)  # the writer below says what is wrong
-        writer = self._new_writer()
+        try:
+            writer = self._new_writer()
+        except BaseException:  # no file could be made and the front end stops on that: nothing left open
+            await self._close_sources()
+            raise
         if writer is not None:
             pipe.writer = writer
 

@@ -78,6 +78,8 @@ class EngineLike(Protocol):
 
     def mark_mine(self, device_id: str) -> None: ...
 
+    def take_events(self) -> list[SourceEvent]: ...
+
     @property
     def known(self) -> KnownDevices: ...
 
@@ -119,8 +121,8 @@ class Pipeline:
                        gps_state=initial_gps_state(gps_name or "gps") if gps is not None else "none"))
         self.changes: list[LevelChange] = []  # every level change raised, in order
         self.on_event = on_event
-        # SourceEvents the engine raises itself (a BLE spam flood started or ended), if it can
-        self._take_events: Callable[[], list[SourceEvent]] | None = getattr(engine, "take_events", None)
+        # SourceEvents the engine raises itself (a BLE spam flood started or ended)
+        self._take_events: Callable[[], list[SourceEvent]] = engine.take_events
         self._queue: asyncio.Queue[Event | BaseException | _End] = asyncio.Queue(QUEUE_MAX)
         self._waiting: set[asyncio.Task[None]] = set()  # place marks queued behind a backlog
         self._stop = asyncio.Event()
@@ -217,11 +219,13 @@ class Pipeline:
         if writer is not None:
             writer.add(event)
         changes = self.engine.feed(event)
-        self.tracker.feed(event)
-        if type(event) is not Sighting and self.on_event is not None:
-            self.on_event(event)
-        if self._take_events is not None:
-            self._record_raised(self._take_events())
+        if type(event) is Sighting:
+            self.tracker.sighting(event.time)
+        else:
+            self.tracker.feed(event)
+            if self.on_event is not None:
+                self.on_event(event)
+        self._record_raised(self._take_events())
         for change in changes:
             if writer is not None:
                 writer.add(change)
@@ -332,8 +336,7 @@ class Pipeline:
         """Let the engine conclude (if it can) and record any last level changes (and the end of a
         flood still going on)."""
         out = self.engine.finish()
-        if self._take_events is not None:
-            self._record_raised(self._take_events())
+        self._record_raised(self._take_events())
         for change in out:
             if self.writer is not None:
                 self.writer.add(change)

@@ -9,6 +9,7 @@ The spellings of the states are the ones front ends switch on; keep them in one 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,6 +21,8 @@ BLE_STATES = ("starting", "scanning", "lost", "absent", "finished", "demo", "rev
 # GPS states: no GPS source, source open and no fix yet, a position, no position now, receiver lost,
 # no GPS and places marked by hand, a fixed position given by the user.
 GPS_STATES = ("none", "waiting", "fix", "nofix", "lost", "marks", "fixed")
+# States a sighting leaves as they are (any other becomes "scanning" at the next sighting).
+_SCANNING = frozenset({"scanning", "demo", "review"})
 
 
 # What a Mac's Bluetooth hides: the BLE source says it once (an INFO event), the status keeps it as its note.
@@ -79,42 +82,55 @@ def initial_gps_state(gps_spec: str) -> str:
 class StatusTracker:
     """`LiveStatus` kept up to date from events; `snapshot()` is the immutable view."""
 
-    __slots__ = ("_base", "_cached", "_events", "_first", "_fixes", "_last", "_sightings", "_sources")
+    __slots__ = ("_base", "_cached", "_events", "_first", "_fixes", "_last", "_scanning", "_sightings",
+                 "_sources")
 
     def __init__(self, status: LiveStatus | None = None) -> None:
         self._base = status or LiveStatus()  # the rarely changing fields (states, fix, recording)
         self._cached: LiveStatus | None = self._base
-        self._events = self._base.events
+        self._events = self._base.events - self._base.sightings  # events other than sightings
         self._sightings = self._base.sightings
         self._fixes = self._base.fixes
         self._sources = self._base.source_events
-        self._first = self._base.first_time
-        self._last = self._base.last_time
+        # times as floats with infinite "none yet" (no None test per sighting: this runs for each one)
+        self._first = self._base.first_time if self._base.first_time is not None else math.inf
+        self._last = self._base.last_time if self._base.last_time is not None else -math.inf
+        self._scanning = self._base.ble_state in _SCANNING
+
+    def sighting(self, t: float) -> None:
+        """A sighting at ``t`` (the pipeline's hot path: `feed` without the dispatch)."""
+        self._sightings += 1
+        if t < self._first:
+            self._first = t
+        if t > self._last:
+            self._last = t
+        if not self._scanning:
+            self._base = replace(self._base, ble_state="scanning", ble_detail="")
+            self._scanning = True
+        self._cached = None
 
     def feed(self, event: Event) -> None:
         """Take one event into account (the engine and the store see the same events)."""
         cls = type(event)
         t = event.time
         if cls is Sighting:
-            self._events += 1
-            self._sightings += 1
-            self._span(t)
-            if self._base.ble_state not in ("scanning", "demo", "review"):
-                self._base = replace(self._base, ble_state="scanning", ble_detail="")
-        elif cls is Fix:
+            self.sighting(t)
+            return
+        if cls is Fix:
             assert isinstance(event, Fix)
             self._events += 1
             self._fixes += 1
-            self._span(t)
+            self._first = min(self._first, t)
+            self._last = max(self._last, t)
             self._base = replace(self._base, last_fix=event, gps_state="fix")
         elif cls is NoFix:
             self._events += 1
-            self._last = t if self._last is None else max(self._last, t)
+            self._last = max(self._last, t)
             if self._base.gps_state != "nofix":
                 self._base = replace(self._base, gps_state="nofix")
         elif cls is PlaceMark:
             self._events += 1
-            self._last = t if self._last is None else max(self._last, t)
+            self._last = max(self._last, t)
             b = self._base
             gps = b.gps_state if b.gps_state in ("fix", "nofix", "fixed") else "marks"
             self._base = replace(b, marks=b.marks + 1, gps_state=gps)
@@ -124,8 +140,10 @@ class StatusTracker:
             k = event.kind
             if k is SourceEventKind.ADAPTER_LOST:
                 self._base = replace(self._base, ble_state="lost", ble_detail=event.detail)
+                self._scanning = False
             elif k in (SourceEventKind.ADAPTER_BACK, SourceEventKind.SCANNER_RESTARTED):
                 self._base = replace(self._base, ble_state="scanning", ble_detail="")
+                self._scanning = True
             elif k is SourceEventKind.GPS_LOST:
                 self._base = replace(self._base, gps_state="lost")
             elif k is SourceEventKind.GPS_BACK:
@@ -140,15 +158,10 @@ class StatusTracker:
         # the status without waiting for the worker)
         self._cached = None
 
-    def _span(self, t: float) -> None:
-        if self._first is None or t < self._first:
-            self._first = t
-        if self._last is None or t > self._last:
-            self._last = t
-
     def set(self, **changes: Any) -> None:
         """Change fields that do not come from events (recording, problems, a source that failed)."""
         self._base = replace(self.snapshot(), **changes)
+        self._scanning = self._base.ble_state in _SCANNING
         self._cached = None
 
     def problem(self, role: str, text: str) -> None:
@@ -166,7 +179,9 @@ class StatusTracker:
         cached = self._cached
         if cached is None:
             cached = self._cached = replace(
-                self._base, events=self._events, sightings=self._sightings, fixes=self._fixes,
-                source_events=self._sources, first_time=self._first, last_time=self._last,
+                self._base, events=self._events + self._sightings, sightings=self._sightings,
+                fixes=self._fixes, source_events=self._sources,
+                first_time=self._first if self._first != math.inf else None,
+                last_time=self._last if self._last != -math.inf else None,
             )
         return cached

@@ -66,11 +66,16 @@ def start_live(settings: Settings, data_dir: str | None = None) -> Runner:
 async def _live(runner: Runner, settings: Settings, gps_spec: str, data_dir: str | None) -> None:
     from trackerscan.live import LiveSession, LiveSettings
 
+    said: list[str] = []  # what was said about the storage, taken back once recording resumes
+
     def recording(path: Path | None, reason: str) -> None:
         if path is None:  # a full disk ends the record, not the protection: the scan and its alerts go on
             name = f" {live.path.stem}" if live.path is not None else ""
-            runner.problem("session",
-                           f"Cannot write to the session{name} ({reason}). {wording.NOT_RECORDING}")
+            said.append(f"Cannot write to the session{name} ({reason}). {wording.NOT_RECORDING}")
+            runner.problem("session", said[-1])
+        elif said:  # recording again, in a new session: the status line says where
+            runner.set_status(problems=tuple(p for p in runner.status.problems if p not in said))
+            said.clear()
 
     try:
         live = LiveSession(

@@ -21,9 +21,9 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from trackerscan.find.smoothing import Trend
 from trackerscan.find.sweep import LISTED_FOR_S, SweepRow
 from trackerscan.model import DeviceState, Fix, HeardPoint, Level
+from trackerscan.smoothing import Trend
 
 from . import wording
 from .drawing import MapView, SignalTimeline
@@ -43,7 +43,10 @@ def scaled_font(widget: QWidget, factor: float, bold: bool = False) -> QFont:
 
 
 def wrapped(text: str = "", name: str = "") -> QLabel:
+    """A selectable, wrapping label that shows its text as text: addresses, names and explanations may
+    come from a session file someone else made, and Qt would otherwise render HTML-looking text."""
     label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     if name:

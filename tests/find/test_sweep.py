@@ -5,7 +5,9 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trackerscan.find.smoothing import (
+from trackerscan.find.sweep import LISTED_FOR_S, SweepState
+from trackerscan.model import AddressType, Kind, RingProcedure, Sighting
+from trackerscan.smoothing import (
     FAST_TAU_S,
     Heat,
     RssiSmoother,
@@ -13,8 +15,6 @@ from trackerscan.find.smoothing import (
     gauge,
     heat,
 )
-from trackerscan.find.sweep import LISTED_FOR_S, SweepState
-from trackerscan.model import AddressType, Kind, RingProcedure, Sighting
 
 # trackers.md test vectors
 AIRTAG_SEPARATED = bytes.fromhex("1EFF4C001219102807CE0B3C33332ED37B5D9D8291B1D99D0B8615189700E0")  # T1

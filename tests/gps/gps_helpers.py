@@ -128,8 +128,8 @@ def tod_of(sentence):
 
 
 def gpsd_epochs(path):
-    """{time of day: (mode, lat, lon)}: the last TPV gpsd reported for each cycle (by the TPV's own time,
-    else the time of the sentence it follows)."""
+    """{time of day: (mode, lat, lon, simulated)}: the last TPV gpsd reported for each cycle (by the TPV's
+    own time, else the time of the sentence it follows); gpsd's status 8 (STATUS_SIM) is simulated."""
     epochs = {}
     tod = None
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
@@ -142,7 +142,7 @@ def gpsd_epochs(path):
             msg = json.loads(line)
             if msg.get("class") == "TPV":
                 at = tod_of_iso(msg["time"]) if "time" in msg else tod  # the cycle gpsd closed
-                epochs[at] = (msg.get("mode", 0), msg.get("lat"), msg.get("lon"))
+                epochs[at] = (msg.get("mode", 0), msg.get("lat"), msg.get("lon"), msg.get("status") == 8)
     return epochs
 
 

@@ -11,6 +11,7 @@ from PyQt6.QtWidgets import QAbstractButton, QComboBox, QPushButton
 from trackerscan_gui import settings as settings_mod
 from trackerscan_gui.models import DEVICE_ROLE
 
+from trackerscan.engine import thresholds as th
 from trackerscan.errors import InputError
 from trackerscan.formats.btsnoop import write_btsnoop
 from trackerscan.model import Fix, Level, Sighting
@@ -70,8 +71,14 @@ def test_starts_with_an_adapter_scans_and_records(controller, qtbot, bluez, tmp_
     controller.start_live()
     w = controller.window
     qtbot.waitUntil(lambda: controller.runner.status.recording != "", timeout=15_000)
-    bluez.add_device(T1_ADDR, -58, {0x004C: T1[4:]})
-    qtbot.waitUntil(lambda: "AirTag" in row_texts(w, 1), timeout=15_000)
+    path = bluez.add_device(T1_ADDR, -58, {0x004C: T1[4:]})
+    # A new address is listed once it has been heard again FIRST_PROMOTE_SPAN_S (20 s) later (a spam
+    # flood's addresses are heard once): the tag keeps advertising, as a real one does every 2 s.
+    deadline = time.monotonic() + th.FIRST_PROMOTE_SPAN_S + 25
+    while "AirTag" not in row_texts(w, 1) and time.monotonic() < deadline:
+        bluez.update(path, RSSI=dbus.Int16(-58))
+        qtbot.wait(1000)
+    assert "AirTag" in row_texts(w, 1)
     w.refresh()
     assert w.status_line.ble.text() == "Bluetooth: scanning (bleak:hci0)"
     assert "No GPS" in w.status_line.gps.text() and w.status_line.mark.isVisibleTo(w)

@@ -62,7 +62,8 @@ def test_play_sound_rings_the_tag_through_the_scanning_dongle(controller, qtbot,
                 return d
         return None
 
-    qtbot.waitUntil(lambda: (w.refresh(), tag_row())[1] is not None, timeout=15_000)
+    # listed once heard again FIRST_PROMOTE_SPAN_S (20 s) after its first advertisement (not a spam address)
+    qtbot.waitUntil(lambda: (w.refresh(), tag_row())[1] is not None, timeout=45_000)
     device = tag_row()
     assert device.can_ring
     w.play_sound(device.device_id)

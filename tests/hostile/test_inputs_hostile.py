@@ -8,6 +8,9 @@ import pytest
 from hostile import MUTATIONS, assert_clean, run, tree
 from paths import TEST_DATA
 
+# every test here runs the commands (as subprocesses, or whole in this process)
+pytestmark = pytest.mark.integration
+
 NMEA_LOGS = ["haicom-305N.log", "ublox-lea-4h.log"]
 GPX_FILES = ["around-visnjan-with-car.gpx"]
 BTSNOOP_HEADER = 16

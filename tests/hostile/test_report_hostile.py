@@ -9,7 +9,8 @@ import pytest
 from hostile import assert_clean, cli, sha256
 from session_fixtures import make_alert, make_events, write_session
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+pytestmark = [pytest.mark.integration,
+              pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")]
 
 
 def test_report_of_a_device_with_200_addresses(data_dir, tmp_path):

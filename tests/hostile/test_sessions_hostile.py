@@ -11,6 +11,9 @@ import pytest
 from hostile import MUTATIONS, assert_clean, cli, run, sha256, tree
 from session_fixtures import make_alert, make_events, write_session
 
+# every test here runs the commands (as subprocesses, or whole in this process)
+pytestmark = pytest.mark.integration
+
 YEAR_10000_MS = 253_402_300_800_000 + 1
 
 NULLABLE_PAYLOAD = [

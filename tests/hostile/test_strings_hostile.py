@@ -95,6 +95,7 @@ def _no_raw_controls(text):
     assert "\x1b" not in text and "\x9b" not in text and "\x07" not in text and "\u202e" not in text
 
 
+@pytest.mark.integration
 def test_analyze_shows_hostile_addresses_escaped(evil_session):
     data, path, names = evil_session
     before = sha256(path)
@@ -110,6 +111,7 @@ def test_analyze_shows_hostile_addresses_escaped(evil_session):
     assert sha256(path) == before
 
 
+@pytest.mark.integration
 def test_sessions_and_export_csv_are_safe(evil_session):
     data, path, _ = evil_session
     proc = cli("sessions", data=data)
@@ -125,6 +127,7 @@ def test_sessions_and_export_csv_are_safe(evil_session):
     assert any(cell.startswith("'=HYPERLINK") for row in rows for cell in row)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("fmt", ["gpx", "kml"])
 def test_xml_exports_parse(evil_session, fmt, tmp_path):
     data, path, _ = evil_session
@@ -136,6 +139,7 @@ def test_xml_exports_parse(evil_session, fmt, tmp_path):
     assert len(list(root.iter())) > 10
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("suffix", ["html", "pdf"])
 def test_report_with_hostile_strings(evil_session, suffix, tmp_path):
     data, path, _ = evil_session
@@ -148,6 +152,7 @@ def test_report_with_hostile_strings(evil_session, suffix, tmp_path):
         _no_raw_controls(text)
 
 
+@pytest.mark.integration
 def test_file_names_with_control_characters_are_printed_escaped(tmp_path, data_dir):
     name = tmp_path / "track\x1b[2J\x07.nmea"
     name.write_bytes(b"$GPRMC,garbage\r\n")
@@ -157,6 +162,7 @@ def test_file_names_with_control_characters_are_printed_escaped(tmp_path, data_d
         assert "\\x1b" in proc.stderr
 
 
+@pytest.mark.integration
 def test_a_session_with_a_hostile_file_name(tmp_path, data_dir):
     from session_fixtures import make_events, write_session
 

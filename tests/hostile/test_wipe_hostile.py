@@ -4,8 +4,12 @@ line, not what a link points to, not a folder or a FIFO named like a session."""
 import os
 import sqlite3
 
+import pytest
 from hostile import assert_clean, cli, sha256, tree
 from session_fixtures import make_events, write_killed_session, write_session
+
+# every test here runs the commands (as subprocesses, or whole in this process)
+pytestmark = pytest.mark.integration
 
 
 def _session(data):

@@ -10,6 +10,9 @@ from hostile import assert_clean, cli, sha256, tree
 from paths import TESTS
 from session_fixtures import make_alert, make_events, write_killed_session, write_session
 
+# every test here runs the commands (as subprocesses, or whole in this process)
+pytestmark = pytest.mark.integration
+
 
 def _mode(p):
     return stat.S_IMODE(os.lstat(p).st_mode)

@@ -43,7 +43,7 @@ def run_kit(tmp_path, limit, free=1 << 40):
     assert "Traceback" not in proc.stderr
     lines = [line.split(" ", 1)[1] for line in proc.stdout.splitlines()]
     # The engine runs on through every failure: the AirTag in the car still reaches an alert.
-    assert any(line.startswith("ALERT: airtag C1:02:03:04:05:06: ") for line in lines), proc.stdout
+    assert any(line.startswith("ALERT: AirTag C1:02:03:04:05:06: ") for line in lines), proc.stdout
     return events, data, lines
 
 
@@ -102,5 +102,5 @@ async def test_a_data_folder_that_cannot_be_made_still_scans_and_says_so(tmp_pat
     lines = [line.split(" ", 1)[1] for line in out.getvalue().splitlines()]
     assert lines[0].startswith("NOT RECORDING: Cannot create the private folder ")
     assert ": Not a directory." in lines[0] and "[Errno" not in lines[0]
-    assert any(line.startswith("ALERT: airtag C1:02:03:04:05:06: ") for line in lines)
+    assert any(line.startswith("ALERT: AirTag C1:02:03:04:05:06: ") for line in lines)
     assert runner.sessions == [] and (tmp_path / "data").read_text().startswith("a file")

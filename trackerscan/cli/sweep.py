@@ -27,7 +27,7 @@ MAX_ROWS = 15
 # Width of the hot/cold bar in --follow (characters): fits an 80-column terminal inside the panel.
 FOLLOW_BAR_WIDTH = 50
 
-# Keyed by the names of trackerscan.find.smoothing.Trend and Heat members.
+# Keyed by the names of trackerscan.smoothing.Trend and Heat members.
 TREND_WORDS = {"CLOSER": "getting closer", "FURTHER": "getting further", "STEADY": "steady", "UNKNOWN": ""}
 SHORT_TREND = {"CLOSER": "closer", "FURTHER": "further", "STEADY": "steady", "UNKNOWN": ""}
 HEAT_STYLE = {"VERY_HOT": "bold red", "HOT": "red", "WARM": "yellow", "COOL": "cyan", "COLD": "blue"}

@@ -9,8 +9,8 @@
 
 from trackerscan.find.procedures import CANNOT_RING, PROCEDURES, procedure_for
 from trackerscan.find.ring import SAFETY_CAUTION, RingOutcome, RingResult, ring
-from trackerscan.find.smoothing import Heat, Trend
 from trackerscan.find.sweep import SweepRow, SweepState
+from trackerscan.smoothing import Heat, Trend
 
 __all__ = [
     "CANNOT_RING",

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from trackerscan.find.smoothing import TREND_DB, Trend
 from trackerscan.rf import thresholds as th
 from trackerscan.rf.bands import Band
 from trackerscan.rf.detect import Analysis, analyze
 from trackerscan.rf.records import Hop, Transmitter
+from trackerscan.smoothing import TREND_DB, Trend
 
 # Sweep data kept for detection, seconds: five reports of a 120 s tracker and a margin (20 min).
 WINDOW_S = th.MIN_SWEEP_S * 2

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from trackerscan.find.smoothing import Heat, RssiSmoother, Trend, gauge, heat
 from trackerscan.model import AddressType, Identity, Kind, RingProcedure, Sighting
+from trackerscan.smoothing import Heat, RssiSmoother, Trend, gauge, heat
 
 # A device is listed while heard within this many seconds.  Trackers advertise at least every 4 s
 # (DULT, trackers.md 2.2); 15 s tolerates a few missed adverts while walking around a car.

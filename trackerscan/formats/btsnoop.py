@@ -148,7 +148,7 @@ class BtsnoopStats:
     datalink: int = 0
     records: int = 0  # complete records read
     adverts: int = 0  # advertising reports turned into sightings
-    skipped: int = 0  # truncated or corrupt records (or reports) left out
+    skipped: int = 0  # truncated, corrupt or impossibly timed records (or reports) left out
     other: int = 0  # other HCI traffic, skipped on purpose
     offset: int = 0  # bytes consumed so far (for progress)
     size: int = 0  # bytes in the log

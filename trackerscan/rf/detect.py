@@ -187,7 +187,10 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
         while misses <= th.MAX_MISSES:
             n += step
             pred = t0 + n * p
-            tol = tol_s + th.TIME_TOL_REL * p
+            # the period is known only as well as the bursts so far pin it: further from them, wider
+            span = max(1, ns[-1] - ns[0])
+            gap = n - ns[-1] if step == 1 else ns[0] - n
+            tol = tol_s + th.TIME_TOL_REL * p + min(tol_s, tol_s / span * max(0, gap - 1))
             if pred - tol > starts[-1] or pred + tol < starts[0]:
                 break
             lo = bisect.bisect_left(starts, pred - tol)
@@ -220,6 +223,15 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
     step = math.gcd(*ns[1:]) if len(ns) > 1 else 1
     if step > 1:
         ns = [n // step for n in ns]
+    # Nearly only: the few on other slots are strays that filled its gaps (a phone's burst on time).
+    for m in (2, 3):
+        best_r = max(range(m), key=lambda r: sum(1 for n in ns if n % m == r))
+        keep = [k for k, n in enumerate(ns) if n % m == best_r]
+        if len(keep) >= max(th.MIN_BURSTS, th.HARMONIC_SHARE * len(ns)) and len(keep) < len(ns):
+            idx, ts = [idx[k] for k in keep], [ts[k] for k in keep]
+            ns = [(ns[k] - best_r) // m for k in keep]
+            ns = [n - ns[0] for n in ns]
+            break
     _, p, resid = _residuals(ns, ts)
     return _Chain(idx, ns, p, float(math.sqrt(float(np.mean(resid**2)))))
 
@@ -263,7 +275,7 @@ def _chance(chain: _Chain, bursts: list[Burst], tol_s: float, places: float) -> 
     return trials * _binom_tail(slots - 2, len(chain.idx) - 2, q)
 
 
-def _schedules(bursts: list[Burst], tol_s: float, seconds: float,
+def _schedules(bursts: list[Burst], tol_s: float,
                max_jitter_s: float, outlier_s: float, places: float) -> list[tuple[_Chain, float]]:
     starts = [b.start for b in bursts]
     chains: list[_Chain] = []
@@ -367,7 +379,7 @@ def analyze(hops: Iterable[Hop], bands: tuple[Band, ...], damaged: int = 0, *,
     for name, group in by_band.items():
         max_jitter = max(th.MAX_JITTER_S, th.MAX_JITTER_SWEEPS * interval)
         outlier = max(th.OUTLIER_S, th.OUTLIER_SWEEPS * interval)
-        for chain, conf in _schedules(group, tol_s, seconds, max_jitter, outlier, places):
+        for chain, conf in _schedules(group, tol_s, max_jitter, outlier, places):
             members = [group[k] for k in chain.idx]
             found.append(Transmitter(
                 band=name,

@@ -18,8 +18,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from trackerscan.errors import InputError
+from trackerscan.safetext import printable as shown
 from trackerscan.sources.base import Source
-from trackerscan.sources.ble_base import BleEvent, BleSource, shown
+from trackerscan.sources.ble_base import BleEvent, BleSource
 
 if TYPE_CHECKING:
     from datetime import date as Date

@@ -40,14 +40,6 @@ REOPEN_MAX_WAIT_S = 2.0
 QUEUE_LIMIT = 10_000
 
 
-def shown(text: object) -> str:
-    """User input as it may appear in a one-line message: control characters escaped."""
-    s = str(text)
-    if s.isprintable():
-        return s
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in s)
-
-
 class _End:
     """Marks the end of the stream in the queue."""
 

@@ -28,7 +28,8 @@ from bleak.exc import BleakBluetoothNotAvailableReason as Why
 from trackerscan.adv import build_ad, normalise_address
 from trackerscan.errors import InputError, NoAdapterError, SourceError
 from trackerscan.model import Sighting, SourceEventKind
-from trackerscan.sources.ble_base import LiveBleSource, shown
+from trackerscan.safetext import printable as shown
+from trackerscan.sources.ble_base import LiveBleSource
 from trackerscan.sources.ble_platform import (
     NO_ADAPTER_MESSAGE,
     BlePlatform,

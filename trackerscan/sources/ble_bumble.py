@@ -24,7 +24,8 @@ from typing import Any
 
 from trackerscan.errors import InputError, NoAdapterError, SourceError
 from trackerscan.model import AddressType, Sighting
-from trackerscan.sources.ble_base import LiveBleSource, shown
+from trackerscan.safetext import printable as shown
+from trackerscan.sources.ble_base import LiveBleSource
 from trackerscan.sources.watchdog import Watchdog
 
 log = logging.getLogger(__name__)

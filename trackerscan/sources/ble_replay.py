@@ -20,7 +20,8 @@ from pathlib import Path
 
 from trackerscan.errors import InputError
 from trackerscan.model import Event
-from trackerscan.sources.ble_base import BleSource, shown
+from trackerscan.safetext import printable as shown
+from trackerscan.sources.ble_base import BleSource
 
 BTSNOOP_MAGIC = b"btsnoop\x00"
 SQLITE_MAGIC = b"SQLite format 3\x00"

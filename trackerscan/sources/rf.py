@@ -18,7 +18,7 @@ from typing import Protocol
 from trackerscan.errors import InputError
 from trackerscan.rf.bands import Band
 from trackerscan.rf.records import Hop
-from trackerscan.sources.ble_base import shown
+from trackerscan.safetext import printable as shown
 
 RF_SPEC_FORMS = "tinysa:/dev/ttyACM0, rtlsdr, rtlsdr:INDEX, hackrf or replay:FILE[,speed=N]"
 

@@ -18,7 +18,7 @@ from trackerscan.errors import InputError, SourceError
 from trackerscan.rf.bands import Band, tunable
 from trackerscan.rf.records import Hop
 from trackerscan.rf.sweep_csv import parse_line
-from trackerscan.sources.ble_base import shown
+from trackerscan.safetext import printable as shown
 
 # Tuning ranges: the RTL-SDR's R820T2 tuner 24-1766 MHz; the HackRF One 1 MHz-6 GHz.
 RTLSDR_RANGE = (24_000_000, 1_766_000_000)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from trackerscan.errors import InputError
 from trackerscan.rf.records import Hop
 from trackerscan.rf.sweep_csv import read
-from trackerscan.sources.ble_base import shown
+from trackerscan.safetext import printable as shown
 
 # A recording larger than this is refused (bytes): 8 hours of four bands at 1 sweep/s is ~200 MB.
 MAX_FILE_BYTES = 2_000_000_000

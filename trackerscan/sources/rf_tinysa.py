@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from trackerscan.errors import SourceError
 from trackerscan.rf.bands import Band, tunable
 from trackerscan.rf.records import Hop
-from trackerscan.sources.ble_base import shown
+from trackerscan.safetext import printable as shown
 
 PROMPT = b"ch> "
 # Points per scan: POINTS_COUNT in the firmware's nanovna.h (290 on the tinySA, 450 on the Ultra).
