@@ -238,7 +238,8 @@ CLOSE_MIN_WINDOWS = 3
 # walk_late_smarttag's max time to alert is 8.1 min instead of 7.6) (same_route, crowd_leaving,
 # phone_gps, cycling: strangers 2-15 m off for 1-20 min).  At a quarter, lost tags in a crowd leaving a
 # venue with her, close in a quarter to a half of their minutes, alerted: crowd_leaving 3 false alerts
-# in seeds 0-29 and 1 in 30-59; at a half, none in either (whole suite scored both ways).  Such a tracker alerts only once she has been moving (walking or faster) for
+# in seeds 0-29 and 1 in 30-59; at a half, none in either (whole suite scored both ways).
+# Such a tracker alerts only once she has been moving (walking or faster) for
 # FAR_ALERT_MIN_MOVING_S since it was first heard: longer than the 20 min a stranger's route is shared
 # in the suite, and still inside AirGuard's 30 min.  Minutes standing together (a crowd at a venue,
 # before it leaves with her) do not count: they say nothing about following.
