@@ -51,11 +51,20 @@ SAFETY_NOTE = (
     "helpline before you do anything with it, and plan the next step together. If you are in danger "
     "now, go to a safe public place and call the police or someone you trust."
 )
+_INDICATION = (
+    "A tracker near its owner is normal and is not reported. An alert is an indication, not proof: a "
+    "borrowed item, a companion's tag, or people travelling the same way can also travel with you."
+)
 LIMITS_NOTE = (
     "What this tool cannot see: GPS trackers with a mobile connection, tracking through a phone or its "
-    "apps, and trackers that are switched off or out of Bluetooth range. A tracker near its owner is "
-    "normal and is not reported. An alert is an indication, not proof: a borrowed item, a companion's "
-    "tag, or people travelling the same way can also travel with you."
+    "apps, and trackers that are switched off or out of Bluetooth range. " + _INDICATION
+)
+# The same when the session holds a radio sweep for cellular trackers (trackerscan rf sweep).
+LIMITS_NOTE_SWEPT = (
+    "What this tool cannot see: tracking through a phone or its apps, trackers that are switched off or "
+    "out of Bluetooth range, and GPS trackers with a mobile connection that did not transmit in the "
+    "bands and the minutes the radio sweep covered (see its section: a parked tracker may sleep for "
+    "hours). " + _INDICATION
 )
 
 MAP_W, MAP_H = 460.0, 300.0  # points (1/72 in): the map drawing
@@ -478,6 +487,7 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
         hours = float(retention)
     except ValueError:
         hours = 24.0
+    cellular, cellular_notes = _cellular(a.path, tz)
     method = [
         "What was measured: every Bluetooth Low Energy advertisement the scanner heard (time, address, "
         "signal strength, the raw bytes), and the user's own position from GPS when there was a fix. "
@@ -497,7 +507,7 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
             if hours >= 0
             else "Privacy: retention is switched off; all raw data is kept."
         ),
-        LIMITS_NOTE,
+        LIMITS_NOTE_SWEPT if cellular_notes else LIMITS_NOTE,
     ]
     source_events = [
         f"{_fmt_local(e.time, tz)}: {e.source}: {e.kind.value.replace('_', ' ')}"
@@ -517,7 +527,6 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
             "`trackerscan export --to FOLDER`.",
         ),
     ]
-    cellular, cellular_notes = _cellular(a.path, tz)
     return ReportContent(
         cellular=cellular,
         cellular_notes=cellular_notes,
