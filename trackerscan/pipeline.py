@@ -226,12 +226,7 @@ class Pipeline:
             if self.on_event is not None:
                 self.on_event(event)
         self._record_raised(self._take_events())
-        for change in changes:
-            if writer is not None:
-                writer.add(change)
-            self.changes.append(change)
-            if self.on_change is not None:
-                self.on_change(change)
+        self._record_changes(changes)
         return changes
 
     async def run(self) -> None:
@@ -323,6 +318,15 @@ class Pipeline:
         """True when the BLE source ran out (a replay finished) rather than being stopped."""
         return self._ble_done
 
+    def _record_changes(self, changes: list[LevelChange]) -> None:
+        """Record level changes, keep them, and tell the front end."""
+        for change in changes:
+            if self.writer is not None:
+                self.writer.add(change)
+            self.changes.append(change)
+            if self.on_change is not None:
+                self.on_change(change)
+
     def _record_raised(self, raised: list[SourceEvent]) -> None:
         """Record and show the engine's own SourceEvents like a source's."""
         for event in raised:
@@ -337,12 +341,7 @@ class Pipeline:
         flood still going on)."""
         out = self.engine.finish()
         self._record_raised(self._take_events())
-        for change in out:
-            if self.writer is not None:
-                self.writer.add(change)
-            self.changes.append(change)
-            if self.on_change is not None:
-                self.on_change(change)
+        self._record_changes(out)
         return out
 
 
