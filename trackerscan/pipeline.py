@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from trackerscan.engine.build import make_engine
+from trackerscan.engine.flood import FirstSeen
 from trackerscan.engine.known import KnownDevices
 from trackerscan.errors import SessionError
 from trackerscan.model import (
@@ -79,6 +80,8 @@ class EngineLike(Protocol):
     def mark_mine(self, device_id: str) -> None: ...
 
     def take_events(self) -> list[SourceEvent]: ...
+
+    def first_seen(self, address: str) -> FirstSeen | None: ...
 
     @property
     def known(self) -> KnownDevices: ...
@@ -215,10 +218,10 @@ class Pipeline:
 
     def handle(self, event: Event) -> list[LevelChange]:
         """Feed one event to the engine and the store; return the level changes it caused."""
-        writer = self.writer
-        if writer is not None:
-            writer.add(event)
         changes = self.engine.feed(event)
+        writer = self._writer
+        if writer is not None:  # after the engine: it says which addresses are first sightings
+            writer.add(event)
         if type(event) is Sighting:
             self.tracker.sighting(event.time)
         else:
@@ -303,6 +306,17 @@ class Pipeline:
             if self.writer is not None:
                 self.writer.set_meta(KNOWN_META_KEY, known_text(self.engine))  # with "It's mine" marks
                 self._flush()
+
+    @property
+    def writer(self) -> SessionWriter | None:
+        """Where the session is recorded (None: not recording)."""
+        return self._writer
+
+    @writer.setter
+    def writer(self, writer: SessionWriter | None) -> None:
+        if writer is not None:  # spam addresses the engine never makes devices stay out of the session
+            writer.hold_first_sightings(self.engine.first_seen)
+        self._writer = writer
 
     def attach_writer(self, writer: SessionWriter) -> None:
         """Go on recording into ``writer`` (a new session) after the previous one could not be written;

@@ -19,6 +19,7 @@ from collections.abc import AsyncGenerator, Callable, Coroutine, Iterator, Seque
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from trackerscan.engine.flood import FirstSeen
 from trackerscan.engine.known import KnownDevices
 from trackerscan.errors import TrackerscanError
 from trackerscan.find.sweep import SweepRow, SweepState
@@ -47,6 +48,7 @@ class EngineLike(Protocol):
     def mark_mine(self, device_id: str) -> None: ...
     def mark_not_mine(self, device_id: str) -> None: ...
     def take_events(self) -> list[SourceEvent]: ...
+    def first_seen(self, address: str) -> FirstSeen | None: ...
     def finish(self) -> list[LevelChange]: ...
     @property
     def known(self) -> KnownDevices: ...
@@ -300,6 +302,10 @@ class Runner:
         """What the engine raised itself (a flood started or ended), for `Pipeline` to record."""
         with self._lock:
             return self._engine.take_events()
+
+    def first_seen(self, address: str) -> FirstSeen | None:
+        """The engine's first-sighting record of ``address`` (a dict look-up: safe without the lock)."""
+        return self._engine.first_seen(address)
 
     def mark_mine(self, device_id: str) -> None:
         """"It's mine" (what `trackerscan.live.LiveSession.mark_mine` calls on its engine)."""

@@ -19,7 +19,7 @@ from trackerscan.engine import thresholds as th
 from trackerscan.engine.context import Context
 from trackerscan.engine.device import NEVER, SEPARATED, UNKNOWN_STATE, Device
 from trackerscan.engine.explain import bounded_ride_note, duration_text, explain
-from trackerscan.engine.flood import FirstSightings, Flood
+from trackerscan.engine.flood import FirstSeen, FirstSightings, Flood
 from trackerscan.engine.known import Home, KnownDevices
 from trackerscan.engine.levels import asks_mine, decide
 from trackerscan.engine.linking import SmartTagChains
@@ -751,6 +751,13 @@ class Engine:
                 )
             )
         return out
+
+    def first_seen(self, address: str) -> FirstSeen | None:
+        """The first-sighting record of ``address`` while it is one (heard, not a device yet), else None.
+
+        The session writer holds such an address's sightings back until it becomes a device.
+        """
+        return self._first.records.get(address)
 
     def floods(self) -> list[Flood]:
         """The BLE spam floods recognised so far (the last one may still be on: end None)."""

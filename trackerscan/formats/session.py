@@ -55,6 +55,13 @@ from trackerscan.model import (
 from trackerscan.rf.records import Coverage, Transmitter
 
 SCHEMA_VERSION = 1
+# Sighting rows are in time order but for those the writer held back while their address was a first
+# sighting (sessions/writer.py, issue #13), written when it became a device: ``meta`` says how late
+# (``sighting_lag_ms``) and the reader puts them back in order.  Never more than this (seconds: the
+# engine keeps a first sighting 5 min unheard, and promotes it 20 s after it was first heard), which
+# also bounds what a hostile file can make the reader hold.
+LAG_META_KEY = "sighting_lag_ms"
+SIGHTING_LAG_MAX_S = 900.0
 
 # Bounds on reading a session someone else may have made (issue #12).  Times outside 1990-2100 cannot
 # come from a real recording (and years past 9999 cannot even be printed): such a row marks the file
@@ -106,6 +113,10 @@ CREATE TABLE level_change(t_ms INTEGER NOT NULL, device_id TEXT NOT NULL, level 
                           addresses TEXT NOT NULL, identifiers TEXT NOT NULL, first_ms INTEGER NOT NULL,
                           last_ms INTEGER NOT NULL, places INTEGER NOT NULL, span_m REAL NOT NULL,
                           duration_s REAL NOT NULL, explanation TEXT NOT NULL, confidence REAL NOT NULL);
+CREATE TABLE first_count(minute_ms INTEGER NOT NULL, source TEXT NOT NULL, kind TEXT NOT NULL,
+                         tracker INTEGER NOT NULL, addresses INTEGER NOT NULL, sightings INTEGER NOT NULL,
+                         rssi_min INTEGER, rssi_max INTEGER, PRIMARY KEY(minute_ms, source, kind, tracker))
+                         WITHOUT ROWID;
 """
 
 # Cellular-tracker sweeps (trackerscan rf sweep): created when first written, so sessions from before
@@ -442,8 +453,34 @@ class Session:
             out[eid] = (address, _ADDRESS_TYPES[atype], source, conn)
         return out
 
+    def sighting_lag_ms(self) -> int:
+        """How far out of time order the sighting rows may be (0: none, `LAG_META_KEY`)."""
+        text = self.meta().get(LAG_META_KEY, "0")
+        lag = int(text) if text.isdigit() and len(text) < 12 else -1
+        if not 0 <= lag <= SIGHTING_LAG_MAX_S * 1000:
+            raise _bad_row(self.path, "meta", (LAG_META_KEY, text))
+        return lag
+
     def sightings(self) -> Iterator[Sighting]:
-        """Sightings in the order they were recorded (which is time order for one source)."""
+        """Sightings in time order (rows held back while recording, `LAG_META_KEY`, put back in place)."""
+        rows = self._sighting_rows()
+        lag = self.sighting_lag_ms() / 1000.0
+        if not lag:
+            yield from rows
+            return
+        heap: list[tuple[float, int, Sighting]] = []
+        newest = -math.inf
+        for seq, s in enumerate(rows):
+            heapq.heappush(heap, (s.time, seq, s))
+            if s.time > newest:
+                newest = s.time
+                while heap[0][0] < newest - lag:
+                    yield heapq.heappop(heap)[2]
+        while heap:
+            yield heapq.heappop(heap)[2]
+
+    def _sighting_rows(self) -> Iterator[Sighting]:
+        """Sightings in the order they were written."""
         emitters = self._emitters()
         lo, hi = T_MS_MIN, T_MS_MAX
         for batch in self._batches(
@@ -519,6 +556,22 @@ class Session:
             out.append(row)
         return out
 
+    def first_counts(self) -> list[tuple[int, str, str, bool, int, int, int | None, int | None]]:
+        """Addresses kept only as counts, never having become devices (a spam flood's): (minute_ms,
+        source, kind, said it was a tracker, addresses, sightings, rssi_min, rssi_max), by minute.
+        Empty for sessions recorded before them."""
+        tables = {r[0] for r in self._query("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "first_count" not in tables:
+            return []
+        return [
+            (r[0], r[1], r[2], bool(r[3]), r[4], r[5], r[6], r[7])
+            for r in self._rows(
+                "SELECT minute_ms, source, kind, tracker, addresses, sightings, rssi_min, rssi_max "
+                "FROM first_count ORDER BY minute_ms, source, kind, tracker", "first_count",
+                (_INT, _TEXT, _TEXT, _INT, _INT, _INT, _INT_N, _INT_N),
+            )
+        ]
+
     def rf_results(self) -> tuple[list[Transmitter], list[Coverage]]:
         """What RF sweeps recorded in this session found and covered (empty when none was made)."""
         tables = {r[0] for r in self._query("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -551,7 +604,8 @@ class Session:
         return heapq.merge(*streams, key=lambda e: e.time)
 
     def counts(self) -> dict[str, int]:
-        """How many rows of each record the session holds (``reduced``: sightings kept only as counts)."""
+        """How many rows of each record the session holds (``reduced``: sightings kept only as counts by
+        retention; ``first_counted``: sightings of addresses that never became devices, counted)."""
         out: dict[str, int] = {}
         for table in ("sighting", "fix", "nofix", "source_event", "place_mark", "level_change", "emitter",
                       "payload"):
@@ -560,6 +614,7 @@ class Session:
         if type(reduced) is not int:
             raise _bad_row(self.path, "sighting_count", (reduced,))
         out["reduced"] = reduced
+        out["first_counted"] = sum(c[5] for c in self.first_counts())
         return out
 
     def time_range(self) -> tuple[float | None, float | None]:

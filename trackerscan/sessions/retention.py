@@ -99,7 +99,9 @@ def apply_retention(path: Path, now: float, hours: float | None = None) -> Reten
         oldest = oldest[0] if oldest else None
         newest = ro.conn.execute("SELECT t_ms FROM sighting ORDER BY rowid DESC LIMIT 1").fetchone()
         # once the newest sighting is past the cutoff of a finished session, this pass is the last one
-        complete = newest is not None and newest[0] < cutoff_ms and "ended" in meta
+        # (rows written late, held while they were first sightings, are at most the lag behind it)
+        lag_ms = ro.sighting_lag_ms()
+        complete = newest is not None and newest[0] + lag_ms < cutoff_ms and "ended" in meta
     if oldest is None or oldest >= cutoff_ms:
         _record(path, hours, now)
         return RetentionResult(0, 0, 0)

@@ -18,12 +18,13 @@ import json
 import math
 import os
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from trackerscan.engine.flood import FirstSeen
 from trackerscan.errors import SessionError
 from trackerscan.filelock import lock_exclusive
-from trackerscan.formats.session import RF_SCHEMA, SCHEMA, SCHEMA_VERSION
+from trackerscan.formats.session import LAG_META_KEY, RF_SCHEMA, SCHEMA, SCHEMA_VERSION, SIGHTING_LAG_MAX_S
 from trackerscan.formats.session_file import APPLICATION_ID
 from trackerscan.model import (
     AddressType,
@@ -57,6 +58,15 @@ EMITTER_MEMO_MAX = 50_000
 # "maybe" costs one scan of the emitter table.  About 0.1 % of new addresses at 1 million dropped
 # emitters (50 h of a busy street), 2.6 % at 2 million.
 MEMO_EVICTED_BITS = 1 << 24
+# Addresses held back (issue #13).  An address the engine keeps as a first sighting (heard, not yet a
+# device: engine/flood.py, thresholds.FIRST_*) has its sightings held here rather than written: a BLE
+# spam flood sends every frame from a fresh address that never becomes a device, and each would cost
+# an address row, a payload row and a place in the memos (a 30-minute flood at 300 frames/s: 545,557
+# and 491,330 rows, 55.7 MB).  When the address becomes a device its held rows are written, its first
+# sighting among them; when the engine drops it, they are kept as counts (``first_count``: per minute,
+# source and kind).  The held addresses are looked over this often (event time, seconds); the engine
+# drops its records once a minute too.
+HELD_SWEEP_S = 60.0
 
 
 def _ms(t: float) -> int:
@@ -75,6 +85,26 @@ def _bit_indexes(key: EmitterKey) -> tuple[int, int, int]:
 
 def _maybe_in(bits: bytearray, key: EmitterKey) -> bool:
     return all(bits[i >> 3] & (1 << (i & 7)) for i in _bit_indexes(key))
+
+
+class _Held:
+    """The sightings of one address held back while the engine keeps it as a first sighting."""
+
+    __slots__ = ("rec", "rows")
+
+    def __init__(self, rec: FirstSeen, first: Sighting) -> None:
+        self.rec = rec
+        self.rows = [first]
+
+
+# Counts of sightings not written add up per (minute, source, kind, claimed tracker).
+_ADD_FIRST_COUNT = (
+    "INSERT INTO first_count VALUES (?,?,?,?,?,?,?,?) "
+    "ON CONFLICT(minute_ms, source, kind, tracker) DO UPDATE SET addresses = addresses + excluded.addresses, "
+    "sightings = sightings + excluded.sightings, "
+    "rssi_min = coalesce(min(rssi_min, excluded.rssi_min), rssi_min, excluded.rssi_min), "
+    "rssi_max = coalesce(max(rssi_max, excluded.rssi_max), rssi_max, excluded.rssi_max)"
+)
 
 
 class SessionWriter:
@@ -106,6 +136,13 @@ class SessionWriter:
         self._place_marks: list[tuple[int, str]] = []
         self._level_changes: list[tuple[object, ...]] = []
         self._meta: dict[str, str] = {}
+        # Holding first sightings back (HELD_SWEEP_S): off until `hold_first_sightings` says how.
+        self._first_seen: Callable[[str], FirstSeen | None] | None = None
+        self._held: dict[str, _Held] = {}
+        self._sweep_at = -math.inf
+        self._first_counts: dict[tuple[int, str, str, int], list[int | None]] = {}
+        self._newest_ms = 0  # the latest sighting time written
+        self._lag_ms = 0  # how far behind the latest one a sighting row was written, at most
         self.written = 0  # records committed so far
         self.last_time: float | None = None
         self.closed = False
@@ -192,7 +229,79 @@ class SessionWriter:
             self._meta["first_event"] = repr(event.time)
         self.last_time = event.time
 
+    def hold_first_sightings(self, first_seen: Callable[[str], FirstSeen | None]) -> None:
+        """Hold back the sightings of addresses that ``first_seen`` (the engine's
+        `trackerscan.engine.Engine.first_seen`, asked after the engine took the sighting) says are
+        first sightings, until they become devices (then written) or are dropped (then counted)."""
+        self._first_seen = first_seen
+
     def add_sighting(self, s: Sighting) -> None:
+        """Buffer one sighting; one of an address held as a first sighting waits (HELD_SWEEP_S)."""
+        first_seen = self._first_seen
+        if first_seen is None:
+            self._write_sighting(s)
+            return
+        if s.time >= self._sweep_at:
+            self._sweep(s.time)
+        held = self._held.get(s.address)
+        rec = first_seen(s.address)
+        if rec is not None:
+            if held is None:
+                self._held[s.address] = _Held(rec, s)
+            else:
+                held.rec = rec
+                held.rows.append(s)
+            return
+        if held is not None:  # it has just become a device: what it was held with is written now
+            del self._held[s.address]
+            self._release(held, s.time)
+        self._write_sighting(s)
+
+    def _release(self, held: _Held, t: float) -> None:
+        """Write a new device's held sightings (any held too long to be read in order become counts)."""
+        oldest = t - SIGHTING_LAG_MAX_S
+        late = [r for r in held.rows if r.time < oldest]
+        if late:
+            self._count(held.rec, late)
+        for r in held.rows:
+            if r.time >= oldest:
+                self._write_sighting(r)
+
+    def _sweep(self, t: float) -> None:
+        """Count and forget the held addresses the engine dropped without making them devices."""
+        first_seen = self._first_seen
+        assert first_seen is not None
+        held = self._held
+        gone = [a for a in held if first_seen(a) is None]
+        for a in gone:
+            h = held.pop(a)
+            self._count(h.rec, h.rows)
+        self._sweep_at = t + HELD_SWEEP_S
+
+    def _count(self, rec: FirstSeen, rows: list[Sighting]) -> None:
+        """Add sightings not written (one address's) to ``first_count``: per minute, source and kind."""
+        first = rows[0]
+        key = (int(first.time // 60.0) * 60_000, first.source, rec.kind.value if rec.kind else "",
+               int(rec.tracker))
+        rssis = [r.rssi for r in rows if r.rssi is not None]
+        c = self._first_counts.get(key)
+        if c is None:
+            self._first_counts[key] = [1, len(rows), min(rssis, default=None), max(rssis, default=None)]
+            return
+        c[0] = int(c[0] or 0) + 1
+        c[1] = int(c[1] or 0) + len(rows)
+        if rssis:
+            lo, hi = min(rssis), max(rssis)
+            c[2] = lo if c[2] is None else min(c[2], lo)
+            c[3] = hi if c[3] is None else max(c[3], hi)
+
+    def _write_sighting(self, s: Sighting) -> None:
+        t_ms = _ms(s.time)
+        if t_ms > self._newest_ms:
+            self._newest_ms = t_ms
+        elif self._newest_ms - t_ms > self._lag_ms:
+            self._lag_ms = self._newest_ms - t_ms
+            self._meta[LAG_META_KEY] = str(self._lag_ms)
         if s.time >= self._memo_until:
             self._next_generation(s.time)
         key = (s.address, s.address_type, s.source, s.connectable)
@@ -212,7 +321,7 @@ class SessionWriter:
                 pid = self._payloads[s.adv] = self._next_payload
                 self._next_payload += 1
                 self._new_payloads.append((pid, s.adv))
-        self._sightings.append((_ms(s.time), eid, pid, s.rssi))
+        self._sightings.append((t_ms, eid, pid, s.rssi))
 
     def _emitter(self, key: EmitterKey) -> int:
         """The id of an emitter missing from this generation's memo: remembered, found, or new."""
@@ -268,7 +377,7 @@ class SessionWriter:
     def flush(self) -> int:
         """Commit everything buffered in one transaction; returns the number of records written."""
         n = self.pending
-        if not n and not self._meta and not self._new_emitters:
+        if not n and not self._meta and not self._new_emitters and not self._first_counts:
             return 0
         c = self._conn
         try:
@@ -291,6 +400,8 @@ class SessionWriter:
                 c.executemany(
                     "INSERT INTO level_change VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", self._level_changes
                 )
+            if self._first_counts:
+                c.executemany(_ADD_FIRST_COUNT, [(*k, *v) for k, v in self._first_counts.items()])
             if self._meta:
                 c.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", self._meta.items())
             c.execute("COMMIT")
@@ -302,6 +413,7 @@ class SessionWriter:
                     self._source_events, self._place_marks, self._level_changes):
             buf.clear()
         self._meta.clear()
+        self._first_counts.clear()
         self.written += n
         return n
 
@@ -328,6 +440,9 @@ class SessionWriter:
         if self.closed:
             return
         try:
+            for h in self._held.values():  # still first sightings at the end: counted
+                self._count(h.rec, h.rows)
+            self._held.clear()
             if ended is not None:
                 self._meta["ended"] = repr(ended)
             self._meta.update(meta or {})
