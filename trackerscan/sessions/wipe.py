@@ -17,9 +17,9 @@ import os
 from pathlib import Path
 
 from trackerscan.errors import SessionError
+from trackerscan.filelock import is_locked
+from trackerscan.formats.session_file import SIDE_SUFFIXES, check_session_fd, open_regular
 from trackerscan.sessions import paths
-from trackerscan.sessions.filelock import is_locked
-from trackerscan.sessions.files import SIDE_SUFFIXES, check_session_fd, open_regular
 
 _BLOCK = 1 << 20
 
