@@ -86,7 +86,7 @@ class _FolderFd:
     """The session's folder opened once; names are looked up in it, never through a link."""
 
     def __init__(self, folder: Path) -> None:
-        self.fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        self.fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))  # only where DIR_FDS
 
     def open(self, path: Path) -> int:
         return open_regular(path, os.O_RDWR, self.fd)
