@@ -272,8 +272,9 @@ def analyze(
         first_times.append(first_time)
         batch_streams.append((reader, batches))
     if sessions:
+        from trackerscan.formats.session import Session, read_events
         from trackerscan.sessions.known import known_from_meta, union
-        from trackerscan.sessions.store import Session, read_events, resolve_session
+        from trackerscan.sessions.listing import resolve_session
 
         for name in sessions:
             try:

@@ -174,7 +174,7 @@ def test_both_datalinks_give_the_same_alerts(walk, capsys, tmp_path):
 
 def test_sessions_are_analysed_together_as_one_history(walk, capsys, tmp_path):
     """The scenario recorded as two sessions (split mid-way) alerts on the follower as the capture does."""
-    from trackerscan.sessions.store import SessionWriter
+    from trackerscan.sessions.writer import SessionWriter
 
     base, truth = walk
     sightings = list(read_sightings(base.with_suffix(".btsnoop"), source="ble"))

@@ -15,7 +15,7 @@ from trackerscan.engine import thresholds as th
 from trackerscan.errors import InputError
 from trackerscan.formats.btsnoop import write_btsnoop
 from trackerscan.model import Fix, Level, Sighting
-from trackerscan.sessions.store import SessionWriter
+from trackerscan.sessions.writer import SessionWriter
 from trackerscan.sim import build_scenario
 from trackerscan.sim.busy_city import write_nmea
 
@@ -94,8 +94,8 @@ def test_starts_with_an_adapter_scans_and_records(controller, qtbot, bluez, tmp_
     w.refresh()
     assert "marks (1 so far)" in w.status_line.gps.text()
     controller.runner.stop()
+    from trackerscan.formats.session import read_events
     from trackerscan.model import PlaceMark
-    from trackerscan.sessions.store import read_events
 
     events = list(read_events(session))
     assert any(isinstance(e, PlaceMark) for e in events)
@@ -337,7 +337,7 @@ def test_disk_full_while_recording_is_said_and_the_scan_goes_on(controller, qtbo
     import resource
     import signal
 
-    from trackerscan.sessions.store import Session
+    from trackerscan.formats.session import Session
 
     src, sc = record_session(tmp_path / "input")  # ~500 kB of session: a 37-minute walk, replayed in 7 s
     controller.settings.ble_source = f"replay:{src},speed=300"

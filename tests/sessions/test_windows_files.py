@@ -21,8 +21,9 @@ from paths import REPO
 from session_fixtures import make_events, write_session
 
 from trackerscan.errors import SessionError
-from trackerscan.sessions import files, winacl, wipe
+from trackerscan.formats import session_file
 from trackerscan.sessions import paths as session_paths
+from trackerscan.sessions import winacl, wipe
 
 windows_only = pytest.mark.skipif(sys.platform != "win32", reason="Windows' own access lists and file calls")
 
@@ -93,7 +94,7 @@ def test_the_data_folder_gets_the_access_list_and_files_inside_inherit_it(tmp_pa
 
 @windows_only
 def test_wipe_on_windows_goes_by_path_and_leaves_links_and_junctions_alone(tmp_path):
-    assert not wipe.DIR_FDS and not files.NOFOLLOW  # the by-path way is the one taken here
+    assert not wipe.DIR_FDS and not session_file.NOFOLLOW  # the by-path way is the one taken here
     data = tmp_path / "data"
     sessions = data / "sessions"
     real = write_session(sessions, make_events(20, 1))

@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     from trackerscan.safetext import printable
     from trackerscan.sessions import paths
-    from trackerscan.sessions.store import resolve_own_session
+    from trackerscan.sessions.listing import resolve_own_session
     from trackerscan.sessions.wipe import check_wipeable, overwrite_limits, wipe_candidates, wipe_session
 
     if bool(args.session) == bool(args.all):

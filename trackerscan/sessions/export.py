@@ -17,13 +17,13 @@ from typing import IO, Any
 from trackerscan import __version__
 from trackerscan.adv import classify
 from trackerscan.errors import SessionError
+from trackerscan.formats.session import Session, check_session_file, is_recording
+from trackerscan.formats.session_file import SIDE_SUFFIXES, open_regular, read_at
 from trackerscan.model import Fix, HeardPoint, Sighting
 from trackerscan.safetext import csv_cell, xml_text
 from trackerscan.sessions import paths
-from trackerscan.sessions.files import SIDE_SUFFIXES, open_regular, read_at
 from trackerscan.sessions.findings import DeviceFinding, SessionAnalysis, analyse, settle
 from trackerscan.sessions.safewrite import atomic_output
-from trackerscan.sessions.store import Session, check_session_file, is_recording
 from trackerscan.timeutil import iso_utc
 
 FORMATS = ("csv", "json", "gpx", "kml", "geojson")

@@ -78,8 +78,3 @@ def session_name(started: float) -> str:
     """A session's name from its start time: ``20261123T145300Z``."""
     return datetime.fromtimestamp(started, UTC).strftime("%Y%m%dT%H%M%SZ")
 
-
-def session_files(path: Path) -> list[Path]:
-    """The database and the SQLite side files (-wal, -shm, -journal) that exist for it (links too)."""
-    candidates = [path] + [path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal")]
-    return [p for p in candidates if os.path.lexists(p)]

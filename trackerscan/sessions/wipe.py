@@ -31,15 +31,15 @@ import sys
 from pathlib import Path
 
 from trackerscan.errors import SessionError
-from trackerscan.sessions import paths, safewrite
-from trackerscan.sessions.filelock import is_locked
-from trackerscan.sessions.files import (
+from trackerscan.filelock import is_locked
+from trackerscan.formats.session_file import (
     SIDE_SUFFIXES,
     check_session_fd,
     is_link_like,
     open_regular,
     same_file,
 )
+from trackerscan.sessions import paths, safewrite
 
 _BLOCK = 1 << 20
 

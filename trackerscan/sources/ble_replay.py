@@ -61,7 +61,7 @@ def read_recording(path: Path, source: str = "replay") -> Iterator[Event]:
         finally:
             reader.close()
         return
-    from trackerscan.sessions.store import read_events
+    from trackerscan.formats.session import read_events
 
     yield from read_events(path)
 

@@ -1,4 +1,4 @@
-"""Session files opened without following links, and recognised by their own header.
+"""Session files opened without following links, recognised by their own header, and their side files.
 
 A session file is a regular file whose SQLite header carries trackerscan's
 ``application_id``.  Everything here works on an open descriptor, never on a
@@ -181,3 +181,9 @@ def check_session_fd(fd: int, path: Path, dir_fd: int | None = None) -> None:
     if app_id == 0 and is_session_header(head, _wal_page1_of(path, dir_fd)):
         return  # a cut recording: the header is still in its -wal file
     raise SessionError(f"{path} is an SQLite database but not a trackerscan session; it was left untouched.")
+
+
+def session_files(path: Path) -> list[Path]:
+    """The database and the SQLite side files (-wal, -shm, -journal) that exist for it (links too)."""
+    candidates = [path] + [path.with_name(path.name + s) for s in SIDE_SUFFIXES]
+    return [p for p in candidates if os.path.lexists(p)]
