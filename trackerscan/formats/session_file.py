@@ -112,7 +112,8 @@ def _open_checked(path: Path, flags: int) -> int:
 def read_at(fd: int, n: int, offset: int) -> bytes:
     """Up to ``n`` bytes at ``offset`` (fewer only at the end): os.pread, or seek and read on Windows."""
     if hasattr(os, "pread"):
-        return os.pread(fd, n, offset)
+        data: bytes = os.pread(fd, n, offset)
+        return data
     os.lseek(fd, offset, os.SEEK_SET)
     parts: list[bytes] = []
     while n > 0 and (part := os.read(fd, n)):

@@ -50,12 +50,14 @@ DIR_FDS = safewrite.DIR_FDS and os.unlink in os.supports_dir_fd and os.stat in o
 # What an overwrite cannot promise, per system (said by `trackerscan wipe` and in the README).
 OVERWRITE_LIMITS = {
     "win32": "On an SSD the old blocks may survive an overwrite, and System Restore's shadow copies "
-             "(Previous Versions) or File History may hold older copies; only BitLocker (full-disk "
-             "encryption) makes those unreadable.",
+             "(Previous Versions) or File History may hold older copies; BitLocker (full-disk encryption) "
+             "keeps them unreadable to anyone who cannot unlock this computer.",
     "darwin": "APFS writes changes to new blocks, so the old ones may survive the overwrite, as may "
-              "Time Machine's snapshots; only FileVault (full-disk encryption) makes them unreadable.",
+              "Time Machine's snapshots; FileVault (full-disk encryption) keeps them unreadable to anyone "
+              "who cannot unlock this Mac.",
     "linux": "On an SSD or SD card, and on copy-on-write file systems (Btrfs, ZFS), the old blocks may "
-             "survive an overwrite; only full-disk encryption (LUKS) makes them unreadable.",
+             "survive an overwrite; full-disk encryption (LUKS) keeps them unreadable to anyone who cannot "
+             "unlock this computer.",
 }
 
 
@@ -86,7 +88,7 @@ class _FolderFd:
     """The session's folder opened once; names are looked up in it, never through a link."""
 
     def __init__(self, folder: Path) -> None:
-        self.fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        self.fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))  # only where DIR_FDS
 
     def open(self, path: Path) -> int:
         return open_regular(path, os.O_RDWR, self.fd)
