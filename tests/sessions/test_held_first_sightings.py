@@ -159,3 +159,17 @@ def test_a_hostile_lag_is_one_sentence(tmp_path, value):
     conn.close()
     with Session.open(w.path) as s, pytest.raises(SessionError, match="damaged"):
         list(s.sightings())
+
+
+def test_the_report_names_the_flood_with_its_size_from_the_counts(flooded):
+    from trackerscan.engine.flood import floods_in
+    from trackerscan.sessions.findings import analyse
+
+    _, spam, _, _, path = flooded
+    a = analyse(path)
+    (flood,) = floods_in(a.source_events, a.first_counted)
+    spam_addresses = len({s.address for s in spam})
+    # the minutes the flood overlaps: every spam address, and the few passers-by first heard in them
+    assert spam_addresses <= flood.addresses <= spam_addresses + 10
+    assert f"about {flood.addresses:,} made-up addresses" in flood.sentence(str)
+    assert floods_in(a.source_events)[0].addresses == 0  # an older session: no counts, no size

@@ -8,6 +8,7 @@ window, it starts and ends a flood, told as `SourceEvent`s (thresholds.FLOOD_*).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -51,8 +52,9 @@ class Flood:
         )
 
 
-def floods_in(events: Iterable[SourceEvent]) -> list[Flood]:
-    """The floods a recorded session's SourceEvents tell of (its size is not recorded: 0)."""
+def floods_in(events: Iterable[SourceEvent], counted: Iterable[tuple[float, int]] = ()) -> list[Flood]:
+    """The floods a recorded session's SourceEvents tell of; their size from ``counted`` (the start of
+    each minute and the addresses first heard in it that never became devices), else 0."""
     out: list[Flood] = []
     start: SourceEvent | None = None
     for e in events:
@@ -63,7 +65,12 @@ def floods_in(events: Iterable[SourceEvent]) -> list[Flood]:
             start = None
     if start is not None:
         out.append(Flood(start.time, None, start.value or 0.0, 0))
-    return out
+    minutes = list(counted)
+    return [
+        dataclasses.replace(f, addresses=sum(n for t, n in minutes
+                                             if t + 60.0 > f.start and (f.end is None or t < f.end)))
+        for f in out
+    ]
 
 
 class FirstSightings:

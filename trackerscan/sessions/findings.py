@@ -79,6 +79,8 @@ class SessionAnalysis:
     rerun_changes: list[LevelChange]
     sha256: str
     sensitivity: str
+    # addresses heard that never became devices (a spam flood's), by minute: (minute start, addresses)
+    first_counted: list[tuple[float, int]] = field(default_factory=list)
 
 
 def sha256_file(path: Path) -> str:
@@ -114,6 +116,7 @@ def analyse(path: Path, sensitivity: str | None = None, known_path: str | None =
         meta = s.meta()
         summary = s.summary()
         counts = s.counts()
+        first_counted = [(c[0] / 1000.0, c[4]) for c in s.first_counts()]
         recorded = s.level_changes()
         source_events = list(s.source_events())
         sens = sensitivity or meta.get("sensitivity", "medium")
@@ -166,4 +169,4 @@ def analyse(path: Path, sensitivity: str | None = None, known_path: str | None =
         with Session.open(path) as s:
             track = list(s.fixes())
     return SessionAnalysis(path, meta, summary, counts, track, source_events, flagged, trackers, recorded,
-                           rerun, digest, sens)
+                           rerun, digest, sens, first_counted)

@@ -420,7 +420,7 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
         )
     else:
         summary = "No device travelled with you long enough to reach watch or alert in this session."
-    for flood in floods_in(a.source_events):
+    for flood in floods_in(a.source_events, a.first_counted):
         summary += " " + flood.sentence(lambda t: _fmt_local(t, tz))
     devices: list[DeviceSection] = []
     for i, f in enumerate(a.flagged, 1):
