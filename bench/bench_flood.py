@@ -58,7 +58,9 @@ def scan(snoop: Path, nmea: Path, data: Path, env: dict[str, str]) -> tuple[Any,
         {"level": lv, "raised_ms": t, "addresses": json.loads(a)}
         for t, lv, a in con.execute("SELECT t_ms, level, addresses FROM level_change ORDER BY t_ms, rowid")
     ]
-    rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("emitter", "payload")}
+    rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("emitter", "payload", "sighting")}
+    rows["counted"] = con.execute("SELECT coalesce(sum(addresses), 0) FROM first_count").fetchone()[0]
     events = [k for (k,) in con.execute("SELECT kind FROM source_event")]
     con.close()
     found = {"alerts": alerts, "stdout": text, "rows": rows, "bytes": path.stat().st_size, "events": events}
@@ -97,23 +99,29 @@ def memory_per_address() -> None:
             per = (tracemalloc.get_traced_memory()[0] - base) / n
             tracemalloc.stop()
             print(f"engine, {what} ({name}): {per:,.0f} bytes")
-    with tempfile.TemporaryDirectory() as d:
-        w = SessionWriter.create(Path(d), t0)
-        n = 40_000
-        rt = AddressType.RANDOM
-        sightings = [Sighting(t0 + i / 1000, addr(i), rt, -60, bytes(20) + i.to_bytes(8, "big"), "b")
-                     for i in range(n)]
-        gc.collect()
-        tracemalloc.start()
-        base = tracemalloc.get_traced_memory()[0]
-        for k, sg in enumerate(sightings):
-            w.add(sg)
-            if k % 1000 == 999:
-                w.flush()
-        per = (tracemalloc.get_traced_memory()[0] - base) / n
-        tracemalloc.stop()
-        w.close()
-    print(f"scan's session writer, per new address and payload (its memo): {per:,.0f} bytes")
+    n = 40_000
+    rt = AddressType.RANDOM
+    sightings = [Sighting(t0 + i / 1000, addr(i), rt, -60, airtag[:10] + i.to_bytes(4, "big") + airtag[14:],
+                          "b") for i in range(n)]
+    eng = Engine()  # fed first: its records tell the writer which addresses are first sightings
+    for sg in sightings:
+        eng.feed(sg)
+    for what, hook in (("a device's (its memo)", None), ("an address heard once (held)", eng.first_seen)):
+        with tempfile.TemporaryDirectory() as d:
+            w = SessionWriter.create(Path(d), t0)
+            if hook is not None:
+                w.hold_first_sightings(hook)
+            gc.collect()
+            tracemalloc.start()
+            base = tracemalloc.get_traced_memory()[0]
+            for k, sg in enumerate(sightings):
+                w.add(sg)
+                if k % 1000 == 999:
+                    w.flush()
+            per = (tracemalloc.get_traced_memory()[0] - base) / n
+            tracemalloc.stop()
+            w.close()
+        print(f"scan's session writer, per new address, {what}: {per:,.0f} bytes")
 
 
 def levels(alerts: list[Any], time_key: str) -> list[tuple[object, ...]]:
@@ -176,7 +184,8 @@ def main() -> None:
             rows = s["rows"]
             print(f"scan     {label}: {rss:6.0f} MB peak, {cpu:6.1f} s CPU, {cpu / n * 1e6:.2f} µs/report; "
                   f"session {int(s['bytes']) / 2**20:.1f} MB, {rows['emitter']:,} address rows, "
-                  f"{rows['payload']:,} payload rows, events {sorted(set(s['events']))}")
+                  f"{rows['payload']:,} payload rows, {rows['sighting']:,} sighting rows, "
+                  f"{rows['counted']:,} addresses only counted, events {sorted(set(s['events']))}")
         slower = cpu_sf / n_flood / (cpu_sc / n_clean)
         print(f"         (x{rss_sf / rss_sc:.2f} memory, x{slower:.2f} time per report); "
               f"same levels at the same times: {same}; named: {named_s[0] if named_s else 'NO'}")

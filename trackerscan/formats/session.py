@@ -9,7 +9,10 @@ Layout (``PRAGMA user_version`` = `SCHEMA_VERSION`, ``application_id`` =
   heard (integer milliseconds since the epoch, UTC), about 25 bytes on disk;
 - ``fix``, ``nofix``, ``source_event``, ``place_mark``, ``level_change``:
   the other records, one row each; ``sighting_count``: what the retention
-  step reduced to counts; ``meta``: key/value facts about the session.
+  step reduced to counts; ``meta``: key/value facts about the session;
+- ``first_count``: addresses heard that never became devices (a spam flood's),
+  kept only as counts per minute, source and kind (sessions from before it
+  have no such table).
 
 `trackerscan.sessions.writer` records sessions; this module reads them (replay,
 analysis, reports, export) and treats every file as hostile: `Session` checks
