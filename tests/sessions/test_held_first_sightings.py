@@ -173,3 +173,14 @@ def test_the_report_names_the_flood_with_its_size_from_the_counts(flooded):
     assert spam_addresses <= flood.addresses <= spam_addresses + 10
     assert f"about {flood.addresses:,} made-up addresses" in flood.sentence(str)
     assert floods_in(a.source_events)[0].addresses == 0  # an older session: no counts, no size
+
+
+def test_the_written_before_look_up_uses_an_index(tmp_path):
+    """An address dropped from the writer's memo is looked up in the file through an index, not a scan."""
+    from trackerscan.sessions.writer import FIND_EMITTER
+
+    w = SessionWriter.create(tmp_path, T0)
+    plan = " ".join(str(r[-1]) for r in w._conn.execute("EXPLAIN QUERY PLAN " + FIND_EMITTER,
+                                                        ("A", "random", "hci0", 1)))
+    w.close(T0)
+    assert "USING INDEX emitter_address" in plan, plan

@@ -100,6 +100,8 @@ SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE emitter(id INTEGER PRIMARY KEY, address TEXT NOT NULL, address_type TEXT NOT NULL,
                      source TEXT NOT NULL, connectable INTEGER);
+-- the writer's "written before?" look-up of an address dropped from its memo (sessions/writer.py)
+CREATE INDEX emitter_address ON emitter(address);
 CREATE TABLE payload(id INTEGER PRIMARY KEY, adv BLOB NOT NULL);
 CREATE TABLE sighting(t_ms INTEGER NOT NULL, emitter INTEGER NOT NULL, payload INTEGER NOT NULL,
                       rssi INTEGER);

@@ -87,6 +87,11 @@ def _maybe_in(bits: bytearray, key: EmitterKey) -> bool:
     return all(bits[i >> 3] & (1 << (i & 7)) for i in _bit_indexes(key))
 
 
+# An emitter already written (through the index emitter_address of the schema).
+FIND_EMITTER = ("SELECT id FROM emitter WHERE address = ? AND address_type = ? AND source = ? "
+                "AND connectable IS ? LIMIT 1")
+
+
 class _Held:
     """The sightings of one address held back while the engine keeps it as a first sighting."""
 
@@ -345,10 +350,7 @@ class SessionWriter:
             if row[1:] == (address, address_type.value, source, conn):
                 return row[0]
         try:
-            found = self._conn.execute(
-                "SELECT id FROM emitter WHERE address = ? AND address_type = ? AND source = ? "
-                "AND connectable IS ? LIMIT 1", (address, address_type.value, source, conn)
-            ).fetchone()
+            found = self._conn.execute(FIND_EMITTER, (address, address_type.value, source, conn)).fetchone()
         except sqlite3.Error:
             return None  # unreadable: a second row for the same emitter is still a valid session
         return None if found is None else int(found[0])
