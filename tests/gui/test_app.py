@@ -385,4 +385,9 @@ def test_disk_full_while_recording_is_said_and_the_scan_goes_on(controller, qtbo
     want = [(round(e.time * 1000), e.address, e.rssi, e.adv) for e in sc.events if isinstance(e, Sighting)]
     with Session.open(session) as s:
         got = [(round(e.time * 1000), e.address, e.rssi, e.adv) for e in s.sightings()]
-    assert 0 < len(got) < len(want) and got == want[: len(got)]
+    # what was written before the disk filled up, in order, nothing invented (addresses that were not
+    # devices yet were held back, written later: part of the walk rather than its beginning, read back
+    # in time order; two sightings in the same millisecond may come in either order)
+    kept = set(got)
+    assert 0 < len(got) < len(want) and sorted(got) == sorted(k for k in want if k in kept)
+    assert [k[0] for k in got] == sorted(k[0] for k in got)
