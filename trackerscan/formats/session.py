@@ -653,6 +653,7 @@ class Session:
         started = first if first is not None else _meta_time(meta, "started")
         ended = last if last is not None else _meta_time(meta, "ended") or started
         changes = self.level_changes()
+        counts = self.counts()
         alerts = {c.device_id for c in changes if c.level is Level.ALERT}
         watch = {c.device_id for c in changes if c.level is Level.WATCH} - alerts
         if "devices" in meta:
@@ -669,7 +670,7 @@ class Session:
             devices=devices,
             alerts=len(alerts),
             watch=len(watch),
-            sightings=self.counts()["sighting"],
+            sightings=counts["sighting"] + counts["first_counted"],  # heard: written, or counted
             recording=is_recording(self.path),
         )
 
@@ -687,7 +688,7 @@ class SessionSummary:
     devices: int
     alerts: int
     watch: int
-    sightings: int
+    sightings: int  # heard: rows written, and sightings of addresses only counted (first_count)
     recording: bool
 
     @property
