@@ -253,12 +253,24 @@ def test_controls_have_names_and_take_keyboard_focus(controller):
             assert c.focusPolicy() & Qt.FocusPolicy.TabFocus, c.accessibleName()
 
 
-def test_discreet_mode_title(controller):
+def test_discreet_mode_title_and_icons(controller):
+    from PyQt6.QtWidgets import QApplication
+    from trackerscan_gui.icons import app_icon
+
+    def shows(icon, discreet):
+        return icon.pixmap(64, 64).toImage() == app_icon(discreet).pixmap(64, 64).toImage()
+
     w = controller.window
     assert "trackerscan" in w.windowTitle()
+    assert shows(w.windowIcon(), False) and not shows(w.windowIcon(), True)
     controller.settings.discreet = True
     w.apply_discreet()
     assert w.windowTitle() == "Notes"
+    # the window's icon and the program's (macOS's Dock, dialogs) are the notepad
+    assert shows(w.windowIcon(), True) and shows(QApplication.windowIcon(), True)
+    controller.settings.discreet = False
+    w.apply_discreet()
+    assert shows(QApplication.windowIcon(), False)
 
 
 @pytest.mark.parametrize("level", [Level.ALERT])
