@@ -137,7 +137,8 @@ class Controller(QObject):
         from datetime import datetime
 
         from trackerscan.sessions.findings import analyse
-        from trackerscan.sessions.report import build, write_report
+        from trackerscan.sessions.report import write_report
+        from trackerscan.sessions.report.content import build
 
         source = self.report_source()
         tz = datetime.now().astimezone().tzinfo

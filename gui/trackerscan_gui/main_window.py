@@ -472,7 +472,7 @@ class MainWindow(QMainWindow):
         caution = wording.MINE_CAUTION.format(name=wording.kind_name(d.kind))
         if confirm and not self.ask("It's mine", caution):
             return
-        self.runner.with_engine(lambda e: e.mark_mine(device_id))
+        self.runner.its_mine(device_id)
         self.log.mark_mine(device_id)
         self.runner.publish()
         if device_id not in self.settings.known_ids():

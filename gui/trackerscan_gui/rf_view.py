@@ -134,7 +134,7 @@ class RfView(QWidget):
                         self._queue.put(self._snapshot(live))
             finally:
                 source.close()
-            final = analyze(live.hops, bands, getattr(source, "damaged", 0))
+            final = analyze(live.hops, bands, source.damaged)
             self._queue.put(Snapshot(final.transmitters, live.meter(), final.seconds / 60, final.notes,
                                      finished=True))
         except TrackerscanError as exc:

@@ -54,6 +54,14 @@ class EngineLike(Protocol):
     def known(self) -> KnownDevices: ...
 
 
+class SessionCommands(Protocol):
+    """What the window sends a live session (`trackerscan.live.LiveSession`), as `scan` and the kit do."""
+
+    def stop(self) -> None: ...
+    def mark_place(self, label: str = "") -> object: ...
+    def mark_mine(self, device_id: str) -> None: ...
+
+
 class EventSink(Protocol):
     """Where every event goes besides the engine (the session recorder)."""
 
@@ -75,6 +83,8 @@ class Snapshot:
 # The worker publishes a snapshot of the engine's devices this often (seconds), so the GUI thread never
 # computes one (2,000 devices take tens of ms) nor waits for the engine; the window refreshes every 0.5 s.
 PUBLISH_S = 0.4
+# The window waits at most this long (seconds) for the worker to run one of its commands.
+COMMAND_WAIT_S = 2.0
 # When the GUI thread waits for the engine, the worker pauses this long after each event (seconds):
 # a plain lock is not fair, and a worker feeding at full speed would otherwise starve the window.
 HANDOFF_S = 0.0005
@@ -105,8 +115,7 @@ class Runner:
         self._active = 0
         self._sweep: SweepState | None = None
         self._follow: frozenset[str] = frozenset()
-        self._stoppers: list[Callable[[], None]] = []
-        self._place_marker: Callable[[str], object] | None = None
+        self._session: SessionCommands | None = None  # the live session, while it runs
         self.errors: list[str] = []
         # The live Bluetooth source while it runs: ringing a tracker through a dongle goes through the
         # device the scan holds (a dongle can be opened only once).
@@ -190,33 +199,54 @@ class Runner:
         assert self._loop is not None
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
-    def on_stop(
-        self, stopper: Callable[[], None], place_marker: Callable[[str], object] | None = None
-    ) -> None:
-        """Register a clean stop (a pipeline's ``stop``) and, optionally, its "somewhere else now" call.
-
-        Both are called on the worker's loop, from there on (call from the worker thread).
-        """
-        self._stoppers.append(stopper)
-        if place_marker is not None:
-            self._place_marker = place_marker
+    def attach(self, session: SessionCommands | None) -> None:
+        """The live session the window's commands go to (stop, a place mark, "It's mine"), called on
+        the worker's loop; None once it has closed (call from the worker thread)."""
+        self._session = session
 
     def place_mark(self, label: str, now: float) -> None:
-        """The user has moved (no GPS): through the pipeline when there is one, so it is recorded."""
-        marker, loop = self._place_marker, self._loop
-        if marker is not None and loop is not None:
-            loop.call_soon_threadsafe(marker, label)
+        """The user has moved (no GPS): through the live session when there is one, so it is recorded."""
+        session, loop = self._session, self._loop
+        if session is not None and loop is not None:
+            loop.call_soon_threadsafe(session.mark_place, label)
         else:
             self.feed(PlaceMark(now, label))
+
+    def its_mine(self, device_id: str, timeout_s: float = COMMAND_WAIT_S) -> None:
+        """"It's mine" from the window: through the live session when one runs (`LiveSession.mark_mine`
+        on the worker's loop, as ``scan`` and the kit send it), else to the engine (a review, the demo).
+
+        Returns once it is done, so the next snapshot shows the device as known; if the worker is too
+        busy to run it within ``timeout_s``, the engine is told directly (marking twice changes nothing).
+        """
+        session, loop = self._session, self._loop
+        if session is None or loop is None:
+            self.mark_mine(device_id)
+            return
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+        def command() -> None:
+            try:
+                session.mark_mine(device_id)
+            except BaseException as exc:
+                done.set_exception(exc)
+            else:
+                done.set_result(None)
+
+        try:
+            loop.call_soon_threadsafe(command)
+            done.result(timeout_s)
+        except (concurrent.futures.TimeoutError, RuntimeError):  # busy, or the loop has just closed
+            self.mark_mine(device_id)
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop the sources cleanly (sessions are flushed and closed), then the worker thread."""
         loop = self._loop
         if loop is None or self._thread is None:
             return
-        for stopper in self._stoppers:
-            loop.call_soon_threadsafe(stopper)
-        if self._stoppers:
+        session = self._session
+        if session is not None:
+            loop.call_soon_threadsafe(session.stop)
 
             async def wait_tasks() -> None:
                 pending = [t for t in self._tasks if not t.done()]
@@ -308,7 +338,8 @@ class Runner:
         return self._engine.first_seen(address)
 
     def mark_mine(self, device_id: str) -> None:
-        """"It's mine" (what `trackerscan.live.LiveSession.mark_mine` calls on its engine)."""
+        """"It's mine" to the engine (what `trackerscan.live.LiveSession.mark_mine` calls on its engine;
+        the window says it through `its_mine`)."""
         with self._gui_lock():
             self._engine.mark_mine(device_id)
 

@@ -92,13 +92,14 @@ async def _live(runner: Runner, settings: Settings, gps_spec: str, data_dir: str
         return
     for problem in live.status.problems:  # a GPS that could not be opened: scanning goes on without it
         runner.errors.append(problem)
-    runner.on_stop(live.stop, live.mark_place)
+    runner.attach(live)
     runner.ble_source = live.ble
     try:
         await live.run()  # closes the session and applies retention, as every front end does
     except TrackerscanError as exc:
         runner.problem("ble", str(exc))
     finally:
+        runner.attach(None)
         runner.ble_source = None
         runner.publish()
 

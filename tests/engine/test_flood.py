@@ -4,9 +4,13 @@ flood named."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
+from paths import REPO
 
 from trackerscan.analysis import analyze
 from trackerscan.engine import Engine
@@ -112,3 +116,15 @@ def test_a_real_tag_in_a_flood_is_a_device_once_heard_again_later():
             assert eng.device(tag) is None
     d = eng.device(tag)
     assert d is not None and d.first_seen == T0 and d.sightings == 20 and d.tracker
+
+
+def test_scan_ends_by_naming_the_flood_with_its_size(walk, tmp_path):
+    """`trackerscan scan` asks its engine for the floods (their size is known only there)."""
+    env = dict(os.environ, TRACKERSCAN_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(REPO))
+    scan = [sys.executable, "-m", "trackerscan", "scan", "--ble", f"replay:{walk.btsnoop},speed=0", "--plain"]
+    proc = subprocess.run(scan, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    floods = [x for x in proc.stdout.splitlines() if x.startswith("A Bluetooth spam flood ran from ")]
+    assert len(floods) == 1, proc.stdout[-2000:]
+    m = re.search(r"\(about ([\d,]+) made-up addresses", floods[0])
+    assert m is not None and abs(int(m[1].replace(",", "")) - walk.flood_frames) <= 0.01 * walk.flood_frames

@@ -9,7 +9,8 @@ from session_fixtures import car_trip_events, make_events, write_session
 
 from trackerscan.errors import InputError
 from trackerscan.sessions.findings import analyse, sha256_file
-from trackerscan.sessions.report import SAFETY_NOTE, build, thresholds, write_report
+from trackerscan.sessions.report import write_report
+from trackerscan.sessions.report.content import SAFETY_NOTE, build, thresholds
 
 GENERATED = 1_763_900_000.0
 

@@ -64,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
     from trackerscan.sessions.findings import analyse, settle
     from trackerscan.sessions.listing import in_data_folder, resolve_session
     from trackerscan.sessions.paths import reports_dir
-    from trackerscan.sessions.report import build, write_report
+    from trackerscan.sessions.report import write_report
+    from trackerscan.sessions.report.content import build
     from trackerscan.sessions.safewrite import check_target
 
     path = resolve_session(args.session, args.data_dir)

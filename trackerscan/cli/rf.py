@@ -128,8 +128,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         source.close()
         if record is not None:
             record.close()
-    damaged = getattr(source, "damaged", 0)
-    result = analyze(list(live.hops), bands, damaged)
+    result = analyze(list(live.hops), bands, source.damaged)
     if not args.no_session and live.last_time is not None:
         print(f"Recorded in the session {_record_session(args, source.name, result, started)}.", file=out)
     print(json.dumps(to_json(result)) if args.json else text(result))

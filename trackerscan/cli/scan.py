@@ -111,6 +111,7 @@ async def record(args: argparse.Namespace, out: Any = None) -> int:
     import asyncio
     import signal
 
+    from trackerscan.engine.build import make_engine
     from trackerscan.live import LiveSession, LiveSettings
 
     out = out or sys.stdout
@@ -120,17 +121,18 @@ async def record(args: argparse.Namespace, out: Any = None) -> int:
         if plain:
             print(alert_line(c), file=out, flush=True)
 
+    engine = make_engine(args.sensitivity, args.known)  # the engine itself: its floods are told at the end
     # Someone watches the terminal: a session that cannot be written ends the run with one line.
     live = LiveSession(
         LiveSettings("cli", ble=args.ble, gps=args.gps or "none", sensitivity=args.sensitivity,
                      known_path=args.known, data_dir=args.data_dir, keep_hours=args.keep_hours,
                      keep_scanning_when_storage_fails=False),
+        engine=engine,
         on_change=on_change,
     )
     await live.open()  # NoAdapterError surfaces here, before any session file exists
     path = live.path
     assert path is not None  # without keep_scanning_when_storage_fails, no file is an error
-    engine = live.engine
 
     def mark(label: str = "") -> None:
         m = live.mark_place(label)
@@ -183,7 +185,7 @@ async def record(args: argparse.Namespace, out: Any = None) -> int:
             loop.remove_reader(sys.stdin.fileno())
     st = live.status
     print(summary_line(st, engine.devices()), file=out, flush=True)
-    for flood in getattr(engine, "floods", list)():
+    for flood in engine.floods():
         print(flood.sentence(_local), file=out, flush=True)
     raised = {c.device_id: c for c in live.changes}
     print(f"Session {path.stem} saved: {st.sightings} sightings, {st.fixes} fixes, "

@@ -29,6 +29,7 @@ class RfSource(Protocol):
     name: str
     low_hz: int  # what the device can tune
     high_hz: int
+    damaged: int  # sweep lines or replies that could not be read, so far
 
     def hops(self) -> Iterator[Hop]:
         """Hops as they are measured, until the source ends or is closed."""
