@@ -25,7 +25,8 @@ from pathlib import Path
 
 from trackerscan.engine import Engine, Home, KnownDevices, Settings
 from trackerscan.errors import InputError, TrackerscanError
-from trackerscan.formats.btsnoop import Batch, BtsnoopReader, read_sightings, sightings_of
+from trackerscan.formats.btsnoop.reader import BtsnoopReader, read_sightings
+from trackerscan.formats.btsnoop.records import Batch, sightings_of
 from trackerscan.model import DeviceState, Event, Fix, Level, LevelChange, Sighting
 from trackerscan.timeutil import iso_utc
 

@@ -43,7 +43,7 @@ from trackerscan.sessions.retention import apply_retention, keep_hours
 from trackerscan.sessions.writer import SessionWriter
 from trackerscan.sources import open_ble, open_gps
 from trackerscan.sources.base import Source
-from trackerscan.sources.gps import ClockCorrector
+from trackerscan.sources.gps.clock import ClockCorrector
 from trackerscan.status import LiveStatus, StatusTracker, initial_gps_state
 
 # The front ends, as written in a session's "front_end" metadata.

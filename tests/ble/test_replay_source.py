@@ -12,7 +12,8 @@ from bumble.link import LocalLink
 from bumble.snoop import BtSnooper
 
 from trackerscan.errors import InputError, TrackerscanError
-from trackerscan.formats.btsnoop import read_sightings, write_btsnoop
+from trackerscan.formats.btsnoop.reader import read_sightings
+from trackerscan.formats.btsnoop.writer import write_btsnoop
 from trackerscan.model import AddressType, Fix, Sighting, SourceEvent, SourceEventKind
 from trackerscan.sessions.writer import SessionWriter
 from trackerscan.sources import open_ble

@@ -13,7 +13,7 @@ from trackerscan_gui.models import DEVICE_ROLE
 
 from trackerscan.engine import thresholds as th
 from trackerscan.errors import InputError
-from trackerscan.formats.btsnoop import write_btsnoop
+from trackerscan.formats.btsnoop.writer import write_btsnoop
 from trackerscan.model import Fix, Level, Sighting
 from trackerscan.sessions.writer import SessionWriter
 from trackerscan.sim import build_scenario
