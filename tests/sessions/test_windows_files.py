@@ -117,3 +117,26 @@ def test_wipe_on_windows_goes_by_path_and_leaves_links_and_junctions_alone(tmp_p
     assert not real.exists() and _sha(victim) == victim_hash
     assert os.path.islink(sessions / "20200101T000000Z.sqlite") and junction.exists()
     assert "BitLocker" in r.stdout
+
+
+@windows_only
+def test_wipe_on_windows_removes_a_cut_recording_with_its_wal_and_shm(tmp_path):
+    import shutil
+
+    from trackerscan.sessions.writer import SessionWriter
+
+    sessions = tmp_path / "data" / "sessions"
+    w = SessionWriter.create(sessions, 1_763_900_000.0)
+    for e in make_events(20, 2):
+        w.add(e)
+    w.flush()
+    cut = sessions / "20200202T000000Z.sqlite"  # what a recording cut by a power failure leaves
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(f"{w.path}{suffix}"):
+            shutil.copyfile(f"{w.path}{suffix}", f"{cut}{suffix}")
+    w.close(1_763_900_030.0)
+    assert os.path.getsize(f"{cut}-wal") > 0
+    removed = wipe.wipe_session(cut)
+    assert cut in removed and len(removed) >= 2
+    assert sorted(p.name for p in sessions.iterdir() if p.name.startswith("20200202")) == []
+    assert w.path.exists()  # the other session is untouched
