@@ -54,6 +54,7 @@ def test_the_access_list_asked_for_keeps_out_everyone_but_this_user_system_and_a
         assert set(re.findall("..", ace_flags)) == {"OI", "CI"}  # handed down to files and folders inside
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="there the call succeeds; its failing is played here")
 def test_a_folder_that_cannot_be_made_private_is_one_line_and_nothing_inside_changes(tmp_path, monkeypatch):
     folder = tmp_path / "data" / "sessions"
     session = write_session(folder, make_events(10, 1))
