@@ -230,3 +230,13 @@ def test_disk_full_stops_with_one_line_and_keeps_what_was_written(tmp_path):
         got = [_ms(x) for x in s.sightings()]
     want = [_ms(x) for x in events if isinstance(x, Sighting)]
     assert 0 < len(got) < len(want) and got == want[: len(got)]
+
+
+def test_place_without_sigusr1_says_what_to_do_in_one_line(tmp_path):
+    """Windows has no SIGUSR1: `trackerscan place` cannot reach a scan there and says so."""
+    from session_fixtures import trackerscan_command
+
+    proc = subprocess.run([*trackerscan_command(windows_like=True), "place"], env=_env(tmp_path / "data"),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines() == [proc.stderr.strip()] and "press Enter" in proc.stderr
