@@ -9,13 +9,15 @@ are played by doing the swap inside the real system call that comes next."""
 
 import os
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
 import hostile
 import pytest
 from hostile import assert_clean, cli, run, sha256, tree
-from session_fixtures import make_events, write_killed_session, write_session
+from paths import REPO
+from session_fixtures import T0, make_events, write_killed_session, write_session
 
 from trackerscan.errors import SessionError
 from trackerscan.formats import session_file
@@ -217,3 +219,42 @@ def test_the_folder_swapped_for_a_link_mid_wipe_never_reaches_the_other_folder(w
         assert (moved / real.name).stat().st_size == 0
     assert sha256(decoy) == decoy_hash
 
+
+
+# Python as Windows has it, as far as these calls go: no O_NOFOLLOW, O_DIRECTORY, pread or pwrite.
+WINDOWS_LIKE = r"""
+import os, sys
+for name in ("O_NOFOLLOW", "O_DIRECTORY", "pread", "pwrite"):
+    delattr(os, name)
+from trackerscan.formats import session_file
+from trackerscan.sessions import wipe
+if wipe.DIR_FDS or session_file.NOFOLLOW:
+    sys.exit("the by-path way was not chosen")
+from trackerscan.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_python_without_those_calls_chooses_the_by_path_way_itself(data_dir, tmp_path):
+    """Not a setting but the system's own calls choose the way: with them gone the command lists
+    and wipes (a cut recording's header read from its -wal by seek and read) and leaves a link."""
+    sessions = data_dir / "sessions"
+    real = _session(data_dir)
+    cut, _ = write_killed_session(sessions, 30, 5, started=T0 + 3600)
+    victim, victim_hash = _copy_elsewhere(real, tmp_path / "elsewhere")
+    os.symlink(victim, sessions / "20200101T000000Z.sqlite")
+    env = dict(os.environ, TRACKERSCAN_DATA_DIR=str(data_dir), PYTHONPATH=str(REPO))
+
+    def run_windows_like(*argv):
+        return subprocess.run([sys.executable, "-c", WINDOWS_LIKE, *argv], env=env, capture_output=True,
+                              text=True, timeout=hostile.TIMEOUT_S)
+
+    listing = run_windows_like("sessions")
+    assert listing.returncode == 0, listing.stderr
+    assert real.stem in listing.stdout and cut.stem in listing.stdout
+    proc = run_windows_like("wipe", "--all", "--yes")
+    assert_clean(proc)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("Left alone:") == 1 and "Deleted 2 session(s)" in proc.stdout
+    assert tree(sessions) == {"20200101T000000Z.sqlite": ("link", str(victim))}
+    assert sha256(victim) == victim_hash

@@ -128,3 +128,30 @@ def car_trip_events():
         k += 1
     events.sort(key=lambda e: e.time)
     return events
+
+
+# `python -c` that runs trackerscan's command line on an event loop that refuses what Windows' loops
+# refuse (signal handlers, readers on stdin), with no SIGUSR1, as on Windows: the fallbacks run on Linux.
+WINDOWS_LIKE_LOOP = r"""
+import asyncio, signal, sys
+del signal.SIGUSR1
+class WindowsLikeLoop(asyncio.SelectorEventLoop):
+    def add_signal_handler(self, *args, **kwargs):
+        raise NotImplementedError
+    remove_signal_handler = add_reader = remove_reader = add_signal_handler
+class Policy(asyncio.DefaultEventLoopPolicy):
+    def new_event_loop(self):
+        return WindowsLikeLoop()
+asyncio.set_event_loop_policy(Policy())
+from trackerscan.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def trackerscan_command(windows_like=False):
+    """The start of a command line running trackerscan: as usual, or on a Windows-like event loop."""
+    import sys
+
+    if windows_like:
+        return [sys.executable, "-c", WINDOWS_LIKE_LOOP]
+    return [sys.executable, "-m", "trackerscan"]

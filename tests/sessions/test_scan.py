@@ -150,13 +150,18 @@ def test_scan_analyze_report_open_no_network_connection(tmp_path, audited):
     assert (tmp_path / "r.pdf").stat().st_size > 10_000
 
 
-def test_ctrl_c_ends_the_session_cleanly(tmp_path):
+@pytest.mark.parametrize("windows_like", [False, True], ids=["posix-loop", "windows-like-loop"])
+def test_ctrl_c_ends_the_session_cleanly(tmp_path, windows_like):
+    from session_fixtures import trackerscan_command
+
     src = write_session(tmp_path / "input", car_trip_events())
     data = tmp_path / "data"
-    proc = subprocess.Popen([PY, "-m", "trackerscan", "scan", "--ble", f"replay:{src},speed=1", "--plain"],
-                            env=_env(data), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    argv = [*trackerscan_command(windows_like), "scan", "--ble", f"replay:{src},speed=1", "--plain"]
+    proc = subprocess.Popen(argv, env=_env(data), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().startswith("Recording session")
+        if windows_like:  # no `trackerscan place` there: the line says what works instead
+            assert "start the scan in a terminal window and press Enter" in proc.stdout.readline()
         time.sleep(2.0)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
@@ -233,3 +238,13 @@ def test_disk_full_stops_with_one_line_and_keeps_what_was_written(tmp_path):
         got = [_ms(x) for x in s.sightings()]
     want = [_ms(x) for x in events if isinstance(x, Sighting)]
     assert 0 < len(got) < len(want) and got == want[: len(got)]
+
+
+def test_place_without_sigusr1_says_what_to_do_in_one_line(tmp_path):
+    """Windows has no SIGUSR1: `trackerscan place` cannot reach a scan there and says so."""
+    from session_fixtures import trackerscan_command
+
+    proc = subprocess.run([*trackerscan_command(windows_like=True), "place"], env=_env(tmp_path / "data"),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines() == [proc.stderr.strip()] and "press Enter" in proc.stderr

@@ -5,23 +5,23 @@ import pty
 import re
 import select
 import subprocess
-import sys
 import time
 
+import pytest
 from paths import REPO
-from session_fixtures import car_trip_events, make_events, write_session
+from session_fixtures import car_trip_events, make_events, trackerscan_command, write_session
 
 from trackerscan.formats.session import Session
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
 
 
-def _run_on_pty(argv, data_dir, feed=(), timeout=60):
+def _run_on_pty(argv, data_dir, feed=(), timeout=60, windows_like=False):
     """Run trackerscan with stdin/stdout/stderr on a pseudo-terminal; ``feed``: (after_s, bytes) pairs."""
     master, slave = pty.openpty()
     env = dict(os.environ, TRACKERSCAN_DATA_DIR=str(data_dir), PYTHONPATH=str(REPO), COLUMNS="120",
                LINES="40", TERM="xterm")
-    proc = subprocess.Popen([sys.executable, "-m", "trackerscan", *argv], stdin=slave, stdout=slave,
+    proc = subprocess.Popen([*trackerscan_command(windows_like), *argv], stdin=slave, stdout=slave,
                             stderr=slave, env=env, close_fds=True)
     os.close(slave)
     out = b""
@@ -50,11 +50,13 @@ def _run_on_pty(argv, data_dir, feed=(), timeout=60):
     return proc.returncode, ANSI.sub("", out.decode("utf-8", "replace"))
 
 
-def test_live_table_and_enter_marks_a_place(tmp_path):
+@pytest.mark.parametrize("windows_like", [False, True], ids=["posix-loop", "windows-like-loop"])
+def test_live_table_and_enter_marks_a_place(tmp_path, windows_like):
+    """Enter marks a place: read by the event loop, or (Windows' loops refuse that) by a thread."""
     src = write_session(tmp_path / "in", car_trip_events())
     data = tmp_path / "data"
     code, text = _run_on_pty(["scan", "--ble", f"replay:{src},speed=60"], data,
-                             feed=[(3.0, b"bus stop\r")])
+                             feed=[(3.0, b"bus stop\r")], windows_like=windows_like)
     assert code == 0, text
     assert "Trackers and devices with you" in text  # the rich table, drawn in place
     assert "ALERT" in text and "C1:02:03:04:05:06" in text

@@ -20,6 +20,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    usr1 = getattr(signal, "SIGUSR1", None)  # Windows has none
+    if usr1 is None:
+        raise InputError("A running scan cannot be told from another window on this system: press Enter "
+                         "in the scan's own window each time you are somewhere else.")
     from trackerscan.formats.session import Session, is_recording
     from trackerscan.sessions import paths
 
@@ -35,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("No scan is recording on this computer: start one with `trackerscan scan`.")
     for name, number in pids:
         try:
-            os.kill(number, signal.SIGUSR1)
+            os.kill(number, usr1)
         except ProcessLookupError:
             continue
         print(f"Marked a new place in session {name}.")

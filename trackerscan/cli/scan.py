@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +17,8 @@ from trackerscan.model import DeviceState, Level, LevelChange
 from trackerscan.safetext import printable
 
 if TYPE_CHECKING:  # imported when the command runs, not when the parser is built
+    import asyncio
+
     from trackerscan.live import LiveSession
     from trackerscan.status import LiveStatus
 
@@ -106,10 +110,59 @@ def _renderable(live: LiveSession, session: Path) -> Any:
     return Group(head, table, alerts)
 
 
+def _listen(
+    loop: asyncio.AbstractEventLoop, stop: Callable[[], None], mark: Callable[[str], None], interactive: bool
+) -> tuple[list[Callable[[], object]], bool]:
+    """Ctrl-C and TERM stop the scan; SIGUSR1 (`trackerscan place`) and Enter mark a place.
+
+    Returns what undoes it, and whether `trackerscan place` can reach this scan.  Windows' event
+    loops take neither signal handlers nor readers, and Windows has no SIGUSR1: there Ctrl-C is
+    caught with signal.signal and Enter read by a thread (chosen by what the loop refuses).
+    """
+    import functools
+    import signal
+    import threading
+
+    undo: list[Callable[[], object]] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop)
+            undo.append(functools.partial(loop.remove_signal_handler, sig))
+        except NotImplementedError:
+            old = signal.signal(sig, lambda _n, _f: loop.call_soon_threadsafe(stop))
+            if old is not None:
+                undo.append(functools.partial(signal.signal, sig, old))
+    usr1 = getattr(signal, "SIGUSR1", None)
+    by_signal = False
+    if usr1 is not None:
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(usr1, mark, "")
+            undo.append(lambda: loop.remove_signal_handler(usr1))
+            by_signal = True
+    if interactive:
+        def on_stdin() -> None:
+            line = sys.stdin.readline()
+            if line:
+                mark(line.strip()[:80])
+            else:
+                loop.remove_reader(sys.stdin.fileno())
+
+        try:
+            loop.add_reader(sys.stdin.fileno(), on_stdin)
+            undo.append(lambda: loop.remove_reader(sys.stdin.fileno()))
+        except NotImplementedError:
+            def read_lines() -> None:  # a daemon thread, left waiting for a line when the scan ends
+                with contextlib.suppress(RuntimeError, OSError, ValueError):  # the loop closed, stdin gone
+                    for line in sys.stdin:
+                        loop.call_soon_threadsafe(mark, line.strip()[:80])
+
+            threading.Thread(target=read_lines, name="enter-marks-a-place", daemon=True).start()
+    return undo, by_signal
+
+
 async def record(args: argparse.Namespace, out: Any = None) -> int:
     """Open the sources, record until Ctrl-C / the end of a replay, print as we go."""
     import asyncio
-    import signal
 
     from trackerscan.engine.build import make_engine
     from trackerscan.live import LiveSession, LiveSettings
@@ -141,25 +194,16 @@ async def record(args: argparse.Namespace, out: Any = None) -> int:
             print(f"{_local(m.time)} marked: somewhere else now{where}", file=out, flush=True)
 
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, live.stop)
-    loop.add_signal_handler(signal.SIGUSR1, mark)  # `trackerscan place`
     interactive = sys.stdin is not None and sys.stdin.isatty()
-    if interactive:
-        def on_stdin() -> None:
-            line = sys.stdin.readline()
-            if line:
-                mark(line.strip()[:80])
-            else:
-                loop.remove_reader(sys.stdin.fileno())
-
-        loop.add_reader(sys.stdin.fileno(), on_stdin)
+    undo, by_signal = _listen(loop, live.stop, mark, interactive)
     if args.duration is not None:
         loop.call_later(args.duration, live.stop)
     print(f"Recording session {path.stem} to {path}", file=out, flush=True)
     if live.gps is None:
-        print("No GPS: " + ("press Enter" if interactive else "run `trackerscan place`")
-              + " each time you are somewhere else, so places can be counted.", file=out, flush=True)
+        how = ("press Enter" if interactive else "run `trackerscan place`" if by_signal
+               else "start the scan in a terminal window and press Enter there")
+        print(f"No GPS: {how} each time you are somewhere else, so places can be counted.", file=out,
+              flush=True)
     try:
         if plain:
             async def periodic() -> None:
@@ -179,10 +223,8 @@ async def record(args: argparse.Namespace, out: Any = None) -> int:
                       refresh_per_second=LIVE_REFRESH_PER_S, transient=False):
                 await live.run()
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):
-            loop.remove_signal_handler(sig)
-        if interactive:
-            loop.remove_reader(sys.stdin.fileno())
+        for step in undo:
+            step()
     st = live.status
     print(summary_line(st, engine.devices()), file=out, flush=True)
     for flood in engine.floods():

@@ -1,9 +1,11 @@
 """Session files opened without following links, recognised by their own header, and their side files.
 
 A session file is a regular file whose SQLite header carries trackerscan's
-``application_id``.  Everything here works on an open descriptor, never on a
-path checked first and opened later: a link, a folder or a FIFO planted under
-a session's name is refused before a byte is read or written.
+``application_id``.  Everything here is decided on an open descriptor, never
+on a path checked first and trusted later: a link, a folder or a FIFO planted
+under a session's name is refused before a byte is read or written.  Where
+the open itself cannot refuse a link (Windows has no O_NOFOLLOW) the name is
+looked at before the open and the open file must be the one looked at.
 
 In WAL mode the first commits of a session (the ``application_id`` among them)
 may still be in the ``-wal`` file rather than in the database's own header: the

@@ -58,7 +58,8 @@ def private_dir(path: Path, parents: int = 0) -> Path:
             raise SessionError(f"{path} is a link or a file, not a folder; nothing was written there.")
         make_private(path)
     except OSError as exc:
-        raise SessionError(f"Cannot create the private folder {path}: {exc.strerror}.") from None
+        reason = (exc.strerror or str(exc)).rstrip(".")  # Windows' own reasons end with a full stop
+        raise SessionError(f"Cannot create the private folder {path}: {reason}.") from None
     return path
 
 

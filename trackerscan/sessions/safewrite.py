@@ -56,7 +56,7 @@ def check_target(out: Path, inputs: Iterable[Path] = ()) -> None:
 def atomic_output(out: Path, inputs: Iterable[Path] = (), mode: int = FILE_MODE) -> Iterator[BinaryIO]:
     """A binary file object whose content becomes ``out`` when the block ends without an error.
 
-    The file is open for reading too, so the block can check what it wrote (``os.pread``).
+    The file is open for reading too, so the block can check what it wrote (`session_file.read_at`).
     """
     check_target(out, inputs)
     parent = out.parent

@@ -101,12 +101,11 @@ class _FolderFd:
             raise _changed(path)
         os.unlink(path.name, dir_fd=self.fd)
 
-    def close(self, ok: bool) -> None:
-        try:
-            if ok:
-                os.fsync(self.fd)
-        finally:
-            os.close(self.fd)
+    def sync(self) -> None:
+        os.fsync(self.fd)  # the removals reach the disk
+
+    def close(self) -> None:
+        os.close(self.fd)
 
 
 class _FolderByPath:
@@ -140,8 +139,11 @@ class _FolderByPath:
             raise _changed(path)
         os.unlink(path)
 
-    def close(self, ok: bool) -> None:
+    def sync(self) -> None:
         pass  # no folder descriptor to fsync on Windows
+
+    def close(self) -> None:
+        pass
 
 
 def check_wipeable(path: Path) -> None:
@@ -167,11 +169,11 @@ def wipe_session(path: Path) -> list[Path]:
         raise SessionError(f"Cannot open the folder {path.parent}: {exc.strerror}.") from None
     removed: list[Path] = []
     opened: dict[Path, int] = {}  # what is open, the database first; each closed just before removal
-    ok = overwritten = False
+    overwritten = False
     try:
         fd = opened[path] = folder.open(path)
         folder.check(fd, path)
-        _not_recording(fd, path)  # held until the database's removal: no writer can take it meanwhile
+        _not_recording(fd, path)  # POSIX: held until the database's removal, so no writer can take it
         for suffix in SIDE_SUFFIXES:
             side = path.with_name(path.name + suffix)
             with contextlib.suppress(SessionError):  # absent, a link, a folder: left alone
@@ -184,14 +186,14 @@ def wipe_session(path: Path) -> list[Path]:
             os.close(opened.pop(f))
             folder.remove(f, was)
             removed.insert(0, f)
-        ok = True
+        folder.sync()
     except OSError as exc:
         note = "; its content was overwritten, but some of its files are still there" if overwritten else ""
         raise SessionError(f"Cannot wipe {path}: {exc.strerror or exc}{note}.") from None
     finally:
         for d in opened.values():
             os.close(d)
-        folder.close(ok)
+        folder.close()
     return removed
 
 
