@@ -63,9 +63,11 @@ WIDTH_TOL_REL = 0.5
 # bursts whose edges drift by a bin made chance schedules again.  Not tried on a real tracker: a weak
 # LTE-M burst whose edge bins dip under the threshold would lose bursts (then widen this).
 CHANNEL_TOL_BINS = 0.5
-# ... except this many bursts (count) on a channel of their own, clear of the schedule's channels: a
-# tracker moved to another channel is found by the burst it sends there, not the one after.
-MAX_LONE = 1
+# ... except this many bursts (count) on a channel of their own, clear of the schedule's channels (a
+# tracker moved to another channel would be found by the burst it sends there, not the one after).
+# 1 found the hopping LTE-M tracker by its 5th burst instead of its 6th, but let a phone's schedule
+# through in a busy recording without a tracker (seed 9): a false alarm is worse, so 0.
+MAX_LONE = 0
 # Bursts on one residue of every second (third) slot, this share of them or more, are the schedule at
 # twice (three times) the period, and the others strays that filled its gaps (share).
 HARMONIC_SHARE = 0.75
