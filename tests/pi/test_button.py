@@ -35,11 +35,33 @@ def test_short_press_is_reported_once_the_double_press_window_has_passed(factory
     assert wait(clock, kit_gpio, 5) == []
 
 
-def test_double_press(factory, clock, kit_gpio):
+def test_double_press_is_reported_once_no_third_press_follows(factory, clock, kit_gpio):
     hold(factory, clock, kit_gpio, 0.15)
     clock.t += 0.2
-    assert hold(factory, clock, kit_gpio, 0.15) == [Gesture.DOUBLE]
+    assert hold(factory, clock, kit_gpio, 0.15) == []
+    assert wait(clock, kit_gpio, DOUBLE_PRESS_GAP_S / 2) == []
+    assert wait(clock, kit_gpio, DOUBLE_PRESS_GAP_S) == [Gesture.DOUBLE]
     assert wait(clock, kit_gpio, 2) == []
+
+
+def test_three_presses_are_one_triple_press_at_the_third_release(factory, clock, kit_gpio):
+    for _ in range(2):
+        assert hold(factory, clock, kit_gpio, 0.12) == []
+        clock.t += 0.25
+    assert hold(factory, clock, kit_gpio, 0.12) == [Gesture.TRIPLE]
+    assert wait(clock, kit_gpio, 2) == []
+    # a fourth press after the window starts afresh: a short press
+    assert hold(factory, clock, kit_gpio, 0.12) == []
+    assert wait(clock, kit_gpio, 1) == [Gesture.SHORT]
+
+
+def test_a_slow_third_press_leaves_a_double_and_a_short(factory, clock, kit_gpio):
+    hold(factory, clock, kit_gpio, 0.12)
+    clock.t += 0.25
+    hold(factory, clock, kit_gpio, 0.12)
+    clock.t += DOUBLE_PRESS_GAP_S + 0.2
+    assert hold(factory, clock, kit_gpio, 0.12) == [Gesture.DOUBLE]
+    assert wait(clock, kit_gpio, 1) == [Gesture.SHORT]
 
 
 def test_two_presses_far_apart_are_two_short_presses(factory, clock, kit_gpio):

@@ -235,3 +235,22 @@ async def test_trackerscan_place_marks_a_place_in_the_kit_session(tmp_path, pin_
     _, marks = kit_events(runner.sessions[0])
     assert marks == ["place (trackerscan place)"]
     assert "new place marked" in capsys.readouterr().out
+
+
+async def test_three_presses_are_not_taken_for_a_sweep_or_an_export(tmp_path, factory, pin_gpio):
+    """The triple press (kept for the radio sweep) neither marks a sweep nor exports, and says why."""
+    import io
+
+    rec = recording(tmp_path / "rec", 3.0)
+    out = io.StringIO()
+    runner = KitRunner(KitConfig(ble=f"replay:{rec},speed=1", gps="none", data_dir=str(tmp_path / "data")),
+                       pin_gpio, out=out)
+    task = asyncio.create_task(runner.run())
+    await asyncio.sleep(0.3)
+    for _ in range(3):
+        await press(factory, 0.08)
+        await asyncio.sleep(0.12)
+    await asyncio.wait_for(task, 20)
+    details, marks = kit_events(runner.sessions[0])
+    assert details == [] and marks == []
+    assert "three presses: the radio sweep" in out.getvalue()

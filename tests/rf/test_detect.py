@@ -22,7 +22,9 @@ def test_no_tracker_no_report(name, seed):
 
 
 @pytest.mark.parametrize("name,seed", [("tracker_120s_weak", 0), ("tracker_30s_ltem_hops", 1),
-                                       ("busy_tracker_60s", 2), ("busy_two_trackers", 0)])
+                                       ("busy_tracker_60s", 2), ("busy_two_trackers", 0),
+                                       # phones lined up beside the tracker before the channel rule
+                                       ("busy_tracker_60s", 3), ("busy_tracker_120s_weak", 9)])
 def test_trackers_found_with_their_period(name, seed):
     sc = build(name, seed)
     result = analyze(sc.hops, BANDS)
@@ -60,3 +62,15 @@ def test_coverage_reports_only_the_bands_swept():
     assert [c.band for c in result.coverage] == ["LTE B20"]
     assert result.coverage[0].seconds == pytest.approx(15 * 60, rel=0.01)
     assert any(n.startswith("Not swept") and "LTE B28" in n for n in result.notes)
+
+
+def test_a_schedule_must_come_back_to_its_channel():
+    """The same clockwork on one channel is found; moved to a new channel at every burst (as a phone's
+    allocation moves with its traffic) it is not (thresholds.CHANNEL_TOL_BINS)."""
+    offsets = tuple(k * 400_000.0 for k in (0, 1, 2, 3, -1, -2, -3, 4))
+    still = simulate("still", 2, [SimTracker(20, 20, 845_000_000.0, miss=0.0)], minutes=2.5, carriers=1)
+    hopper = SimTracker(20, 20, 845_000_000.0, miss=0.0, hops_hz=offsets, hop_every=1)
+    moving = simulate("moving", 2, [hopper], minutes=2.5, carriers=1)
+    assert len(moving.truth[0].seen) >= th.MIN_BURSTS + 1
+    assert [round(t.period_s) for t in analyze(still.hops, BANDS).transmitters] == [20]
+    assert analyze(moving.hops, BANDS).transmitters == []

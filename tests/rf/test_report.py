@@ -23,6 +23,7 @@ def test_report_has_the_sweep_with_its_procedure_and_caution(tmp_path):
     assert run("report", str(session), "--out", str(pdf_out), "--data-dir", str(tmp_path)).returncode == 0
     page = html_out.read_text()
     assert "Cellular GPS trackers (radio sweep)" in page
+    assert "<h1>Cellular tracker report (radio sweep)</h1>" in page  # no Bluetooth in this session
     assert "<td>GSM 900 / LTE B8</td><td>900.0-900.2</td>" in page
     assert "flight mode" in page and "may alert whoever placed it" in page
     assert "Not swept (a tracker there cannot be seen): LTE B28, LTE B20, GSM 1800 / LTE B3." in page
@@ -42,4 +43,5 @@ def test_a_bluetooth_session_has_no_radio_sweep_section(tmp_path):
     assert run("report", str(writer.path), "--out", str(out), "--data-dir", str(tmp_path)).returncode == 0
     page = out.read_text()
     assert "radio sweep" not in page
+    assert "<h1>Bluetooth tracker report</h1>" in page
     assert "What this tool cannot see: GPS trackers with a mobile connection" in page

@@ -46,3 +46,21 @@ def test_no_session_flag_records_nothing(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0
     assert not (tmp_path / "sessions").exists()
+
+
+def test_sessions_lists_an_rf_only_session_with_its_transmitters_and_sweep_time(tmp_path):
+    """A replayed 5-minute sweep made in a second of wall clock: listed as 5 minutes, 1 RF transmitter."""
+    run = [sys.executable, "-m", "trackerscan"]
+    csv = tmp_path / "a.csv"
+    subprocess.run([*run, "rf", "simulate", "--scenario", "tracker_10s_gsm", "--out", str(csv)], check=True,
+                   timeout=120)
+    subprocess.run([*run, "rf", "sweep", "--source", f"replay:{csv}", "--minutes", "5", "--data-dir",
+                    str(tmp_path), "--json"], check=True, capture_output=True, timeout=300)
+    doc = json.loads(subprocess.run([*run, "sessions", "--json", "--data-dir", str(tmp_path)], check=True,
+                                    capture_output=True, text=True, timeout=120).stdout)
+    (entry,) = doc
+    assert entry["devices"] == 0 and entry["rf_transmitters"] == 1
+    assert 295 <= entry["duration_s"] == entry["rf_seconds"] <= 310
+    text = subprocess.run([*run, "sessions", "--data-dir", str(tmp_path)], check=True, capture_output=True,
+                          text=True, timeout=120).stdout
+    assert "0+1 RF" in text and " 5m0" in text

@@ -41,9 +41,11 @@ def _distance(m: float) -> str:
 
 def line(s: SessionSummary) -> str:
     state = " (recording)" if s.recording else ("" if s.finished else " (cut short)")
+    # an RF sweep's transmitters beside the Bluetooth devices: "0+1 RF"
+    devices = f"{s.devices}+{s.rf_transmitters} RF" if s.rf_transmitters else str(s.devices)
     return (f"{printable(s.name):<18} {_local(s.started):<16} {_local(s.ended):<16} "
             f"{_duration(s.duration_s):>8} "
-            f"{_distance(s.distance_m):>9} {s.devices:>7} {s.alerts:>6} {s.watch:>5}{state}")
+            f"{_distance(s.distance_m):>9} {devices:>7} {s.alerts:>6} {s.watch:>5}{state}")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -660,6 +660,7 @@ class Session:
             devices = int(meta["devices"])
         else:
             devices = int(self._one("SELECT count(DISTINCT address) FROM emitter"))
+        rf_found, rf_covered = self.rf_results()
         return SessionSummary(
             name=self.path.stem,
             path=self.path,
@@ -672,6 +673,8 @@ class Session:
             watch=len(watch),
             sightings=counts["sighting"] + counts["first_counted"],  # heard: written, or counted
             recording=is_recording(self.path),
+            rf_transmitters=len(rf_found),
+            rf_seconds=max((c.seconds for c in rf_covered), default=0.0),
         )
 
 
@@ -690,12 +693,14 @@ class SessionSummary:
     watch: int
     sightings: int  # heard: rows written, and sightings of addresses only counted (first_count)
     recording: bool
+    rf_transmitters: int = 0  # regular transmitters an RF sweep found (trackerscan rf sweep)
+    rf_seconds: float = 0.0  # the longest time an RF sweep covered a band (a replay keeps its own)
 
     @property
     def duration_s(self) -> float | None:
         if self.started is None or self.ended is None:
             return None
-        return max(0.0, self.ended - self.started)
+        return max(0.0, self.ended - self.started, self.rf_seconds)
 
     def to_json(self) -> dict[str, object]:
         from trackerscan.timeutil import iso_utc
@@ -713,6 +718,8 @@ class SessionSummary:
             "alerts": self.alerts,
             "watch": self.watch,
             "sightings": self.sightings,
+            "rf_transmitters": self.rf_transmitters,
+            "rf_seconds": round(self.rf_seconds, 1),
         }
 
 

@@ -2,10 +2,12 @@
 
 - short press: start or end a sweep (recorded in the session);
 - double press: copy finished sessions to the USB stick;
+- three presses: start or end a radio sweep for cellular GPS trackers (with the RF add-on);
 - long press (held `LONG_PRESS_S`): shut the Pi down safely.
 
 The long press is recognised while the button is still held, so the buzzer
-confirms it before the user lets go.
+confirms it before the user lets go.  A short or double press is decided once
+no further press has started within `DOUBLE_PRESS_GAP_S` of its last release.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from dataclasses import dataclass, field
 # Held this long, seconds, the press means "shut down".  Three seconds is the
 # usual "press and hold" of power buttons: far longer than any accidental touch.
 LONG_PRESS_S = 3.0
-# A second press starting within this many seconds of the first release makes
-# a double press (desktop double-click defaults are 0.4-0.5 s).
+# A second (third) press starting within this many seconds of the previous release makes a
+# double (triple) press (desktop double-click defaults are 0.4-0.5 s).
 DOUBLE_PRESS_GAP_S = 0.5
 # Presses shorter than this, seconds, are contact bounce, not a person.
 BOUNCE_S = 0.03
@@ -26,6 +28,7 @@ BOUNCE_S = 0.03
 class Gesture(enum.Enum):
     SHORT = "short"
     DOUBLE = "double"
+    TRIPLE = "triple"
     LONG = "long"
 
 
@@ -35,7 +38,8 @@ class ButtonGestures:
 
     _down_at: float | None = None
     _long_fired: bool = False
-    _pending_short_at: float | None = None  # release time of a short press that may become a double
+    _pending_at: float | None = None  # last release of presses that may be followed by another
+    _pending: int = 0  # presses in that run so far (1 or 2)
     _out: list[Gesture] = field(default_factory=list)
 
     def press(self, t: float) -> list[Gesture]:
@@ -52,26 +56,26 @@ class ButtonGestures:
             return self._take()
         if t - down < BOUNCE_S:
             return self._take()
-        if self._pending_short_at is not None and down - self._pending_short_at <= DOUBLE_PRESS_GAP_S:
-            self._pending_short_at = None
-            self._out.append(Gesture.DOUBLE)
+        if self._pending_at is not None and down - self._pending_at <= DOUBLE_PRESS_GAP_S:
+            self._pending += 1
         else:
-            self._pending_short_at = t
+            self._pending = 1
+        self._pending_at = t
+        if self._pending == 3:
+            self._pending_at, self._pending = None, 0
+            self._out.append(Gesture.TRIPLE)
         return self._take()
 
     def poll(self, t: float) -> list[Gesture]:
-        """Recognise what time alone decides: a long hold, or a short press with no second one."""
+        """Recognise what time alone decides: a long hold, or a short or double press with no next one."""
         if self._down_at is not None and not self._long_fired and t - self._down_at >= LONG_PRESS_S:
             self._long_fired = True
-            self._pending_short_at = None
+            self._pending_at, self._pending = None, 0
             self._out.append(Gesture.LONG)
-        if (
-            self._pending_short_at is not None
-            and self._down_at is None
-            and t - self._pending_short_at > DOUBLE_PRESS_GAP_S
-        ):
-            self._pending_short_at = None
-            self._out.append(Gesture.SHORT)
+        waited = self._pending_at is not None and t - self._pending_at > DOUBLE_PRESS_GAP_S
+        if waited and self._down_at is None:
+            self._out.append(Gesture.SHORT if self._pending == 1 else Gesture.DOUBLE)
+            self._pending_at, self._pending = None, 0
         return self._take()
 
     @property

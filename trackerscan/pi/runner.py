@@ -169,6 +169,10 @@ class KitRunner:
             if self._export is None or self._export.done():
                 self.kit.export_started(self.clock())
                 self._export = asyncio.create_task(self._do_export())
+        elif g is Gesture.TRIPLE:
+            # Recognised by the button, not yet acted on: the RF sweep runs from `trackerscan rf sweep`.
+            self.say("three presses: the radio sweep for cellular trackers cannot be started from the "
+                     "button yet; run 'trackerscan rf sweep' with the RF add-on")
         elif g is Gesture.LONG:
             self.say("button held: closing the session and powering off")
             self._record("power off requested (button held)")

@@ -175,8 +175,46 @@ def _compatible(a: Burst, b: Burst) -> bool:
             and abs(wa - wb) <= max(th.WIDTH_TOL_HZ, th.WIDTH_TOL_REL * max(wa, wb)))
 
 
+def _same_channel(a: Burst, b: Burst, chan_hz: float) -> bool:
+    """Both edges within ``chan_hz``: the same allocation on the same channel."""
+    return abs(a.low_hz - b.low_hz) <= chan_hz and abs(a.high_hz - b.high_hz) <= chan_hz
+
+
+def _channels(bursts: list[Burst], idx: list[int], chan_hz: float) -> list[int]:
+    """The schedule's channels: the bursts (indices into ``bursts``) whose footprints the others match.
+
+    The footprint that most bursts match is a channel; the bursts matching it are taken out, and so on.
+    A channel needs two bursts and must not overlap one found before (another channel of a tracker
+    is a different allocation; a footprint that overlaps one is the same traffic drifting)."""
+    left = list(idx)
+    refs: list[int] = []
+    while len(left) >= 2:
+        ref = max(left, key=lambda k: sum(_same_channel(bursts[k], bursts[o], chan_hz) for o in left))
+        match = [o for o in left if _same_channel(bursts[ref], bursts[o], chan_hz)]
+        if len(match) < 2:
+            break
+        left = [o for o in left if o not in match]
+        r = bursts[ref]
+        if not any(r.low_hz < bursts[c].high_hz and bursts[c].low_hz < r.high_hz for c in refs):
+            refs.append(ref)
+    return refs
+
+
+def _lone(bursts: list[Burst], idx: list[int], chan_hz: float) -> list[int]:
+    """Positions in ``idx`` of the bursts on none of the schedule's channels, except one on a channel
+    of its own clear of them (the tracker's latest report, moved to another channel: MAX_LONE)."""
+    refs = _channels(bursts, idx, chan_hz)
+    lone = [p for p, k in enumerate(idx)
+            if not any(_same_channel(bursts[r], bursts[k], chan_hz) for r in refs)]
+    clear = [p for p in lone if not any(bursts[idx[p]].low_hz < bursts[r].high_hz
+                                         and bursts[r].low_hz < bursts[idx[p]].high_hz for r in refs)]
+    if refs and len(lone) <= th.MAX_LONE and len(clear) == len(lone):
+        return []
+    return lone
+
+
 def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float,
-          outlier_s: float) -> _Chain:
+          outlier_s: float, chan_hz: float) -> _Chain:
     """The schedule through bursts ``i`` and ``j``: forward to the end, then back from ``i`` to the start
     (the pair that starts the best schedule need not be its first two bursts)."""
     anchor = bursts[i]
@@ -196,11 +234,10 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
             lo = bisect.bisect_left(starts, pred - tol)
             hi = bisect.bisect_right(starts, pred + tol)
             window = range(max(lo, idx[-1] + 1), hi) if step == 1 else range(lo, min(hi, idx[0]))
-            best = None
-            for k in window:
-                if _compatible(anchor, bursts[k]) and (best is None or
-                                                       abs(starts[k] - pred) < abs(starts[best] - pred)):
-                    best = k
+            # the burst on one of the schedule's channels first, then the one nearest its time
+            cands = [(not any(_same_channel(bursts[k], bursts[m], chan_hz) for m in idx),
+                      abs(starts[k] - pred), k) for k in window if _compatible(anchor, bursts[k])]
+            best = min(cands)[2] if cands else None
             if best is None:
                 misses += 1
                 continue
@@ -210,6 +247,12 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
             ns.insert(at, n)
             ts.insert(at, starts[best])
             t0, p, _ = _fit(ns, ts)
+    # A tracker comes back to its channels; a burst on a channel no other burst of the schedule used is
+    # someone else's that happened to arrive on time (CHANNEL_TOL_BINS in thresholds.py).
+    for p in reversed(_lone(bursts, idx, chan_hz)):
+        del idx[p], ns[p], ts[p]
+    if len(idx) < 2:
+        return _Chain(idx, ns, 0.0, math.inf)
     # Another burst that happened to arrive near a slot the tracker's own burst missed (hidden under a
     # phone's, say) is off the schedule by more than the sweep can explain: drop the worst such.
     while len(idx) > th.MIN_BURSTS:
@@ -249,22 +292,23 @@ def _binom_tail(n: int, k: int, q: float) -> float:
     return float(sum(math.comb(n, i) * q**i * (1 - q) ** (n - i) for i in range(k, n + 1)))
 
 
-def _chance(chain: _Chain, bursts: list[Burst], tol_s: float, places: float) -> float:
+def _chance(chain: _Chain, bursts: list[Burst], tol_s: float, places: float, chan_hz: float) -> float:
     """Expected number of chains at least this good made of unrelated bursts near its channel.
 
-    Bursts like the chain's (compatible with one of its bursts) but not in it, around the time of the
-    chain (traffic comes and goes, so the local rate, not the recording's), arrive at a rate r; each
-    could start a chain with any of the others one plausible period later (the trials), each expected
-    slot then holds one by chance with probability q, and a chance chain needs ``len - 2`` of the
-    ``slots - 2`` slots after its first pair filled (Binomial tail).  The best of all chains is kept,
-    so the count is multiplied by the number of ``places`` (neighbourhoods of the swept spectrum as
-    wide as a transmitter may hop) where such a chain could have been found."""
+    Bursts on one of the chain's channels (both edges matching one of its bursts) but not in it, around
+    the time of the chain (traffic comes and goes, so the local rate, not the recording's), arrive at a
+    rate r; each could start a chain with any of the others one plausible period later (the trials),
+    each expected slot then holds one by chance with probability q, and a chance chain needs
+    ``len - 2`` of the ``slots - 2`` slots after its first pair filled (Binomial tail).  The best of all
+    chains is kept, so the count is multiplied by the number of ``places`` (neighbourhoods of the
+    swept spectrum as wide as a transmitter may hop) where such a chain could have been found."""
     members = set(chain.idx)
     own = [bursts[k] for k in chain.idx]
     lo = own[0].start - th.CHANCE_MARGIN_PERIODS * chain.period
     hi = own[-1].start + th.CHANCE_MARGIN_PERIODS * chain.period
     others = sum(1 for k, b in enumerate(bursts)
-                 if k not in members and lo <= b.start <= hi and any(_compatible(m, b) for m in own))
+                 if k not in members and lo <= b.start <= hi
+                 and any(_same_channel(m, b, chan_hz) for m in own))
     if others == 0:
         return 0.0
     rate = others / (hi - lo)
@@ -275,8 +319,8 @@ def _chance(chain: _Chain, bursts: list[Burst], tol_s: float, places: float) -> 
     return trials * _binom_tail(slots - 2, len(chain.idx) - 2, q)
 
 
-def _schedules(bursts: list[Burst], tol_s: float,
-               max_jitter_s: float, outlier_s: float, places: float) -> list[tuple[_Chain, float]]:
+def _schedules(bursts: list[Burst], tol_s: float, max_jitter_s: float, outlier_s: float, places: float,
+               chan_hz: float) -> list[tuple[_Chain, float]]:
     starts = [b.start for b in bursts]
     chains: list[_Chain] = []
     for i, a in enumerate(bursts):
@@ -285,7 +329,7 @@ def _schedules(bursts: list[Burst], tol_s: float,
         for j in range(lo, hi):
             if not _compatible(a, bursts[j]):
                 continue
-            c = _grow(bursts, starts, i, j, tol_s, outlier_s)
+            c = _grow(bursts, starts, i, j, tol_s, outlier_s, chan_hz)
             if (len(c.idx) >= th.MIN_BURSTS and c.fill >= th.MIN_FILL
                     and th.MIN_PERIOD_S <= c.period <= th.MAX_PERIOD_S
                     and c.jitter <= max(max_jitter_s, th.MAX_JITTER_REL * c.period)):
@@ -297,16 +341,16 @@ def _schedules(bursts: list[Burst], tol_s: float,
     for c in chains:
         if used.intersection(c.idx):
             continue
-        conf = confidence(len(c.idx), _chance(c, bursts, tol_s, places))
+        conf = confidence(len(c.idx), _chance(c, bursts, tol_s, places, chan_hz))
         if conf < th.MIN_CONFIDENCE:
             continue
         used.update(c.idx)
         out.append((c, conf))
-    return _merge_pieces(out, bursts, tol_s, places)
+    return _merge_pieces(out, bursts, tol_s, places, chan_hz)
 
 
 def _merge_pieces(found: list[tuple[_Chain, float]], bursts: list[Burst], tol_s: float,
-                  places: float) -> list[tuple[_Chain, float]]:
+                  places: float, chan_hz: float) -> list[tuple[_Chain, float]]:
     """One transmitter whose schedule broke off (more than MAX_MISSES reports missed in a row, say
     while parked) and resumed is found as two pieces on one clock: join them."""
     out: list[tuple[_Chain, float]] = []
@@ -326,7 +370,7 @@ def _merge_pieces(found: list[tuple[_Chain, float]], bursts: list[Burst], tol_s:
             order = sorted(range(len(ts)), key=lambda i: ts[i])
             joined = _Chain([(prev.idx + c.idx)[i] for i in order], [ns[i] - min(ns) for i in order], p,
                             float(math.sqrt(float(np.mean(resid**2)))))
-            out[k] = (joined, confidence(len(joined.idx), _chance(joined, bursts, tol_s, places)))
+            out[k] = (joined, confidence(len(joined.idx), _chance(joined, bursts, tol_s, places, chan_hz)))
             break
         else:
             out.append((c, conf))
@@ -368,6 +412,7 @@ def analyze(hops: Iterable[Hop], bands: tuple[Band, ...], damaged: int = 0, *,
     kept = [b for b in bursts
             if b.high_hz - b.low_hz <= th.MAX_BURST_WIDTH_HZ and b.end - b.start <= th.MAX_BURST_S]
     tol_s = max(th.TIME_TOL_S, th.TIME_TOL_SWEEPS * interval)
+    chan_hz = th.CHANNEL_TOL_BINS * max((step for _, step, _ in layouts), default=0.0)
     coverage = _coverage(layouts, bands, interval)
     places = max(1.0, sum(c.high_hz - c.low_hz for c in coverage) / (2 * th.HOP_SPAN_HZ))
     by_band: dict[str, list[Burst]] = defaultdict(list)
@@ -379,7 +424,7 @@ def analyze(hops: Iterable[Hop], bands: tuple[Band, ...], damaged: int = 0, *,
     for name, group in by_band.items():
         max_jitter = max(th.MAX_JITTER_S, th.MAX_JITTER_SWEEPS * interval)
         outlier = max(th.OUTLIER_S, th.OUTLIER_SWEEPS * interval)
-        for chain, conf in _schedules(group, tol_s, max_jitter, outlier, places):
+        for chain, conf in _schedules(group, tol_s, max_jitter, outlier, places, chan_hz):
             members = [group[k] for k in chain.idx]
             found.append(Transmitter(
                 band=name,

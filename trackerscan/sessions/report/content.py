@@ -271,7 +271,7 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
     return ReportContent(
         cellular=cellular,
         cellular_notes=cellular_notes,
-        title="Bluetooth tracker report",
+        title=_title(bool(cellular_notes), a.counts["sighting"] + a.counts["reduced"] > 0),
         header=header,
         summary=summary,
         devices=devices,
@@ -281,6 +281,13 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
         source_events=source_events,
         integrity=integrity,
     )
+
+
+def _title(swept: bool, heard: bool) -> str:
+    """Named by what was scanned: Bluetooth, a radio sweep for cellular trackers, or both."""
+    if swept and not heard:
+        return "Cellular tracker report (radio sweep)"
+    return "Tracker report (Bluetooth and radio sweep)" if swept else "Bluetooth tracker report"
 
 
 def _cellular(path: Path, tz: tzinfo) -> tuple[list[tuple[str, ...]], list[str]]:
