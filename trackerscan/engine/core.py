@@ -13,6 +13,8 @@ import math
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import compress
+from operator import attrgetter
 from types import MappingProxyType
 
 from trackerscan.engine import thresholds as th
@@ -57,6 +59,7 @@ _PROMOTE_SPAN_S = th.FIRST_PROMOTE_SPAN_S
 _NAN = math.nan
 _LINKABLE_CLASSES = (SEPARATED, UNKNOWN_STATE)  # kept up to TRACKER_FORGET_AFTER_S
 _EVALUATE_NOW = -math.inf  # next_eval of a device to evaluate at its next sighting
+_LAST_SEEN = attrgetter("last_seen")
 _EMPTY_DETAILS: MappingProxyType[str, object] = MappingProxyType({})  # a compacted identity's details
 
 
@@ -353,7 +356,10 @@ class Engine:
         tracker_limit = t - th.TRACKER_FORGET_AFTER_S
         limit = t - after_s
         never_limit = t - min(after_s, th.NEVER_FORGET_AFTER_S)
-        for dev in self._devices.values():
+        # never_limit >= limit: a device heard since never_limit stays whatever its class, so only the
+        # older ones are looked at, picked out at C speed (most devices in memory were heard lately).
+        devices = self._devices.values()
+        for dev in compress(devices, map(never_limit.__gt__, map(_LAST_SEEN, devices))):
             ls = dev.last_seen
             if dev.level is not Level.NONE or dev.known or dev.mine:
                 continue
@@ -369,11 +375,19 @@ class Engine:
             gone.append(dev)
         if dormant:
             self._compact(dormant)
-        if not gone:
-            return
-        devices, by_addr, by_eid, by_ident = self._devices, self._by_addr, self._by_eid, self._by_ident
+        if gone:
+            self._drop(gone)
+        if dormant or gone:  # their classify-cache entries go, in one pass over the cache
+            dropped = {*dormant, *gone}
+            cache = self._cache  # emptied in place: feed_sightings holds its .get
+            for key in [k for k, d in cache.items() if d in dropped]:
+                del cache[key]
+
+    def _drop(self, gone: list[Device]) -> None:
+        """Forget these devices: out of every index (the caller empties their cache entries)."""
+        by_id, by_addr, by_eid, by_ident = self._devices, self._by_addr, self._by_eid, self._by_ident
         for dev in gone:
-            del devices[dev.id]
+            del by_id[dev.id]
             self._forgotten_n += dev.n
             for a in dev.addresses:
                 if by_addr.get(a) is dev:
@@ -385,18 +399,14 @@ class Engine:
                     del by_ident[i]
             self._chains.drop(dev)
         self._stats.forgotten += len(gone)
-        dropped = set(gone)
-        cache = self._cache  # emptied in place: feed_sightings holds its .get
-        for key in [k for k, d in cache.items() if d in dropped]:
-            del cache[key]
 
     def _compact(self, dormant: list[Device]) -> None:
         """Keep of silent trackers only what linking and later evidence use (issue #8).
 
         Their history points go (the session store has their sightings), their identity loses
         its descriptive details (SmartTag chains keep their own signature and counter), and their
-        classify-cache entries go: heard again, they are classified once more and found by
-        address (or EID, or chain) as before.  Places, times, reach and links stay.
+        classify-cache entries go (the caller empties them): heard again, they are classified once
+        more and found by address (or EID, or chain) as before.  Places, times, reach and links stay.
         """
         empty = _EMPTY_DETAILS
         for dev in dormant:
@@ -404,10 +414,6 @@ class Engine:
             ident = dev.identity
             if ident.details:
                 dev.identity = dataclasses.replace(ident, details=empty)
-        dropped = set(dormant)
-        cache = self._cache  # emptied in place: feed_sightings holds its .get
-        for key in [k for k, d in cache.items() if d in dropped]:
-            del cache[key]
 
     def _gps_lost(self, t: float) -> Place:
         """No fix for NO_GPS_AFTER_S: positions are unknown from now on, and this may be a new place."""
