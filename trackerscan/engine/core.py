@@ -11,10 +11,11 @@ from __future__ import annotations
 import dataclasses
 import math
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import compress
-from operator import attrgetter
+from itertools import chain, compress, islice
+from operator import attrgetter, le
 from types import MappingProxyType
 
 from trackerscan.engine import thresholds as th
@@ -28,6 +29,7 @@ from trackerscan.engine.linking import SmartTagChains
 from trackerscan.engine.places import Place, Places
 from trackerscan.engine.positions import UserTrack
 from trackerscan.engine.settings import Settings
+from trackerscan.geo import distance_m
 from trackerscan.model import (
     AddressType,
     DeviceState,
@@ -212,32 +214,29 @@ class Engine:
 
         The one place where a sighting updates its device: `feed` and `feed_sighting` come here
         with columns of one, readers that decode captures into columns call it directly (feed the
-        fixes that fall between them in between calls).  The hot path -- a device already seen, at
-        the same place, with no history point or evaluation due -- costs one dict lookup and a few
-        attribute updates; what the loop reads of the engine is held in locals (nothing it calls
-        changes them, but for the GPS place, re-read after `_gps_lost`).
+        fixes that fall between them in between calls).  The columns go in runs over which what
+        depends on time alone holds still (no new session, no context roll, one place: `_run`
+        decides it and where the run ends, by bisection on the times).  Per sighting, the hot path
+        -- a device already seen, at the same place, with no history point or evaluation due --
+        costs one dict lookup and a few attribute updates.
         """
+        m = len(times)
+        if not len(addresses) == len(address_types) == len(rssis) == len(advs) == m:
+            raise ValueError("feed_sightings: the columns differ in length")
         out: list[LevelChange] = []
         cache_get = self._cache.get
         heard_add = self._heard.add
-        ctx_end = self._ctx_end
-        fix_t = self._fix_t
-        gps_place = self._gps_place
         hist_step = self._hist_step
-        lt = self._last_t
-        try:
-            for t, address, address_type, rssi, adv in zip(
-                times, addresses, address_types, rssis, advs, strict=True
-            ):
-                if t > lt:
-                    if t - lt > _SESSION_GAP_S:
-                        self._new_session(t)
-                    lt = t
-                if t >= ctx_end:
-                    rolled = self._roll(t)
-                    if rolled:
-                        out.extend(rolled)
-                    ctx_end = self._ctx_end
+        fix_t = self._fix_t
+        # times that go backwards somewhere: one sighting per run (bisection needs them in order)
+        one_by_one = m > 1 and not all(map(le, times, islice(times, 1, None)))
+        rows = zip(times, addresses, address_types, rssis, advs, strict=True)
+        a = 0
+        while a < m:
+            place, b = self._run(times, a, m, out)
+            if one_by_one:
+                b = a + 1
+            for t, address, address_type, rssi, adv in islice(rows, b - a):
                 dev = cache_get((address, adv))
                 if dev is None:
                     dev = self._resolve(t, address, address_type, adv)
@@ -256,16 +255,6 @@ class Engine:
                     rs = dev.rssi_s
                     dev.rssi_s = float(rssi) if rs is None else rs + _RSSI_SMOOTHING * (rssi - rs)
                 heard_add(dev)
-                age = t - fix_t
-                if age <= _MAX_FIX_AGE_S:
-                    place = gps_place
-                elif age > _NO_GPS_AFTER_S:
-                    place = self._places.current_offline
-                    if place is None or place.first_time < fix_t:
-                        place = self._gps_lost(t)
-                        gps_place = self._gps_place
-                else:
-                    place = None
                 if place is not dev.last_place:
                     self._enter(dev, place)
                 if t >= dev.next_hist:  # one history point per device per history_step_s
@@ -273,18 +262,55 @@ class Engine:
                         self._reach(dev, t)
                     dev.next_hist = t + hist_step
                     r = float(rssi) if rssi is not None else _NAN
+                    age = t - fix_t
                     if age > _MAX_FIX_AGE_S or age < -_MAX_FIX_AGE_S:  # UserTrack.position_at, inlined
-                        dev.points.extend((t, r, _NAN, _NAN, _NAN))
+                        dev.points.fromlist([t, r, _NAN, _NAN, _NAN])  # (fromlist: twice extend's speed)
                     else:
                         lat, lon, acc, speed = self._fix_pos
-                        dev.points.extend((t, r, lat, lon, acc + speed * abs(age)))
+                        dev.points.fromlist([t, r, lat, lon, acc + speed * abs(age)])
                 if t >= dev.next_eval:
                     c = self._evaluate(dev, t)
                     if c:
                         out.extend(c)
-        finally:
-            self._last_t = lt
+            a = b
         return out
+
+    def _run(
+        self, times: Sequence[float], a: int, m: int, out: list[LevelChange]
+    ) -> tuple[Place | None, int]:
+        """Start the run of sightings at ``times[a]`` (in order up to ``m``): open a session or roll the
+        context if its time says so (level changes into ``out``); return the place the run is at and
+        where it ends -- before the next roll, before a gap that could open a session, and where the
+        place would change with the age of the last fix."""
+        t = times[a]
+        lt = self._last_t
+        if t > lt:
+            if t - lt > _SESSION_GAP_S:
+                self._new_session(t)
+            self._last_t = t
+        if t >= self._ctx_end:
+            rolled = self._roll(t)
+            if rolled:
+                out.extend(rolled)
+        b = bisect_left(times, self._ctx_end, a, m)
+        b = bisect_right(times, _SESSION_GAP_S, a, b, key=lambda x: x - t)
+        fix_t = self._fix_t
+        age = t - fix_t
+        place: Place | None
+        if age <= _MAX_FIX_AGE_S:
+            place = self._gps_place
+            b = bisect_right(times, _MAX_FIX_AGE_S, a, b, key=lambda x: x - fix_t)
+        elif age > _NO_GPS_AFTER_S:
+            place = self._places.current_offline
+            if place is None or place.first_time < fix_t:
+                place = self._gps_lost(t)
+        else:
+            place = None
+            b = bisect_right(times, _NO_GPS_AFTER_S, a, b, key=lambda x: x - fix_t)
+        b = max(b, a + 1)
+        if times[b - 1] > self._last_t:
+            self._last_t = times[b - 1]
+        return place, b
 
     def feed_many(self, events: Sequence[Event]) -> list[LevelChange]:
         out: list[LevelChange] = []
@@ -377,11 +403,12 @@ class Engine:
             self._compact(dormant)
         if gone:
             self._drop(gone)
-        if dormant or gone:  # their classify-cache entries go, in one pass over the cache
-            dropped = {*dormant, *gone}
-            cache = self._cache  # emptied in place: feed_sightings holds its .get
-            for key in [k for k, d in cache.items() if d in dropped]:
-                del cache[key]
+        cache = self._cache  # their classify-cache entries go (emptied in place: feed_sightings holds .get)
+        for dev in chain(dormant, gone):
+            for key in dev.keys:
+                if cache.get(key) is dev:
+                    del cache[key]
+            dev.keys = []
 
     def _drop(self, gone: list[Device]) -> None:
         """Forget these devices: out of every index (the caller empties their cache entries)."""
@@ -437,6 +464,8 @@ class Engine:
             return None
         if len(self._cache) >= th.CLASSIFY_CACHE_MAX:
             self._cache.clear()
+            for d in self._devices.values():
+                d.keys = []
         ident = self._classify(adv, addr, address_type)
         self._stats.classified += 1
         ident_hex = ident.identifier.hex() if ident.identifier else None
@@ -490,7 +519,9 @@ class Engine:
                 dev.last_seen = rec.last
         if known:
             dev.known = True
-        self._cache[(addr, adv)] = dev
+        key = (addr, adv)
+        self._cache[key] = dev
+        dev.keys.append(key)
         return dev
 
     def _new_device(self, ident: Identity, addr: str, t: float) -> Device:
@@ -542,8 +573,6 @@ class Engine:
         if o is None:
             dev.origin = (last.lat, last.lon)
             return
-        from trackerscan.geo import distance_m
-
         d = distance_m(o[0], o[1], last.lat, last.lon)
         if d > dev.reach_m:
             dev.reach_m = d
