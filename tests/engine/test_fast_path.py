@@ -202,3 +202,25 @@ def test_indexed_smarttag_chains_choose_as_the_plain_list_did():
             assert [d.st_aging for d in devs_f] == [d.st_aging for d in devs_r]
             peak = max(peak, *(len(v) for v in fast._tails.values()))
         assert links > 200 and peak > linking._MAX_STEPS_BACK  # the list path and the index path ran
+
+
+def test_without_history_points_levels_and_states_are_the_same():
+    """Settings.keep_history=False (what analyze uses) changes nothing but the stored points."""
+    from dataclasses import replace
+
+    from trackerscan.engine import Settings
+
+    sc = build_scenario("walk_every_kind", 2)
+    kw = {"known": sc.known_devices(), "homes": sc.homes}
+    full = Engine(Settings(), **kw)
+    bare = Engine(replace(Settings(), keep_history=False), **kw)
+    out = []
+    for eng in (full, bare):
+        changes = eng.feed_many(sc.events) + eng.finish()
+        out.append((changes, eng.devices(), eng.stats))
+    assert out[0] == out[1]
+    assert any(c.level is Level.ALERT for c in out[0][0])
+    ids = [d.device_id for d in out[0][1]]
+    assert max(len(full.history(i)) for i in ids) > 10
+    assert all(len(bare.history(i)) <= 1 for i in ids)
+    assert [bare.history(i) for i in ids] == [full.history(i)[:1] for i in ids]

@@ -227,6 +227,7 @@ class Engine:
         cache_get = self._cache.get
         heard_add = self._heard.add
         hist_step = self._hist_step
+        keep_history = self.settings.keep_history
         fix_t = self._fix_t
         # times that go backwards somewhere: one sighting per run (bisection needs them in order)
         one_by_one = m > 1 and not all(map(le, times, islice(times, 1, None)))
@@ -261,13 +262,14 @@ class Engine:
                     if dev.cls != NEVER:
                         self._reach(dev, t)
                     dev.next_hist = t + hist_step
-                    r = float(rssi) if rssi is not None else _NAN
-                    age = t - fix_t
-                    if age > _MAX_FIX_AGE_S or age < -_MAX_FIX_AGE_S:  # UserTrack.position_at, inlined
-                        dev.points.fromlist([t, r, _NAN, _NAN, _NAN])  # (fromlist: twice extend's speed)
-                    else:
-                        lat, lon, acc, speed = self._fix_pos
-                        dev.points.fromlist([t, r, lat, lon, acc + speed * abs(age)])
+                    if keep_history or not dev.points:  # without history, the first (see _forget)
+                        r = float(rssi) if rssi is not None else _NAN
+                        age = t - fix_t
+                        if age > _MAX_FIX_AGE_S or age < -_MAX_FIX_AGE_S:  # UserTrack.position_at, inlined
+                            dev.points.fromlist([t, r, _NAN, _NAN, _NAN])  # (twice extend's speed)
+                        else:
+                            lat, lon, acc, speed = self._fix_pos
+                            dev.points.fromlist([t, r, lat, lon, acc + speed * abs(age)])
                 if t >= dev.next_eval:
                     c = self._evaluate(dev, t)
                     if c:
@@ -395,6 +397,8 @@ class Engine:
             elif ls >= limit:
                 continue
             if ls >= tracker_limit and (dev.cls in _LINKABLE_CLASSES or dev.identity.kind is Kind.SMARTTAG):
+                # history points since the last compaction (without keep_history, the first is kept
+                # for this test alone)
                 if dev.points or dev.identity.details:
                     dormant.append(dev)
                 continue
@@ -767,7 +771,8 @@ class Engine:
     def history(self, device_id: str) -> list[HeardPoint]:
         """The device's stored sightings (one per HISTORY_STEP_S), positioned where a fix allowed.
 
-        Empty for an unknown or forgotten id, and for a silent tracker kept only for linking.
+        Empty for an unknown or forgotten id, and for a silent tracker kept only for linking; the
+        first point alone when `Settings.keep_history` is False.
         """
         dev = self._devices.get(device_id)
         if dev is None:
