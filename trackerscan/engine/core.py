@@ -234,9 +234,7 @@ class Engine:
         rows = zip(times, addresses, address_types, rssis, advs, strict=True)
         a = 0
         while a < m:
-            place, b = self._run(times, a, m, out)
-            if one_by_one:
-                b = a + 1
+            place, b = self._run(times, a, a + 1 if one_by_one else m, out)
             for t, address, address_type, rssi, adv in islice(rows, b - a):
                 dev = cache_get((address, adv))
                 if dev is None:
