@@ -292,21 +292,26 @@ class Engine:
             rolled = self._roll(t)
             if rolled:
                 out.extend(rolled)
-        b = bisect_left(times, self._ctx_end, a, m)
-        b = bisect_right(times, _SESSION_GAP_S, a, b, key=lambda x: x - t)
         fix_t = self._fix_t
         age = t - fix_t
         place: Place | None
         if age <= _MAX_FIX_AGE_S:
             place = self._gps_place
-            b = bisect_right(times, _MAX_FIX_AGE_S, a, b, key=lambda x: x - fix_t)
+            age_limit = _MAX_FIX_AGE_S
         elif age > _NO_GPS_AFTER_S:
             place = self._places.current_offline
             if place is None or place.first_time < fix_t:
                 place = self._gps_lost(t)
+            age_limit = math.inf
         else:
             place = None
-            b = bisect_right(times, _NO_GPS_AFTER_S, a, b, key=lambda x: x - fix_t)
+            age_limit = _NO_GPS_AFTER_S
+        if m - a == 1:  # a run of one (feed, feed_sighting): nothing to look for
+            return place, m
+        b = bisect_left(times, self._ctx_end, a, m)
+        b = bisect_right(times, _SESSION_GAP_S, a, b, key=lambda x: x - t)
+        if age_limit < math.inf:
+            b = bisect_right(times, age_limit, a, b, key=lambda x: x - fix_t)
         b = max(b, a + 1)
         if times[b - 1] > self._last_t:
             self._last_t = times[b - 1]
