@@ -17,7 +17,7 @@ import os
 import time
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import accumulate, chain, islice
 from operator import attrgetter
@@ -248,7 +248,8 @@ def analyze(
     started = time.perf_counter()
     if not ble and not sessions:
         raise InputError("Give a Bluetooth capture (--ble FILE) or a recorded session to analyse.")
-    settings = Settings.from_sensitivity(sensitivity)
+    # no history points: nothing here reads them (Settings.keep_history)
+    settings = replace(Settings.from_sensitivity(sensitivity), keep_history=False)
     known_devices = KnownDevices.load(str(known)) if known is not None else None
     notes: list[str] = []
     readers: list[BtsnoopReader] = []
@@ -433,6 +434,4 @@ def one_per_level(changes: Iterable[LevelChange], devices: Iterable[DeviceState]
 def _replace(
     c: LevelChange, addresses: tuple[str, ...], identifiers: tuple[str, ...], last: float
 ) -> LevelChange:
-    from dataclasses import replace
-
     return replace(c, addresses=addresses, identifiers=identifiers, last_seen=last)

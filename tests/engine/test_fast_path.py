@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import random
+from itertools import pairwise
 from operator import attrgetter
 
 from trackerscan.adv import classify
@@ -202,3 +203,46 @@ def test_indexed_smarttag_chains_choose_as_the_plain_list_did():
             assert [d.st_aging for d in devs_f] == [d.st_aging for d in devs_r]
             peak = max(peak, *(len(v) for v in fast._tails.values()))
         assert links > 200 and peak > linking._MAX_STEPS_BACK  # the list path and the index path ran
+
+
+def test_without_history_points_levels_and_states_are_the_same():
+    """Settings.keep_history=False (what analyze uses) changes nothing but the stored points."""
+    from dataclasses import replace
+
+    from trackerscan.engine import Settings
+
+    sc = build_scenario("walk_every_kind", 2)
+    kw = {"known": sc.known_devices(), "homes": sc.homes}
+    full = Engine(Settings(), **kw)
+    bare = Engine(replace(Settings(), keep_history=False), **kw)
+    out = []
+    for eng in (full, bare):
+        changes = eng.feed_many(sc.events) + eng.finish()
+        out.append((changes, eng.devices(), eng.stats))
+    assert out[0] == out[1]
+    assert any(c.level is Level.ALERT for c in out[0][0])
+    ids = [d.device_id for d in out[0][1]]
+    assert max(len(full.history(i)) for i in ids) > 10
+    assert all(len(bare.history(i)) <= 1 for i in ids)
+    assert [bare.history(i) for i in ids] == [full.history(i)[:1] for i in ids]
+
+
+def test_columns_whose_times_go_backwards_equal_feed():
+    """Runs need times in order: columns that step back now and then take the one-by-one runs."""
+    sc = build_scenario("walk_airtag", 3)
+    events = list(sc.events)
+    half = len(events) // 2  # and a silence long enough to open a session, inside a column
+    events[half:] = [e._replace(time=e.time + th.SESSION_GAP_S + 60) for e in events[half:]]
+    rng = random.Random(5)
+    stepped = 0
+    for k in range(0, len(events) - 6, 6):  # shuffle small windows of sightings
+        window = events[k : k + 6]
+        if all(type(e) is Sighting for e in window):
+            rng.shuffle(window)
+            events[k : k + 6] = window
+            stepped += any(b.time < a.time for a, b in pairwise(window))
+    assert stepped > 100
+    a, b = _both_ways(events, known=sc.known_devices(), homes=sc.homes)
+    assert a == b
+    assert any(c.level is Level.ALERT for c in a[0])
+    assert a[3].sessions == 2

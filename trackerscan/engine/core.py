@@ -11,8 +11,11 @@ from __future__ import annotations
 import dataclasses
 import math
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain, compress, islice
+from operator import attrgetter, le
 from types import MappingProxyType
 
 from trackerscan.engine import thresholds as th
@@ -26,6 +29,7 @@ from trackerscan.engine.linking import SmartTagChains
 from trackerscan.engine.places import Place, Places
 from trackerscan.engine.positions import UserTrack
 from trackerscan.engine.settings import Settings
+from trackerscan.geo import distance_m
 from trackerscan.model import (
     AddressType,
     DeviceState,
@@ -57,6 +61,7 @@ _PROMOTE_SPAN_S = th.FIRST_PROMOTE_SPAN_S
 _NAN = math.nan
 _LINKABLE_CLASSES = (SEPARATED, UNKNOWN_STATE)  # kept up to TRACKER_FORGET_AFTER_S
 _EVALUATE_NOW = -math.inf  # next_eval of a device to evaluate at its next sighting
+_LAST_SEEN = attrgetter("last_seen")
 _EMPTY_DETAILS: MappingProxyType[str, object] = MappingProxyType({})  # a compacted identity's details
 
 
@@ -209,32 +214,28 @@ class Engine:
 
         The one place where a sighting updates its device: `feed` and `feed_sighting` come here
         with columns of one, readers that decode captures into columns call it directly (feed the
-        fixes that fall between them in between calls).  The hot path -- a device already seen, at
-        the same place, with no history point or evaluation due -- costs one dict lookup and a few
-        attribute updates; what the loop reads of the engine is held in locals (nothing it calls
-        changes them, but for the GPS place, re-read after `_gps_lost`).
+        fixes that fall between them in between calls).  The columns go in runs over which what
+        depends on time alone holds still (no new session, no context roll, one place: `_run`
+        decides it and where the run ends, by bisection on the times).  Per sighting, the hot path
+        -- a device already seen, at the same place, with no history point or evaluation due --
+        costs one dict lookup and a few attribute updates.
         """
+        m = len(times)
+        if not len(addresses) == len(address_types) == len(rssis) == len(advs) == m:
+            raise ValueError("feed_sightings: the columns differ in length")
         out: list[LevelChange] = []
         cache_get = self._cache.get
         heard_add = self._heard.add
-        ctx_end = self._ctx_end
-        fix_t = self._fix_t
-        gps_place = self._gps_place
         hist_step = self._hist_step
-        lt = self._last_t
-        try:
-            for t, address, address_type, rssi, adv in zip(
-                times, addresses, address_types, rssis, advs, strict=True
-            ):
-                if t > lt:
-                    if t - lt > _SESSION_GAP_S:
-                        self._new_session(t)
-                    lt = t
-                if t >= ctx_end:
-                    rolled = self._roll(t)
-                    if rolled:
-                        out.extend(rolled)
-                    ctx_end = self._ctx_end
+        keep_history = self.settings.keep_history
+        fix_t = self._fix_t
+        # times that go backwards somewhere: one sighting per run (bisection needs them in order)
+        one_by_one = m > 1 and not all(map(le, times, islice(times, 1, None)))
+        rows = zip(times, addresses, address_types, rssis, advs, strict=True)
+        a = 0
+        while a < m:
+            place, b = self._run(times, a, a + 1 if one_by_one else m, out)
+            for t, address, address_type, rssi, adv in islice(rows, b - a):
                 dev = cache_get((address, adv))
                 if dev is None:
                     dev = self._resolve(t, address, address_type, adv)
@@ -253,35 +254,68 @@ class Engine:
                     rs = dev.rssi_s
                     dev.rssi_s = float(rssi) if rs is None else rs + _RSSI_SMOOTHING * (rssi - rs)
                 heard_add(dev)
-                age = t - fix_t
-                if age <= _MAX_FIX_AGE_S:
-                    place = gps_place
-                elif age > _NO_GPS_AFTER_S:
-                    place = self._places.current_offline
-                    if place is None or place.first_time < fix_t:
-                        place = self._gps_lost(t)
-                        gps_place = self._gps_place
-                else:
-                    place = None
                 if place is not dev.last_place:
                     self._enter(dev, place)
                 if t >= dev.next_hist:  # one history point per device per history_step_s
                     if dev.cls != NEVER:
                         self._reach(dev, t)
                     dev.next_hist = t + hist_step
-                    r = float(rssi) if rssi is not None else _NAN
-                    if age > _MAX_FIX_AGE_S or age < -_MAX_FIX_AGE_S:  # UserTrack.position_at, inlined
-                        dev.points.extend((t, r, _NAN, _NAN, _NAN))
-                    else:
-                        lat, lon, acc, speed = self._fix_pos
-                        dev.points.extend((t, r, lat, lon, acc + speed * abs(age)))
+                    if keep_history or not dev.points:  # without history, the first (see _forget)
+                        r = float(rssi) if rssi is not None else _NAN
+                        age = t - fix_t
+                        if age > _MAX_FIX_AGE_S or age < -_MAX_FIX_AGE_S:  # UserTrack.position_at, inlined
+                            dev.points.fromlist([t, r, _NAN, _NAN, _NAN])  # (twice extend's speed)
+                        else:
+                            lat, lon, acc, speed = self._fix_pos
+                            dev.points.fromlist([t, r, lat, lon, acc + speed * abs(age)])
                 if t >= dev.next_eval:
                     c = self._evaluate(dev, t)
                     if c:
                         out.extend(c)
-        finally:
-            self._last_t = lt
+            a = b
         return out
+
+    def _run(
+        self, times: Sequence[float], a: int, m: int, out: list[LevelChange]
+    ) -> tuple[Place | None, int]:
+        """Start the run of sightings at ``times[a]`` (in order up to ``m``): open a session or roll the
+        context if its time says so (level changes into ``out``); return the place the run is at and
+        where it ends -- before the next roll, before a gap that could open a session, and where the
+        place would change with the age of the last fix."""
+        t = times[a]
+        lt = self._last_t
+        if t > lt:
+            if t - lt > _SESSION_GAP_S:
+                self._new_session(t)
+            self._last_t = t
+        if t >= self._ctx_end:
+            rolled = self._roll(t)
+            if rolled:
+                out.extend(rolled)
+        fix_t = self._fix_t
+        age = t - fix_t
+        place: Place | None
+        if age <= _MAX_FIX_AGE_S:
+            place = self._gps_place
+            age_limit = _MAX_FIX_AGE_S
+        elif age > _NO_GPS_AFTER_S:
+            place = self._places.current_offline
+            if place is None or place.first_time < fix_t:
+                place = self._gps_lost(t)
+            age_limit = math.inf
+        else:
+            place = None
+            age_limit = _NO_GPS_AFTER_S
+        if m - a == 1:  # a run of one (feed, feed_sighting): nothing to look for
+            return place, m
+        b = bisect_left(times, self._ctx_end, a, m)
+        b = bisect_right(times, _SESSION_GAP_S, a, b, key=lambda x: x - t)
+        if age_limit < math.inf:
+            b = bisect_right(times, age_limit, a, b, key=lambda x: x - fix_t)
+        b = max(b, a + 1)
+        if times[b - 1] > self._last_t:
+            self._last_t = times[b - 1]
+        return place, b
 
     def feed_many(self, events: Sequence[Event]) -> list[LevelChange]:
         out: list[LevelChange] = []
@@ -353,7 +387,10 @@ class Engine:
         tracker_limit = t - th.TRACKER_FORGET_AFTER_S
         limit = t - after_s
         never_limit = t - min(after_s, th.NEVER_FORGET_AFTER_S)
-        for dev in self._devices.values():
+        # never_limit >= limit: a device heard since never_limit stays whatever its class, so only the
+        # older ones are looked at, picked out at C speed (most devices in memory were heard lately).
+        devices = self._devices.values()
+        for dev in compress(devices, map(never_limit.__gt__, map(_LAST_SEEN, devices))):
             ls = dev.last_seen
             if dev.level is not Level.NONE or dev.known or dev.mine:
                 continue
@@ -363,17 +400,28 @@ class Engine:
             elif ls >= limit:
                 continue
             if ls >= tracker_limit and (dev.cls in _LINKABLE_CLASSES or dev.identity.kind is Kind.SMARTTAG):
+                # history points since the last compaction (without keep_history, the first is kept
+                # for this test alone)
                 if dev.points or dev.identity.details:
                     dormant.append(dev)
                 continue
             gone.append(dev)
         if dormant:
             self._compact(dormant)
-        if not gone:
-            return
-        devices, by_addr, by_eid, by_ident = self._devices, self._by_addr, self._by_eid, self._by_ident
+        if gone:
+            self._drop(gone)
+        cache = self._cache  # their classify-cache entries go (emptied in place: feed_sightings holds .get)
+        for dev in chain(dormant, gone):
+            for key in dev.keys:
+                if cache.get(key) is dev:
+                    del cache[key]
+            dev.keys = []
+
+    def _drop(self, gone: list[Device]) -> None:
+        """Forget these devices: out of every index (the caller empties their cache entries)."""
+        by_id, by_addr, by_eid, by_ident = self._devices, self._by_addr, self._by_eid, self._by_ident
         for dev in gone:
-            del devices[dev.id]
+            del by_id[dev.id]
             self._forgotten_n += dev.n
             for a in dev.addresses:
                 if by_addr.get(a) is dev:
@@ -385,18 +433,14 @@ class Engine:
                     del by_ident[i]
             self._chains.drop(dev)
         self._stats.forgotten += len(gone)
-        dropped = set(gone)
-        cache = self._cache  # emptied in place: feed_sightings holds its .get
-        for key in [k for k, d in cache.items() if d in dropped]:
-            del cache[key]
 
     def _compact(self, dormant: list[Device]) -> None:
         """Keep of silent trackers only what linking and later evidence use (issue #8).
 
         Their history points go (the session store has their sightings), their identity loses
         its descriptive details (SmartTag chains keep their own signature and counter), and their
-        classify-cache entries go: heard again, they are classified once more and found by
-        address (or EID, or chain) as before.  Places, times, reach and links stay.
+        classify-cache entries go (the caller empties them): heard again, they are classified once
+        more and found by address (or EID, or chain) as before.  Places, times, reach and links stay.
         """
         empty = _EMPTY_DETAILS
         for dev in dormant:
@@ -404,10 +448,6 @@ class Engine:
             ident = dev.identity
             if ident.details:
                 dev.identity = dataclasses.replace(ident, details=empty)
-        dropped = set(dormant)
-        cache = self._cache  # emptied in place: feed_sightings holds its .get
-        for key in [k for k, d in cache.items() if d in dropped]:
-            del cache[key]
 
     def _gps_lost(self, t: float) -> Place:
         """No fix for NO_GPS_AFTER_S: positions are unknown from now on, and this may be a new place."""
@@ -431,6 +471,8 @@ class Engine:
             return None
         if len(self._cache) >= th.CLASSIFY_CACHE_MAX:
             self._cache.clear()
+            for d in self._devices.values():
+                d.keys = []
         ident = self._classify(adv, addr, address_type)
         self._stats.classified += 1
         ident_hex = ident.identifier.hex() if ident.identifier else None
@@ -484,7 +526,9 @@ class Engine:
                 dev.last_seen = rec.last
         if known:
             dev.known = True
-        self._cache[(addr, adv)] = dev
+        key = (addr, adv)
+        self._cache[key] = dev
+        dev.keys.append(key)
         return dev
 
     def _new_device(self, ident: Identity, addr: str, t: float) -> Device:
@@ -536,8 +580,6 @@ class Engine:
         if o is None:
             dev.origin = (last.lat, last.lon)
             return
-        from trackerscan.geo import distance_m
-
         d = distance_m(o[0], o[1], last.lat, last.lon)
         if d > dev.reach_m:
             dev.reach_m = d
@@ -732,7 +774,8 @@ class Engine:
     def history(self, device_id: str) -> list[HeardPoint]:
         """The device's stored sightings (one per HISTORY_STEP_S), positioned where a fix allowed.
 
-        Empty for an unknown or forgotten id, and for a silent tracker kept only for linking.
+        Empty for an unknown or forgotten id, and for a silent tracker kept only for linking; the
+        first point alone when `Settings.keep_history` is False.
         """
         dev = self._devices.get(device_id)
         if dev is None:

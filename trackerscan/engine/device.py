@@ -51,6 +51,7 @@ class Device:
         "identifiers",
         "identity",
         "kept_places",
+        "keys",
         "known",
         "last_change",
         "last_place",
@@ -106,6 +107,7 @@ class Device:
         self.last_place: object = None
         self.place_ids: set[int] = set()
         self.kept_places: list[tuple[float, float]] = []
+        self.keys: list[tuple[str, bytes]] = []  # its entries in the engine's classify cache
         self.gps_places = 0
         self.home_places = 0
         self.offline_places = 0

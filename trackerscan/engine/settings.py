@@ -17,6 +17,8 @@ class Settings:
     spacing of stored history points per device.  ``forget_after_s`` drops a bystander (a
     device that never reached watch or alert and is not known) unheard for that long, to keep
     memory flat on long runs (thresholds.FORGET_AFTER_S); None keeps every device.
+    ``keep_history`` False stores no history points but each device's first (`analyze` reads
+    none, and they were a seventh of its engine time): the same levels, `Engine.history` empty.
     """
 
     sensitivity: str = "medium"
@@ -24,6 +26,7 @@ class Settings:
     extra_places: int = 0
     history_step_s: float = th.HISTORY_STEP_S
     forget_after_s: float | None = th.FORGET_AFTER_S
+    keep_history: bool = True
 
     @classmethod
     def from_sensitivity(cls, name: str) -> Settings:
