@@ -36,6 +36,8 @@ class Context:
         "off_pos",
         "pos",
         "private",
+        "recent",
+        "ref",
         "released",
         "ride",
         "ride_end",
@@ -48,6 +50,7 @@ class Context:
         "situation",
         "slow_since",
         "speed_mps",
+        "starts",
         "transport",
         "vehicle_since",
         "win_session",
@@ -85,6 +88,11 @@ class Context:
         self.off_pos: tuple[float, float] | None = None  # the user's position then: where she got off
         self.pos: tuple[float, float] | None = None  # the user's position at the last roll (GPS only)
         self.last_roll = -math.inf
+        # People's rotating addresses heard in the last window, and those linked to an earlier address:
+        # the time the first address of the chain came to be with her (_link_rotations).
+        self.recent: list[Device] = []
+        self.starts: dict[Device, float] = {}
+        self.ref = -math.inf  # the strongest smoothed RSSI heard in the last window closed
         self.log: list[tuple[float, float, int]] = []  # (window end, seconds, mode), oldest first
         self.session = 0  # the engine's session count (Engine._new_session)
         self.win_session = 0  # the session the current window was opened in
@@ -95,7 +103,7 @@ class Context:
         """Close the window that ended before ``t`` and describe the situation (``pos``: the user's
         last trusted position, if any)."""
         heard = self.heard
-        _closeness(heard, self.win_session)
+        self.ref = _closeness(heard, self.win_session)
         self.win_session = self.session
         # People's devices moving with her (phones, watches: not trackers, not her known devices).
         people = [
@@ -104,8 +112,9 @@ class Context:
             if d.cls == "other" or (d.cls == "never" and not d.identity.tracker)
             if d.gps_places >= 2 and not d.known
         ]
+        starts = self._link_rotations(t, heard)
         limit = t - th.COTRAVEL_MIN_S
-        group = [d for d in people if d.pres_start <= limit]
+        group = [d for d in people if starts.get(d, d.pres_start) <= limit]
         self.cotravellers = len(group)
         self.crowd = len(heard) >= th.CROWD_MIN_DEVICES
         if not gps:
@@ -117,7 +126,7 @@ class Context:
         if vehicle and not self.riding:
             # Co-travellers to be: with her since the stretch began, not yet for COTRAVEL_MIN_S.
             since = self.vehicle_since + th.CONTEXT_WINDOW_S
-            self.boarders = sum(1 for d in people if d.pres_start <= since)
+            self.boarders = sum(1 for d in people if starts.get(d, d.pres_start) <= since)
         self.released = 0
         if self.riding and vehicle:
             self.ride_group = group
@@ -149,6 +158,27 @@ class Context:
         self._log(t, speed_mps, vehicle)
         heard.clear()
         self.window_end = t + th.CONTEXT_WINDOW_S
+
+    def _link_rotations(self, t: float, heard: set[Device]) -> dict[Device, float]:
+        """People's rotating addresses (phones) linked to the address they replaced, with the time
+        the first of them came to be with her (thresholds ROTATION_LINK_*): a phone that changes its
+        address mid-ride is still a co-traveller since it boarded.  Kept while the address is heard."""
+        rotating = [d for d in heard if d.cls == NEVER and not d.identity.tracker and not d.known]
+        starts, recent = self.starts, self.recent
+        pool = recent + rotating
+        used: set[Device] = set()
+        earliest = t - 2 * th.CONTEXT_WINDOW_S
+        fresh = [d for d in rotating if d.first_seen > earliest and d not in starts and d not in recent]
+        for d in sorted(fresh, key=lambda d: d.first_seen):
+            g = _predecessor(d, pool, used, self.ref)
+            if g is not None:
+                used.add(g)
+                starts[d] = starts.get(g, g.pres_start)
+        self.recent = rotating
+        if starts:
+            gone = t - th.PRESENCE_GAP_S
+            self.starts = starts = {d: s for d, s in starts.items() if d.last_seen >= gone}
+        return starts
 
     def _rides(self, t: float, speed_mps: float | None, vehicle: bool) -> None:
         """Start a ride when public transport is recognised, end it when the user walks away."""
@@ -194,10 +224,7 @@ class Context:
         ride, group = self.check_ride, self.ride_group
         self.check_ride = 0
         self.ride_group = []
-        # Devices not heard after the last minute at vehicle speed left (or changed address) on board.
-        group = [d for d in group if d.last_seen > self.ride_ends[ride - 1]]  # type: ignore[operator]
-        since = t - th.CONTEXT_WINDOW_S
-        companions = sum(1 for d in group if d.last_seen >= since)
+        companions = _still_with_her(group, self.heard, t - th.CONTEXT_WINDOW_S, self.ref)
         if companions < th.PRIVATE_MIN_COMPANIONS or companions <= th.PRIVATE_RIDE_SHARE * len(group):
             return
         self.private[ride] = (companions, len(group))
@@ -296,10 +323,62 @@ class Context:
         return f"partly walking, partly standing still ({share(s[WALK])} walking)"
 
 
-def _closeness(heard: set[Device], session: int) -> None:
+def _still_with_her(group: list[Device], heard: set[Device], since: float, ref: float) -> int:
+    """How many of ``group`` are heard since ``since``, under the same or a new address.
+
+    A phone's address rotates every ~15 min: a member last heard before ``since`` is still with her
+    when a device first heard within ROTATION_LINK_S of its last sighting, of the same class and
+    about as strong (ROTATION_LINK_DB), is heard since (each new address stands for one member).
+    """
+    members = set(group)
+    fresh = [d for d in heard if d not in members and d.last_seen >= since]
+    fresh.sort(key=lambda d: d.first_seen)
+    count = 0
+    for g in group:
+        if g.last_seen >= since:
+            count += 1
+            continue
+        d = _successor(g, fresh, ref)
+        if d is not None:
+            count += 1
+            fresh.remove(d)
+    return count
+
+
+def _replaces(old: Device, new: Device, ref: float) -> bool:
+    """``new`` may be ``old`` under its next address: first heard just after ``old`` went quiet, the
+    same kind and class, about as strong, and near her (thresholds ROTATION_LINK_*; ``ref``: the
+    strongest smoothed RSSI heard in the window)."""
+    a, b = old.rssi_s, new.rssi_s
+    return (
+        old.last_seen <= new.first_seen <= old.last_seen + th.ROTATION_LINK_S
+        and new.cls == old.cls
+        and new.identity.kind == old.identity.kind
+        and a is not None
+        and b is not None
+        and abs(a - b) <= th.ROTATION_LINK_DB
+        and b >= ref - th.ROTATION_NEAR_DB
+    )
+
+
+def _successor(old: Device, fresh: list[Device], ref: float) -> Device | None:
+    for d in fresh:
+        if d is not old and _replaces(old, d, ref):
+            return d
+    return None
+
+
+def _predecessor(new: Device, pool: list[Device], used: set[Device], ref: float) -> Device | None:
+    for g in pool:
+        if g is not new and g not in used and _replaces(g, new, ref):
+            return g
+    return None
+
+
+def _closeness(heard: set[Device], session: int) -> float:
     """Count, per device that may raise a level, the window and whether it was close to her in it
     (thresholds CLOSE_*: the gap to the strongest device heard in the same window), and the
-    sessions it was heard in."""
+    sessions it was heard in.  Returns the strongest smoothed RSSI heard in the window."""
     ref = -math.inf
     for d in heard:
         r = d.rssi_s
@@ -319,3 +398,4 @@ def _closeness(heard: set[Device], session: int) -> None:
             d.win_n += 1
             if r >= limit:
                 d.near_n += 1
+    return ref
