@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from trackerscan.analysis import read_gps  # noqa: E402
-from trackerscan.formats.btsnoop import read_sightings  # noqa: E402
+from trackerscan.formats.btsnoop.reader import read_sightings  # noqa: E402
 from trackerscan.sim.busy_city import generate  # noqa: E402
 
 TARGET_S = 2.0  # issue #4: 1M reports end to end within 2 s on one core

@@ -155,7 +155,7 @@ def busy_city(repeat: int) -> None:
     import heapq
     from operator import attrgetter
 
-    from trackerscan.formats.btsnoop import read_sightings
+    from trackerscan.formats.btsnoop.reader import read_sightings
     from trackerscan.formats.nmea import NmeaReader
     from trackerscan.sim.busy_city import generate
 

@@ -73,7 +73,7 @@ def memory_per_address() -> None:
 
     from trackerscan.engine import Engine
     from trackerscan.model import AddressType, Fix, Sighting
-    from trackerscan.sessions.store import SessionWriter
+    from trackerscan.sessions.writer import SessionWriter
 
     t0 = 1_777_881_600.0
     airtag = bytes.fromhex("1EFF4C001219102807CE0B3C33332ED37B5D9D8291B1D99D0B8615189700E0")

@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO))
 
 from trackerscan.model import Event, Fix, FixMode  # noqa: E402
 from trackerscan.pipeline import Pipeline, make_engine  # noqa: E402
-from trackerscan.sessions.store import SessionWriter  # noqa: E402
+from trackerscan.sessions.writer import SessionWriter  # noqa: E402
 from trackerscan.sim import busy_city  # noqa: E402
 from trackerscan.sources.ble_replay import ReplaySource, read_recording  # noqa: E402
 

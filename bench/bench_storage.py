@@ -36,8 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from advmix import non_tracker, random_address, tracker
 
+from trackerscan.formats.session import Session, read_events
 from trackerscan.model import AddressType, Fix, Sighting
-from trackerscan.sessions.store import Session, SessionWriter, read_events
+from trackerscan.sessions.writer import SessionWriter
 
 T0 = 1_763_900_000.0
 IN_RANGE = 150

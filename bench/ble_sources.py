@@ -16,7 +16,8 @@ from pathlib import Path
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
 
-from trackerscan.formats.btsnoop import read_sightings, write_btsnoop
+from trackerscan.formats.btsnoop.reader import read_sightings
+from trackerscan.formats.btsnoop.writer import write_btsnoop
 from trackerscan.model import AddressType, Sighting
 from trackerscan.sources.ble_bleak import sighting_from_bleak
 from trackerscan.sources.ble_replay import ReplaySource

@@ -43,7 +43,7 @@ from advmix import non_tracker, random_address, tracker  # noqa: E402
 from trackerscan.engine import Engine  # noqa: E402
 from trackerscan.model import AddressType, Event, Fix, FixMode, LevelChange, Sighting  # noqa: E402
 from trackerscan.pipeline import FLUSH_INTERVAL_S, Pipeline, make_engine  # noqa: E402
-from trackerscan.sessions.store import SessionWriter  # noqa: E402
+from trackerscan.sessions.writer import SessionWriter  # noqa: E402
 from trackerscan.sim import busy_city  # noqa: E402
 
 START = busy_city.DEFAULT_START

@@ -101,7 +101,7 @@ def main() -> int:
     w.which.setCurrentIndex(0)
 
     # Review a recording: the same views, from a session file made of a simulated walk.
-    from trackerscan.sessions.store import SessionWriter
+    from trackerscan.sessions.writer import SessionWriter
     from trackerscan.sim import build_scenario
 
     sc = build_scenario("walk_airtag", 3)

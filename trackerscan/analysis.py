@@ -25,7 +25,8 @@ from pathlib import Path
 
 from trackerscan.engine import Engine, Home, KnownDevices, Settings
 from trackerscan.errors import InputError, TrackerscanError
-from trackerscan.formats.btsnoop import Batch, BtsnoopReader, read_sightings, sightings_of
+from trackerscan.formats.btsnoop.reader import BtsnoopReader, read_sightings
+from trackerscan.formats.btsnoop.records import Batch, sightings_of
 from trackerscan.model import DeviceState, Event, Fix, Level, LevelChange, Sighting
 from trackerscan.timeutil import iso_utc
 
@@ -272,8 +273,9 @@ def analyze(
         first_times.append(first_time)
         batch_streams.append((reader, batches))
     if sessions:
+        from trackerscan.formats.session import Session, read_events
         from trackerscan.sessions.known import known_from_meta, union
-        from trackerscan.sessions.store import Session, read_events, resolve_session
+        from trackerscan.sessions.listing import resolve_session
 
         for name in sessions:
             try:

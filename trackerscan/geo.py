@@ -6,6 +6,8 @@ A spherical model: good to 0.5 %, plenty for places 150 m apart and for drawing 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from typing import Protocol
 
 EARTH_RADIUS_M = 6_371_008.8  # m, IUGG mean radius
 # User equivalent range error, to turn HDOP into metres (accuracy = HDOP x UERE): m, 1 sigma, typical
@@ -28,3 +30,35 @@ def offset(lat: float, lon: float, north_m: float, east_m: float) -> tuple[float
     dlat = math.degrees(north_m / EARTH_RADIUS_M)
     dlon = math.degrees(east_m / (EARTH_RADIUS_M * max(1e-9, math.cos(math.radians(lat)))))
     return lat + dlat, lon + dlon
+
+
+# A step of the track counts toward the distance travelled only once the user is
+# this far from the last counted point (or the fix's stated accuracy, if worse):
+# a still receiver wanders by tens of metres (gpsd's haicom-305N log: ~46 m).
+TRACK_STEP_MIN_M = 25.0
+
+
+class Position(Protocol):
+    """What `track_length_m` reads of a fix (`trackerscan.model.Fix` has it)."""
+
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+    @property
+    def accuracy_m(self) -> float | None: ...
+
+
+def track_length_m(fixes: Iterable[Position]) -> float:
+    """Distance travelled along the fixes, ignoring jitter below `TRACK_STEP_MIN_M`."""
+    total = 0.0
+    anchor: Position | None = None
+    for f in fixes:
+        if anchor is None:
+            anchor = f
+            continue
+        d = distance_m(anchor.lat, anchor.lon, f.lat, f.lon)
+        if d >= max(TRACK_STEP_MIN_M, f.accuracy_m or 0.0):
+            total += d
+            anchor = f
+    return total

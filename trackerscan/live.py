@@ -40,10 +40,10 @@ from trackerscan.model import Event, LevelChange, PlaceMark, SourceEvent
 from trackerscan.pipeline import EngineLike, Pipeline, make_engine
 from trackerscan.sessions import paths
 from trackerscan.sessions.retention import apply_retention, keep_hours
-from trackerscan.sessions.store import SessionWriter
+from trackerscan.sessions.writer import SessionWriter
 from trackerscan.sources import open_ble, open_gps
 from trackerscan.sources.base import Source
-from trackerscan.sources.gps import ClockCorrector
+from trackerscan.sources.gps.clock import ClockCorrector
 from trackerscan.status import LiveStatus, StatusTracker, initial_gps_state
 
 # The front ends, as written in a session's "front_end" metadata.

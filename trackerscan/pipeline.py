@@ -5,7 +5,7 @@ benchmarks over recorded events.  The two sources are
 read concurrently; every event goes to the engine and to the session writer
 in arrival order, every `LevelChange` the engine raises is recorded at once,
 and the writer commits at least every `FLUSH_INTERVAL_S` (so a kill -9 or a
-power cut loses at most about a second, see `trackerscan.sessions.store`).
+power cut loses at most about a second, see `trackerscan.sessions.writer`).
 
 This module is an edge: it reads the wall clock (through ``clock``) only to
 stamp the session's start and end and the user's "somewhere else now".
@@ -32,7 +32,7 @@ from trackerscan.model import (
     SourceEvent,
 )
 from trackerscan.sessions.known import KNOWN_META_KEY, known_text
-from trackerscan.sessions.store import SessionWriter
+from trackerscan.sessions.writer import SessionWriter
 from trackerscan.sources.base import Source
 from trackerscan.status import LiveStatus, StatusTracker, initial_gps_state
 

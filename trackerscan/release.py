@@ -3,7 +3,7 @@
 GPS receivers count weeks in 10 bits, so a receiver whose firmware did not
 expect a week-number rollover reports dates 1024 weeks (7168 days) in the
 past.  `trackerscan.formats.nmea` uses this date to recognise such dates, and
-`trackerscan.sources.gps.ClockCorrector` never sets the clock before it.
+`trackerscan.sources.gps.clock.ClockCorrector` never sets the clock before it.
 Move it forward with every release.
 """
 

@@ -21,6 +21,7 @@ from PyQt6.QtCore import (
 from PyQt6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -540,7 +541,11 @@ class MainWindow(QMainWindow):
     # --- discreet mode and quick exit ------------------------------------------------------------------
     def apply_discreet(self) -> None:
         self.setWindowTitle(DISCREET_TITLE if self.settings.discreet else TITLE)
-        self.setWindowIcon(app_icon(self.settings.discreet))
+        icon = app_icon(self.settings.discreet)
+        self.setWindowIcon(icon)  # the title bar, and the task bar on Windows and Linux
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setWindowIcon(icon)  # the Dock's icon on macOS, and every dialog's
 
     def _escape(self) -> None:
         """Esc twice within QUICK_EXIT_MS: quick exit, wherever the focus is in the window."""

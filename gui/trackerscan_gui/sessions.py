@@ -105,7 +105,7 @@ async def _live(runner: Runner, settings: Settings, gps_spec: str, data_dir: str
 
 def start_review(settings: Settings, path: Path) -> Runner:
     """Replay a recorded session or btsnoop capture into a fresh engine, as fast as possible."""
-    from trackerscan.sessions.store import check_session_file, read_events
+    from trackerscan.formats.session import check_session_file, read_events
     from trackerscan.sources.ble_replay import read_recording
 
     head = _head(path)
@@ -129,7 +129,7 @@ def import_capture(capture: Path, gps_file: Path | None, data_dir: str | None) -
     like any recording; the files imported are left as they are.
     """
     from trackerscan.sessions import paths
-    from trackerscan.sessions.store import SessionWriter
+    from trackerscan.sessions.writer import SessionWriter
     from trackerscan.sources.ble_replay import read_recording
 
     ble_events = list(read_recording(capture))

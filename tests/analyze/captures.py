@@ -2,7 +2,7 @@
 
 import struct
 
-from trackerscan.formats.btsnoop import _EXT_FIXED, EPOCH_DELTA_US, EXT_STATUS_SHIFT
+from trackerscan.formats.btsnoop.records import EPOCH_DELTA_US, EXT_FIXED, EXT_STATUS_SHIFT
 
 T0 = 1_777_881_600.0  # 2026-05-04T08:00:00Z
 
@@ -27,7 +27,7 @@ def legacy(a6, data, etype=3, rssi=0xC4, atype=1):
 
 def extended(a6, data, status=0, sid=0, etype=0x0001, rssi=-60):
     """An LE Meta event with one LE Extended Advertising Report; ``status`` 1 is "more to come"."""
-    report = _EXT_FIXED.pack(etype | status << EXT_STATUS_SHIFT, 1, a6, 1, 0, sid, 127, rssi, 0, 0, bytes(6),
+    report = EXT_FIXED.pack(etype | status << EXT_STATUS_SHIFT, 1, a6, 1, 0, sid, 127, rssi, 0, 0, bytes(6),
                              len(data)) + data
     body = bytes((0x0D, 1)) + report
     return bytes((0x3E, len(body))) + body

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from trackerscan.cli import main
-from trackerscan.formats.btsnoop import read_sightings
+from trackerscan.formats.btsnoop.reader import read_sightings
 from trackerscan.formats.nmea import read_nmea
 from trackerscan.model import Fix, NoFix
 from trackerscan.sim.busy_city import write_nmea
@@ -164,7 +164,7 @@ def test_without_gps_it_says_time_alone(walk, capsys):
 def test_both_datalinks_give_the_same_alerts(walk, capsys, tmp_path):
     base, _ = walk
     sightings = list(read_sightings(base.with_suffix(".btsnoop")))
-    from trackerscan.formats.btsnoop import write_btsnoop
+    from trackerscan.formats.btsnoop.writer import write_btsnoop
 
     write_btsnoop(tmp_path / "m.btsnoop", sightings, datalink=2001)
     a, _ = analyze_json(capsys, "--ble", base.with_suffix(".btsnoop"), "--gps", base.with_suffix(".nmea"))
@@ -174,7 +174,7 @@ def test_both_datalinks_give_the_same_alerts(walk, capsys, tmp_path):
 
 def test_sessions_are_analysed_together_as_one_history(walk, capsys, tmp_path):
     """The scenario recorded as two sessions (split mid-way) alerts on the follower as the capture does."""
-    from trackerscan.sessions.store import SessionWriter
+    from trackerscan.sessions.writer import SessionWriter
 
     base, truth = walk
     sightings = list(read_sightings(base.with_suffix(".btsnoop"), source="ble"))
@@ -403,7 +403,7 @@ def test_merged_captures_give_the_same_result_as_one(walk, tmp_path):
     """The capture cut in two files (merged by time, the general path) gives what the single file gives
     (fed batch by batch); progress is reported up to the end."""
     from trackerscan.analysis import analyze
-    from trackerscan.formats.btsnoop import write_btsnoop
+    from trackerscan.formats.btsnoop.writer import write_btsnoop
 
     base, _ = walk
     sightings = list(read_sightings(base.with_suffix(".btsnoop")))

@@ -7,12 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trackerscan.errors import InputError
-from trackerscan.formats.btsnoop import (
-    EPOCH_DELTA_US,
-    parse_btsnoop,
-    read_sightings,
-    write_btsnoop,
-)
+from trackerscan.formats.btsnoop.reader import parse_btsnoop, read_sightings
+from trackerscan.formats.btsnoop.records import EPOCH_DELTA_US
+from trackerscan.formats.btsnoop.writer import write_btsnoop
 from trackerscan.model import AddressType, Sighting
 
 T1 = bytes.fromhex("1EFF4C001219102807CE0B3C33332ED37B5D9D8291B1D99D0B8615189700E0")

@@ -13,8 +13,9 @@ from analyze.captures import T0, extended, file_header, legacy, record
 from paths import REPO
 
 from trackerscan.cli import main
-from trackerscan.formats import btsnoop
-from trackerscan.formats.btsnoop import ADV_DATA_MAX, EPOCH_DELTA_US, PENDING_MAX, parse_btsnoop
+from trackerscan.formats.btsnoop import reader, vector
+from trackerscan.formats.btsnoop.reader import parse_btsnoop
+from trackerscan.formats.btsnoop.records import ADV_DATA_MAX, EPOCH_DELTA_US, PENDING_MAX
 
 A6 = bytes.fromhex("a4253d086dfb")
 DATA = bytes.fromhex("1eff4c001219102807ce0b3c33332ed37b5d9d8291b1d99d0b8615189700e0")
@@ -59,11 +60,11 @@ def test_impossible_times_in_numpy_chunks_agree_with_the_careful_parser(datalink
     for i in range(3000):
         ts = (0, -5, YEAR_10000_US, 1)[i % 4] if i in bad else None
         log += record(datalink, T0 + i * 0.01, legacy(bytes([i % 50]) + A6[1:], DATA[: i % 32]), ts=ts)
-    vector = parse_btsnoop(bytes(log))
-    monkeypatch.setattr(btsnoop, "VECTOR_MIN_RECORDS", 10**9)
+    vectorized = parse_btsnoop(bytes(log))
+    monkeypatch.setattr(vector, "VECTOR_MIN_RECORDS", 10**9)
     scalar = parse_btsnoop(bytes(log))
-    assert vector == scalar
-    sightings, stats = vector
+    assert vectorized == scalar
+    sightings, stats = vectorized
     assert len(sightings) == 3000 - len(bad) and stats.skipped == len(bad) and stats.records == 3000
 
 
@@ -116,8 +117,8 @@ def test_8000_fragments_reassemble_capped_in_bounded_memory_and_one_pass(monkeyp
     Nor may the numpy look-ahead start again at every fragment (each look-ahead reads far ahead)."""
     log = file_header(1002) + b"".join(record(1002, T0 + i * 1e-3, e) for i, e in enumerate(_chain(8000)))
     walks = []
-    real = btsnoop._vector_walk
-    monkeypatch.setattr(btsnoop, "_vector_walk", lambda *a: walks.append(a[2]) or real(*a))
+    real = reader.vector_walk
+    monkeypatch.setattr(reader, "vector_walk", lambda *a: walks.append(a[2]) or real(*a))
     tracemalloc.start()
     try:
         sightings, stats = parse_btsnoop(log)

@@ -15,7 +15,7 @@ from bumble.link import LocalLink
 from bumble.snoop import BtSnooper
 from bumble.transport.common import AsyncPipeSink
 
-from trackerscan.formats.btsnoop import parse_btsnoop
+from trackerscan.formats.btsnoop.reader import parse_btsnoop
 from trackerscan.model import AddressType
 
 T1 = bytes.fromhex("1EFF4C001219102807CE0B3C33332ED37B5D9D8291B1D99D0B8615189700E0")

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trackerscan.formats import btsnoop
-from trackerscan.formats.btsnoop import EPOCH_DELTA_US, parse_btsnoop
+from trackerscan.formats.btsnoop import reader, vector
+from trackerscan.formats.btsnoop.reader import parse_btsnoop, read_sightings
+from trackerscan.formats.btsnoop.records import EPOCH_DELTA_US
 
 T0 = 1_777_881_600.0
 
@@ -43,15 +44,15 @@ def random_log(seed, datalink, count, scan_responses_after=None):
 
 def both_paths(data, monkeypatch):
     with monkeypatch.context() as m:
-        m.setattr(btsnoop, "VECTOR_MIN_RECORDS", 10**9)
+        m.setattr(vector, "VECTOR_MIN_RECORDS", 10**9)
         scalar = parse_btsnoop(data)
-    vector = parse_btsnoop(data)
-    return scalar, vector
+    vectorized = parse_btsnoop(data)
+    return scalar, vectorized
 
 
 @pytest.mark.parametrize("datalink", [1002, 2001, 1001])
 def test_chunks_decoded_with_numpy_equal_the_careful_parser(datalink, monkeypatch):
-    monkeypatch.setattr(btsnoop, "CHUNK_RECORDS", 300)  # several chunks, state carried across them
+    monkeypatch.setattr(reader, "CHUNK_RECORDS", 300)  # several chunks, state carried across them
     data = random_log(1, datalink, 2000, scan_responses_after=1500)
     (s_sightings, s_stats), (v_sightings, v_stats) = both_paths(data, monkeypatch)
     assert len(v_sightings) == 2000
@@ -65,14 +66,14 @@ def test_chunks_decoded_with_numpy_equal_the_careful_parser(datalink, monkeypatc
 def test_numpy_path_is_taken(monkeypatch):
     """The equality above must not be the scalar parser compared with itself."""
     calls = []
-    real = btsnoop._vector_chunk
+    real = reader.vector_chunk
 
     def spy(*args):
         out = real(*args)
         calls.append(out is not None)
         return out
 
-    monkeypatch.setattr(btsnoop, "_vector_chunk", spy)
+    monkeypatch.setattr(reader, "vector_chunk", spy)
     sightings, _ = parse_btsnoop(random_log(2, 1002, 500))
     assert len(sightings) == 500 and calls == [True]
 
@@ -89,8 +90,8 @@ def test_fuzz_damaged_logs_agree(seed, flips):
         data[16 + pos % (len(data) - 16)] = value
     mp = pytest.MonkeyPatch()
     try:
-        mp.setattr(btsnoop, "VECTOR_MIN_RECORDS", 1)
-        mp.setattr(btsnoop, "CHUNK_RECORDS", 50)
+        mp.setattr(vector, "VECTOR_MIN_RECORDS", 1)
+        mp.setattr(reader, "CHUNK_RECORDS", 50)
         (s_sightings, s_stats), (v_sightings, v_stats) = both_paths(bytes(data), mp)
     finally:
         mp.undo()
@@ -102,28 +103,28 @@ def test_closing_a_half_read_log(tmp_path):
     """Stopping early (a replay cut short) and closing must not fail, even with the numpy view alive."""
     path = tmp_path / "log.btsnoop"
     path.write_bytes(random_log(3, 1002, 3000))
-    with btsnoop.read_sightings(path) as reader:
-        it = iter(reader)
+    with read_sightings(path) as log:
+        it = iter(log)
         first = [next(it) for _ in range(10)]
-    assert len(first) == 10 and reader.stats.datalink == 1002
-    reader.close()  # twice is fine
+    assert len(first) == 10 and log.stats.datalink == 1002
+    log.close()  # twice is fine
 
 
 @pytest.mark.parametrize("datalink", [1002, 2001])
 def test_active_scan_chunks_with_scan_responses_take_the_numpy_path(datalink, monkeypatch):
     """Scan responses everywhere (an active scan): numpy joins them to the right advert, within a chunk
     and across chunks, exactly as the careful parser does."""
-    monkeypatch.setattr(btsnoop, "CHUNK_RECORDS", 250)
+    monkeypatch.setattr(reader, "CHUNK_RECORDS", 250)
     data = random_log(4, datalink, 2000, scan_responses_after=0)
     taken = []
-    real = btsnoop._vector_chunk
+    real = reader.vector_chunk
 
     def spy(*args):
         out = real(*args)
         taken.append(out is not None)
         return out
 
-    monkeypatch.setattr(btsnoop, "_vector_chunk", spy)
+    monkeypatch.setattr(reader, "vector_chunk", spy)
     (s_sightings, s_stats), (v_sightings, v_stats) = both_paths(data, monkeypatch)
     assert taken and all(taken)
     assert v_sightings == s_sightings and v_stats == s_stats

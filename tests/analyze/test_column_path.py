@@ -13,8 +13,10 @@ import pytest
 
 from trackerscan.analysis import _feed_batches, _Span, analyze, read_gps
 from trackerscan.engine import Engine
-from trackerscan.formats import btsnoop
-from trackerscan.formats.btsnoop import Columns, read_sightings, write_btsnoop
+from trackerscan.formats.btsnoop import reader
+from trackerscan.formats.btsnoop.reader import read_sightings
+from trackerscan.formats.btsnoop.records import Columns
+from trackerscan.formats.btsnoop.writer import write_btsnoop
 from trackerscan.model import AddressType, Fix, Level, NoFix, Sighting
 from trackerscan.sim import build_scenario
 from trackerscan.sim.busy_city import write_nmea
@@ -85,7 +87,7 @@ def test_column_path_equals_feed_across_chunks_ties_and_backward_times(tmp_path,
     """Small chunks (fixes fall at chunk edges, inside chunks and between them), chunks decoded record by
     record (extended reports) next to column chunks, sightings at the very instant of a fix, and times
     that go backwards."""
-    monkeypatch.setattr(btsnoop, "CHUNK_RECORDS", 97)
+    monkeypatch.setattr(reader, "CHUNK_RECORDS", 97)
     sc = build_scenario("walk_airtag", 2)
     fixes = [e for e in sc.events if isinstance(e, Fix | NoFix)]
     _, gps = _write(tmp_path, [], fixes)
@@ -119,7 +121,7 @@ def test_column_path_equals_feed_across_chunks_ties_and_backward_times(tmp_path,
 def test_merged_order_puts_a_fix_before_sightings_of_its_instant(tmp_path, monkeypatch, chunk):
     """With every sighting at the instant of a fix, both paths see each fix first (age 0): the device's
     history points carry positions, not 'unknown'."""
-    monkeypatch.setattr(btsnoop, "CHUNK_RECORDS", chunk)
+    monkeypatch.setattr(reader, "CHUNK_RECORDS", chunk)
     t0 = 1_746_345_600.0
     fixes = [Fix(t0 + i, 48.0 + i * 1e-4, 2.0, speed_mps=1.4, accuracy_m=5.0, source="t")
              for i in range(1800)]
@@ -137,7 +139,7 @@ def test_merged_order_puts_a_fix_before_sightings_of_its_instant(tmp_path, monke
 def test_backward_times_are_cut_on_the_running_maximum(tmp_path, monkeypatch, seed):
     """A car (fixes every 20 s, 25 m/s) with tags heard out of order around each fix: each fix must go in
     just before the first sighting at or after its time, as the merged feed puts it."""
-    monkeypatch.setattr(btsnoop, "CHUNK_RECORDS", 500)
+    monkeypatch.setattr(reader, "CHUNK_RECORDS", 500)
     rng = random.Random(seed)
     t0 = 1_746_345_600.0
     fixes = [Fix(t0 + 20 * i, 48.0 + i * 0.0045, 2.0, speed_mps=25.0, accuracy_m=5.0, source="t")

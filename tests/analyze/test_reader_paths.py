@@ -1,6 +1,6 @@
 """The reader's three paths give the same sightings and counts on every kind of capture, whole or damaged:
-the careful record-by-record parser (the readable spec: `_slow_record`), the record-by-record fast path
-for single legacy reports, and the numpy runs (`_vector_walk`, `_vector_chunk`)."""
+the careful record-by-record parser (the readable spec: `records.parse_record`), the record-by-record
+fast path for single legacy reports, and the numpy runs (`vector.vector_walk`, `vector.vector_chunk`)."""
 
 import struct
 
@@ -10,20 +10,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trackerscan.errors import InputError
-from trackerscan.formats import btsnoop
-from trackerscan.formats.btsnoop import ADV_DATA_MAX, EPOCH_DELTA_US, TS_MAX, TS_MIN, parse_btsnoop
+from trackerscan.formats.btsnoop import reader, vector
+from trackerscan.formats.btsnoop.reader import parse_btsnoop
+from trackerscan.formats.btsnoop.records import ADV_DATA_MAX, EPOCH_DELTA_US, TS_MAX, TS_MIN
 
 DATALINKS = (1002, 2001, 1001)
 
 
 def careful(data):
-    """Every record through `_slow_record`: no numpy, and the fast path's struct never fits."""
+    """Every record through `records.parse_record`: no numpy, and the fast path's struct never fits."""
     mp = pytest.MonkeyPatch()
     try:
-        mp.setattr(btsnoop, "VECTOR_MIN_RECORDS", 10**12)
+        mp.setattr(vector, "VECTOR_MIN_RECORDS", 10**12)
         never = struct.Struct(f">{len(data) + 1}x")
-        mp.setattr(btsnoop, "_FAST_H4", never)
-        mp.setattr(btsnoop, "_FAST_BARE", never)
+        mp.setattr(reader, "_FAST_H4", never)
+        mp.setattr(reader, "_FAST_BARE", never)
         return parse_btsnoop(data)
     finally:
         mp.undo()
@@ -32,7 +33,7 @@ def careful(data):
 def record_by_record(data):
     mp = pytest.MonkeyPatch()
     try:
-        mp.setattr(btsnoop, "VECTOR_MIN_RECORDS", 10**12)
+        mp.setattr(vector, "VECTOR_MIN_RECORDS", 10**12)
         return parse_btsnoop(data)
     finally:
         mp.undo()
@@ -42,13 +43,13 @@ def numpy_runs(data, chunk=64, minimum=4):
     """Small chunks and runs, so that many numpy runs start and end inside the log."""
     mp = pytest.MonkeyPatch()
     taken = []
-    real = btsnoop._vector_chunk
+    real = reader.vector_chunk
     try:
-        mp.setattr(btsnoop, "VECTOR_MIN_RECORDS", minimum)
-        mp.setattr(btsnoop, "RUN_MIN_RECORDS", minimum)
-        mp.setattr(btsnoop, "WINDOW_MIN_RECORDS", minimum)
-        mp.setattr(btsnoop, "CHUNK_RECORDS", chunk)
-        mp.setattr(btsnoop, "_vector_chunk", lambda *a: taken.append(real(*a)) or taken[-1])
+        mp.setattr(vector, "VECTOR_MIN_RECORDS", minimum)
+        mp.setattr(vector, "RUN_MIN_RECORDS", minimum)
+        mp.setattr(reader, "WINDOW_MIN_RECORDS", minimum)
+        mp.setattr(reader, "CHUNK_RECORDS", chunk)
+        mp.setattr(reader, "vector_chunk", lambda *a: taken.append(real(*a)) or taken[-1])
         return parse_btsnoop(data), taken
     finally:
         mp.undo()

@@ -1,4 +1,4 @@
-"""The numpy record walk (`btsnoop._vector_walk`) finds exactly the records the one-by-one walk finds, on
+"""The numpy record walk (`vector.vector_walk`) finds exactly the records the one-by-one walk finds, on
 logs built to fool it: advertising data that looks like record headers, other HCI traffic between the
 reports, extended reports, and a cut-off end."""
 
@@ -9,8 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trackerscan.formats import btsnoop
-from trackerscan.formats.btsnoop import EPOCH_DELTA_US, parse_btsnoop
+from trackerscan.formats.btsnoop import reader, vector
+from trackerscan.formats.btsnoop.reader import parse_btsnoop
+from trackerscan.formats.btsnoop.records import EPOCH_DELTA_US, address_text
+from trackerscan.formats.btsnoop.writer import advertising_event
+from trackerscan.model import AddressType, Sighting
 
 T0 = 1_777_881_600.0
 
@@ -45,8 +48,8 @@ def mixed_log(seed, datalink, count, other_every=0, extended_every=0):
             out += record(datalink, t, bytes([0x0E, 4, 1, 0x0C, 0x20, 0]))
         elif extended_every and i % extended_every == extended_every - 1:
             a6, data = rng.choice(pool)
-            s = btsnoop.Sighting(t, btsnoop._address(a6), btsnoop.AddressType.RANDOM, -60, data * 3, "", True)
-            for event in btsnoop.advertising_event(s._replace(adv=data * 3 + bytes(32))):
+            s = Sighting(t, address_text(a6), AddressType.RANDOM, -60, data * 3, "", True)
+            for event in advertising_event(s._replace(adv=data * 3 + bytes(32))):
                 out += record(datalink, t, event)
         else:
             a6, data = rng.choice(pool)
@@ -56,21 +59,21 @@ def mixed_log(seed, datalink, count, other_every=0, extended_every=0):
 
 def both_paths(data, monkeypatch, chunk):
     with monkeypatch.context() as m:
-        m.setattr(btsnoop, "VECTOR_MIN_RECORDS", 10**9)
+        m.setattr(vector, "VECTOR_MIN_RECORDS", 10**9)
         scalar = parse_btsnoop(data)
     with monkeypatch.context() as m:
-        m.setattr(btsnoop, "CHUNK_RECORDS", chunk)
+        m.setattr(reader, "CHUNK_RECORDS", chunk)
         walks = []
-        real = btsnoop._vector_walk
+        real = reader.vector_walk
 
         def spy(*args):
             out = real(*args)
             walks.append(out)
             return out
 
-        m.setattr(btsnoop, "_vector_walk", spy)
-        vector = parse_btsnoop(data)
-    return scalar, vector, walks
+        m.setattr(reader, "vector_walk", spy)
+        vectorized = parse_btsnoop(data)
+    return scalar, vectorized, walks
 
 
 @pytest.mark.parametrize("datalink", [1002, 2001, 1001])
@@ -85,7 +88,7 @@ def test_look_alike_data_and_other_traffic(datalink, other_every, extended_every
         # the last records, within the last _VECTOR_TAIL bytes of the file, are read one by one
         sizes = [len(w.reports) for w in found]
         assert sizes[:7] == [400] * 7 and 190 <= sizes[7] < 200 and len(sizes) == 8
-        assert len(data) - found[-1].limit <= btsnoop._VECTOR_TAIL + 80
+        assert len(data) - found[-1].limit <= vector.VECTOR_TAIL + 80
     if other_every and not extended_every:  # other traffic is counted and stepped over inside a run
         assert sum(w.other for w in found) >= 3000 // other_every - 3
     # each run starts at a record and ends where its last record ends
@@ -104,16 +107,16 @@ def test_cut_off_end_is_counted_once(cut, monkeypatch):
 def test_a_whole_chunk_found_by_numpy_ends_where_its_last_record_ends(monkeypatch):
     data = mixed_log(8, 2001, 1000)
     walks = []
-    real = btsnoop._vector_walk
-    monkeypatch.setattr(btsnoop, "_vector_walk", lambda *a: walks.append(real(*a)) or walks[-1])
-    monkeypatch.setattr(btsnoop, "CHUNK_RECORDS", 250)
+    real = reader.vector_walk
+    monkeypatch.setattr(reader, "vector_walk", lambda *a: walks.append(real(*a)) or walks[-1])
+    monkeypatch.setattr(reader, "CHUNK_RECORDS", 250)
     sightings, stats = parse_btsnoop(data)
     assert len(sightings) == 1000 and stats.records == 1000
     runs = [w for w in walks if w is not None]
     sizes = [len(w.reports) for w in runs]  # the records in the file's last _VECTOR_TAIL bytes: one by one
     assert sizes[:3] == [250] * 3 and 240 <= sizes[3] < 250 and len(sizes) == 4
     assert [int(w.reports[0]) for w in runs[1:]] == [w.limit for w in runs[:-1]]
-    assert runs[-1].limit < len(data) <= runs[-1].limit + btsnoop._VECTOR_TAIL + 80
+    assert runs[-1].limit < len(data) <= runs[-1].limit + vector.VECTOR_TAIL + 80
 
 
 @settings(max_examples=120, deadline=None)
@@ -130,7 +133,7 @@ def test_fuzz_walks_agree(seed, cut, flips):
     data = bytes(data[: len(data) - cut])
     mp = pytest.MonkeyPatch()
     try:
-        mp.setattr(btsnoop, "VECTOR_MIN_RECORDS", 4)
+        mp.setattr(vector, "VECTOR_MIN_RECORDS", 4)
         (s, s_stats), (v, v_stats), _ = both_paths(data, mp, 40)
     finally:
         mp.undo()
@@ -141,7 +144,7 @@ def test_long_runs_between_other_traffic_are_read_with_numpy(monkeypatch):
     """Other traffic every 1500 records (a phone's HCI log): numpy takes the reports of the whole log in
     one run, the other records between them are counted and stepped over; the same sightings and counts."""
     data = mixed_log(11, 1002, 9000, other_every=1500)
-    (s, s_stats), (v, v_stats), walks = both_paths(data, monkeypatch, btsnoop.CHUNK_RECORDS)
+    (s, s_stats), (v, v_stats), walks = both_paths(data, monkeypatch, reader.CHUNK_RECORDS)
     assert v == s and v_stats == s_stats and v_stats.other == 6
     runs = [(len(w.reports), w.other) for w in walks if w is not None and len(w.reports)]
     ((reports, other),) = runs  # the last few records, in the file's last _VECTOR_TAIL bytes, one by one
@@ -151,7 +154,7 @@ def test_long_runs_between_other_traffic_are_read_with_numpy(monkeypatch):
 def test_other_traffic_every_few_reports_stays_on_the_numpy_path(monkeypatch):
     """A Command Complete every 20 reports: one numpy run all the same (it used to go record by record)."""
     data = mixed_log(12, 2001, 6000, other_every=20)
-    (s, s_stats), (v, v_stats), walks = both_paths(data, monkeypatch, btsnoop.CHUNK_RECORDS)
+    (s, s_stats), (v, v_stats), walks = both_paths(data, monkeypatch, reader.CHUNK_RECORDS)
     assert v == s and v_stats == s_stats and v_stats.other == 300
     runs = [(len(w.reports), w.other) for w in walks if w is not None and len(w.reports)]
     assert len(runs) == 1 and runs[0][0] >= 5690 and runs[0][1] >= 298

@@ -12,9 +12,10 @@ from bumble.link import LocalLink
 from bumble.snoop import BtSnooper
 
 from trackerscan.errors import InputError, TrackerscanError
-from trackerscan.formats.btsnoop import read_sightings, write_btsnoop
+from trackerscan.formats.btsnoop.reader import read_sightings
+from trackerscan.formats.btsnoop.writer import write_btsnoop
 from trackerscan.model import AddressType, Fix, Sighting, SourceEvent, SourceEventKind
-from trackerscan.sessions.store import SessionWriter
+from trackerscan.sessions.writer import SessionWriter
 from trackerscan.sources import open_ble
 from trackerscan.sources.ble_bumble import BumbleSource
 from trackerscan.sources.ble_replay import ReplaySource

@@ -3,10 +3,11 @@ and ``os`` names that Windows' Python lacks (fcntl, pwd, grp, termios, resource,
 O_NONBLOCK, O_NOCTTY, O_DIRECTORY) made unavailable.
 
 Every module must import and the command line must start (`decode`, every subcommand's parser).
-Importing is not working: wiping still opens the folder with O_DIRECTORY and files through
-``dir_fd`` (`trackerscan.sessions.wipe`), which Windows does not have; reports and exports write
-by path there (tests/hostile/test_write_by_path.py).  This is an approximation of Windows
-(a Linux Python with some names hidden); the real check is the bundle workflow's Windows job.
+Importing is not working: what works without folder descriptors is tested by taking that way on
+Linux (reports and exports: tests/hostile/test_write_by_path.py; wipe:
+tests/hostile/test_wipe_hostile.py) and on Windows itself (tests/sessions/test_windows_files.py).
+This is an approximation of Windows (a Linux Python with some names hidden); the real check is the
+bundle workflow's Windows job.
 """
 
 from __future__ import annotations

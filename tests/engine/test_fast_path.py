@@ -11,7 +11,7 @@ from trackerscan.engine import Engine, linking
 from trackerscan.engine import thresholds as th
 from trackerscan.engine.device import Device
 from trackerscan.engine.linking import SmartTagChains, smarttag_aging, smarttag_signature
-from trackerscan.formats.btsnoop import read_sightings
+from trackerscan.formats.btsnoop.reader import read_sightings
 from trackerscan.formats.nmea import NmeaReader
 from trackerscan.model import Fix, Kind, Level, Sighting
 from trackerscan.sim import build_scenario

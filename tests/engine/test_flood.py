@@ -12,7 +12,7 @@ from trackerscan.analysis import analyze
 from trackerscan.engine import Engine
 from trackerscan.engine import thresholds as th
 from trackerscan.engine.flood import floods_in
-from trackerscan.formats.btsnoop import read_sightings
+from trackerscan.formats.btsnoop.reader import read_sightings
 from trackerscan.model import AddressType, Fix, FixMode, Level, Sighting, SourceEventKind
 from trackerscan.sim.flood import generate
 

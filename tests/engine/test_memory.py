@@ -217,9 +217,10 @@ def test_track_kept_as_columns_gives_back_every_fix():
 def test_session_writer_memos_stay_bounded_and_emitters_unique(tmp_path):
     """The writer remembers addresses and payloads for MEMO_GENERATION_S to twice that, not for the
     whole session; an address heard again after it was dropped still gets its own emitter row back."""
-    from trackerscan.sessions import store
+    from trackerscan.formats.session import Session
+    from trackerscan.sessions import writer
 
-    w = store.SessionWriter.create(tmp_path, T0)
+    w = writer.SessionWriter.create(tmp_path, T0)
     tag = "FB:6D:08:3D:25:A4"
     w.add(Sighting(T0, tag, AddressType.RANDOM, -65, SEPARATED_AIRTAG, "t"))
     n = 6000  # a new address every 2 s for 3 h 20 min
@@ -229,12 +230,12 @@ def test_session_writer_memos_stay_bounded_and_emitters_unique(tmp_path):
         if i % 50 == 0:
             w.flush()
     held = len(w._emitters) + len(w._old_emitters)
-    assert held <= 2 * store.MEMO_GENERATION_S / 2 + 1 < n / 4
+    assert held <= 2 * writer.MEMO_GENERATION_S / 2 + 1 < n / 4
     assert len(w._payloads) + len(w._old_payloads) == held
     t = T0 + 2 * n + 1
     w.add(Sighting(t, tag, AddressType.RANDOM, -60, SEPARATED_AIRTAG, "t"))  # 3 h 20 min later
     w.close(t)
-    with store.Session.open(w.path) as s:
+    with Session.open(w.path) as s:
         counts = s.counts()
         heard = [x for x in s.sightings() if x.address == tag]
     assert counts["emitter"] == n + 1  # the tag's emitter was found in the file, not written twice

@@ -9,7 +9,7 @@ from trackerscan.cli import main
 from trackerscan.engine import Engine
 from trackerscan.engine.known import KnownDevices
 from trackerscan.model import Level
-from trackerscan.sessions.store import SessionWriter
+from trackerscan.sessions.writer import SessionWriter
 from trackerscan.sim import build_scenario
 from trackerscan.sim.scenarios import MIN
 

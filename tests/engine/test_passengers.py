@@ -84,7 +84,7 @@ def test_busy_city_bus_tiles_do_not_alert():
     import tempfile
     from operator import attrgetter
 
-    from trackerscan.formats.btsnoop import read_sightings
+    from trackerscan.formats.btsnoop.reader import read_sightings
     from trackerscan.formats.nmea import NmeaReader
     from trackerscan.model import Fix
     from trackerscan.sim.busy_city import generate

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from trackerscan.cli import main
-from trackerscan.formats.btsnoop import write_btsnoop
+from trackerscan.formats.btsnoop.writer import write_btsnoop
 from trackerscan.model import AddressType, Sighting
 
 AIRTAG = bytes.fromhex("1EFF4C001219102807CE0B3C33332ED37B5D9D8291B1D99D0B8615189700E0")  # T1, separated
@@ -90,7 +90,7 @@ def test_live_views_render_within_80_columns(capture):
 
     from trackerscan.cli.sweep import SweepView
     from trackerscan.find.sweep import SweepState
-    from trackerscan.formats.btsnoop import read_sightings
+    from trackerscan.formats.btsnoop.reader import read_sightings
 
     state = SweepState()
     state.extend(read_sightings(capture))

@@ -10,8 +10,9 @@ from gps_helpers import log_lines, rollover_victim
 from paths import REPO
 
 from trackerscan.formats.nmea import NmeaReader
+from trackerscan.formats.session import Session
 from trackerscan.model import AddressType, Fix, Sighting, SourceEventKind
-from trackerscan.sessions.store import Session, SessionWriter
+from trackerscan.sessions.writer import SessionWriter
 from trackerscan.timeutil import iso_utc
 
 T0 = 1_763_900_000.0  # 2025-11-23T12:13:20Z: when the Bluetooth replay was "recorded"

@@ -10,7 +10,8 @@ from gps_helpers import NMEA, collect, fixes_in, kinds, log_lines
 
 from trackerscan.formats.nmea import read_nmea
 from trackerscan.model import FixMode, SourceEventKind
-from trackerscan.sources.gps import GpsdSource, open_gps
+from trackerscan.sources.gps import open_gps
+from trackerscan.sources.gps.gpsd import GpsdSource
 
 
 def tod(t):

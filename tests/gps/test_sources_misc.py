@@ -12,7 +12,9 @@ from serial.tools.list_ports_common import ListPortInfo
 from trackerscan.formats.nmea import read_nmea
 from trackerscan.model import Fix, NoFix, SourceEvent, SourceEventKind
 from trackerscan.release import RELEASE_DATE
-from trackerscan.sources.gps import ClockCorrector, describe_gps_port, list_serial_gps, open_gps
+from trackerscan.sources.gps import open_gps
+from trackerscan.sources.gps.clock import ClockCorrector
+from trackerscan.sources.gps.serial_nmea import describe_gps_port, list_serial_gps
 
 
 async def drain(source, limit=10_000, timeout=30.0):
@@ -147,7 +149,7 @@ async def test_replay_of_an_unreadable_file_fails_at_start(tmp_path):
 
 async def test_reexported_from_trackerscan_sources():
     from trackerscan.sources import open_gps as reexported
-    from trackerscan.sources.gps import GpsSource
+    from trackerscan.sources.gps.base import GpsSource
 
     source = reexported(f"replay:{NMEA / 'tcp-test.log'},speed=0")
     assert isinstance(source, GpsSource)

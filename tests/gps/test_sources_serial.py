@@ -10,7 +10,8 @@ from gps_helpers import NMEA, Pty, collect, fixes_in, log_lines, rollover_victim
 from trackerscan.errors import InputError, SourceError
 from trackerscan.formats.nmea import read_nmea
 from trackerscan.model import NoFix, SourceEvent, SourceEventKind
-from trackerscan.sources.gps import SerialNmeaSource, open_gps
+from trackerscan.sources.gps import open_gps
+from trackerscan.sources.gps.serial_nmea import SerialNmeaSource
 
 
 def expected(name):

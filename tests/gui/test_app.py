@@ -13,9 +13,9 @@ from trackerscan_gui.models import DEVICE_ROLE
 
 from trackerscan.engine import thresholds as th
 from trackerscan.errors import InputError
-from trackerscan.formats.btsnoop import write_btsnoop
+from trackerscan.formats.btsnoop.writer import write_btsnoop
 from trackerscan.model import Fix, Level, Sighting
-from trackerscan.sessions.store import SessionWriter
+from trackerscan.sessions.writer import SessionWriter
 from trackerscan.sim import build_scenario
 from trackerscan.sim.busy_city import write_nmea
 
@@ -94,8 +94,8 @@ def test_starts_with_an_adapter_scans_and_records(controller, qtbot, bluez, tmp_
     w.refresh()
     assert "marks (1 so far)" in w.status_line.gps.text()
     controller.runner.stop()
+    from trackerscan.formats.session import read_events
     from trackerscan.model import PlaceMark
-    from trackerscan.sessions.store import read_events
 
     events = list(read_events(session))
     assert any(isinstance(e, PlaceMark) for e in events)
@@ -253,12 +253,24 @@ def test_controls_have_names_and_take_keyboard_focus(controller):
             assert c.focusPolicy() & Qt.FocusPolicy.TabFocus, c.accessibleName()
 
 
-def test_discreet_mode_title(controller):
+def test_discreet_mode_title_and_icons(controller):
+    from PyQt6.QtWidgets import QApplication
+    from trackerscan_gui.icons import app_icon
+
+    def shows(icon, discreet):
+        return icon.pixmap(64, 64).toImage() == app_icon(discreet).pixmap(64, 64).toImage()
+
     w = controller.window
     assert "trackerscan" in w.windowTitle()
+    assert shows(w.windowIcon(), False) and not shows(w.windowIcon(), True)
     controller.settings.discreet = True
     w.apply_discreet()
     assert w.windowTitle() == "Notes"
+    # the window's icon and the program's (macOS's Dock, dialogs) are the notepad
+    assert shows(w.windowIcon(), True) and shows(QApplication.windowIcon(), True)
+    controller.settings.discreet = False
+    w.apply_discreet()
+    assert shows(QApplication.windowIcon(), False)
 
 
 @pytest.mark.parametrize("level", [Level.ALERT])
@@ -337,7 +349,7 @@ def test_disk_full_while_recording_is_said_and_the_scan_goes_on(controller, qtbo
     import resource
     import signal
 
-    from trackerscan.sessions.store import Session
+    from trackerscan.formats.session import Session
 
     src, sc = record_session(tmp_path / "input")  # ~500 kB of session: a 37-minute walk, replayed in 7 s
     controller.settings.ble_source = f"replay:{src},speed=300"

@@ -174,8 +174,8 @@ def test_randomly_damaged_sessions(good, data_dir, tmp_path, seed):
 def test_a_query_that_stalls_is_stopped(good, monkeypatch):
     """Belt and braces behind the schema check: any query yielding no row for QUERY_STALL_S is stopped."""
     from trackerscan.errors import SessionError
-    from trackerscan.sessions import store
+    from trackerscan.formats import session
 
-    monkeypatch.setattr(store, "QUERY_STALL_S", 0.3)
-    with store.Session.open(good) as s, pytest.raises(SessionError, match="damaged"):
+    monkeypatch.setattr(session, "QUERY_STALL_S", 0.3)
+    with session.Session.open(good) as s, pytest.raises(SessionError, match="damaged"):
         s._query("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")

@@ -12,11 +12,11 @@ from hostile import assert_clean, cli, sha256
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trackerscan.formats.btsnoop import read_sightings
+from trackerscan.formats.btsnoop.reader import read_sightings
 from trackerscan.formats.nmea import read_nmea
 from trackerscan.model import PlaceMark, SourceEvent, SourceEventKind
 from trackerscan.safetext import csv_cell, markup, printable, xml_text
-from trackerscan.sessions.store import SessionWriter
+from trackerscan.sessions.writer import SessionWriter
 
 EVIL = [
     "\x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\",  # a terminal hyperlink

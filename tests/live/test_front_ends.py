@@ -16,9 +16,9 @@ import time
 from paths import REPO
 from sessions.session_fixtures import make_events, write_session
 
+from trackerscan.formats.session import Session
 from trackerscan.live import META_KEYS
 from trackerscan.pi.runner import KitConfig, KitRunner
-from trackerscan.sessions.store import Session
 
 PHONE = "5A:11:22:33:44:55"  # the bystander of make_events
 AIRTAG = "C1:02:03:04:05:06"

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from trackerscan.cli import main
+from trackerscan.formats.session import Session
 from trackerscan.model import AddressType, Sighting, SourceEvent, SourceEventKind
 from trackerscan.pi.button import LONG_PRESS_S
 from trackerscan.pi.gpio import DEFAULT_BUTTON as BUTTON
@@ -18,7 +19,7 @@ from trackerscan.pi.patterns import Status
 from trackerscan.pi.runner import KitConfig, KitRunner
 from trackerscan.pi.usb import UsbExporter
 from trackerscan.sessions.export import copy_sessions_to
-from trackerscan.sessions.store import Session, SessionWriter
+from trackerscan.sessions.writer import SessionWriter
 
 T0 = 1_763_900_000.0
 # An AirTag-style Find My advertisement (trackers.md, Apple offline finding, status byte 0x10)

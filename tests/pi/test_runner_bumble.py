@@ -13,11 +13,11 @@ from bumble.host import Host
 from bumble.link import LocalLink
 from bumble.transport.common import AsyncPipeSink, StreamPacketSource
 
+from trackerscan.formats.session import Session
 from trackerscan.model import SourceEventKind
 from trackerscan.pi.gpio import KitGpio, Pins
 from trackerscan.pi.patterns import Status
 from trackerscan.pi.runner import KitConfig, KitRunner
-from trackerscan.sessions.store import Session
 
 # trackers.md test vector T1: a separated AirTag
 AIRTAG = bytes.fromhex("1EFF4C001219102807CE0B3C33332ED37B5D9D8291B1D99D0B8615189700E0")

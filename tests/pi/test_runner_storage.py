@@ -10,9 +10,9 @@ import textwrap
 from paths import REPO
 from sessions.session_fixtures import car_trip_events, write_session
 
+from trackerscan.formats.session import Session
 from trackerscan.model import Sighting
 from trackerscan.pi.runner import RESUME_FREE_BYTES
-from trackerscan.sessions.store import Session
 
 KIT = textwrap.dedent("""
     import asyncio, resource, signal, sys

@@ -11,7 +11,7 @@ from trackerscan.errors import SessionError
 from trackerscan.model import AddressType, Sighting
 from trackerscan.pi.usb import Stick, UsbExporter, usb_mounts, usb_partitions
 from trackerscan.sessions.export import copy_sessions_to
-from trackerscan.sessions.store import SessionWriter
+from trackerscan.sessions.writer import SessionWriter
 
 MOUNTS = """\
 /dev/mmcblk0p2 / ext4 rw,noatime 0 0

@@ -34,7 +34,7 @@ def test_report_has_the_sweep_with_its_procedure_and_caution(tmp_path):
 
 
 def test_a_bluetooth_session_has_no_radio_sweep_section(tmp_path):
-    from trackerscan.sessions.store import SessionWriter
+    from trackerscan.sessions.writer import SessionWriter
 
     writer = SessionWriter.create(tmp_path / "sessions", 1_790_000_000.0)
     writer.close(ended=1_790_000_060.0)

@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from trackerscan.sessions.store import Session, SessionWriter
+from trackerscan.formats.session import Session
+from trackerscan.sessions.writer import SessionWriter
 
 DATA = Path(__file__).parent / "data"
 

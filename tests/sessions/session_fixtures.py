@@ -55,7 +55,7 @@ def make_alert(t=T0 + 100):
 
 def write_session(directory, events, changes=(), started=T0, close=True):
     """Record ``events`` into a new session in ``directory`` the way the pipeline does."""
-    from trackerscan.sessions.store import SessionWriter
+    from trackerscan.sessions.writer import SessionWriter
 
     w = SessionWriter.create(directory, started, {"sensitivity": "medium", "ble": "test", "gps": "test"})
     for i, e in enumerate(events):
@@ -75,7 +75,7 @@ _KILLED = """
 import os, sys, pathlib
 sys.path.insert(0, {here!r})
 from session_fixtures import make_events, T0
-from trackerscan.sessions.store import SessionWriter
+from trackerscan.sessions.writer import SessionWriter
 w = SessionWriter.create(pathlib.Path({d!r}), {started!r})
 events = make_events({seconds}, {rate})
 for i, e in enumerate(events):

@@ -15,7 +15,7 @@ from trackerscan.model import Fix, Sighting
 from trackerscan.sessions import paths
 from trackerscan.sessions.export import copy_sessions_to, export
 from trackerscan.sessions.findings import analyse, sha256_file
-from trackerscan.sessions.store import SessionWriter
+from trackerscan.sessions.writer import SessionWriter
 
 WALK = make_events(900, 2)  # 15 min walk north: the separated AirTag reaches alert
 
@@ -130,7 +130,7 @@ def test_copy_to_stick_verifies_and_skips_recording(tmp_path, data_dir):
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout.count(": OK") == 3
     # the cut session's copy alone (no -wal beside it) holds all its sightings
-    from trackerscan.sessions.store import Session
+    from trackerscan.formats.session import Session
 
     with Session.open(stick / "trackerscan" / "sessions" / cut.name) as s:
         assert s.counts()["sighting"] == sum(isinstance(e, Sighting) for e in committed)

@@ -4,9 +4,10 @@ import asyncio
 
 from session_fixtures import car_trip_events, write_session
 
+from trackerscan.formats.session import Session
 from trackerscan.model import Level, PlaceMark, Sighting
 from trackerscan.pipeline import Pipeline, levels_reached, make_engine
-from trackerscan.sessions.store import Session, SessionWriter
+from trackerscan.sessions.writer import SessionWriter
 from trackerscan.sources import open_ble
 
 WALL = 1_800_000_000.0

@@ -16,10 +16,11 @@ from session_fixtures import (
 )
 
 from trackerscan.errors import SessionError
+from trackerscan.formats.session import Session
 from trackerscan.model import AddressType, Level, LevelChange, Sighting
 from trackerscan.sessions.retention import apply_retention
-from trackerscan.sessions.store import Session, SessionWriter
 from trackerscan.sessions.wipe import wipe_session
+from trackerscan.sessions.writer import SessionWriter
 
 DAY = 86400.0
 WATCHED_ADV = bytes.fromhex("0bff750042040180600a1b2c")  # a non-tracker with a fixed address

@@ -12,9 +12,9 @@ import pytest
 from paths import REPO
 from session_fixtures import car_trip_events, make_events, write_session
 
+from trackerscan.formats.session import Session
 from trackerscan.model import Sighting
 from trackerscan.sessions.findings import analyse
-from trackerscan.sessions.store import Session
 
 PY = sys.executable
 

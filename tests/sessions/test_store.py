@@ -9,18 +9,12 @@ from hypothesis import strategies as st
 from session_fixtures import T0, make_alert, make_events, write_killed_session
 
 from trackerscan.errors import SessionError
+from trackerscan.formats.session import SCHEMA_VERSION, Session, is_recording, read_events, read_level_changes
+from trackerscan.formats.session_file import session_files
 from trackerscan.model import Level, Sighting
 from trackerscan.sessions import paths
-from trackerscan.sessions.store import (
-    SCHEMA_VERSION,
-    Session,
-    SessionWriter,
-    is_recording,
-    list_sessions,
-    read_events,
-    read_level_changes,
-    resolve_session,
-)
+from trackerscan.sessions.listing import list_sessions, resolve_session
+from trackerscan.sessions.writer import SessionWriter
 
 
 def _approx_event(e):
@@ -69,7 +63,7 @@ def test_files_and_folder_are_private(tmp_path, events):
     d = tmp_path / "sessions"
     w = record(d, events, close=False)
     assert stat.S_IMODE(d.stat().st_mode) == 0o700
-    for p in paths.session_files(w.path):
+    for p in session_files(w.path):
         assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
     assert is_recording(w.path)
     w.close(T0 + 200)

@@ -11,7 +11,7 @@ import time
 from paths import REPO
 from session_fixtures import car_trip_events, make_events, write_session
 
-from trackerscan.sessions.store import Session
+from trackerscan.formats.session import Session
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
 

@@ -34,8 +34,8 @@ def run(args: argparse.Namespace) -> int:
     from trackerscan.safetext import printable
     from trackerscan.sessions.export import copy_sessions_to, export
     from trackerscan.sessions.findings import settle
+    from trackerscan.sessions.listing import in_data_folder, resolve_session
     from trackerscan.sessions.safewrite import atomic_output
-    from trackerscan.sessions.store import in_data_folder, resolve_session
 
     if args.to:
         if args.session:

@@ -28,8 +28,9 @@ def run(args: argparse.Namespace) -> int:
     from trackerscan.engine.explain import kind_name
     from trackerscan.engine.own import learn_own
     from trackerscan.errors import InputError
+    from trackerscan.formats.session import read_events
     from trackerscan.safetext import printable
-    from trackerscan.sessions.store import read_events, resolve_session
+    from trackerscan.sessions.listing import resolve_session
 
     path = resolve_session(args.session, args.data_dir)
     own = learn_own(read_events(path))

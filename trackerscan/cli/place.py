@@ -20,8 +20,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from trackerscan.formats.session import Session, is_recording
     from trackerscan.sessions import paths
-    from trackerscan.sessions.store import Session, is_recording
 
     directory = paths.sessions_dir(args.data_dir)
     recording = [p for p in sorted(directory.glob(f"*{paths.SESSION_SUFFIX}")) if is_recording(p)]

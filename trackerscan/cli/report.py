@@ -62,10 +62,10 @@ def run(args: argparse.Namespace) -> int:
     # PDF library (reportlab) alone would cost every command about 0.2 s
     from trackerscan.safetext import printable
     from trackerscan.sessions.findings import analyse, settle
+    from trackerscan.sessions.listing import in_data_folder, resolve_session
     from trackerscan.sessions.paths import reports_dir
     from trackerscan.sessions.report import build, write_report
     from trackerscan.sessions.safewrite import check_target
-    from trackerscan.sessions.store import in_data_folder, resolve_session
 
     path = resolve_session(args.session, args.data_dir)
     out = Path(args.out) if args.out else reports_dir(args.data_dir, create=True) / f"{path.stem}.pdf"

@@ -143,7 +143,7 @@ def _record_session(args: argparse.Namespace, source: str, result: object, start
     from trackerscan import __version__
     from trackerscan.rf.detect import Analysis
     from trackerscan.sessions import paths
-    from trackerscan.sessions.store import SessionWriter
+    from trackerscan.sessions.writer import SessionWriter
 
     assert isinstance(result, Analysis)
     writer = SessionWriter.create(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from trackerscan.safetext import printable
 
 if TYPE_CHECKING:
-    from trackerscan.sessions.store import SessionSummary
+    from trackerscan.formats.session import SessionSummary
 
 ORDER = 30
 
@@ -47,8 +47,9 @@ def line(s: SessionSummary) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from trackerscan.formats.session import SessionSummary
     from trackerscan.sessions import paths
-    from trackerscan.sessions.store import SessionSummary, list_sessions
+    from trackerscan.sessions.listing import list_sessions
 
     directory = paths.sessions_dir(args.data_dir)
     found = list_sessions(args.data_dir)  # read only: listing never changes a session

@@ -9,12 +9,10 @@ import sys
 from pathlib import Path
 
 from trackerscan.errors import InputError
+from trackerscan.formats.btsnoop.records import DATALINK_H4, DATALINK_MONITOR
 from trackerscan.model import Fix, NoFix, Sighting
 
 ORDER = 90
-# btsnoop datalinks (trackerscan.formats.btsnoop, imported when the command runs: it needs numpy)
-DATALINK_H4 = 1002
-DATALINK_MONITOR = 2001
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,7 +42,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def write_scenario(name: str, seed: int, out: Path, datalink: int = DATALINK_H4) -> list[Path]:
     """Write one scenario's capture, GPS log, truth and known-devices list; return the paths."""
-    from trackerscan.formats.btsnoop import write_btsnoop
+    from trackerscan.formats.btsnoop.writer import write_btsnoop
     from trackerscan.sim import build_scenario
     from trackerscan.sim.busy_city import write_nmea
 

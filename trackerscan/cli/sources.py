@@ -42,7 +42,7 @@ def list_adapters(platform: BlePlatform | None = None) -> tuple[list[AdapterInfo
 
 def list_gps() -> list[tuple[str, str]]:
     """Serial devices that look like GPS receivers: (device, description)."""
-    from trackerscan.sources.gps import list_serial_gps
+    from trackerscan.sources.gps.serial_nmea import list_serial_gps
 
     return list_serial_gps()
 

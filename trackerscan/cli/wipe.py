@@ -15,7 +15,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        description="Delete a session, or all of them, for good: the files are overwritten "
                        "and then removed.  Only sessions kept in the data folder are deleted, recognised by "
                        "their own header; links and other files are left alone.  Copies elsewhere (a USB "
-                       "stick, a report) are not touched.")
+                       "stick, a report) are not touched.  On SSDs, SD cards and copy-on-write file "
+                       "systems (APFS, Btrfs) old blocks may survive the overwrite: full-disk encryption "
+                       "is what protects them.")
     p.add_argument("session", nargs="?", help="session name, path, or 'latest'")
     p.add_argument("--all", action="store_true", help="every session in the data folder")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -26,8 +28,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     from trackerscan.safetext import printable
     from trackerscan.sessions import paths
-    from trackerscan.sessions.store import resolve_own_session
-    from trackerscan.sessions.wipe import check_wipeable, wipe_candidates, wipe_session
+    from trackerscan.sessions.listing import resolve_own_session
+    from trackerscan.sessions.wipe import check_wipeable, overwrite_limits, wipe_candidates, wipe_session
 
     if bool(args.session) == bool(args.all):
         raise InputError("Name one session to wipe, or use --all.")
@@ -58,5 +60,6 @@ def run(args: argparse.Namespace) -> int:
         except SessionError as exc:
             print(f"trackerscan: {printable(exc)}", file=sys.stderr)
             return 2
-    print(f"Deleted {len(targets)} session(s).")
+    print(f"Deleted {len(targets)} session(s): overwritten with zeros, then removed.")
+    print(overwrite_limits())
     return 0

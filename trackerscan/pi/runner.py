@@ -49,7 +49,7 @@ from trackerscan.pi.button import Gesture
 from trackerscan.pi.gpio import KitGpio
 from trackerscan.pi.patterns import Indicator, KitState, Status
 from trackerscan.pi.usb import UsbExporter, run_command
-from trackerscan.sources.gps import ClockCorrector
+from trackerscan.sources.gps.clock import ClockCorrector
 
 __all__ = ["RECORD_RETRY_S", "RESUME_FREE_BYTES", "KitConfig", "KitRunner", "systemctl_poweroff"]
 
@@ -105,7 +105,7 @@ class KitRunner:
         self.out = out or sys.stdout
         self.clock = clock  # monotonic: LED patterns and the button
         # A Pi has no real-time clock: after a boot without network its clock can be hours or days
-        # off.  The GPS source measures the offset (trackerscan.sources.gps.ClockCorrector); the
+        # off.  The GPS source measures the offset (trackerscan.sources.gps.clock.ClockCorrector); the
         # Bluetooth source and the kit's own records are stamped with the same corrected clock.
         self.gps_clock = ClockCorrector(clock=wall)
         self.wall = self.gps_clock.now  # UTC epoch (GPS-corrected): stamps of the records the kit adds

@@ -17,13 +17,13 @@ from typing import IO, Any
 from trackerscan import __version__
 from trackerscan.adv import classify
 from trackerscan.errors import SessionError
+from trackerscan.formats.session import Session, check_session_file, is_recording
+from trackerscan.formats.session_file import SIDE_SUFFIXES, open_regular, read_at
 from trackerscan.model import Fix, HeardPoint, Sighting
 from trackerscan.safetext import csv_cell, xml_text
 from trackerscan.sessions import paths
-from trackerscan.sessions.files import SIDE_SUFFIXES, open_regular
 from trackerscan.sessions.findings import DeviceFinding, SessionAnalysis, analyse, settle
 from trackerscan.sessions.safewrite import atomic_output
-from trackerscan.sessions.store import Session, check_session_file, is_recording
 from trackerscan.timeutil import iso_utc
 
 FORMATS = ("csv", "json", "gpx", "kml", "geojson")
@@ -298,7 +298,7 @@ def _copy_verified(src: Path, dest_dir: Path) -> tuple[Path, str]:
 def _sha256_fd(fd: int) -> str:
     h = hashlib.sha256()
     at = 0
-    while block := os.pread(fd, 1 << 20, at):
+    while block := read_at(fd, 1 << 20, at):
         h.update(block)
         at += len(block)
     return h.hexdigest()
@@ -311,7 +311,7 @@ def _old_sums(listing: Path) -> dict[str, str]:
     except SessionError:
         return {}
     try:
-        text = os.pread(fd, SUMS_MAX_BYTES, 0).decode("utf-8", "replace")
+        text = read_at(fd, SUMS_MAX_BYTES, 0).decode("utf-8", "replace")
     finally:
         os.close(fd)
     old = {}

@@ -18,9 +18,9 @@ from pathlib import Path
 from trackerscan.engine.build import make_engine, union
 from trackerscan.engine.known import KnownDevices
 from trackerscan.errors import SessionError
+from trackerscan.formats.session import Session, SessionSummary, is_recording
 from trackerscan.model import DeviceState, Fix, HeardPoint, Level, LevelChange, SourceEvent
 from trackerscan.sessions.known import known_from_meta
-from trackerscan.sessions.store import Session, SessionSummary, is_recording
 
 _RANK = {Level.NONE: 0, Level.WATCH: 1, Level.ALERT: 2}
 

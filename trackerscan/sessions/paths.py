@@ -2,19 +2,23 @@
 
 The data directory is platformdirs' user data directory for "trackerscan",
 unless the environment variable ``TRACKERSCAN_DATA_DIR`` or a ``--data-dir``
-option says otherwise.  Folders are created 0700; session files are 0600.
+option says otherwise.  Folders are created 0700; session files are 0600.  On
+Windows, where modes mean nothing, folders get an access list instead (`winacl`)
+that files made inside inherit.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import platformdirs
 
 from trackerscan.errors import SessionError
+from trackerscan.sessions import winacl
 
 ENV_DATA_DIR = "TRACKERSCAN_DATA_DIR"
 SESSION_SUFFIX = ".sqlite"
@@ -32,8 +36,16 @@ def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_data_dir("trackerscan", appauthor=False))
 
 
+def make_private(path: Path) -> None:
+    """Only this user may open the folder ``path``: mode 0700, or on Windows `winacl.restrict_to_owner`."""
+    if sys.platform == "win32":
+        winacl.restrict_to_owner(path)
+    else:
+        os.chmod(path, DIR_MODE)
+
+
 def private_dir(path: Path, parents: int = 0) -> Path:
-    """``path`` as a folder of mode 0700, made if missing, with its ``parents`` nearest parents too.
+    """``path`` as a private folder (`make_private`), made if missing, and its ``parents`` nearest parents.
 
     Each folder made or checked is refused if a link or a file stands in its place.
     """
@@ -44,7 +56,7 @@ def private_dir(path: Path, parents: int = 0) -> Path:
         st = os.lstat(path)
         if not stat.S_ISDIR(st.st_mode):
             raise SessionError(f"{path} is a link or a file, not a folder; nothing was written there.")
-        os.chmod(path, DIR_MODE)
+        make_private(path)
     except OSError as exc:
         raise SessionError(f"Cannot create the private folder {path}: {exc.strerror}.") from None
     return path
@@ -66,8 +78,3 @@ def session_name(started: float) -> str:
     """A session's name from its start time: ``20261123T145300Z``."""
     return datetime.fromtimestamp(started, UTC).strftime("%Y%m%dT%H%M%SZ")
 
-
-def session_files(path: Path) -> list[Path]:
-    """The database and the SQLite side files (-wal, -shm, -journal) that exist for it (links too)."""
-    candidates = [path] + [path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal")]
-    return [p for p in candidates if os.path.lexists(p)]

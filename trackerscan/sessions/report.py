@@ -544,8 +544,8 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
 
 def _cellular(path: Path, tz: tzinfo) -> tuple[list[tuple[str, ...]], list[str]]:
     """The RF sweep's section (trackerscan rf sweep), if the session holds one."""
+    from trackerscan.formats.session import Session
     from trackerscan.rf.summary import report_section
-    from trackerscan.sessions.store import Session
 
     if not path.exists():
         return [], []

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from trackerscan.adv import classify
 from trackerscan.errors import SessionError
+from trackerscan.formats.session import Session, is_recording
 from trackerscan.model import AddressType
-from trackerscan.sessions.store import Session, is_recording
 
 # Bystanders' raw sightings are reduced to counts after this many hours (the issue: 24 h).  Set by
 # --keep-hours or TRACKERSCAN_KEEP_HOURS; a negative value keeps everything.

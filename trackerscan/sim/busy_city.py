@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from trackerscan.formats.btsnoop import DATALINK_H4, EPOCH_DELTA_US, MAGIC, VERSION
+from trackerscan.formats.btsnoop.records import DATALINK_H4, EPOCH_DELTA_US, MAGIC, VERSION
 from trackerscan.geo import EARTH_RADIUS_M
 from trackerscan.model import Fix, NoFix
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trackerscan.formats.btsnoop import DATALINK_H4, EPOCH_DELTA_US
+from trackerscan.formats.btsnoop.records import DATALINK_H4, EPOCH_DELTA_US
 from trackerscan.sim import busy_city
 
 _X = None

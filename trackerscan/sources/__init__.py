@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from datetime import date as Date
 
     from trackerscan.sources.ble_bumble import BumbleDevice
-    from trackerscan.sources.gps import ClockCorrector, GpsSource
+    from trackerscan.sources.gps.base import GpsSource
+    from trackerscan.sources.gps.clock import ClockCorrector
 
 __all__ = [
     "BLE_SPEC_FORMS", "BleEvent", "BleSource", "Source", "open_ble", "open_bumble_device", "open_gps",

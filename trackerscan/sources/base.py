@@ -1,7 +1,7 @@
 """What every source is: an async iterator of events, opened with `start` and stopped with `aclose`.
 
 Bluetooth sources (`trackerscan.sources.ble_base.BleSource`) and GPS sources
-(`trackerscan.sources.gps.GpsSource`) both derive from `Source`, so the live pipeline and the front
+(`trackerscan.sources.gps.base.GpsSource`) both derive from `Source`, so the live pipeline and the front
 ends can rely on ``await source.start()`` (errors the user can act on surface there, as a
 `trackerscan.errors.SourceError`) and ``await source.aclose()`` without probing for them.
 """

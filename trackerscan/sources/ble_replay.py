@@ -53,7 +53,7 @@ def read_recording(path: Path, source: str = "replay") -> Iterator[Event]:
     """The Sightings of a btsnoop capture, or every event of a recorded session (in time order)."""
     kind = _file_kind(path)
     if kind == "btsnoop":
-        from trackerscan.formats.btsnoop import read_sightings
+        from trackerscan.formats.btsnoop.reader import read_sightings
 
         reader = read_sightings(path, source=source)
         try:
@@ -61,7 +61,7 @@ def read_recording(path: Path, source: str = "replay") -> Iterator[Event]:
         finally:
             reader.close()
         return
-    from trackerscan.sessions.store import read_events
+    from trackerscan.formats.session import read_events
 
     yield from read_events(path)
 

@@ -1,4 +1,4 @@
-"""The session store: one SQLite database per recording session.
+"""The session format: one SQLite database per recording session, and its reader.
 
 Layout (``PRAGMA user_version`` = `SCHEMA_VERSION`, ``application_id`` =
 `APPLICATION_ID`, so a foreign database is recognised before anything is read):
@@ -11,15 +11,9 @@ Layout (``PRAGMA user_version`` = `SCHEMA_VERSION`, ``application_id`` =
   the other records, one row each; ``sighting_count``: what the retention
   step reduced to counts; ``meta``: key/value facts about the session.
 
-Durability.  The database is in WAL mode and the writer commits at least once
-per second (`SessionWriter.flush`, driven by the pipeline).  A commit appends
-to the -wal file; with ``synchronous=FULL`` the -wal file is fsync'ed at each
-commit, so after a kill -9 *or a power cut* everything committed is there and
-at most the last second of sightings is lost.  (``synchronous=NORMAL`` would
-survive a crash of the process but, on a power cut, could lose every commit
-since the last checkpoint; one fsync a second costs little, see
-bench/bench_storage.py.)  SQLite replays the -wal file when the session is
-next opened, so a killed session opens and analyses like any other.
+`trackerscan.sessions.writer` records sessions; this module reads them (replay,
+analysis, reports, export) and treats every file as hostile: `Session` checks
+the header, the schema and each row, and bounds what a query may cost.
 """
 
 from __future__ import annotations
@@ -41,7 +35,9 @@ from typing import Any
 from urllib.parse import quote
 
 from trackerscan.errors import SessionError
-from trackerscan.geo import distance_m
+from trackerscan.filelock import is_locked
+from trackerscan.formats.session_file import APPLICATION_ID, check_session_fd, open_regular, session_files
+from trackerscan.geo import track_length_m
 from trackerscan.model import (
     AddressType,
     Event,
@@ -57,31 +53,8 @@ from trackerscan.model import (
     SourceEventKind,
 )
 from trackerscan.rf.records import Coverage, Transmitter
-from trackerscan.sessions import paths
-from trackerscan.sessions.filelock import is_locked, lock_exclusive
-from trackerscan.sessions.files import APPLICATION_ID, check_session_fd, open_regular
 
 SCHEMA_VERSION = 1
-
-# Distinct advertisements remembered while recording, to store each once.
-# Beyond this many the memo is cleared (repeats are then stored again): bounds
-# memory on a busy street at the cost of a little disk.
-PAYLOAD_MEMO_MAX = 200_000
-# The emitter and payload memos hold what was heard in the last one to two generations of this many
-# seconds (event time), so that a busy street (20,000 new addresses an hour, bench/soak.py) does not
-# pile them up (issue #8): each generation the memo of the one before is dropped and what was heard
-# again moves up.  A quarter of an hour is the rotation period of phones' and near-owner tags'
-# addresses; what comes back later costs one more payload row, and an emitter is looked up in the
-# file (guarded by MEMO_EVICTED_BITS below), so each emitter row stays unique.
-MEMO_GENERATION_S = 15 * 60.0
-# A generation also ends when its emitter memo holds this many (issue #13): a BLE spam flood brings
-# a fresh address with every frame (300 a second is 270,000 in a generation, ~70 MB of memo), none
-# heard again.  A busy street's quarter of an hour brings ~5,000.
-EMITTER_MEMO_MAX = 50_000
-# Bits of the filter of emitters dropped from the memo (2 MiB, three bits per emitter): a false
-# "maybe" costs one scan of the emitter table.  About 0.1 % of new addresses at 1 million dropped
-# emitters (50 h of a busy street), 2.6 % at 2 million.
-MEMO_EVICTED_BITS = 1 << 24
 
 # Bounds on reading a session someone else may have made (issue #12).  Times outside 1990-2100 cannot
 # come from a real recording (and years past 9999 cannot even be printed): such a row marks the file
@@ -113,7 +86,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
                      "places", "span_m", "duration_s", "explanation", "confidence"),
 }
 
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE emitter(id INTEGER PRIMARY KEY, address TEXT NOT NULL, address_type TEXT NOT NULL,
                      source TEXT NOT NULL, connectable INTEGER);
@@ -137,7 +110,7 @@ CREATE TABLE level_change(t_ms INTEGER NOT NULL, device_id TEXT NOT NULL, level 
 
 # Cellular-tracker sweeps (trackerscan rf sweep): created when first written, so sessions from before
 # them, and Bluetooth-only sessions, have no such tables and still open (Session.rf_results: empty).
-_RF_SCHEMA = """
+RF_SCHEMA = """
 CREATE TABLE IF NOT EXISTS rf_transmitter(t_ms INTEGER NOT NULL, source TEXT NOT NULL, band TEXT NOT NULL,
                      low_hz INTEGER NOT NULL, high_hz INTEGER NOT NULL, period_s REAL NOT NULL,
                      bursts INTEGER NOT NULL, first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,
@@ -146,10 +119,6 @@ CREATE TABLE IF NOT EXISTS rf_transmitter(t_ms INTEGER NOT NULL, source TEXT NOT
 CREATE TABLE IF NOT EXISTS rf_coverage(t_ms INTEGER NOT NULL, source TEXT NOT NULL, band TEXT NOT NULL,
                      low_hz INTEGER NOT NULL, high_hz INTEGER NOT NULL, seconds REAL NOT NULL);
 """
-
-
-def _ms(t: float) -> int:
-    return round(t * 1000.0)
 
 
 def _t(ms: int) -> float:
@@ -369,7 +338,7 @@ class Session:
         """
         p = Path(path)
         _check_fd(p)
-        existed = set(paths.session_files(p))
+        existed = set(session_files(p))
         conn: sqlite3.Connection | None = None
         snapshot: _Snapshot | None = None
         try:
@@ -390,7 +359,7 @@ class Session:
                 conn.close()
             if snapshot is not None:
                 snapshot.close()
-            for side in set(paths.session_files(p)) - existed:  # nothing of ours is left beside it
+            for side in set(session_files(p)) - existed:  # nothing of ours is left beside it
                 with contextlib.suppress(OSError):
                     side.unlink()
             if isinstance(exc, SessionError):
@@ -684,402 +653,6 @@ class SessionSummary:
             "watch": self.watch,
             "sightings": self.sightings,
         }
-
-
-# --------------------------------------------------------------------------- geometry
-
-# A step of the track counts toward the distance travelled only once the user is
-# this far from the last counted point (or the fix's stated accuracy, if worse):
-# a still receiver wanders by tens of metres (gpsd's haicom-305N log: ~46 m).
-TRACK_STEP_MIN_M = 25.0
-
-
-def track_length_m(fixes: Iterable[Fix]) -> float:
-    """Distance travelled along the fixes, ignoring jitter below `TRACK_STEP_MIN_M`."""
-    total = 0.0
-    anchor: Fix | None = None
-    for f in fixes:
-        if anchor is None:
-            anchor = f
-            continue
-        d = distance_m(anchor.lat, anchor.lon, f.lat, f.lon)
-        if d >= max(TRACK_STEP_MIN_M, f.accuracy_m or 0.0):
-            total += d
-            anchor = f
-    return total
-
-
-# --------------------------------------------------------------------------- writing
-
-
-EmitterKey = tuple[str, AddressType, str, bool | None]
-
-
-def _bit_indexes(key: EmitterKey) -> tuple[int, int, int]:
-    """The filter bits of an emitter (MEMO_EVICTED_BITS): three hashes, stable within the process."""
-    m = MEMO_EVICTED_BITS - 1
-    return hash((1, key)) & m, hash((2, key)) & m, hash((3, key)) & m
-
-
-def _maybe_in(bits: bytearray, key: EmitterKey) -> bool:
-    return all(bits[i >> 3] & (1 << (i & 7)) for i in _bit_indexes(key))
-
-
-class SessionWriter:
-    """Records one session.  Not thread-safe: one writer, one thread (the pipeline's).
-
-    `add` buffers; `flush` writes the buffer in one transaction.  The caller
-    flushes at least once a second (the pipeline does, every
-    `trackerscan.pipeline.FLUSH_INTERVAL_S`).
-    """
-
-    def __init__(self, path: Path, conn: sqlite3.Connection, lock_fd: int) -> None:
-        self.path = path
-        self._conn = conn
-        self._lock_fd = lock_fd
-        self._emitters: dict[EmitterKey, int] = {}  # this generation (MEMO_GENERATION_S)
-        self._old_emitters: dict[EmitterKey, int] = {}  # the one before
-        self._evicted: bytearray | None = None  # filter of emitters dropped from the memo
-        self._next_emitter = 1
-        self._payloads: dict[bytes, int] = {}
-        self._old_payloads: dict[bytes, int] = {}
-        self._next_payload = 1
-        self._memo_until = -math.inf  # event time at which the memos move on a generation
-        self._new_emitters: list[tuple[int, str, str, str, int | None]] = []
-        self._new_payloads: list[tuple[int, bytes]] = []
-        self._sightings: list[tuple[int, int, int, int | None]] = []
-        self._fixes: list[tuple[object, ...]] = []
-        self._nofixes: list[tuple[int, str, str]] = []
-        self._source_events: list[tuple[object, ...]] = []
-        self._place_marks: list[tuple[int, str]] = []
-        self._level_changes: list[tuple[object, ...]] = []
-        self._meta: dict[str, str] = {}
-        self.written = 0  # records committed so far
-        self.last_time: float | None = None
-        self.closed = False
-
-    @classmethod
-    def create(
-        cls,
-        directory: Path,
-        started: float,
-        meta: Mapping[str, str] | None = None,
-        synchronous: str = "FULL",
-    ) -> SessionWriter:
-        """A new session file in ``directory`` (created 0700), named after ``started``; file mode 0600."""
-        paths.private_dir(directory)
-        base = paths.session_name(started)
-        for n in range(1, 1000):
-            path = directory / f"{base}{'' if n == 1 else f'-{n}'}{paths.SESSION_SUFFIX}"
-            try:
-                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, paths.FILE_MODE)
-                break
-            except FileExistsError:
-                continue
-            except OSError as exc:
-                raise SessionError(f"Cannot create a session in {directory}: {exc.strerror}.") from exc
-        else:
-            raise SessionError(f"Too many sessions named {base} in {directory}.")
-        lock_exclusive(fd)
-        conn: sqlite3.Connection | None = None
-        try:
-            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={synchronous}")
-            conn.executescript(
-                f"BEGIN;\n{_SCHEMA}\nPRAGMA application_id={APPLICATION_ID};\n"
-                f"PRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;"
-            )
-            values = {"started": repr(started), "format": str(SCHEMA_VERSION), **(meta or {})}
-            conn.execute("BEGIN")
-            conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", values.items())
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            # Nothing of the user's is in it yet: a full disk must not leave a broken shell behind.
-            if conn is not None:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.close()
-            os.close(fd)
-            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-                with contextlib.suppress(OSError):
-                    leftover.unlink()
-            raise SessionError(f"Cannot create the session database {path}: {exc}.") from exc
-        return cls(path, conn, fd)
-
-    # ----------------------------------------------------------------- buffering
-
-    def add(self, event: Event | LevelChange) -> None:
-        """Buffer one record (written at the next `flush`)."""
-        if type(event) is Sighting:
-            self.add_sighting(event)
-        elif type(event) is Fix:
-            self._fixes.append((
-                _ms(event.time), event.lat, event.lon, event.alt, event.speed_mps, event.course, event.hdop,
-                event.accuracy_m, int(event.mode), event.satellites, event.source,
-            ))
-        elif isinstance(event, NoFix):
-            self._nofixes.append((_ms(event.time), event.source, event.reason))
-        elif isinstance(event, SourceEvent):
-            self._source_events.append(
-                (_ms(event.time), event.source, event.kind.value, event.detail, event.value)
-            )
-        elif isinstance(event, PlaceMark):
-            self._place_marks.append((_ms(event.time), event.label))
-        elif isinstance(event, LevelChange):
-            self._level_changes.append((
-                _ms(event.time), event.device_id, event.level.value, event.kind.value if event.kind else None,
-                json.dumps(list(event.addresses)), json.dumps(list(event.identifiers)), _ms(event.first_seen),
-                _ms(event.last_seen), event.places, event.span_m, event.duration_s, event.explanation,
-                event.confidence,
-            ))
-        else:
-            raise TypeError(f"cannot record {type(event).__name__}")
-        if self.last_time is None:
-            # the first event's own time: with the wall-clock "started", it tells how far a
-            # replayed recording's clock is from the time it was recorded (retention uses it)
-            self._meta["first_event"] = repr(event.time)
-        self.last_time = event.time
-
-    def add_sighting(self, s: Sighting) -> None:
-        if s.time >= self._memo_until:
-            self._next_generation(s.time)
-        key = (s.address, s.address_type, s.source, s.connectable)
-        eid = self._emitters.get(key)
-        if eid is None:
-            if len(self._emitters) >= EMITTER_MEMO_MAX:
-                self._next_generation(s.time)
-            eid = self._emitter(key)
-        pid = self._payloads.get(s.adv)
-        if pid is None:
-            pid = self._old_payloads.get(s.adv)
-            if pid is not None:
-                self._payloads[s.adv] = pid
-            else:
-                if len(self._payloads) >= PAYLOAD_MEMO_MAX:
-                    self._payloads.clear()
-                pid = self._payloads[s.adv] = self._next_payload
-                self._next_payload += 1
-                self._new_payloads.append((pid, s.adv))
-        self._sightings.append((_ms(s.time), eid, pid, s.rssi))
-
-    def _emitter(self, key: EmitterKey) -> int:
-        """The id of an emitter missing from this generation's memo: remembered, found, or new."""
-        eid = self._old_emitters.get(key)
-        if eid is None and self._evicted is not None and _maybe_in(self._evicted, key):
-            eid = self._stored_emitter(key)
-        if eid is None:
-            eid = self._next_emitter
-            self._next_emitter += 1
-            address, address_type, source, connectable = key
-            conn = None if connectable is None else int(connectable)
-            self._new_emitters.append((eid, address, address_type.value, source, conn))
-        self._emitters[key] = eid
-        return eid
-
-    def _stored_emitter(self, key: EmitterKey) -> int | None:
-        """The id of an emitter already written (dropped from the memo), or None."""
-        address, address_type, source, connectable = key
-        conn = None if connectable is None else int(connectable)
-        for row in self._new_emitters:  # not yet flushed
-            if row[1:] == (address, address_type.value, source, conn):
-                return row[0]
-        try:
-            found = self._conn.execute(
-                "SELECT id FROM emitter WHERE address = ? AND address_type = ? AND source = ? "
-                "AND connectable IS ? LIMIT 1", (address, address_type.value, source, conn)
-            ).fetchone()
-        except sqlite3.Error:
-            return None  # unreadable: a second row for the same emitter is still a valid session
-        return None if found is None else int(found[0])
-
-    def _next_generation(self, t: float) -> None:
-        """Drop the memos' older generation (MEMO_GENERATION_S); its emitters go into the filter."""
-        if self._old_emitters:
-            bits = self._evicted
-            if bits is None:
-                bits = self._evicted = bytearray(MEMO_EVICTED_BITS // 8)
-            for key in self._old_emitters.keys() - self._emitters.keys():
-                for i in _bit_indexes(key):
-                    bits[i >> 3] |= 1 << (i & 7)
-        self._old_emitters, self._emitters = self._emitters, {}
-        self._old_payloads, self._payloads = self._payloads, {}
-        self._memo_until = t + MEMO_GENERATION_S
-
-    def set_meta(self, key: str, value: str) -> None:
-        self._meta[key] = value
-
-    @property
-    def pending(self) -> int:
-        return (len(self._sightings) + len(self._fixes) + len(self._nofixes) + len(self._source_events)
-                + len(self._place_marks) + len(self._level_changes))
-
-    def flush(self) -> int:
-        """Commit everything buffered in one transaction; returns the number of records written."""
-        n = self.pending
-        if not n and not self._meta and not self._new_emitters:
-            return 0
-        c = self._conn
-        try:
-            c.execute("BEGIN")
-            if self._new_emitters:
-                c.executemany("INSERT INTO emitter VALUES (?,?,?,?,?)", self._new_emitters)
-            if self._new_payloads:
-                c.executemany("INSERT INTO payload VALUES (?,?)", self._new_payloads)
-            if self._sightings:
-                c.executemany("INSERT INTO sighting VALUES (?,?,?,?)", self._sightings)
-            if self._fixes:
-                c.executemany("INSERT INTO fix VALUES (?,?,?,?,?,?,?,?,?,?,?)", self._fixes)
-            if self._nofixes:
-                c.executemany("INSERT INTO nofix VALUES (?,?,?)", self._nofixes)
-            if self._source_events:
-                c.executemany("INSERT INTO source_event VALUES (?,?,?,?,?)", self._source_events)
-            if self._place_marks:
-                c.executemany("INSERT INTO place_mark VALUES (?,?)", self._place_marks)
-            if self._level_changes:
-                c.executemany(
-                    "INSERT INTO level_change VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", self._level_changes
-                )
-            if self._meta:
-                c.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", self._meta.items())
-            c.execute("COMMIT")
-        except sqlite3.Error as exc:
-            with contextlib.suppress(sqlite3.Error):
-                c.execute("ROLLBACK")
-            raise SessionError(f"Cannot write to the session {self.path}: {exc}.") from exc
-        for buf in (self._new_emitters, self._new_payloads, self._sightings, self._fixes, self._nofixes,
-                    self._source_events, self._place_marks, self._level_changes):
-            buf.clear()
-        self._meta.clear()
-        self.written += n
-        return n
-
-    def record_rf(self, t: float, source: str, found: Iterable[Transmitter],
-                  covered: Iterable[Coverage]) -> None:
-        """Write what an RF sweep found and covered, at once, in one transaction."""
-        c = self._conn
-        try:
-            c.executescript(f"BEGIN;\n{_RF_SCHEMA}\nCOMMIT;")
-            c.execute("BEGIN")
-            c.executemany("INSERT INTO rf_transmitter VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", [
-                (_ms(t), source, x.band, x.low_hz, x.high_hz, x.period_s, x.bursts, _ms(x.first_seen),
-                 _ms(x.last_seen), x.peak_db, x.confidence, x.jitter_s, x.floor_db) for x in found])
-            c.executemany("INSERT INTO rf_coverage VALUES (?,?,?,?,?,?)",
-                          [(_ms(t), source, x.band, x.low_hz, x.high_hz, x.seconds) for x in covered])
-            c.execute("COMMIT")
-        except sqlite3.Error as exc:
-            with contextlib.suppress(sqlite3.Error):
-                c.execute("ROLLBACK")
-            raise SessionError(f"Cannot write to the session {self.path}: {exc}.") from exc
-
-    def close(self, ended: float | None = None, meta: Mapping[str, str] | None = None) -> None:
-        """Write what is buffered, mark the session finished at ``ended`` and release it."""
-        if self.closed:
-            return
-        try:
-            if ended is not None:
-                self._meta["ended"] = repr(ended)
-            self._meta.update(meta or {})
-            self.flush()
-            with contextlib.suppress(sqlite3.Error):
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            self._conn.close()
-            os.close(self._lock_fd)
-            self.closed = True
-
-
-# --------------------------------------------------------------------------- finding sessions
-
-
-def _session_paths(directory: Path) -> list[Path]:
-    """The regular files named like sessions in ``directory`` (links, folders and FIFOs left out)."""
-    if not directory.is_dir():
-        return []
-    return sorted(Path(e.path) for e in os.scandir(directory)
-                  if e.name.endswith(paths.SESSION_SUFFIX) and e.is_file(follow_symlinks=False))
-
-
-def _named(text: str, directory: Path) -> Path | None:
-    """The session in ``directory`` called ``text`` (name, file name, unique prefix, ``latest``), or None."""
-    known = _session_paths(directory)
-    if text in ("latest", "last"):
-        return known[-1] if known else None
-    exact = [q for q in known if q.stem == text or q.name == text]
-    if exact:
-        return exact[0]
-    prefixed = [q for q in known if q.stem.startswith(text)] if text else []
-    if len(prefixed) > 1:
-        raise SessionError(f"'{text}' matches {len(prefixed)} sessions; give more of its name.")
-    return prefixed[0] if prefixed else None
-
-
-def _looks_like_path(text: str) -> bool:
-    separators = [os.sep] + ([os.altsep] if os.altsep else [])
-    return any(c in text for c in separators) or text.endswith(paths.SESSION_SUFFIX)
-
-
-def resolve_session(
-    name_or_path: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None
-) -> Path:
-    """The session file for a session name (``20261123T145300Z``), a unique prefix, ``latest``, or a path.
-
-    A name is looked up in the data folder first (``latest`` never means a file of that name in the
-    current folder); a path may be anywhere, and is opened later without following links.
-    """
-    text = str(name_or_path)
-    directory = paths.sessions_dir(data_dir)
-    p = Path(text).expanduser()
-    keyword = text in ("latest", "last")
-    if _looks_like_path(text) and not keyword and os.path.lexists(p):
-        return p
-    found = _named(text, directory)
-    if found is not None:
-        return found
-    if not keyword and os.path.lexists(p):
-        return p
-    if keyword:
-        raise SessionError(f"There are no sessions yet in {directory}; `trackerscan scan` records one.")
-    raise SessionError(
-        f"There is no session called '{text}' in {directory}; `trackerscan sessions` lists them."
-    )
-
-
-def in_data_folder(path: Path, data_dir: str | os.PathLike[str] | None = None) -> bool:
-    """True when ``path`` is a session file kept in the data folder (not a copy elsewhere)."""
-    directory = paths.sessions_dir(data_dir)
-    try:
-        return directory.is_dir() and os.path.samefile(path.parent, directory)
-    except OSError:
-        return False
-
-
-def resolve_own_session(
-    name_or_path: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None
-) -> Path:
-    """Like `resolve_session`, but only a session kept in the data folder (what `wipe` may delete)."""
-    text = str(name_or_path)
-    directory = paths.sessions_dir(data_dir)
-    found = _named(text, directory) if os.sep not in text else None
-    if found is None and _looks_like_path(text):
-        p = Path(text).expanduser()
-        if in_data_folder(p, data_dir):
-            found = directory / p.name
-    if found is None:
-        raise SessionError(f"'{text}' is not a session in {directory}: wipe deletes only sessions kept "
-                           "there (`trackerscan sessions` lists them); nothing was deleted.")
-    return found
-
-
-def list_sessions(data_dir: str | os.PathLike[str] | None = None) -> list[SessionSummary | SessionError]:
-    """Summaries of every session in the data directory, oldest first; unreadable ones as their error."""
-    out: list[SessionSummary | SessionError] = []
-    for path in _session_paths(paths.sessions_dir(data_dir)):
-        try:
-            with Session.open(path) as s:
-                out.append(s.summary())
-        except SessionError as exc:  # this one is listed as unreadable; the others still are listed
-            out.append(exc)
-    return out
 
 
 def read_events(path: str | os.PathLike[str]) -> Iterator[Event]:
