@@ -9,6 +9,7 @@ logged so that an explanation can describe the whole time a device was with the 
 
 from __future__ import annotations
 
+import bisect
 import math
 
 from trackerscan.engine import thresholds as th
@@ -90,7 +91,7 @@ class Context:
         self.last_roll = -math.inf
         # People's rotating addresses heard in the last window, and those linked to an earlier address:
         # the time the first address of the chain came to be with her (_link_rotations).
-        self.recent: list[Device] = []
+        self.recent: set[Device] = set()
         self.starts: dict[Device, float] = {}
         self.ref = -math.inf  # the strongest smoothed RSSI heard in the last window closed
         self.log: list[tuple[float, float, int]] = []  # (window end, seconds, mode), oldest first
@@ -163,17 +164,22 @@ class Context:
         """People's rotating addresses (phones) linked to the address they replaced, with the time
         the first of them came to be with her (thresholds ROTATION_LINK_*): a phone that changes its
         address mid-ride is still a co-traveller since it boarded.  Kept while the address is heard."""
-        rotating = [d for d in heard if d.cls == NEVER and not d.identity.tracker and not d.known]
+        rotating = {d for d in heard if d.cls == NEVER and not d.identity.tracker and not d.known}
         starts, recent = self.starts, self.recent
-        pool = recent + rotating
-        used: set[Device] = set()
         earliest = t - 2 * th.CONTEXT_WINDOW_S
         fresh = [d for d in rotating if d.first_seen > earliest and d not in starts and d not in recent]
-        for d in sorted(fresh, key=lambda d: d.first_seen):
-            g = _predecessor(d, pool, used, self.ref)
-            if g is not None:
-                used.add(g)
-                starts[d] = starts.get(g, g.pres_start)
+        if fresh:
+            # Addresses that went quiet, by when: a new address looks only at those just before it.
+            pool = sorted(recent | rotating, key=lambda g: (g.last_seen, g.id))  # sets: order by id too
+            quiet = [g.last_seen for g in pool]
+            used: set[Device] = set()
+            for d in sorted(fresh, key=lambda d: (d.first_seen, d.id)):
+                lo = bisect.bisect_left(quiet, d.first_seen - th.ROTATION_LINK_S)
+                hi = bisect.bisect_right(quiet, d.first_seen)
+                g = _predecessor(d, pool[lo:hi], used, self.ref)
+                if g is not None:
+                    used.add(g)
+                    starts[d] = starts.get(g, g.pres_start)
         self.recent = rotating
         if starts:
             gone = t - th.PRESENCE_GAP_S
@@ -332,9 +338,9 @@ def _still_with_her(group: list[Device], heard: set[Device], since: float, ref: 
     """
     members = set(group)
     fresh = [d for d in heard if d not in members and d.last_seen >= since]
-    fresh.sort(key=lambda d: d.first_seen)
+    fresh.sort(key=lambda d: (d.first_seen, d.id))
     count = 0
-    for g in group:
+    for g in sorted(group, key=lambda g: (g.last_seen, g.id)):
         if g.last_seen >= since:
             count += 1
             continue
