@@ -333,8 +333,8 @@ def _still_with_her(group: list[Device], heard: set[Device], since: float, ref: 
     """How many of ``group`` are heard since ``since``, under the same or a new address.
 
     A phone's address rotates every ~15 min: a member last heard before ``since`` is still with her
-    when a device first heard within ROTATION_LINK_S of its last sighting, of the same class and
-    about as strong (ROTATION_LINK_DB), is heard since (each new address stands for one member).
+    when a device that may be it under its next address (`_replaces`) is heard since (each new
+    address stands for one member).
     """
     members = set(group)
     fresh = [d for d in heard if d not in members and d.last_seen >= since]

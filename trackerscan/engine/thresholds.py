@@ -188,9 +188,12 @@ REACH_FIX_ACCURACY_M = 50.0
 # family drive look like public transport, and a tag hidden in the car, which stays in it, would
 # never alert.  What tells the two apart is getting off: a family gets out with the user, fellow
 # passengers ride on or walk their own way.  When a ride ends with the user walking, the devices
-# counted as co-travellers in its last minute at vehicle speed, and heard after that minute, are
-# checked once, at the first context window ending PRIVATE_CHECK_S after it: those heard in the
-# minute before the check (3 to 4 min after it) got out with her; a tag left in the car is out of
+# counted as co-travellers in its last minute at vehicle speed are checked once, at the first context
+# window ending PRIVATE_CHECK_S after it: those heard in the minute before the check (3 to 4 min
+# after it), under the same address or the next one (ROTATION_LINK_* below), got out with her; those
+# gone (passengers who rode on, or got off at her stop and went their way) did not.  (Before issue
+# #17's second round, devices not heard after that last minute were left out of the count: nine
+# stop-mates who left at her stop then made a short ride "2 of 2".)  A tag left in the car is out of
 # range by then (she has walked ~250 m).  More than PRIVATE_RIDE_SHARE of them, and at least
 # PRIVATE_MIN_COMPANIONS, make the ride a private vehicle: the devices that boarded it are no longer
 # held back (levels.on_board_only) and are evaluated at once.  Fellow passengers getting off at the
