@@ -172,14 +172,13 @@ class Context:
             # Addresses that went quiet, by when: a new address looks only at those just before it.
             pool = sorted(recent | rotating, key=lambda g: (g.last_seen, g.id))  # sets: order by id too
             quiet = [g.last_seen for g in pool]
-            used: set[Device] = set()
-            for d in sorted(fresh, key=lambda d: (d.first_seen, d.id)):
+            pairs: list[tuple[Device, Device]] = []
+            for d in fresh:
                 lo = bisect.bisect_left(quiet, d.first_seen - th.ROTATION_LINK_S)
                 hi = bisect.bisect_right(quiet, d.first_seen)
-                g = _predecessor(d, pool[lo:hi], used, self.ref)
-                if g is not None:
-                    used.add(g)
-                    starts[d] = starts.get(g, g.pres_start)
+                pairs += [(g, d) for g in pool[lo:hi] if g is not d and _replaces(g, d, self.ref)]
+            for g, d in _unambiguous(pairs):
+                starts[d] = starts.get(g, g.pres_start)
         self.recent = rotating
         if starts:
             gone = t - th.PRESENCE_GAP_S
@@ -338,17 +337,9 @@ def _still_with_her(group: list[Device], heard: set[Device], since: float, ref: 
     """
     members = set(group)
     fresh = [d for d in heard if d not in members and d.last_seen >= since]
-    fresh.sort(key=lambda d: (d.first_seen, d.id))
-    count = 0
-    for g in sorted(group, key=lambda g: (g.last_seen, g.id)):
-        if g.last_seen >= since:
-            count += 1
-            continue
-        d = _successor(g, fresh, ref)
-        if d is not None:
-            count += 1
-            fresh.remove(d)
-    return count
+    gone = [g for g in group if g.last_seen < since]
+    pairs = [(g, d) for g in gone for d in fresh if _replaces(g, d, ref)]
+    return len(group) - len(gone) + len(_unambiguous(pairs))
 
 
 def _replaces(old: Device, new: Device, ref: float) -> bool:
@@ -367,18 +358,16 @@ def _replaces(old: Device, new: Device, ref: float) -> bool:
     )
 
 
-def _successor(old: Device, fresh: list[Device], ref: float) -> Device | None:
-    for d in fresh:
-        if d is not old and _replaces(old, d, ref):
-            return d
-    return None
-
-
-def _predecessor(new: Device, pool: list[Device], used: set[Device], ref: float) -> Device | None:
-    for g in pool:
-        if g is not new and g not in used and _replaces(g, new, ref):
-            return g
-    return None
+def _unambiguous(pairs: list[tuple[Device, Device]]) -> list[tuple[Device, Device]]:
+    """The (old, new) address pairs in which each is the other's only candidate: on a busy street
+    new addresses appear every second, and a phone that walks off would otherwise be "linked" to
+    whichever stranger's appears next."""
+    olds: dict[Device, int] = {}
+    news: dict[Device, int] = {}
+    for g, d in pairs:
+        olds[g] = olds.get(g, 0) + 1
+        news[d] = news.get(d, 0) + 1
+    return [(g, d) for g, d in pairs if olds[g] == 1 and news[d] == 1]
 
 
 def _closeness(heard: set[Device], session: int) -> float:
