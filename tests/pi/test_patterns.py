@@ -5,6 +5,7 @@ from trackerscan.pi.patterns import (
     EXPORT_RESULT_SHOWN_S,
     GPS_STALE_S,
     LED,
+    QUESTION_SHOWN_S,
     Indicator,
     KitState,
     Status,
@@ -196,3 +197,23 @@ def test_not_recording_two_long_flashes_two_long_tones_below_alert_above_watch(k
     assert kit.status(clock.t) is Status.ALERT and not kit.not_recording
     kit.levels.clear()
     assert kit.status(clock.t) is Status.OK
+
+
+def test_a_question_is_short_long_for_a_minute_with_one_short_long_tone(kit_gpio, clock, drive, runs):
+    """"Is this yours?": shown once per device, then the watch pattern again (the question waits in
+    the session)."""
+    kit = started(clock)
+    kit.feed(Fix(clock.t, 51.5, -0.1), clock.t)
+    kit.feed(level(clock.t, "dev-1", Level.WATCH), clock.t)
+    indicator = Indicator(kit)
+    assert kit.ask_mine("dev-1", clock.t)
+    seen = drive(indicator, kit_gpio, 4.0)
+    assert indicator.status is Status.QUESTION
+    assert led_runs(seen, runs) == [(True, 0.15), (False, 0.25), (True, 0.8), (False, 0.8)] * 2
+    assert buzzer_runs(seen, runs) == [(True, 0.1), (False, 0.2), (True, 0.5), (False, 3.2)]
+    assert not kit.ask_mine("dev-1", clock.t)  # asked once
+    drive(indicator, kit_gpio, QUESTION_SHOWN_S - 4.0)
+    seen = drive(indicator, kit_gpio, 2.0)
+    assert indicator.status is Status.WATCH and not any(bz for _, bz in seen)
+    kit.feed(level(clock.t, "dev-2"), clock.t)  # an alert outranks the question
+    assert kit.ask_mine("dev-3", clock.t) and kit.status(clock.t) is Status.ALERT

@@ -254,3 +254,32 @@ async def test_three_presses_are_not_taken_for_a_sweep_or_an_export(tmp_path, fa
     details, marks = kit_events(runner.sessions[0])
     assert details == [] and marks == []
     assert "three presses: the radio sweep" in out.getvalue()
+
+
+async def test_is_this_yours_is_shown_said_and_kept_in_the_session(tmp_path, factory, pin_gpio, capsys):
+    """A device of unknown kind reaches watch: the kit cannot ask on a screen, so it shows the question
+    (LED, buzzer), says how to answer it later, and the session keeps it for `known --asked`."""
+    from trackerscan.sim import build_scenario
+    from trackerscan.sim.scenarios import MIN
+
+    sc = build_scenario("walk_every_kind", 0)  # her watch reaches watch at ~10 min
+    events = [e for e in sc.events if e.time < sc.events[0].time + 17 * MIN]
+    w = SessionWriter.create(tmp_path / "rec", events[0].time)
+    for e in events:
+        w.add(e)
+    w.close(events[-1].time)
+    runner = KitRunner(KitConfig(ble=f"replay:{w.path},speed=0", gps="none", data_dir=str(tmp_path / "data")),
+                       pin_gpio)
+    assert await asyncio.wait_for(runner.run(), 120) == 0
+    # Asked once; the light showed alert (the walk's tags alert at the same time, and outrank it).
+    assert len(runner.kit.asked) == 1 and runner.kit.question_at is not None
+    out = capsys.readouterr().out
+    session = runner.sessions[0]
+    assert f"Answer later: trackerscan known {session.stem} --asked" in out
+    details, _marks = kit_events(session)
+    asked = [d for d in details if d.startswith('asked "Is this yours?" about')]
+    assert len(asked) == 1
+    address = asked[0].rsplit(" ", 1)[1]
+    assert sc.truth_for([address]).name == "your watch"  # not declared to this kit (no --known)
+    assert main(["known", str(session), "--asked"]) == 0
+    assert f"1. {address}" in capsys.readouterr().out

@@ -9,6 +9,7 @@ logged so that an explanation can describe the whole time a device was with the 
 
 from __future__ import annotations
 
+import bisect
 import math
 
 from trackerscan.engine import thresholds as th
@@ -36,6 +37,8 @@ class Context:
         "off_pos",
         "pos",
         "private",
+        "recent",
+        "ref",
         "released",
         "ride",
         "ride_end",
@@ -48,6 +51,7 @@ class Context:
         "situation",
         "slow_since",
         "speed_mps",
+        "starts",
         "transport",
         "vehicle_since",
         "win_session",
@@ -85,6 +89,11 @@ class Context:
         self.off_pos: tuple[float, float] | None = None  # the user's position then: where she got off
         self.pos: tuple[float, float] | None = None  # the user's position at the last roll (GPS only)
         self.last_roll = -math.inf
+        # People's rotating addresses heard in the last window, and those linked to an earlier address:
+        # the time the first address of the chain came to be with her (_link_rotations).
+        self.recent: set[Device] = set()
+        self.starts: dict[Device, float] = {}
+        self.ref = -math.inf  # the strongest smoothed RSSI heard in the last window closed
         self.log: list[tuple[float, float, int]] = []  # (window end, seconds, mode), oldest first
         self.session = 0  # the engine's session count (Engine._new_session)
         self.win_session = 0  # the session the current window was opened in
@@ -95,7 +104,7 @@ class Context:
         """Close the window that ended before ``t`` and describe the situation (``pos``: the user's
         last trusted position, if any)."""
         heard = self.heard
-        _closeness(heard, self.win_session)
+        self.ref = _closeness(heard, self.win_session)
         self.win_session = self.session
         # People's devices moving with her (phones, watches: not trackers, not her known devices).
         people = [
@@ -104,8 +113,9 @@ class Context:
             if d.cls == "other" or (d.cls == "never" and not d.identity.tracker)
             if d.gps_places >= 2 and not d.known
         ]
+        starts = self._link_rotations(t, heard)
         limit = t - th.COTRAVEL_MIN_S
-        group = [d for d in people if d.pres_start <= limit]
+        group = [d for d in people if starts.get(d, d.pres_start) <= limit]
         self.cotravellers = len(group)
         self.crowd = len(heard) >= th.CROWD_MIN_DEVICES
         if not gps:
@@ -117,7 +127,7 @@ class Context:
         if vehicle and not self.riding:
             # Co-travellers to be: with her since the stretch began, not yet for COTRAVEL_MIN_S.
             since = self.vehicle_since + th.CONTEXT_WINDOW_S
-            self.boarders = sum(1 for d in people if d.pres_start <= since)
+            self.boarders = sum(1 for d in people if starts.get(d, d.pres_start) <= since)
         self.released = 0
         if self.riding and vehicle:
             self.ride_group = group
@@ -149,6 +159,31 @@ class Context:
         self._log(t, speed_mps, vehicle)
         heard.clear()
         self.window_end = t + th.CONTEXT_WINDOW_S
+
+    def _link_rotations(self, t: float, heard: set[Device]) -> dict[Device, float]:
+        """People's rotating addresses (phones) linked to the address they replaced, with the time
+        the first of them came to be with her (thresholds ROTATION_LINK_*): a phone that changes its
+        address mid-ride is still a co-traveller since it boarded.  Kept while the address is heard."""
+        rotating = {d for d in heard if d.cls == NEVER and not d.identity.tracker and not d.known}
+        starts, recent = self.starts, self.recent
+        earliest = t - 2 * th.CONTEXT_WINDOW_S
+        fresh = [d for d in rotating if d.first_seen > earliest and d not in starts and d not in recent]
+        if fresh:
+            # Addresses that went quiet, by when: a new address looks only at those just before it.
+            pool = sorted(recent | rotating, key=lambda g: (g.last_seen, g.id))  # sets: order by id too
+            quiet = [g.last_seen for g in pool]
+            pairs: list[tuple[Device, Device]] = []
+            for d in fresh:
+                lo = bisect.bisect_left(quiet, d.first_seen - th.ROTATION_LINK_S)
+                hi = bisect.bisect_right(quiet, d.first_seen)
+                pairs += [(g, d) for g in pool[lo:hi] if g is not d and _replaces(g, d, self.ref)]
+            for g, d in _unambiguous(pairs):
+                starts[d] = starts.get(g, g.pres_start)
+        self.recent = rotating
+        if starts:
+            gone = t - th.PRESENCE_GAP_S
+            self.starts = starts = {d: s for d, s in starts.items() if d.last_seen >= gone}
+        return starts
 
     def _rides(self, t: float, speed_mps: float | None, vehicle: bool) -> None:
         """Start a ride when public transport is recognised, end it when the user walks away."""
@@ -194,10 +229,7 @@ class Context:
         ride, group = self.check_ride, self.ride_group
         self.check_ride = 0
         self.ride_group = []
-        # Devices not heard after the last minute at vehicle speed left (or changed address) on board.
-        group = [d for d in group if d.last_seen > self.ride_ends[ride - 1]]  # type: ignore[operator]
-        since = t - th.CONTEXT_WINDOW_S
-        companions = sum(1 for d in group if d.last_seen >= since)
+        companions = _still_with_her(group, self.heard, t - th.CONTEXT_WINDOW_S, self.ref)
         if companions < th.PRIVATE_MIN_COMPANIONS or companions <= th.PRIVATE_RIDE_SHARE * len(group):
             return
         self.private[ride] = (companions, len(group))
@@ -296,10 +328,52 @@ class Context:
         return f"partly walking, partly standing still ({share(s[WALK])} walking)"
 
 
-def _closeness(heard: set[Device], session: int) -> None:
+def _still_with_her(group: list[Device], heard: set[Device], since: float, ref: float) -> int:
+    """How many of ``group`` are heard since ``since``, under the same or a new address.
+
+    A phone's address rotates every ~15 min: a member last heard before ``since`` is still with her
+    when a device that may be it under its next address (`_replaces`) is heard since (each new
+    address stands for one member).
+    """
+    members = set(group)
+    fresh = [d for d in heard if d not in members and d.last_seen >= since]
+    gone = [g for g in group if g.last_seen < since]
+    pairs = [(g, d) for g in gone for d in fresh if _replaces(g, d, ref)]
+    return len(group) - len(gone) + len(_unambiguous(pairs))
+
+
+def _replaces(old: Device, new: Device, ref: float) -> bool:
+    """``new`` may be ``old`` under its next address: first heard just after ``old`` went quiet, the
+    same kind and class, about as strong, and near her (thresholds ROTATION_LINK_*; ``ref``: the
+    strongest smoothed RSSI heard in the window)."""
+    a, b = old.rssi_s, new.rssi_s
+    return (
+        old.last_seen <= new.first_seen <= old.last_seen + th.ROTATION_LINK_S
+        and new.cls == old.cls
+        and new.identity.kind == old.identity.kind
+        and a is not None
+        and b is not None
+        and abs(a - b) <= th.ROTATION_LINK_DB
+        and b >= ref - th.ROTATION_NEAR_DB
+    )
+
+
+def _unambiguous(pairs: list[tuple[Device, Device]]) -> list[tuple[Device, Device]]:
+    """The (old, new) address pairs in which each is the other's only candidate: on a busy street
+    new addresses appear every second, and a phone that walks off would otherwise be "linked" to
+    whichever stranger's appears next."""
+    olds: dict[Device, int] = {}
+    news: dict[Device, int] = {}
+    for g, d in pairs:
+        olds[g] = olds.get(g, 0) + 1
+        news[d] = news.get(d, 0) + 1
+    return [(g, d) for g, d in pairs if olds[g] == 1 and news[d] == 1]
+
+
+def _closeness(heard: set[Device], session: int) -> float:
     """Count, per device that may raise a level, the window and whether it was close to her in it
     (thresholds CLOSE_*: the gap to the strongest device heard in the same window), and the
-    sessions it was heard in."""
+    sessions it was heard in.  Returns the strongest smoothed RSSI heard in the window."""
     ref = -math.inf
     for d in heard:
         r = d.rssi_s
@@ -319,3 +393,4 @@ def _closeness(heard: set[Device], session: int) -> None:
             d.win_n += 1
             if r >= limit:
                 d.near_n += 1
+    return ref

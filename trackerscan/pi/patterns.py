@@ -18,6 +18,7 @@ busy (starting/export)  fast flicker                                -
 adapter lost            three blips, pause                          one long tone
 alert                   fast blink                                  three short tones per new device
 not recording           two long flashes, pause                     two long tones
+"is this yours?"        short-long, for 60 s                        one short, one long
 watch                   double blip every 2 s                       -
 no GPS                  slow blink (1 s on, 1 s off)                -
 scanning, all well      short blip every 3 s                        -
@@ -25,6 +26,11 @@ scanning, all well      short blip every 3 s                        -
 
 "Not recording" means the sessions can no longer be written (the SD card is
 full or failing): scanning, the light and the buzzer go on without a record.
+
+"Is this yours?": a device of unknown kind (not a tracker brand) has stayed with her long enough
+to be watched; it is far more often her own band, earbuds or laptop than a home-made tracker.  The
+kit cannot ask, so it shows the question once (`QUESTION_SHOWN_S`) and the runner keeps it in the
+session: ``trackerscan known SESSION --asked`` lists it later, to answer.
 
 A button press gives its own short acknowledgement (one tone: sweep started,
 two tones: sweep ended).  ``silent=True`` keeps the buzzer off entirely.
@@ -44,6 +50,9 @@ GPS_STALE_S = 15.0
 # How long "safe to remove" and "export failed" stay on the LED, seconds: long
 # enough to walk back to the kit and look, short enough not to hide an alert.
 EXPORT_RESULT_SHOWN_S = 60.0
+# How long a new "Is this yours?" stays on the LED, seconds: as long as an export result, for the same
+# reason; the question itself waits in the session until she answers it.
+QUESTION_SHOWN_S = 60.0
 
 
 class Status(enum.Enum):
@@ -56,6 +65,7 @@ class Status(enum.Enum):
     ADAPTER_LOST = "adapter_lost"
     ALERT = "alert"
     NOT_RECORDING = "not_recording"
+    QUESTION = "question"
     WATCH = "watch"
     NO_GPS = "no_gps"
     OK = "ok"
@@ -119,6 +129,7 @@ LED: dict[Status, Blink] = {
     Status.ADAPTER_LOST: _blips(3, 0.15, 0.15, pause=1.1, name="three blips"),
     Status.ALERT: _blips(1, 0.2, 0.2, name="fast blink"),
     Status.NOT_RECORDING: _blips(2, 0.6, 0.3, pause=1.2, name="two long flashes"),
+    Status.QUESTION: Blink("short-long", ((0.15, True), (0.25, False), (0.8, True), (0.8, False))),
     Status.WATCH: _blips(2, 0.15, 0.15, pause=1.4, name="double blip"),
     Status.NO_GPS: _blips(1, 1.0, 1.0, name="slow blink"),
     Status.OK: _blips(1, 0.1, 2.9, name="heartbeat"),
@@ -131,6 +142,7 @@ class Cue(enum.Enum):
     ALERT = "alert"
     ADAPTER_LOST = "adapter_lost"
     NOT_RECORDING = "not_recording"
+    QUESTION = "question"
     SWEEP_START = "sweep_start"
     SWEEP_END = "sweep_end"
     EXPORT_DONE = "export_done"
@@ -142,6 +154,7 @@ BUZZER: dict[Cue, Blink] = {
     Cue.ALERT: _blips(3, 0.15, 0.15, loop=False, name="three short"),
     Cue.ADAPTER_LOST: Blink("one long", ((1.0, True), (0.3, False)), loop=False),
     Cue.NOT_RECORDING: _blips(2, 0.7, 0.3, loop=False, name="two long"),
+    Cue.QUESTION: Blink("short-long", ((0.1, True), (0.2, False), (0.5, True), (0.3, False)), loop=False),
     Cue.SWEEP_START: Blink("one short", ((0.08, True), (0.2, False)), loop=False),
     Cue.SWEEP_END: _blips(2, 0.08, 0.12, loop=False, name="two short"),
     Cue.EXPORT_DONE: _blips(2, 0.3, 0.2, loop=False, name="two medium"),
@@ -168,6 +181,8 @@ class KitState:
     busy_since: float | None = None
     export_result: tuple[bool, float] | None = None  # (ok, when)
     shutting_down: bool = False
+    asked: set[str] = field(default_factory=set)  # devices the engine asked "Is this yours?" about
+    question_at: float | None = None  # when the last new question was asked
     _cues: list[Cue] = field(default_factory=list)
 
     def start(self, now: float) -> None:
@@ -198,6 +213,15 @@ class KitState:
                 self.gps_lost = True
             elif record.kind is SourceEventKind.GPS_BACK:
                 self.gps_lost = False
+
+    def ask_mine(self, device_id: str, now: float) -> bool:
+        """The engine asks "Is this yours?" about a device; True when it is a new question."""
+        if device_id in self.asked:
+            return False
+        self.asked.add(device_id)
+        self.question_at = now
+        self._cues.append(Cue.QUESTION)
+        return True
 
     def recording_failed(self) -> None:
         """Sessions can no longer be written; scanning and alerts go on."""
@@ -254,6 +278,8 @@ class KitState:
             return Status.ALERT
         if self.not_recording:
             return Status.NOT_RECORDING
+        if self.question_at is not None and now - self.question_at < QUESTION_SHOWN_S:
+            return Status.QUESTION
         if level is Level.WATCH:
             return Status.WATCH
         if not self.gps_ok(now):

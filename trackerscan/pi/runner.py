@@ -200,6 +200,21 @@ class KitRunner:
         word = {Level.ALERT: "ALERT", Level.WATCH: "watch"}.get(c.level, c.level.value)
         kind = kind_name(c.kind, "device")
         self.say(f"{word}: {kind} {', '.join(c.addresses[:3])}: {c.explanation}")
+        if c.level is not Level.WATCH or not self._asks_mine(c.device_id):
+            return
+        if self.kit.ask_mine(c.device_id, self.clock()):
+            # The kit has no screen to ask on: the question is shown (LED, buzzer) and kept for later.
+            address = c.addresses[0] if c.addresses else c.device_id
+            self._record(f'asked "Is this yours?" about {kind} {address}')
+            name = self.live.path.stem if self.live is not None and self.live.path else "latest"
+            self.say(f"Is this yours? {kind} {address}. Answer later: trackerscan known {name} --asked")
+
+    def _asks_mine(self, device_id: str) -> bool:
+        """The engine would ask "Is this yours?" about the device (a device of unknown kind at watch)."""
+        live = self.live
+        if live is None:
+            return False
+        return any(d.ask_mine for d in live.engine.devices() if d.device_id == device_id)
 
     # ------------------------------------------------------------------ running
 

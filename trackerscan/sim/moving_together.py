@@ -143,7 +143,9 @@ def stop_mates(seed: int) -> Scenario:
         b.add(cast.tracker(kind, rng, f"stop-mate's lost {kind.value} {i}", w, wait, t_off + 3 * MIN))
     for j, s in enumerate(stops[:-1]):  # turnover: people board at later stops and ride a while
         for i in range(3):
-            t_off = s + rng.uniform(2 * MIN, 10 * MIN)
+            # One who rides on past her stop stays on the bus: left behind where she got off, not
+            # walking beside her (before, such passengers walked her route 1.5-6 m off for minutes).
+            t_off = min(off, s + rng.uniform(2 * MIN, 10 * MIN))
             w = travels_then_stays(b.user, t_off, rng.uniform(1.5, 6.0))
             b.add(cast.phone(rng, f"passenger boarding at stop {j} phone {i}", w, s, t_off + 2 * MIN))
     b.passers_by(b.start, board, 2.0)
