@@ -10,6 +10,7 @@ database.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -59,6 +60,12 @@ LIMITS_NOTE_SWEPT = (
 LISTED_MAX = 24
 # Longest text put in one table cell (characters): the rest is cut with a note, for the same reason.
 CELL_CHARS_MAX = 2000
+# A threshold's reason on the method page: its first whole sentences up to this many characters.  The
+# comments in thresholds.py also hold the tuning history (scenario seeds and their times), which is for
+# the people who build the tool; the reader of a report needs what the number means, and the page count
+# stays small enough to hand over.
+REASON_CHARS_MAX = 320
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"])")
 
 
 def _fmt_local(t: float | None, tz: tzinfo) -> str:
@@ -74,13 +81,28 @@ class Threshold:
     comment: str
 
 
+def reason(note: str) -> str:
+    """The first whole sentences of a threshold's note, up to `REASON_CHARS_MAX` characters."""
+    if len(note) <= REASON_CHARS_MAX:
+        return note
+    kept = ""
+    for sentence in _SENTENCE_END.split(note):
+        if kept and len(kept) + 1 + len(sentence) > REASON_CHARS_MAX:
+            break
+        kept = f"{kept} {sentence}" if kept else sentence
+    if len(kept) > REASON_CHARS_MAX:  # one long first sentence: cut at a word
+        kept = kept[:REASON_CHARS_MAX].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return kept + " (More in trackerscan/engine/thresholds.py.)"
+
+
 def thresholds() -> list[Threshold]:
-    """Every threshold of the engine: its value now, and the reason written beside it."""
+    """Every threshold of the engine: its value now, and the reason written beside it (its first
+    sentences: `reason`)."""
     out = []
     for name, note in NOTES.items():
         value = getattr(engine_thresholds, name)
         shown = ", ".join(f"{k}: {v}" for k, v in value.items()) if isinstance(value, dict) else f"{value:g}"
-        out.append(Threshold(name, shown, note))
+        out.append(Threshold(name, shown, reason(note)))
     return out
 
 

@@ -175,8 +175,8 @@ def write_pdf(content: ReportContent, out: Path | BinaryIO) -> None:
     if content.source_events:
         story.append(p("What happened to the receivers", h2))
         story.extend(p(e, small) for e in content.source_events)
-    story.append(p("Checking this report against the data", h2))
-    story.append(kv(content.integrity))
+    # the hash and how to check it stay on one page: a reader compares them side by side
+    story.append(KeepTogether([p("Checking this report against the data", h2), kv(content.integrity)]))
 
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
