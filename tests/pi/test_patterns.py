@@ -6,6 +6,7 @@ from trackerscan.pi.patterns import (
     GPS_STALE_S,
     LED,
     QUESTION_SHOWN_S,
+    RADIO_MISSING_SHOWN_S,
     Indicator,
     KitState,
     Status,
@@ -217,3 +218,37 @@ def test_a_question_is_short_long_for_a_minute_with_one_short_long_tone(kit_gpio
     assert indicator.status is Status.WATCH and not any(bz for _, bz in seen)
     kit.feed(level(clock.t, "dev-2"), clock.t)  # an alert outranks the question
     assert kit.ask_mine("dev-3", clock.t) and kit.status(clock.t) is Status.ALERT
+
+
+def test_radio_sweep_listens_then_blinks_faster_the_stronger_the_last_burst(kit_gpio, clock, drive, runs):
+    kit = started(clock, gps_expected=False)
+    indicator = Indicator(kit)
+    kit.radio_started()
+    seen = drive(indicator, kit_gpio, 6.0)
+    assert indicator.status is Status.RADIO_SWEEP
+    assert led_runs(seen, runs)[:4] == [(True, 0.5), (False, 2.5), (True, 0.5), (False, 2.5)]
+    assert [on for on, _ in buzzer_runs(seen, runs)].count(True) == 1  # one medium tone to start
+    kit.radio_meter(0)  # a candidate, its last burst at the floor: one blink every 2 s
+    seen = drive(indicator, kit_gpio, 6.0)
+    assert [on for on, _ in buzzer_runs(seen, runs)].count(True) == 4  # four short: a candidate
+    weak = sum(1 for on, _ in led_runs(seen, runs) if on)
+    kit.radio_meter(100)  # 40 dB over the floor: one every 0.2 s
+    seen = drive(indicator, kit_gpio, 6.0)
+    strong = sum(1 for on, _ in led_runs(seen, runs) if on)
+    assert weak == 3 and strong == 30
+    kit.radio_ended()
+    seen = drive(indicator, kit_gpio, 3.0)
+    assert indicator.status is Status.OK
+    assert [on for on, _ in buzzer_runs(seen, runs)].count(True) == 2  # medium-short: ended
+
+
+def test_no_radio_found_is_long_short_short_for_ten_seconds(kit_gpio, clock, drive, runs):
+    kit = started(clock, gps_expected=False)
+    indicator = Indicator(kit)
+    kit.radio_missing(clock.t)
+    seen = drive(indicator, kit_gpio, 2.6)
+    assert indicator.status is Status.RADIO_MISSING
+    assert led_runs(seen, runs)[:5] == [(True, 1.0), (False, 0.2), (True, 0.2), (False, 0.2), (True, 0.2)]
+    assert [r for r in buzzer_runs(seen, runs) if r[0]] == [(True, 0.6), (True, 0.1), (True, 0.6)]
+    drive(indicator, kit_gpio, RADIO_MISSING_SHOWN_S)
+    assert indicator.status is Status.OK

@@ -24,6 +24,7 @@ from trackerscan.engine.explain import duration_short, kind_name
 from trackerscan.engine.flood import floods_in
 from trackerscan.engine.threshold_notes import NOTES
 from trackerscan.model import Level
+from trackerscan.rf import thresholds as rf_thresholds
 from trackerscan.safetext import xml_text
 from trackerscan.sessions.findings import DeviceFinding, SessionAnalysis
 from trackerscan.sessions.report.drawings import distance_label, map_drawing, rssi_drawing
@@ -52,6 +53,26 @@ LIMITS_NOTE_SWEPT = (
     "out of Bluetooth range, and GPS trackers with a mobile connection that did not transmit in the "
     "bands and the minutes the radio sweep covered (see its section: a parked tracker may sleep for "
     "hours). " + _INDICATION
+)
+
+# The method page of a session holding only a radio sweep (no Bluetooth scan).
+RF_MEASURED = (
+    "What was measured: the power received in the mobile uplink bands, frequency by frequency, sweep after "
+    "sweep. Nothing was transmitted and nothing was decoded: only power levels were measured."
+)
+RF_DECIDED = (
+    "How the decision was made: each frequency's noise floor is its median level over the sweep; a burst "
+    "is a short, narrow rise well above it. A transmitter is reported when at least "
+    f"{rf_thresholds.MIN_BURSTS} of its bursts, on the same channel and of similar level, repeat on a "
+    f"steady schedule (every {rf_thresholds.MIN_PERIOD_S:g} to {rf_thresholds.MAX_PERIOD_S:g} seconds) that "
+    "chance traffic such as phones is unlikely to produce. Every number and its reason is in "
+    "trackerscan/rf/thresholds.py."
+)
+RF_LIMITS = (
+    "What this sweep cannot see: a tracker that did not transmit while the sweep ran (a parked tracker may "
+    "sleep for hours), one outside the bands listed as swept, one too far from the antenna, and Bluetooth "
+    "trackers (no Bluetooth scan was made in this session). A regular transmitter is an indication, not "
+    "proof: a car's own connected-car modem can look the same."
 )
 
 # A device's addresses and identifiers listed in full up to this many; beyond, the first ones and a
@@ -160,17 +181,34 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
     a = analysis
     s = a.summary
     zone = datetime.fromtimestamp(s.started or generated, tz).strftime("%Z (UTC%z)")
+    cellular, cellular_notes = _cellular(a.path, tz)
+    swept = bool(cellular_notes)
+    heard = a.counts["sighting"] + a.counts["reduced"] > 0
+    # A session holding only a radio sweep (trackerscan rf sweep, the window's radio sweep mode): no
+    # Bluetooth words, and the sweep's own times (a replay's are the recording's, not the seconds it
+    # took to read it)
+    rf_only = swept and not heard
+    recorded = f"{_fmt_local(s.started, tz)} to {_fmt_local(s.ended, tz)}"
+    if rf_only:
+        recorded = "Radio sweep from " + recorded
+        if a.meta.get("rf_replayed") == "1":
+            recorded += (f", times as recorded (replayed from a file on "
+                         f"{_fmt_local(_float(a.meta.get('started')), tz)})")
     header = [
         ("Session", a.path.stem),
-        (
-            "Recorded",
-            f"{_fmt_local(s.started, tz)} to {_fmt_local(s.ended, tz)}"
-            + ("" if s.finished else " (recording was cut short)"),
-        ),
+        ("Recorded", recorded + ("" if s.finished else " (recording was cut short)")),
         ("Duration", duration_short(s.duration_s or 0.0)),
-        ("Distance travelled", distance_label(s.distance_m) if a.track else "no GPS positions"),
-        ("Sightings recorded", f"{a.counts['sighting']:,} (and {a.counts['reduced']:,} kept only as counts)"),
-        ("GPS fixes", f"{a.counts['fix']:,}"),
+    ]
+    if rf_only:
+        header.append(("Scanned", f"radio sweep with {a.meta.get('rf', 'a radio')}; no Bluetooth scan"))
+    else:
+        header += [
+            ("Distance travelled", distance_label(s.distance_m) if a.track else "no GPS positions"),
+            ("Sightings recorded",
+             f"{a.counts['sighting']:,} (and {a.counts['reduced']:,} kept only as counts)"),
+            ("GPS fixes", f"{a.counts['fix']:,}"),
+        ]
+    header += [
         ("Time zone used", zone + "; times in the data are UTC"),
         ("Report made", f"{_fmt_local(generated, tz)} with trackerscan {__version__}"),
     ]
@@ -181,8 +219,12 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
             f"{n_alert} device(s) reached alert and {n_watch} reached watch in this session. "
             "Each is described below with the places it was heard."
         )
+    elif rf_only:
+        summary = ""
     else:
         summary = "No device travelled with you long enough to reach watch or alert in this session."
+    if swept:
+        summary = (summary + " " + _sweep_sentence(len(cellular))).strip()
     for flood in floods_in(a.source_events, a.first_counted):
         summary += " " + flood.sentence(lambda t: _fmt_local(t, tz))
     devices: list[DeviceSection] = []
@@ -250,7 +292,6 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
         hours = float(retention)
     except ValueError:
         hours = 24.0
-    cellular, cellular_notes = _cellular(a.path, tz)
     method = [
         "What was measured: every Bluetooth Low Energy advertisement the scanner heard (time, address, "
         "signal strength, the raw bytes), and the user's own position from GPS when there was a fix. "
@@ -272,6 +313,8 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
         ),
         LIMITS_NOTE_SWEPT if cellular_notes else LIMITS_NOTE,
     ]
+    if rf_only:
+        method = [RF_MEASURED, RF_DECIDED, RF_LIMITS]
     source_events = [
         f"{_fmt_local(e.time, tz)}: {e.source}: {e.kind.value.replace('_', ' ')}"
         + (f" ({e.detail})" if e.detail else "")
@@ -283,26 +326,42 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
         ("Size", f"{size:,} bytes"),
         ("SHA-256", a.sha256),
         ("How to check", f"sha256sum {a.path.name}  (must print the value above)"),
-        (
+    ]
+    if not rf_only:  # a radio sweep keeps no bystanders' data to reduce
+        integrity.append((
             "Note",
             "The session database changes if bystanders' data is later reduced to counts "
             "(see Privacy); keep the copy this report was made from, e.g. with "
             "`trackerscan export --to FOLDER`.",
-        ),
-    ]
+        ))
     return ReportContent(
         cellular=cellular,
         cellular_notes=cellular_notes,
-        title=_title(bool(cellular_notes), a.counts["sighting"] + a.counts["reduced"] > 0),
+        title=_title(swept, heard),
         header=header,
         summary=summary,
         devices=devices,
         other_trackers=others,
         method=method,
-        thresholds=thresholds(),
+        thresholds=[] if rf_only else thresholds(),
         source_events=source_events,
         integrity=integrity,
     )
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _sweep_sentence(found: int) -> str:
+    if found:
+        return (f"The radio sweep found {found} transmitter(s) repeating on a schedule, as cellular GPS "
+                "trackers do; the section on the sweep lists them and says what that does and does not mean.")
+    return ("The radio sweep found no transmitter repeating on a schedule in the bands it covered; the "
+            "section on the sweep says what it covered and what that does not rule out.")
 
 
 def _title(swept: bool, heard: bool) -> str:
