@@ -276,7 +276,7 @@ async def test_is_this_yours_is_shown_said_and_kept_in_the_session(tmp_path, fac
     assert len(runner.kit.asked) == 1 and runner.kit.question_at is not None
     out = capsys.readouterr().out
     session = runner.sessions[0]
-    assert f"Answer later: trackerscan known {session.stem} --asked" in out
+    assert f"answer later: trackerscan known {session.stem} --asked" in out
     details, _marks = kit_events(session)
     asked = [d for d in details if d.startswith('asked "Is this yours?" about')]
     assert len(asked) == 1
@@ -361,3 +361,69 @@ def test_find_radio_by_the_usb_ids_in_sysfs(tmp_path):
     device("1-1.4", "0483", "5740", tty="ttyACM1")
     assert find_radio(tmp_path) == "tinysa:/dev/ttyACM1"
     assert find_radio(tmp_path / "absent") is None
+async def test_holding_the_button_while_asked_answers_its_mine(tmp_path, factory, pin_gpio, capsys):
+    """While the light shows "Is this yours?", a two-second hold is "It's mine" for that device: the
+    engine stops watching it, the session records the answer and keeps it as known, the light and the
+    buzzer acknowledge it, and `known --asked` no longer lists it (it lists the walk's other question,
+    unanswered)."""
+    from trackerscan.sessions.known import known_from_meta
+    from trackerscan.sim import build_scenario
+    from trackerscan.sim.scenarios import MIN
+
+    # Her watch is asked about at ~10 min (the walk's tags alert from ~6 min: their tones come first);
+    # 20 min at 120 times real time leaves the buzzer time to play the answer's tones.
+    sc = build_scenario("walk_every_kind", 0)
+    events = [e for e in sc.events if e.time < sc.events[0].time + 20 * MIN]
+    w = SessionWriter.create(tmp_path / "rec", events[0].time)
+    for e in events:
+        w.add(e)
+    w.close(events[-1].time)
+    runner = KitRunner(KitConfig(ble=f"replay:{w.path},speed=120", gps="none",
+                                 data_dir=str(tmp_path / "data")), pin_gpio)
+    task = asyncio.create_task(runner.run())
+    while runner.kit.question(time.monotonic()) is None:  # the question is shown
+        assert not task.done()
+        await asyncio.sleep(0.05)
+    asked = runner.kit.asking
+    await press(factory, 1.5)
+    await asyncio.sleep(0.2)
+    assert not task.done()  # answered while still recording
+    state = runner.live.engine.device(asked) if runner.live is not None else None
+    assert state is not None and state.known  # "It's mine": known from now on
+    await asyncio.wait_for(task, 60)
+    assert Status.ANSWERED in runner.statuses
+    # one long (0.5 s) and two short (0.08 s) tones among the buzzer's on-times, in that order, played
+    # ahead of the alert tones still waiting
+    tones = [round(t, 2) for t in on_times(factory.pin(BUZZER))]
+    triples = zip(tones, tones[1:], tones[2:], strict=False)
+    assert any(0.45 <= a <= 0.6 and 0.04 <= b <= 0.16 and 0.04 <= c <= 0.16 for a, b, c in triples), tones
+    out = capsys.readouterr().out
+    assert "If it is, hold the button for about two seconds now" in out
+    session = runner.sessions[0]
+    details, _marks = kit_events(session)
+    answered = [d for d in details if d.startswith("answered \"It's mine\" about")]
+    assert len(answered) == 1 and answered[0].endswith("(button)")
+    address = answered[0].split()[-2]
+    assert sc.truth_for([address]).name == "your watch"
+    with Session.open(session) as s:
+        assert known_from_meta(s.meta()).contains(address)  # kept as hers with the session
+    assert main(["known", str(session), "--asked"]) == 0
+    assert address not in capsys.readouterr().out  # answered: not asked again
+
+
+async def test_holding_the_button_with_no_question_shown_answers_nothing(tmp_path, factory, pin_gpio):
+    import io
+
+    rec = recording(tmp_path / "rec", 3.0)
+    out = io.StringIO()
+    runner = KitRunner(KitConfig(ble=f"replay:{rec},speed=1", gps="none", data_dir=str(tmp_path / "data")),
+                       pin_gpio, out=out)
+    task = asyncio.create_task(runner.run())
+    await asyncio.sleep(0.3)
+    await press(factory, 1.5)
+    await asyncio.wait_for(task, 20)
+    details, marks = kit_events(runner.sessions[0])
+    assert details == [] and marks == []  # neither a sweep nor an answer
+    assert 'no "Is this yours?" question is shown now, so nothing was answered' in out.getvalue()
+    assert Status.ANSWERED not in runner.statuses
+    assert on_times(factory.pin(BUZZER)) == []

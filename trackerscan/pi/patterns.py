@@ -17,6 +17,7 @@ export failed           long-short, for 60 s                        one long ton
 no radio found          long-short-short, for 10 s                  long-short-long
 busy (starting/export)  fast flicker                                -
 adapter lost            three blips, pause                          one long tone
+"it's mine" noted       three slow blinks (3 s)                     one long, two short
 alert                   fast blink                                  three short tones per new device
 not recording           two long flashes, pause                     two long tones
 radio sweep             nothing regular yet: 0.5 s on every 3 s;    one medium tone to start,
@@ -34,10 +35,15 @@ full or failing): scanning, the light and the buzzer go on without a record.
 "Is this yours?": a device of unknown kind (not a tracker brand) has stayed with her long enough
 to be watched; it is far more often her own band, earbuds or laptop than a home-made tracker.  The
 kit cannot ask, so it shows the question once (`QUESTION_SHOWN_S`) and the runner keeps it in the
-session: ``trackerscan known SESSION --asked`` lists it later, to answer.
+session: ``trackerscan known SESSION --asked`` lists it later, to answer.  Holding the button about
+two seconds while the question is shown answers "It's mine" for the device asked about (the runner
+tells the engine); the kit acknowledges it with its own light and tones.  Without that hold the
+question stays unanswered, as "I don't know": the device stays at watch and can be answered later.
 
 A button press gives its own short acknowledgement (one tone: sweep started,
-two tones: sweep ended).  ``silent=True`` keeps the buzzer off entirely.
+two tones: sweep ended; one medium tone: radio sweep started, medium-short: ended; a long and two
+short: "It's mine"), played before any cue still waiting (`PROMPT`), so it answers the press within a
+second even after a burst of alerts.  ``silent=True`` keeps the buzzer off entirely.
 
 "Radio sweep" (three presses, with the RF add-on; trackerscan.pi.radio): while it runs, the LED is a
 meter on the strongest regular transmitter found so far, blinking faster the stronger its last burst
@@ -69,6 +75,9 @@ RADIO_MISSING_SHOWN_S = 10.0
 RADIO_METER_SLOW_S = 2.0
 RADIO_METER_FAST_S = 0.2
 RADIO_METER_ON_S = 0.1
+# How long the light acknowledges an "It's mine" answer, seconds: three slow blinks, long enough to
+# see while letting go of the button, short enough not to hide an alert for long.
+ANSWER_SHOWN_S = 3.0
 
 
 class Status(enum.Enum):
@@ -80,6 +89,7 @@ class Status(enum.Enum):
     RADIO_MISSING = "radio_missing"
     BUSY = "busy"
     ADAPTER_LOST = "adapter_lost"
+    ANSWERED = "answered"
     ALERT = "alert"
     NOT_RECORDING = "not_recording"
     RADIO_SWEEP = "radio_sweep"
@@ -147,6 +157,7 @@ LED: dict[Status, Blink] = {
                                                      (0.2, True), (0.8, False))),
     Status.BUSY: _blips(1, 0.1, 0.1, name="flicker"),
     Status.ADAPTER_LOST: _blips(3, 0.15, 0.15, pause=1.1, name="three blips"),
+    Status.ANSWERED: _blips(1, 0.5, 0.5, name="slow blinks"),
     Status.ALERT: _blips(1, 0.2, 0.2, name="fast blink"),
     Status.NOT_RECORDING: _blips(2, 0.6, 0.3, pause=1.2, name="two long flashes"),
     Status.RADIO_SWEEP: _blips(1, 0.5, 2.5, name="radio listening"),  # until a candidate: radio_meter
@@ -165,6 +176,7 @@ class Cue(enum.Enum):
     NOT_RECORDING = "not_recording"
     RADIO_SWEEP = "radio_sweep"
     QUESTION = "question"
+    MINE = "mine"
     SWEEP_START = "sweep_start"
     SWEEP_END = "sweep_end"
     RADIO_START = "radio_start"
@@ -181,6 +193,11 @@ BUZZER: dict[Cue, Blink] = {
     Cue.ADAPTER_LOST: Blink("one long", ((1.0, True), (0.3, False)), loop=False),
     Cue.NOT_RECORDING: _blips(2, 0.7, 0.3, loop=False, name="two long"),
     Cue.QUESTION: Blink("short-long", ((0.1, True), (0.2, False), (0.5, True), (0.3, False)), loop=False),
+    Cue.MINE: Blink(
+        "long, two short",
+        ((0.5, True), (0.15, False), (0.08, True), (0.12, False), (0.08, True), (0.2, False)),
+        loop=False,
+    ),
     Cue.SWEEP_START: Blink("one short", ((0.08, True), (0.2, False)), loop=False),
     Cue.SWEEP_END: _blips(2, 0.08, 0.12, loop=False, name="two short"),
     Cue.RADIO_START: Blink("one medium", ((0.3, True), (0.2, False)), loop=False),
@@ -201,6 +218,8 @@ def radio_meter(gauge: int) -> Blink:
     g = min(100, max(0, gauge)) / 100
     period = RADIO_METER_SLOW_S - (RADIO_METER_SLOW_S - RADIO_METER_FAST_S) * g
     return Blink(f"meter {gauge}", ((RADIO_METER_ON_S, True), (round(period - RADIO_METER_ON_S, 3), False)))
+# Cues that answer a press of the button: they go ahead of cues still waiting to be played.
+PROMPT = frozenset({Cue.MINE, Cue.SWEEP_START, Cue.SWEEP_END, Cue.RADIO_START, Cue.RADIO_END})
 
 
 @dataclass(slots=True)
@@ -226,6 +245,8 @@ class KitState:
     radio_on: bool = False  # a radio sweep for cellular trackers is running (three presses)
     radio_gauge: int | None = None  # its meter, 0-100, once a regular transmitter was found
     radio_missing_at: float | None = None  # when three presses found no RF device
+    asking: str | None = None  # the device that question is about, until answered
+    answered_at: float | None = None  # when "It's mine" was last answered with the button
     _cues: list[Cue] = field(default_factory=list)
 
     def start(self, now: float) -> None:
@@ -263,8 +284,21 @@ class KitState:
             return False
         self.asked.add(device_id)
         self.question_at = now
+        self.asking = device_id
         self._cues.append(Cue.QUESTION)
         return True
+
+    def question(self, now: float) -> str | None:
+        """The device the question shown at ``now`` is about (None: no question is shown)."""
+        if self.asking is None or self.question_at is None or now - self.question_at >= QUESTION_SHOWN_S:
+            return None
+        return self.asking
+
+    def answered_mine(self, now: float) -> None:
+        """She answered "It's mine" to the question shown: acknowledge it, and stop showing it."""
+        self.asking = self.question_at = None
+        self.answered_at = now
+        self._cues.append(Cue.MINE)
 
     def recording_failed(self) -> None:
         """Sessions can no longer be written; scanning and alerts go on."""
@@ -339,6 +373,8 @@ class KitState:
             return Status.BUSY
         if self.adapter_lost:
             return Status.ADAPTER_LOST
+        if self.answered_at is not None and now - self.answered_at < ANSWER_SHOWN_S:
+            return Status.ANSWERED
         level = self.level
         if level is Level.ALERT:
             return Status.ALERT
@@ -388,7 +424,8 @@ class Indicator:
         led = pattern.state_at(now - self._status_since)
         cues = self.state.take_cues()
         if not self.silent:
-            self._queue.extend(cues)
+            self._queue[:0] = [c for c in cues if c in PROMPT]
+            self._queue.extend(c for c in cues if c not in PROMPT)
         if self._cue is not None and BUZZER[self._cue].finished(now - self._cue_since):
             self._cue = None
         if self._cue is None and self._queue:

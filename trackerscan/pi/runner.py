@@ -13,6 +13,10 @@ edges into actions:
   tinySA, RTL-SDR or HackRF; trackerscan.pi.radio) or ends; the LED becomes its meter and the buzzer
   says when a regular transmitter is found; with no RF device, the LED and buzzer say "no radio
   found".  The sweep is recorded in a session of its own; Bluetooth scanning goes on meanwhile;
+- hold (about two seconds, let go before three) while the light shows "Is this yours?": "It's
+  mine" for the device asked about (`LiveSession.mark_mine`; recorded in the session, acknowledged
+  with three slow blinks and a long and two short tones); at any other time it does nothing, and an
+  unanswered question stays "I don't know";
 - long press: the session is closed and the Pi powers off (``systemctl poweroff``).
 
 A Bluetooth adapter that cannot be opened, or fails while recording, is
@@ -137,6 +141,7 @@ class KitRunner:
         self.poweroff_requested = False
         self._stop = asyncio.Event()
         self._export: asyncio.Task[None] | None = None
+        self._asked_about: dict[str, str] = {}  # device id -> "kind address", for the answer's words
 
     # ------------------------------------------------------------------ control
 
@@ -185,6 +190,8 @@ class KitRunner:
                 self._export = asyncio.create_task(self._do_export())
         elif g is Gesture.TRIPLE:
             self._toggle_radio()
+        elif g is Gesture.HOLD:
+            self._answer_mine()
         elif g is Gesture.LONG:
             self.say("button held: closing the session and powering off")
             self._record("power off requested (button held)")
@@ -235,6 +242,22 @@ class KitRunner:
             if gauge is not None and self.kit.radio_gauge is None:
                 self.say("radio sweep: a regular transmitter was found; the light is now its meter")
             self.kit.radio_meter(gauge)
+    def _answer_mine(self) -> None:
+        """The button held while the kit asks "Is this yours?": "It's mine" for that device."""
+        device = self.kit.question(self.clock())
+        if device is None or self.live is None:
+            self.say('button held: no "Is this yours?" question is shown now, so nothing was answered '
+                     "(hold it while the light shows the question; a 3-second hold powers off)")
+            return
+        what = self._asked_about.get(device, device)
+        try:
+            self.live.mark_mine(device)
+        except TrackerscanError as exc:  # dropped from memory meanwhile (not heard for long)
+            self.say(f"button held: {exc}")
+            return
+        self._record(f'answered "It\'s mine" about {what} (button)')
+        self.kit.answered_mine(self.clock())
+        self.say(f"It's mine: {what} will not raise an alert; it stays in the log.")
 
     async def _do_export(self) -> None:
         ok, text = False, "no USB export is set up"
@@ -261,9 +284,11 @@ class KitRunner:
         if self.kit.ask_mine(c.device_id, self.clock()):
             # The kit has no screen to ask on: the question is shown (LED, buzzer) and kept for later.
             address = c.addresses[0] if c.addresses else c.device_id
+            self._asked_about[c.device_id] = f"{kind} {address}"
             self._record(f'asked "Is this yours?" about {kind} {address}')
             name = self.live.path.stem if self.live is not None and self.live.path else "latest"
-            self.say(f"Is this yours? {kind} {address}. Answer later: trackerscan known {name} --asked")
+            self.say(f"Is this yours? {kind} {address}. If it is, hold the button for about two seconds "
+                     f"now; or answer later: trackerscan known {name} --asked")
 
     def _asks_mine(self, device_id: str) -> bool:
         """The engine would ask "Is this yours?" about the device (a device of unknown kind at watch)."""
