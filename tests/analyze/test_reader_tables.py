@@ -1,6 +1,9 @@
 """The btsnoop reader's own tables stay bounded whatever arrives (issue #13: a spam flood sends every frame
 from a fresh address), and a scan response is still joined to the advert it follows."""
 
+import mmap
+import os
+
 import pytest
 from analyze.captures import T0, file_header, legacy, record
 
@@ -97,3 +100,45 @@ def test_a_scan_response_long_after_its_advert_under_a_flood_is_left_alone():
     assert sightings[-1].connectable is None
     unbounded, _ = read(bytes(data), pytest.MonkeyPatch(), {"SCANNABLE_MAX": 10**9})
     assert unbounded[-1].adv == bytes([2, 1, 6]) + RSP  # without the bound it was joined, 10 s later
+
+
+def mapped_resident_kb(path):
+    """The resident size of this process's mapping of ``path`` (Linux /proc/self/smaps), in kB."""
+    found, total = False, 0
+    with open("/proc/self/smaps") as f:
+        for line in f:
+            if line[:1].isdigit() or line[:1] in "abcdef":  # a mapping's header line
+                found = line.rstrip().endswith(str(path))
+            elif found and line.startswith("Rss:"):
+                total += int(line.split()[1])
+    return total
+
+
+@pytest.mark.skipif(not hasattr(mmap, "MADV_DONTNEED") or not os.path.exists("/proc/self/smaps"),
+                    reason="madvise and /proc/self/smaps are Linux's")
+def test_the_pages_of_a_capture_already_read_are_handed_back(tmp_path):
+    """A capture is read through a map: what was walked leaves the resident set as the walk goes on,
+    instead of the whole file by the end (it stays in the page cache)."""
+    path = tmp_path / "big.btsnoop"
+    log = bytearray(file_header(2001))
+    for i in range(300_000):  # 16 MB
+        log += record(2001, T0 + i / 1000, legacy(bytes([i % 200, 1, 2, 3, 4, 5]), bytes([2, 1, 6]) * 5))
+    path.write_bytes(log)
+    size_kb = len(log) // 1024
+    seen = {}
+    for release in (10**12, 1 << 20):
+        mp = pytest.MonkeyPatch()
+        mp.setattr(reader, "RELEASE_BYTES", release)
+        largest, got = 0, []
+        try:
+            with reader.BtsnoopReader(path) as r:
+                for batch in r.batches():
+                    got.extend(sightings_of(batch, "replay"))
+                    largest = max(largest, mapped_resident_kb(path))
+        finally:
+            mp.undo()
+        seen[release] = largest, got
+    (kept, every), (handed_back, same) = seen.values()
+    assert len(every) == 300_000 and same == every
+    assert kept > size_kb * 0.9  # without it, the whole file by the end
+    assert handed_back < 8 * 1024  # with it: a step, the walk's look-ahead (3 MB at most) and the kernel's

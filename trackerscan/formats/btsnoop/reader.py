@@ -96,6 +96,12 @@ SCANNABLE_MAX = 1 << 14
 # of the addresses heard in the last 8,192 reports are kept for it: several seconds even in a flood
 # (1,300 reports a second in the flood benchmark), minutes in a normal scan.
 SCAN_RESPONSE_REPORTS = 8_192
+# The pages of a mapped file already walked are handed back to the system (madvise MADV_DONTNEED: they
+# stay in the page cache, but no longer in this process's resident set) in steps of at least this many
+# bytes: otherwise a capture counts in full in the peak memory of `analyze` and of a replayed scan by its
+# end (48 MB for the flood benchmark's, 57 MB for the busy-city one).  Not where the system lacks it.
+RELEASE_BYTES = 4 << 20
+_DONTNEED: int | None = getattr(mmap, "MADV_DONTNEED", None)
 
 
 def _iter_records(
@@ -140,6 +146,7 @@ def _iter_batches(
     scannable: dict[str, Report] = {}  # last advertising data of scannable adverts
     pending: dict[tuple[bytes, int], bytearray] = {}  # fragments of extended reports
     recent: deque[Sequence[str] | Sequence[Sighting]] = deque()  # the last chunks' addresses (or sightings)
+    released = 0  # the mapped file's pages before this are handed back (`_release`)
     delta = EPOCH_DELTA_US
     new = tuple.__new__
     off = FILE_HEADER.size
@@ -166,6 +173,7 @@ def _iter_batches(
                     off = stats.offset = run.limit
                     yield columns
                     addresses, scannable = _bounded(addresses, scannable, recent, columns.addresses)
+                    released = _release(data, released, off)
                     continue
                 limit, cut = run.limit, False  # it ends a fragment chain, or hashes collide: record by record
             else:
@@ -248,6 +256,7 @@ def _iter_batches(
                 adverts += len(rows)
                 yield rows
                 addresses, scannable = _bounded(addresses, scannable, recent, rows)
+                released = _release(data, released, off)
             if cut:
                 skipped += 1  # the last record (or its header) is cut off
                 off = n
@@ -290,6 +299,18 @@ def _bounded(
                 break
         scannable = kept
     return addresses, scannable
+
+
+def _release(data: bytes | mmap.mmap, released: int, off: int) -> int:
+    """Hand back the pages of a mapped file between ``released`` and the walk's offset ``off`` (never
+    read again: a page read again would come back from the file), once they reach RELEASE_BYTES; the
+    new ``released``."""
+    upto = off - off % mmap.PAGESIZE
+    if _DONTNEED is None or upto - released < RELEASE_BYTES or type(data) is not mmap.mmap:
+        return released
+    with contextlib.suppress(ValueError, OSError):  # closed under the walk: nothing to hand back
+        data.madvise(_DONTNEED, released, upto - released)
+    return upto
 
 
 def _looks_like_report(data: bytes | mmap.mmap, o: int, eb: int) -> bool:
