@@ -16,7 +16,8 @@ import contextlib
 import mmap
 import os
 import struct
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterator, Sequence
 from itertools import chain
 from pathlib import Path
 
@@ -79,6 +80,28 @@ SPAN_MAX = 3 << 20
 # type, address type, address, data length.  Pad bytes (x) skip original length, drops and address.
 _FAST_H4 = struct.Struct(">4xII4xqBBBBBB7xB")
 _FAST_BARE = struct.Struct(">4xII4xqBBBBB7xB")
+# The walk's own tables are bounded whatever arrives: a spam flood sends every frame from a fresh address
+# (540,000 in 30 minutes at 300 frames/s), and each would otherwise stay in them to the end of the file.
+# They are trimmed between chunks, never inside the per-record loops.
+# Decoded addresses (6 bytes -> "AA:BB:…") remembered; emptied when fuller between chunks (about 160 bytes
+# an entry: 5 MB at most, plus one chunk's).  Only a report the report cache misses looks one up, so
+# emptying it costs a re-decode, never a different result.
+ADDRESS_CACHE_MAX = 1 << 15
+# Scannable adverts kept for a scan response to be joined to; trimmed between chunks when fuller, to the
+# adverts of the addresses heard in the last SCAN_RESPONSE_REPORTS reports (about 250 bytes an entry,
+# 4 MB at most, plus one chunk's).
+SCANNABLE_MAX = 1 << 14
+# A scan response comes right after its advert: the scanner asks 150 µs after the advert, the advertiser
+# answers 150 µs later and the controller reports both at once, a few reports apart at most.  The adverts
+# of the addresses heard in the last 8,192 reports are kept for it: several seconds even in a flood
+# (1,300 reports a second in the flood benchmark), minutes in a normal scan.
+SCAN_RESPONSE_REPORTS = 8_192
+# The pages of a mapped file already walked are handed back to the system (madvise MADV_DONTNEED: they
+# stay in the page cache, but no longer in this process's resident set) in steps of at least this many
+# bytes: otherwise a capture counts in full in the peak memory of `analyze` and of a replayed scan by its
+# end (48 MB for the flood benchmark's, 57 MB for the busy-city one).  Not where the system lacks it.
+RELEASE_BYTES = 4 << 20
+_DONTNEED: int | None = getattr(mmap, "MADV_DONTNEED", None)
 
 
 def _iter_records(
@@ -122,6 +145,8 @@ def _iter_batches(
     rssi_of = RSSI_OF_BYTE
     scannable: dict[str, Report] = {}  # last advertising data of scannable adverts
     pending: dict[tuple[bytes, int], bytearray] = {}  # fragments of extended reports
+    recent: deque[Sequence[str] | Sequence[Sighting]] = deque()  # the last chunks' addresses (or sightings)
+    released = 0  # the mapped file's pages before this are handed back (`_release`)
     delta = EPOCH_DELTA_US
     new = tuple.__new__
     off = FILE_HEADER.size
@@ -147,6 +172,8 @@ def _iter_batches(
                     record_bytes = (run.limit - off) * 17 // (16 * count) + 2  # a little over the mean
                     off = stats.offset = run.limit
                     yield columns
+                    addresses, scannable = _bounded(addresses, scannable, recent, columns.addresses)
+                    released = _release(data, released, off)
                     continue
                 limit, cut = run.limit, False  # it ends a fragment chain, or hashes collide: record by record
             else:
@@ -228,6 +255,8 @@ def _iter_batches(
             if rows:
                 adverts += len(rows)
                 yield rows
+                addresses, scannable = _bounded(addresses, scannable, recent, rows)
+                released = _release(data, released, off)
             if cut:
                 skipped += 1  # the last record (or its header) is cut off
                 off = n
@@ -238,6 +267,50 @@ def _iter_batches(
         stats.skipped += skipped
         stats.other += other
         stats.offset = off
+
+
+def _bounded(
+    addresses: dict[bytes, str],
+    scannable: dict[str, Report],
+    recent: deque[Sequence[str] | Sequence[Sighting]],
+    chunk: Sequence[str] | Sequence[Sighting],
+) -> tuple[dict[bytes, str], dict[str, Report]]:
+    """The walk's address cache and scannable adverts after a chunk (its addresses, or its sightings),
+    trimmed when over their bounds: the cache emptied, the adverts kept only for addresses heard in the
+    last SCAN_RESPONSE_REPORTS reports.  ``recent`` keeps just enough of the last chunks for that."""
+    recent.append(chunk if len(chunk) <= SCAN_RESPONSE_REPORTS else chunk[-SCAN_RESPONSE_REPORTS:])
+    held = sum(map(len, recent))
+    while held - len(recent[0]) >= SCAN_RESPONSE_REPORTS:
+        held -= len(recent.popleft())
+    if len(addresses) > ADDRESS_CACHE_MAX:
+        addresses = {}
+    if len(scannable) > SCANNABLE_MAX:
+        kept: dict[str, Report] = {}
+        left = SCAN_RESPONSE_REPORTS
+        for part in reversed(recent):
+            tail = part[-left:]
+            for item in tail:
+                address = item if type(item) is str else item[1]
+                prior = scannable.get(address)
+                if prior is not None:
+                    kept[address] = prior
+            left -= len(tail)
+            if left <= 0:
+                break
+        scannable = kept
+    return addresses, scannable
+
+
+def _release(data: bytes | mmap.mmap, released: int, off: int) -> int:
+    """Hand back the pages of a mapped file between ``released`` and the walk's offset ``off`` (never
+    read again: a page read again would come back from the file), once they reach RELEASE_BYTES; the
+    new ``released``."""
+    upto = off - off % mmap.PAGESIZE
+    if _DONTNEED is None or upto - released < RELEASE_BYTES or type(data) is not mmap.mmap:
+        return released
+    with contextlib.suppress(ValueError, OSError):  # closed under the walk: nothing to hand back
+        data.madvise(_DONTNEED, released, upto - released)
+    return upto
 
 
 def _looks_like_report(data: bytes | mmap.mmap, o: int, eb: int) -> bool:
