@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import accumulate, chain, islice
-from operator import attrgetter
+from operator import attrgetter, le
 from pathlib import Path
 
 from trackerscan.engine import Engine, Home, KnownDevices, Settings
@@ -153,18 +153,19 @@ def _feed_batches(
             advs = [s.adv for s in batch]
         else:
             times, addresses, address_types, rssis, advs, _ = batch
-        ordered = sorted(times)
-        if ordered != times:  # times go backwards somewhere: cut on their running maximum
-            span.add(ordered[0], ordered[-1])
-            ordered = list(accumulate(times, max))
-        else:
+        in_order = all(map(le, times, islice(times, 1, None)))
+        if in_order:
+            ordered = times
             span.add(times[0], times[-1])
+        else:  # times go backwards somewhere: cut on their running maximum
+            span.add(min(times), max(times))
+            ordered = list(accumulate(times, max))
         a, m = 0, len(times)
         while i < n and fix_times[i] <= ordered[-1]:
             b = bisect_left(ordered, fix_times[i], a)
             if b > a:
                 changes = feed_sightings(
-                    times[a:b], addresses[a:b], address_types[a:b], rssis[a:b], advs[a:b]
+                    times[a:b], addresses[a:b], address_types[a:b], rssis[a:b], advs[a:b], in_order
                 )
                 if changes:
                     add(changes)
@@ -178,7 +179,7 @@ def _feed_batches(
                 times, addresses, address_types, rssis, advs = (
                     times[a:], addresses[a:], address_types[a:], rssis[a:], advs[a:]
                 )
-            changes = feed_sightings(times, addresses, address_types, rssis, advs)
+            changes = feed_sightings(times, addresses, address_types, rssis, advs, in_order)
             if changes:
                 add(changes)
         if progress is not None:
