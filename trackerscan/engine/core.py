@@ -12,7 +12,7 @@ import dataclasses
 import math
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from heapq import heappop, heappush
 from itertools import chain, islice
@@ -216,22 +216,39 @@ class Engine:
         address_types: Sequence[AddressType],
         rssis: Sequence[int | None],
         advs: Sequence[bytes],
-        ordered: bool = False,
     ) -> list[LevelChange]:
         """Take many sightings given as columns (equal lengths, in time order); return the level changes.
 
-        The one place where a sighting updates its device: `feed` and `feed_sighting` come here
-        with columns of one, readers that decode captures into columns call it directly (feed the
-        fixes that fall between them in between calls).  The columns go in runs over which what
-        depends on time alone holds still (no new session, no context roll, one place: `_run`
-        decides it and where the run ends, by bisection on the times).  Per sighting, the hot path
-        -- a device already seen, at the same place, with no history point or evaluation due --
-        costs one dict lookup and a few attribute updates.  ``ordered``: the caller knows the times never
-        go backwards (`trackerscan.analysis` has checked them), so they are not looked at again here.
+        The one place where a sighting updates its device (with `feed_rows`, its body): `feed` and
+        `feed_sighting` come here with columns of one, readers that decode captures into columns call
+        it directly (feed the fixes that fall between them in between calls).  The columns go in runs
+        over which what depends on time alone holds still (no new session, no context roll, one place:
+        `_run` decides it and where the run ends, by bisection on the times).  Per sighting, the hot
+        path -- a device already seen, at the same place, with no history point or evaluation due --
+        costs one dict lookup and a few attribute updates.
         """
         m = len(times)
         if not len(addresses) == len(address_types) == len(rssis) == len(advs) == m:
             raise ValueError("feed_sightings: the columns differ in length")
+        # times that go backwards somewhere: one sighting per run (bisection needs them in order)
+        one_by_one = m > 1 and not all(map(le, times, islice(times, 1, None)))
+        rows = zip(times, addresses, address_types, rssis, advs, strict=True)
+        return self.feed_rows(times, 0, m, rows, one_by_one)
+
+    def feed_rows(
+        self,
+        times: Sequence[float],
+        start: int,
+        stop: int,
+        rows: Iterator[tuple[float, str, AddressType, int | None, bytes]],
+        one_by_one: bool = False,
+    ) -> list[LevelChange]:
+        """`feed_sightings` for rows ``start`` to ``stop`` of columns without copying them: ``times`` is
+        the whole time column, ``rows`` an iterator over the rows' (time, address, address type, RSSI,
+        data) whose next ``stop - start`` items are these rows (a zip of the columns that successive
+        calls share: `trackerscan.analysis` feeds a capture's chunk between its fixes so).  The times
+        from ``start`` to ``stop`` must not go backwards, unless ``one_by_one``.
+        """
         out: list[LevelChange] = []
         cache_get = self._cache.get
         first = self._first
@@ -239,12 +256,9 @@ class Engine:
         hist_step = self._hist_step
         keep_history = self.settings.keep_history
         fix_t = self._fix_t
-        # times that go backwards somewhere: one sighting per run (bisection needs them in order)
-        one_by_one = not ordered and m > 1 and not all(map(le, times, islice(times, 1, None)))
-        rows = zip(times, addresses, address_types, rssis, advs, strict=True)
-        a = 0
-        while a < m:
-            place, b = self._run(times, a, a + 1 if one_by_one else m, out)
+        a = start
+        while a < stop:
+            place, b = self._run(times, a, a + 1 if one_by_one else stop, out)
             first_get = first.records.get  # a roll may have replaced the table
             for t, address, address_type, rssi, adv in islice(rows, b - a):
                 dev = cache_get((address, adv))
