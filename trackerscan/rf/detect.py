@@ -352,10 +352,15 @@ def _schedules(bursts: list[Burst], tol_s: float, max_jitter_s: float, outlier_s
             # enough is tried at half the period too, and kept if bursts between join it.
             if len(c.idx) >= th.MIN_BURSTS - 1 and (starts[j] - a.start) / 2 >= th.MIN_PERIOD_S:
                 grown.append(_grow(bursts, starts, i, j, tol_s, outlier_s, chan_hz, exact_s, slots=2))
-            chains += [g for g in grown
-                       if len(g.idx) >= th.MIN_BURSTS and g.fill >= th.MIN_FILL
-                       and th.MIN_PERIOD_S <= g.period <= th.MAX_PERIOD_S
-                       and g.jitter <= max(max_jitter_s, th.MAX_JITTER_REL * g.period)]
+            for g in grown:
+                if not (len(g.idx) >= th.MIN_BURSTS and g.fill >= th.MIN_FILL
+                        and th.MIN_PERIOD_S <= g.period <= th.MAX_PERIOD_S):
+                    continue
+                limit = max(max_jitter_s, th.MAX_JITTER_REL * g.period)
+                # alone on its channels (no other burst there to line up by chance): a looser limit
+                if g.jitter <= limit or (g.jitter <= th.QUIET_JITTER_FACTOR * limit
+                                         and _chance(g, bursts, tol_s, places, chan_hz) == 0.0):
+                    chains.append(g)
     chains.sort(key=lambda c: (-len(c.idx), c.jitter))
     chains = [c for c in chains if float(np.median([bursts[k].above_db for k in c.idx])) >= th.MIN_LEVEL_DB]
     used: set[int] = set()
