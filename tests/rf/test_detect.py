@@ -26,7 +26,9 @@ def test_no_tracker_no_report(name, seed):
                                        # phones lined up beside the tracker before the channel rule
                                        ("busy_tracker_60s", 3), ("busy_tracker_120s_weak", 9),
                                        # at twice their period before the harmonic check (fresh seeds)
-                                       ("tracker_60s_missed", 14), ("busy_two_trackers", 13)])
+                                       ("tracker_60s_missed", 14), ("busy_two_trackers", 13),
+                                       # at half its period: a burst on a new channel filled a slot between
+                                       ("busy_two_trackers", 27)])
 def test_trackers_found_with_their_period(name, seed):
     sc = build(name, seed)
     result = analyze(sc.hops, BANDS)

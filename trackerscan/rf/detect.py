@@ -279,12 +279,17 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
     # Nearly only: the few on other slots are strays that filled its gaps (a phone's burst on time),
     # unless they keep time as well as the rest: then they are the tracker's, and the schedule is this
     # fast (a tracker that skipped many reports can leave nearly only every second one).
+    # (and are on its channels: a burst on a new channel, kept above as the tracker's move, is not
+    # evidence enough for a faster schedule)
     _, _, resid = _residuals(ns, ts)
+    refs = _channels(bursts, idx, chan_hz)
     for m in (2, 3):
         best_r = max(range(m), key=lambda r: sum(1 for n in ns if n % m == r))
         keep = [k for k, n in enumerate(ns) if n % m == best_r]
         tight = max(abs(resid[k]) for k in keep) + th.HARMONIC_FIT_S
-        strays = any(abs(resid[k]) > tight for k in range(len(ns)) if k not in keep)
+        strays = any(abs(resid[k]) > tight
+                     or not any(_same_channel(bursts[r], bursts[idx[k]], chan_hz) for r in refs)
+                     for k in range(len(ns)) if k not in keep)
         if (len(keep) >= max(th.MIN_BURSTS, th.HARMONIC_SHARE * len(ns)) and len(keep) < len(ns)
                 and strays):
             idx, ts = [idx[k] for k in keep], [ts[k] for k in keep]
