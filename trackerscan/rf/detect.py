@@ -277,10 +277,10 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
     if step > 1:
         ns = [n // step for n in ns]
     # Nearly only: the few on other slots are strays that filled its gaps (a phone's burst on time),
-    # unless they keep time as well as the rest: then they are the tracker's, and the schedule is this
-    # fast (a tracker that skipped many reports can leave nearly only every second one).
-    # (and are on its channels: a burst on a new channel, kept above as the tracker's move, is not
-    # evidence enough for a faster schedule)
+    # unless they keep time as well as the rest (HARMONIC_FIT_S) and are on its channels: then they are
+    # the tracker's, and the schedule is this fast (a tracker that skipped many reports can leave nearly
+    # only every second one).  A burst on a new channel, kept above as the tracker's move, is not
+    # evidence enough for a faster schedule.
     _, _, resid = _residuals(ns, ts)
     refs = _channels(bursts, idx, chan_hz)
     for m in (2, 3):
