@@ -1,8 +1,10 @@
 """Score cellular-tracker detection on the simulated RF suite (fixed seeds).
 
 For each scenario and seed: the trackers found (period within 10 %), the false alarms (anything
-reported that is not a tracker), and how many of a tracker's bursts had been sent when it was first
-reported (the recording cut after each burst and analysed again, as a live sweep would).
+reported that is not a tracker), and how many of a tracker's bursts had been seen (and sent) when it
+was first reported (the recording cut after each burst and analysed again, as a live sweep would);
+of those seen, how many were clear of other traffic (no phone or interference on the same or the
+next bins within 3 s: sim.rf.MASK_GAP_*; a burst under a phone's is, in power alone, part of it).
 Prints a Markdown table.  Run: .venv/bin/python bench/score_rf.py [--seeds N] [--first-seed S] [--only a,b]
 """
 
@@ -31,15 +33,17 @@ def _found(hops: list[Hop], sc: RfScenario, truth: TrackerTruth) -> bool:
     return any(matches(t, truth.tracker) for t in analyze(hops, region_bands(sc.region)).transmitters)
 
 
-def bursts_to_detect(sc: RfScenario, truth: TrackerTruth) -> tuple[int, int, float] | None:
-    """(bursts seen, bursts sent, minutes since its first) when first reported, cutting the recording
-    after each of its bursts that a sweep saw (a burst no sweep passed cannot be detected)."""
+def bursts_to_detect(sc: RfScenario, truth: TrackerTruth) -> tuple[int, int, float, int] | None:
+    """(bursts seen, bursts sent, minutes since its first, bursts seen clear of other traffic) when first
+    reported, cutting the recording after each of its bursts that a sweep saw (a burst no sweep passed
+    cannot be detected)."""
     seen, sent = truth.seen, truth.reports
     cut_after = truth.tracker.burst_s + 2.5  # the burst, then the sweeps that see its end
     for k in range(3, len(seen) + 1):
         cutoff = seen[k - 1] + cut_after
         if _found([h for h in sc.hops if h.time <= cutoff], sc, truth):
-            return k, sum(1 for t in sent if t <= seen[k - 1]), (seen[k - 1] - sent[0]) / 60
+            clear = sum(1 for t in seen[:k] if t not in truth.masked)
+            return k, sum(1 for t in sent if t <= seen[k - 1]), (seen[k - 1] - sent[0]) / 60, clear
     return None
 
 
@@ -72,9 +76,10 @@ def main() -> None:
     names = [n for n in scenario_names() if not args.only or n in args.only.split(",")]
     t0 = time.perf_counter()
     print("| scenario | trackers found | false alarms | worst period error | bursts seen when found "
-          "(median / max) | bursts sent | minutes from first burst (median / max) |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    totals = {"trackers": 0, "found": 0, "false": 0, "err": [0.0], "k": [], "s": [], "m": []}
+          "(median / max) | of them clear of other traffic (median / max) | bursts sent | minutes from "
+          "first burst (median / max) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    totals = {"trackers": 0, "found": 0, "false": 0, "err": [0.0], "k": [], "s": [], "m": [], "c": []}
     for name in names:
         rows = [score(build(name, seed)) for seed in range(args.first_seed, args.first_seed + args.seeds)]
         trackers = sum(int(r["trackers"]) for r in rows)  # type: ignore[call-overload]
@@ -84,25 +89,28 @@ def main() -> None:
         ks = [d[0] for r in rows for d in r["detect"]]  # type: ignore[attr-defined]
         ss = [d[1] for r in rows for d in r["detect"]]  # type: ignore[attr-defined]
         ms = [d[2] for r in rows for d in r["detect"]]  # type: ignore[attr-defined]
+        cs = [d[3] for r in rows for d in r["detect"]]  # type: ignore[attr-defined]
         for key, v in (("trackers", trackers), ("found", found), ("false", false)):
             totals[key] += v  # type: ignore[operator]
         totals["err"] += errs  # type: ignore[operator]
         totals["k"] += ks  # type: ignore[operator]
         totals["s"] += ss  # type: ignore[operator]
         totals["m"] += ms  # type: ignore[operator]
-        print(_row(name, trackers, found, false, errs, ks, ss, ms))
+        totals["c"] += cs  # type: ignore[operator]
+        print(_row(name, trackers, found, false, errs, ks, ss, ms, cs))
     print(_row(f"**all ({args.seeds} seeds)**", totals["trackers"], totals["found"], totals["false"],  # type: ignore[arg-type]
-               totals["err"], totals["k"], totals["s"], totals["m"]))  # type: ignore[arg-type]
+               totals["err"], totals["k"], totals["s"], totals["m"], totals["c"]))  # type: ignore[arg-type]
     print(f"\n{time.perf_counter() - t0:.0f} s")
 
 
 def _row(name: str, trackers: int, found: int, false: int, errs: list[float], ks: list[int],
-         ss: list[int], ms: list[float]) -> str:
+         ss: list[int], ms: list[float], cs: list[int]) -> str:
     err = f"{max(errs) * 100:.1f} %" if errs else "–"
     k = f"{statistics.median(ks):.0f} / {max(ks)}" if ks else "– / –"
     s = f"{statistics.median(ss):.0f} / {max(ss)}" if ss else "– / –"
     m = f"{statistics.median(ms):.1f} / {max(ms):.1f}" if ms else "– / –"
-    return f"| {name} | {found}/{trackers} | {false} | {err} | {k} | {s} | {m} |"
+    c = f"{statistics.median(cs):.0f} / {max(cs)}" if cs else "– / –"
+    return f"| {name} | {found}/{trackers} | {false} | {err} | {k} | {c} | {s} | {m} |"
 
 
 if __name__ == "__main__":

@@ -310,7 +310,9 @@ class MainWindow(QMainWindow):
             "What this app can and cannot see",
             "It listens for Bluetooth trackers (AirTag, SmartTag, Tile, Find My Device tags and others) "
             "and tells you when one has been with you at several places.\n\n"
-            "It cannot see GPS trackers with a SIM card, or tracking through a phone or an app. "
+            "Bluetooth cannot see GPS trackers with a SIM card; the radio sweep (View → Cellular "
+            "trackers) can, with a tinySA, an RTL-SDR or a HackRF, while they transmit. It cannot see "
+            "tracking through a phone or an app. "
             "A tracker that is near its owner is shown but does not raise an alert. "
             "Apple trackers change their identity every day, so one tracker can appear as two.\n\n"
             "Nothing is sent anywhere: what it records stays on this computer.",

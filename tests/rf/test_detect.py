@@ -26,7 +26,9 @@ def test_no_tracker_no_report(name, seed):
                                        # phones lined up beside the tracker before the channel rule
                                        ("busy_tracker_60s", 3), ("busy_tracker_120s_weak", 9),
                                        # at twice their period before the harmonic check (fresh seeds)
-                                       ("tracker_60s_missed", 14), ("busy_two_trackers", 13)])
+                                       ("tracker_60s_missed", 14), ("busy_two_trackers", 13),
+                                       # at half its period: a burst on a new channel filled a slot between
+                                       ("busy_two_trackers", 27)])
 def test_trackers_found_with_their_period(name, seed):
     sc = build(name, seed)
     result = analyze(sc.hops, BANDS)
@@ -92,3 +94,21 @@ def test_a_tracker_moved_to_a_new_channel_is_found_by_its_burst_there():
     assert found.high_hz - found.low_hz > 2_000_000  # both channels
     four = [h for h in hops if not (seen[4] - 1 <= h.time <= seen[4] + mover.burst_s + 1.5)]
     assert analyze(four, BANDS).transmitters == []  # its fifth burst taken out: four are not enough
+
+
+def test_a_jittery_tracker_alone_on_its_channel_is_found_by_its_fifth_burst():
+    """Its first five bursts measure 0.86 s RMS off their schedule (over MAX_JITTER_S), but nothing else
+    came on its channel: found by the fifth (QUIET_JITTER_FACTOR), not the seventh."""
+    sc = build("tracker_60s_missed", 9)
+    seen = sc.truth[0].seen
+    hops = [h for h in sc.hops if h.time <= seen[4] + sc.truth[0].tracker.burst_s + 2.5]
+    (found,) = analyze(hops, BANDS).transmitters
+    assert found.bursts == 5 and found.period_s == pytest.approx(60, rel=0.02)
+    assert found.jitter_s > th.MAX_JITTER_S
+
+
+def test_the_simulator_knows_which_bursts_other_traffic_covered():
+    quiet, busy = build("tracker_60s_strong", 0), build("busy_tracker_60s", 6)
+    assert quiet.truth[0].masked == ()
+    masked = busy.truth[0].masked
+    assert 0 < len(masked) < len(busy.truth[0].seen) and set(masked) <= set(busy.truth[0].seen)

@@ -277,14 +277,19 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
     if step > 1:
         ns = [n // step for n in ns]
     # Nearly only: the few on other slots are strays that filled its gaps (a phone's burst on time),
-    # unless they keep time as well as the rest: then they are the tracker's, and the schedule is this
-    # fast (a tracker that skipped many reports can leave nearly only every second one).
+    # unless they keep time as well as the rest (HARMONIC_FIT_S) and are on its channels: then they are
+    # the tracker's, and the schedule is this fast (a tracker that skipped many reports can leave nearly
+    # only every second one).  A burst on a new channel, kept above as the tracker's move, is not
+    # evidence enough for a faster schedule.
     _, _, resid = _residuals(ns, ts)
+    refs = _channels(bursts, idx, chan_hz)
     for m in (2, 3):
         best_r = max(range(m), key=lambda r: sum(1 for n in ns if n % m == r))
         keep = [k for k, n in enumerate(ns) if n % m == best_r]
         tight = max(abs(resid[k]) for k in keep) + th.HARMONIC_FIT_S
-        strays = any(abs(resid[k]) > tight for k in range(len(ns)) if k not in keep)
+        strays = any(abs(resid[k]) > tight
+                     or not any(_same_channel(bursts[r], bursts[idx[k]], chan_hz) for r in refs)
+                     for k in range(len(ns)) if k not in keep)
         if (len(keep) >= max(th.MIN_BURSTS, th.HARMONIC_SHARE * len(ns)) and len(keep) < len(ns)
                 and strays):
             idx, ts = [idx[k] for k in keep], [ts[k] for k in keep]
@@ -352,10 +357,15 @@ def _schedules(bursts: list[Burst], tol_s: float, max_jitter_s: float, outlier_s
             # enough is tried at half the period too, and kept if bursts between join it.
             if len(c.idx) >= th.MIN_BURSTS - 1 and (starts[j] - a.start) / 2 >= th.MIN_PERIOD_S:
                 grown.append(_grow(bursts, starts, i, j, tol_s, outlier_s, chan_hz, exact_s, slots=2))
-            chains += [g for g in grown
-                       if len(g.idx) >= th.MIN_BURSTS and g.fill >= th.MIN_FILL
-                       and th.MIN_PERIOD_S <= g.period <= th.MAX_PERIOD_S
-                       and g.jitter <= max(max_jitter_s, th.MAX_JITTER_REL * g.period)]
+            for g in grown:
+                if not (len(g.idx) >= th.MIN_BURSTS and g.fill >= th.MIN_FILL
+                        and th.MIN_PERIOD_S <= g.period <= th.MAX_PERIOD_S):
+                    continue
+                limit = max(max_jitter_s, th.MAX_JITTER_REL * g.period)
+                # alone on its channels (no other burst there to line up by chance): a looser limit
+                if g.jitter <= limit or (g.jitter <= th.QUIET_JITTER_FACTOR * limit
+                                         and _chance(g, bursts, tol_s, places, chan_hz) == 0.0):
+                    chains.append(g)
     chains.sort(key=lambda c: (-len(c.idx), c.jitter))
     chains = [c for c in chains if float(np.median([bursts[k].above_db for k in c.idx])) >= th.MIN_LEVEL_DB]
     used: set[int] = set()

@@ -51,6 +51,9 @@ class TrackerTruth:
     tracker: SimTracker
     reports: tuple[float, ...]  # start of every report sent
     seen: tuple[float, ...]  # start of the reports a sweep passed while they lasted
+    # ... of those, the ones another emission (a phone, interference, another tracker) overlapped on the
+    # same or the next bins within a few seconds: in power alone they are one burst with it
+    masked: tuple[float, ...] = ()
 
 
 @dataclass(slots=True)
@@ -160,6 +163,25 @@ def _interference(grid: _Grid, minutes: float, carriers: int, wideband_per_min: 
     return out
 
 
+# Another emission this close to a tracker's report, in seconds and in bins, merges with it in the
+# detector (rf.thresholds.MERGE_GAP_S between events, BIN_GAP quiet bins inside one sweep's event).
+MASK_GAP_S = 3.0
+MASK_GAP_BINS = 2
+
+
+def _masked(ems: list[_Emission], seen: list[set[float]]) -> list[set[float]]:
+    """Per tracker, the starts of its reports that another emission overlapped (MASK_GAP_*)."""
+    out: list[set[float]] = [set() for _ in seen]
+    for e in ems:
+        if e.owner < 0:
+            continue
+        if any(o is not e and o.owner != e.owner
+               and o.start <= e.end + MASK_GAP_S and o.end >= e.start - MASK_GAP_S
+               and o.lo <= e.hi + MASK_GAP_BINS and o.hi >= e.lo - MASK_GAP_BINS for o in ems):
+            out[e.owner].add(e.start)
+    return out
+
+
 def simulate(name: str, seed: int, trackers: list[SimTracker], *, minutes: float = 15.0, phones: int = 0,
              carriers: int = 2, wideband_per_min: float = 0.0, region: str = "uk") -> RfScenario:
     """Sweeps of ``minutes`` with the given cast; the same seed gives the same sweeps."""
@@ -204,7 +226,8 @@ def simulate(name: str, seed: int, trackers: list[SimTracker], *, minutes: float
             vals = db[h * BINS_PER_HOP:(h + 1) * BINS_PER_HOP]
             hops.append(Hop(t, round(f0), round(f0 + BINS_PER_HOP * STEP_HZ), STEP_HZ, 1000,
                             tuple(round(float(v), 2) for v in vals)))
-    truth = [TrackerTruth(tr, tuple(r), tuple(sorted(seen[k])))
+    masked = _masked(ems, seen)
+    truth = [TrackerTruth(tr, tuple(r), tuple(sorted(seen[k])), tuple(sorted(masked[k] & seen[k])))
              for k, (tr, r) in enumerate(zip(trackers, reports, strict=True))]
     return RfScenario(name, seed, region, hops, truth)
 
