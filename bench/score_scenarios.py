@@ -11,6 +11,7 @@ Run: .venv/bin/python bench/score_scenarios.py [--seeds N] [--first-seed S] [--o
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 
@@ -57,9 +58,8 @@ def score(sc: Scenario) -> dict[str, object]:
                 base_false.append(truth.name if truth else a)
     eng.finish()
     followers = [d for d in sc.truth if d.follower]
-    delays = [
-        alerts[d.name] - d.follows_from for d in followers if d.timed and d.name in alerts and d.follows_from
-    ]
+    timed = [d for d in followers if d.timed and d.follows_from]
+    delays = [alerts[d.name] - d.follows_from for d in timed if d.name in alerts]
     bdelays = [
         base_alerts[d.name] - d.follows_from
         for d in followers
@@ -77,6 +77,10 @@ def score(sc: Scenario) -> dict[str, object]:
         "base_delays": bdelays,
         "events": len(sc.events),
         "questions": questions,
+        # Each timed follower: its name and minutes to alert (None: missed), for --dump.
+        "each": [
+            (d.name, (alerts[d.name] - d.follows_from) / 60 if d.name in alerts else None) for d in timed
+        ],
     }
 
 
@@ -91,6 +95,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--first-seed", type=int, default=0, help="first seed (a fresh set to confirm on)")
     ap.add_argument("--only", default="")
+    ap.add_argument("--dump", default="", help="JSON file: each follower's minutes to alert, false alerts")
     args = ap.parse_args()
     names = [n for n in scenario_names() if not args.only or n in args.only.split(",")]
     print(
@@ -104,9 +109,14 @@ def main() -> None:
     t0 = time.perf_counter()
     n_events = 0
     companions: list[str] = []
+    dump: list[dict[str, object]] = []
     for name in names:
         seeds = range(args.first_seed, args.first_seed + args.seeds)
         rows = [score(build_scenario(name, seed)) for seed in seeds]
+        dump += [
+            {"scenario": name, "seed": seed, "each": r["each"], "false": r["false"]}
+            for seed, r in zip(seeds, rows, strict=True)
+        ]
         fol = sum(int(r["followers"]) for r in rows)  # type: ignore[call-overload]
         al = sum(int(r["alerted"]) for r in rows)  # type: ignore[call-overload]
         fa = sum(len(r["false"]) for r in rows)  # type: ignore[arg-type]
@@ -139,6 +149,9 @@ def main() -> None:
             f"\nAlerts for the user's undeclared companions' devices (correct, not counted as false): "
             f"{len(companions)} ({', '.join(sorted(set(companions)))})."
         )
+    if args.dump:
+        with open(args.dump, "w", encoding="utf-8") as f:
+            json.dump(dump, f)
     print(f"\n{n_events} events scored in {time.perf_counter() - t0:.1f} s (scenario building included).")
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import accumulate, chain, islice
-from operator import attrgetter
+from operator import attrgetter, le
 from pathlib import Path
 
 from trackerscan.engine import Engine, Home, KnownDevices, Settings
@@ -134,12 +134,14 @@ def _feed_batches(
 
     A fix goes in just before the first sighting at or after its time, as `analyze` merging events one
     by one would put it (a fix before the sightings of the same instant); the sightings between two
-    fixes go to `Engine.feed_sightings` as columns in one call: no `Sighting` is built and there is no
-    Python loop per sighting here.  Captures whose times go backwards are cut at the first sighting
-    whose time reaches the fix, found on the running maximum of the times.
+    fixes go to `Engine.feed_rows` in one call, from one zip of the chunk's columns (no copy of them):
+    no `Sighting` is built and there is no Python loop per sighting here.  Captures whose times go
+    backwards are cut at the first sighting whose time reaches the fix, found on the running maximum
+    of the times, and fed with `Engine.feed_sightings`.
     """
     feed = engine.feed
     feed_sightings = engine.feed_sightings
+    feed_rows = engine.feed_rows
     fix_times = [f.time for f in fixes]
     i, n = 0, len(fixes)
     for batch in batches:
@@ -153,34 +155,51 @@ def _feed_batches(
             advs = [s.adv for s in batch]
         else:
             times, addresses, address_types, rssis, advs, _ = batch
-        ordered = sorted(times)
-        if ordered != times:  # times go backwards somewhere: cut on their running maximum
-            span.add(ordered[0], ordered[-1])
-            ordered = list(accumulate(times, max))
-        else:
-            span.add(times[0], times[-1])
         a, m = 0, len(times)
-        while i < n and fix_times[i] <= ordered[-1]:
-            b = bisect_left(ordered, fix_times[i], a)
-            if b > a:
-                changes = feed_sightings(
-                    times[a:b], addresses[a:b], address_types[a:b], rssis[a:b], advs[a:b]
-                )
+        if all(map(le, times, islice(times, 1, None))):
+            # in order (the common case): the rows between two fixes go to `Engine.feed_rows` from one
+            # zip of the columns, without copying them
+            span.add(times[0], times[-1])
+            rows = zip(times, addresses, address_types, rssis, advs, strict=True)
+            while i < n and fix_times[i] <= times[-1]:
+                b = bisect_left(times, fix_times[i], a)
+                if b > a:
+                    changes = feed_rows(times, a, b, rows)
+                    if changes:
+                        add(changes)
+                    a = b
+                changes = feed(fixes[i])
                 if changes:
                     add(changes)
-                a = b
-            changes = feed(fixes[i])
-            if changes:
-                add(changes)
-            i += 1
-        if a < m:
-            if a:
-                times, addresses, address_types, rssis, advs = (
-                    times[a:], addresses[a:], address_types[a:], rssis[a:], advs[a:]
-                )
-            changes = feed_sightings(times, addresses, address_types, rssis, advs)
-            if changes:
-                add(changes)
+                i += 1
+            if a < m:
+                changes = feed_rows(times, a, m, rows)
+                if changes:
+                    add(changes)
+        else:  # times go backwards somewhere: cut on their running maximum
+            span.add(min(times), max(times))
+            ordered = list(accumulate(times, max))
+            while i < n and fix_times[i] <= ordered[-1]:
+                b = bisect_left(ordered, fix_times[i], a)
+                if b > a:
+                    changes = feed_sightings(
+                        times[a:b], addresses[a:b], address_types[a:b], rssis[a:b], advs[a:b]
+                    )
+                    if changes:
+                        add(changes)
+                    a = b
+                changes = feed(fixes[i])
+                if changes:
+                    add(changes)
+                i += 1
+            if a < m:
+                if a:
+                    times, addresses, address_types, rssis, advs = (
+                        times[a:], addresses[a:], address_types[a:], rssis[a:], advs[a:]
+                    )
+                changes = feed_sightings(times, addresses, address_types, rssis, advs)
+                if changes:
+                    add(changes)
         if progress is not None:
             progress(reader.stats.offset, reader.stats.size)
     for fix in fixes[i:]:

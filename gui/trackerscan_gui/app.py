@@ -69,6 +69,7 @@ class Controller(QObject):
             Runner(make_engine(settings), Status(ble_state="starting")), settings, settings_path
         )
         w = self.window
+        w.data_dir = data_dir
         w.demo_requested.connect(lambda: self.start_demo())
         w.open_session_requested.connect(self._ask_open)
         w.import_requested.connect(self._ask_import)

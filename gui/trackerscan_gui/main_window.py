@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.settings_path = settings_path
         self.review = review
+        self.data_dir: str | None = None  # --data-dir, set by the controller (else the settings' folder)
         self.snapshot: Snapshot | None = None
         self._alert_seen = False
         self._detail_ticks = 0
@@ -300,7 +301,7 @@ class MainWindow(QMainWindow):
         """The radio sweep for cellular GPS trackers, in its own window (trackerscan_gui.rf_view)."""
         from .rf_view import RfView
 
-        self.rf_view = RfView()
+        self.rf_view = RfView(data_dir=self.data_dir or self.settings.session_dir or None)
         self.rf_view.resize(900, 640)
         self.rf_view.show()
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from dataclasses import dataclass
 
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -47,13 +49,18 @@ class Snapshot:
     notes: list[str]
     error: str | None = None
     finished: bool = False
+    session: str | None = None  # the session the finished sweep was recorded in
 
 
 class RfView(QWidget):
-    """Source and region, start/stop, the candidate table and a hot/cold meter on the strongest."""
+    """Source and region, start/stop, the candidate table and a hot/cold meter on the strongest.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    A finished sweep is recorded in a session in ``data_dir`` (as ``trackerscan rf sweep`` does), unless
+    "Record the sweep in a session" is unticked, so it is in the session list and its report."""
+
+    def __init__(self, parent: QWidget | None = None, data_dir: str | None = None) -> None:
         super().__init__(parent)
+        self.data_dir = data_dir
         self.setWindowTitle("Cellular GPS trackers (radio sweep)")
         self.source = QLineEdit("tinysa:/dev/ttyACM0")
         self.source.setAccessibleName("Radio source")
@@ -63,6 +70,9 @@ class RfView(QWidget):
         self.start_btn = button("&Start sweep", "Start sweep")
         self.stop_btn = button("S&top", "Stop sweep")
         self.stop_btn.setEnabled(False)
+        self.record = QCheckBox("&Record the sweep in a session")
+        self.record.setChecked(True)
+        self.record.setAccessibleName("Record the sweep in a session")
         self.start_btn.clicked.connect(self.start)
         self.stop_btn.clicked.connect(self.stop)
         self.status = QLabel("Not sweeping.")
@@ -88,6 +98,7 @@ class RfView(QWidget):
         col = QVBoxLayout(self)
         col.addWidget(wrapped(PROCEDURE, name="How to sweep"))
         col.addLayout(top)
+        col.addWidget(self.record)
         col.addWidget(self.status)
         col.addWidget(self.table, 1)
         col.addWidget(self.reading)
@@ -107,7 +118,8 @@ class RfView(QWidget):
             return
         self._stop.clear()
         self._thread = threading.Thread(target=self._work, args=(self.source.text().strip(),
-                                                                 self.region.currentText()), daemon=True)
+                                                                 self.region.currentText(),
+                                                                 self.record.isChecked()), daemon=True)
         self.start_btn.setEnabled(False)
         self.stop_btn.setEnabled(True)
         self.status.setText("Sweeping…")
@@ -117,11 +129,14 @@ class RfView(QWidget):
     def stop(self) -> None:
         self._stop.set()
 
-    def _work(self, spec: str, region: str) -> None:
+    def _work(self, spec: str, region: str, record: bool) -> None:
         from trackerscan.rf.detect import analyze
+        from trackerscan.sessions.paths import sessions_dir
+        from trackerscan.sessions.radio import record_sweep
         from trackerscan.sources.rf import open_rf
 
         live: LiveRf | None = None
+        started = time.time()
         try:
             bands = region_bands(region)
             source = open_rf(spec, bands)
@@ -135,8 +150,13 @@ class RfView(QWidget):
             finally:
                 source.close()
             final = analyze(live.hops, bands, source.damaged)
+            session = None
+            if record and live.last_time is not None:
+                session = record_sweep(sessions_dir(self.data_dir, create=True), source=source.name,
+                                       region=region, result=final, started=started,
+                                       first=live.first_time, last=live.last_time).name
             self._queue.put(Snapshot(final.transmitters, live.meter(), final.seconds / 60, final.notes,
-                                     finished=True))
+                                     finished=True, session=session))
         except TrackerscanError as exc:
             self._queue.put(Snapshot([], None, 0.0, [], error=str(exc), finished=True))
 
@@ -161,7 +181,8 @@ class RfView(QWidget):
         if s.error:
             self.status.setText(s.error)
         elif s.finished:
-            self.status.setText(f"Sweep ended after {s.minutes:.1f} minutes.")
+            self.status.setText(f"Sweep ended after {s.minutes:.1f} minutes."
+                                + (f" Recorded in the session {s.session}." if s.session else ""))
         else:
             self.status.setText(f"Sweeping: {s.minutes:.1f} minutes so far.")
         self.table.setRowCount(len(s.candidates))

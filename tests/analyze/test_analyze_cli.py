@@ -488,3 +488,17 @@ def test_simulate_monitor_datalink(capsys, tmp_path):
     reader = read_sightings(tmp_path / "drive.btsnoop")
     assert sum(1 for _ in reader) > 1000 and reader.stats.datalink == 2001
     assert reader.stats.other == 1  # btmon's "New Index" record comes first
+
+
+def test_a_subcommand_imports_only_its_own_module_and_a_typo_lists_them_all():
+    """`trackerscan analyze …` (any subcommand) imports and registers only that subcommand's module,
+    which is all parsing it needs; an unknown name still gets the full list of choices."""
+    code = (
+        "import sys\nfrom trackerscan.cli import main\n"
+        "main(['decode', '0201060AFF4C0010050B1C1A2B3C'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('trackerscan.cli.') and m[16:17] != '_'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "['trackerscan.cli.decode']"
+    typo = subprocess.run([sys.executable, "-m", "trackerscan", "analyse"], capture_output=True, text=True)
+    assert typo.returncode == 2 and "'analyze'" in typo.stderr and "'install-service'" in typo.stderr

@@ -241,3 +241,55 @@ def test_session_writer_memos_stay_bounded_and_emitters_unique(tmp_path):
     assert counts["emitter"] == n + 1  # the tag's emitter was found in the file, not written twice
     assert counts["payload"] == n + 2  # its payload, dropped from the memo, is stored once more
     assert [(x.time, x.adv) for x in heard] == [(T0, SEPARATED_AIRTAG), (t, SEPARATED_AIRTAG)]
+
+
+def _band_on_and_off(gaps_min: list[float], end_min: float) -> tuple[Engine, list[object], float]:
+    """The band heard for 2 min at a time with the given silences between, a phone heard all along
+    (so that the minutes roll) up to ``end_min``; returns the engine, events and the band's last time."""
+    engine = Engine()
+    ev: list[object] = []
+    on: list[tuple[float, float]] = []
+    start = 0.0
+    for gap in [*gaps_min, None]:
+        on.append((start, start + 120))
+        if gap is not None:
+            start += 120 + gap * 60
+    last = 0.0
+    for s in range(0, int(end_min * 60), 2):
+        t = T0 + s
+        ev.append(_fix(t))
+        if any(a <= s < b for a, b in on):
+            ev.append(Sighting(t + 0.1, "C1:22:33:44:55:66", AddressType.RANDOM, -70, BAND, "t"))
+            last = t + 0.1
+        ev.append(Sighting(t + 0.3, "6B:00:00:00:00:01", AddressType.RANDOM, -50, PHONE, "t"))
+    return engine, ev, last
+
+
+def test_forget_sweep_follows_a_device_heard_again_after_its_check_was_set():
+    """The sweep looks only at devices whose check is due: one heard again (from the classify cache,
+    without `_resolve`) after a silence longer than NEVER_FORGET_AFTER_S goes FORGET_AFTER_S after its
+    new last sighting, not after the old one; "It's mine" keeps it until it is undone."""
+    assert th.NEVER_FORGET_AFTER_S < 20 * 60 < th.FORGET_AFTER_S
+    # heard for 2 min (and, after 20 min of silence, 2 min again): its last sighting at 2 (or 24) min
+    for gaps, last_min in (([], 2), ([20.0], 24)):
+        for end_min, present in ((last_min + 29, True), (last_min + 33, False)):
+            engine, ev, last = _band_on_and_off(gaps, end_min)
+            _run(engine, ev)
+            assert last == T0 + last_min * 60 - 2 + 0.1
+            assert (engine.device("C1:22:33:44:55:66") is not None) is present, (gaps, end_min)
+            assert engine.device("6B:00:00:00:00:01") is not None
+    # marked as hers, it stays past its time; "Not mine" undoes that and it goes at the next sweeps
+    engine, ev, last = _band_on_and_off([], 10)
+    _run(engine, ev)
+    engine.mark_mine("C1:22:33:44:55:66")
+    t = T0 + 10 * 60
+    tail = [e for s in range(0, 40 * 60, 2) for e in (_fix(t + s),
+            Sighting(t + s + 0.3, "6B:00:00:00:00:01", AddressType.RANDOM, -50, PHONE, "t"))]
+    _run(engine, tail)
+    assert engine.device("C1:22:33:44:55:66") is not None
+    engine.mark_not_mine("C1:22:33:44:55:66")
+    t += 40 * 60
+    _run(engine, [e for s in range(0, 3 * 60, 2) for e in (_fix(t + s),
+         Sighting(t + s + 0.3, "6B:00:00:00:00:01", AddressType.RANDOM, -50, PHONE, "t"))])
+    assert engine.device("C1:22:33:44:55:66") is None
+    assert engine.stats.forgotten == 1

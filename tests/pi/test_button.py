@@ -5,7 +5,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trackerscan.errors import InputError
-from trackerscan.pi.button import BOUNCE_S, DOUBLE_PRESS_GAP_S, LONG_PRESS_S, ButtonGestures, Gesture
+from trackerscan.pi.button import (
+    BOUNCE_S,
+    DOUBLE_PRESS_GAP_S,
+    HOLD_S,
+    LONG_PRESS_S,
+    ButtonGestures,
+    Gesture,
+)
 from trackerscan.pi.gpio import DEFAULT_BUTTON as BUTTON
 from trackerscan.pi.gpio import GpioError, KitGpio, Pins
 
@@ -89,6 +96,28 @@ def test_long_press_fires_while_still_held_and_the_release_adds_nothing(factory,
     assert wait(clock, kit_gpio, 2) == []
 
 
+def test_a_hold_of_two_seconds_is_reported_when_let_go(factory, clock, kit_gpio):
+    """Between HOLD_S and LONG_PRESS_S: a hold ("It's mine" while the kit asks), at the release."""
+    assert hold(factory, clock, kit_gpio, 2.0) == [Gesture.HOLD]
+    assert wait(clock, kit_gpio, 2) == []
+    # just under HOLD_S is still a short press; just over, a hold
+    assert hold(factory, clock, kit_gpio, HOLD_S - 0.1) == []
+    assert wait(clock, kit_gpio, 1) == [Gesture.SHORT]
+    assert hold(factory, clock, kit_gpio, HOLD_S + 0.1) == [Gesture.HOLD]
+
+
+def test_a_hold_right_after_a_short_press_reports_both(factory, clock, kit_gpio):
+    hold(factory, clock, kit_gpio, 0.12)
+    clock.t += 0.2
+    assert hold(factory, clock, kit_gpio, 1.5) == [Gesture.SHORT, Gesture.HOLD]
+    assert wait(clock, kit_gpio, 2) == []
+
+
+def test_a_hold_of_three_seconds_is_a_long_press_only(factory, clock, kit_gpio):
+    assert hold(factory, clock, kit_gpio, LONG_PRESS_S + 0.5) == [Gesture.LONG]
+    assert wait(clock, kit_gpio, 2) == []
+
+
 def test_contact_bounce_is_ignored(factory, clock, kit_gpio):
     factory.pin(BUTTON).drive_low()
     clock.t += BOUNCE_S / 3
@@ -159,6 +188,8 @@ def test_gestures_on_arbitrary_edges(edges):
     assert all(isinstance(x, Gesture) for x in out)
     if Gesture.LONG in out:
         assert longest >= LONG_PRESS_S
+    if Gesture.HOLD in out:
+        assert longest >= HOLD_S
 
 
 def test_no_pi_is_one_clear_error(monkeypatch, clock):

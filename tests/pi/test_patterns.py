@@ -2,10 +2,12 @@
 
 from trackerscan.model import Fix, Kind, Level, LevelChange, NoFix, SourceEvent, SourceEventKind
 from trackerscan.pi.patterns import (
+    ANSWER_SHOWN_S,
     EXPORT_RESULT_SHOWN_S,
     GPS_STALE_S,
     LED,
     QUESTION_SHOWN_S,
+    RADIO_MISSING_SHOWN_S,
     Indicator,
     KitState,
     Status,
@@ -217,3 +219,84 @@ def test_a_question_is_short_long_for_a_minute_with_one_short_long_tone(kit_gpio
     assert indicator.status is Status.WATCH and not any(bz for _, bz in seen)
     kit.feed(level(clock.t, "dev-2"), clock.t)  # an alert outranks the question
     assert kit.ask_mine("dev-3", clock.t) and kit.status(clock.t) is Status.ALERT
+
+
+def test_radio_sweep_listens_then_blinks_faster_the_stronger_the_last_burst(kit_gpio, clock, drive, runs):
+    kit = started(clock, gps_expected=False)
+    indicator = Indicator(kit)
+    kit.radio_started()
+    seen = drive(indicator, kit_gpio, 6.0)
+    assert indicator.status is Status.RADIO_SWEEP
+    assert led_runs(seen, runs)[:4] == [(True, 0.5), (False, 2.5), (True, 0.5), (False, 2.5)]
+    assert [on for on, _ in buzzer_runs(seen, runs)].count(True) == 1  # one medium tone to start
+    kit.radio_meter(0)  # a candidate, its last burst at the floor: one blink every 2 s
+    seen = drive(indicator, kit_gpio, 6.0)
+    assert [on for on, _ in buzzer_runs(seen, runs)].count(True) == 4  # four short: a candidate
+    weak = sum(1 for on, _ in led_runs(seen, runs) if on)
+    kit.radio_meter(100)  # 40 dB over the floor: one every 0.2 s
+    seen = drive(indicator, kit_gpio, 6.0)
+    strong = sum(1 for on, _ in led_runs(seen, runs) if on)
+    assert weak == 3 and strong == 30
+    kit.radio_ended()
+    seen = drive(indicator, kit_gpio, 3.0)
+    assert indicator.status is Status.OK
+    assert [on for on, _ in buzzer_runs(seen, runs)].count(True) == 2  # medium-short: ended
+
+
+def test_no_radio_found_is_long_short_short_for_ten_seconds(kit_gpio, clock, drive, runs):
+    kit = started(clock, gps_expected=False)
+    indicator = Indicator(kit)
+    kit.radio_missing(clock.t)
+    seen = drive(indicator, kit_gpio, 2.6)
+    assert indicator.status is Status.RADIO_MISSING
+    assert led_runs(seen, runs)[:5] == [(True, 1.0), (False, 0.2), (True, 0.2), (False, 0.2), (True, 0.2)]
+    assert [r for r in buzzer_runs(seen, runs) if r[0]] == [(True, 0.6), (True, 0.1), (True, 0.6)]
+    drive(indicator, kit_gpio, RADIO_MISSING_SHOWN_S)
+    assert indicator.status is Status.OK
+def test_its_mine_is_acknowledged_with_three_slow_blinks_and_a_long_and_two_short_tones(
+    kit_gpio, clock, drive, runs
+):
+    """The question is answerable while it is shown; the answer ends it, with its own light and tones,
+    then the light goes back to what it showed (the alert of another device outranks the question)."""
+    kit = started(clock)
+    kit.feed(Fix(clock.t, 51.5, -0.1), clock.t)
+    kit.feed(level(clock.t, "dev-1", Level.WATCH), clock.t)
+    indicator = Indicator(kit)
+    assert kit.question(clock.t) is None  # nothing asked yet
+    assert kit.ask_mine("dev-1", clock.t)
+    drive(indicator, kit_gpio, 2.0)
+    assert kit.question(clock.t) == "dev-1"
+    kit.answered_mine(clock.t)
+    assert kit.question(clock.t) is None  # answered: nothing left to answer
+    seen = drive(indicator, kit_gpio, ANSWER_SHOWN_S)
+    assert indicator.status is Status.ANSWERED
+    assert led_runs(seen, runs) == [(True, 0.5), (False, 0.5)] * 3
+    buzzer = buzzer_runs(seen, runs)
+    # the question's tone had played out; then one long and two short
+    assert buzzer[:5] == [(True, 0.5), (False, 0.15), (True, 0.1), (False, 0.1), (True, 0.1)], buzzer
+    kit.feed(level(clock.t, "dev-1", Level.NONE), clock.t)  # the engine no longer watches it
+    drive(indicator, kit_gpio, 1.0)
+    assert indicator.status is Status.OK
+    # A question not answered while shown is no longer answerable from the button.
+    assert kit.ask_mine("dev-2", clock.t)
+    clock.t += QUESTION_SHOWN_S
+    assert kit.question(clock.t) is None
+    # An answer is shown above an alert, for ANSWER_SHOWN_S only.
+    kit.feed(level(clock.t, "dev-3"), clock.t)
+    kit.answered_mine(clock.t)
+    assert kit.status(clock.t) is Status.ANSWERED
+    assert kit.status(clock.t + ANSWER_SHOWN_S) is Status.ALERT
+
+
+def test_the_answer_tones_go_ahead_of_alert_tones_still_waiting(kit_gpio, clock, drive, runs):
+    kit = started(clock)
+    kit.feed(Fix(clock.t, 51.5, -0.1), clock.t)
+    indicator = Indicator(kit)
+    for d in ("dev-1", "dev-2", "dev-3"):
+        kit.feed(level(clock.t, d), clock.t)  # three alerts: three short tones each, one after another
+    drive(indicator, kit_gpio, 0.2)  # the first alert's tones have begun
+    kit.answered_mine(clock.t)
+    buzzer = buzzer_runs(drive(indicator, kit_gpio, 3.0), runs)
+    ons = [s for on, s in buzzer if on]
+    # the first alert's three tones finish, then the answer's long and two short, then the next alert
+    assert ons[:6] == [0.15, 0.15, 0.5, 0.1, 0.1, 0.15], buzzer

@@ -4,6 +4,7 @@ gpiozero's mock pins for LED, buzzer and button, and a real clock (the test time
 import asyncio
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 
@@ -238,13 +239,13 @@ async def test_trackerscan_place_marks_a_place_in_the_kit_session(tmp_path, pin_
 
 
 async def test_three_presses_are_not_taken_for_a_sweep_or_an_export(tmp_path, factory, pin_gpio):
-    """The triple press (kept for the radio sweep) neither marks a sweep nor exports, and says why."""
+    """The triple press (the radio sweep) neither marks a sweep nor exports; without a radio it says so."""
     import io
 
     rec = recording(tmp_path / "rec", 3.0)
     out = io.StringIO()
-    runner = KitRunner(KitConfig(ble=f"replay:{rec},speed=1", gps="none", data_dir=str(tmp_path / "data")),
-                       pin_gpio, out=out)
+    runner = KitRunner(KitConfig(ble=f"replay:{rec},speed=1", gps="none", data_dir=str(tmp_path / "data"),
+                                 rf="none"), pin_gpio, out=out)
     task = asyncio.create_task(runner.run())
     await asyncio.sleep(0.3)
     for _ in range(3):
@@ -253,7 +254,7 @@ async def test_three_presses_are_not_taken_for_a_sweep_or_an_export(tmp_path, fa
     await asyncio.wait_for(task, 20)
     details, marks = kit_events(runner.sessions[0])
     assert details == [] and marks == []
-    assert "three presses: the radio sweep" in out.getvalue()
+    assert "three presses: no radio found. Plug a tinySA, an RTL-SDR or a HackRF" in out.getvalue()
 
 
 async def test_is_this_yours_is_shown_said_and_kept_in_the_session(tmp_path, factory, pin_gpio, capsys):
@@ -275,7 +276,7 @@ async def test_is_this_yours_is_shown_said_and_kept_in_the_session(tmp_path, fac
     assert len(runner.kit.asked) == 1 and runner.kit.question_at is not None
     out = capsys.readouterr().out
     session = runner.sessions[0]
-    assert f"Answer later: trackerscan known {session.stem} --asked" in out
+    assert f"answer later: trackerscan known {session.stem} --asked" in out
     details, _marks = kit_events(session)
     asked = [d for d in details if d.startswith('asked "Is this yours?" about')]
     assert len(asked) == 1
@@ -283,3 +284,146 @@ async def test_is_this_yours_is_shown_said_and_kept_in_the_session(tmp_path, fac
     assert sc.truth_for([address]).name == "your watch"  # not declared to this kit (no --known)
     assert main(["known", str(session), "--asked"]) == 0
     assert f"1. {address}" in capsys.readouterr().out
+
+
+RF_RECORDING = Path(__file__).parents[1] / "rf" / "data" / "rtl_power.csv"  # a 20 s tracker, 4 minutes
+
+
+async def test_three_presses_run_a_radio_sweep_recorded_in_its_own_session(tmp_path, factory, pin_gpio):
+    rec = recording(tmp_path / "rec", 8.0)
+    data = tmp_path / "data"
+    # the recorded sweep at 80 times its speed: its 4 minutes in 3 s, while the Bluetooth replay runs
+    config = KitConfig(ble=f"replay:{rec},speed=1", gps="none", data_dir=str(data),
+                       rf=f"replay:{RF_RECORDING},speed=80")
+    runner = KitRunner(config, pin_gpio)
+    task = asyncio.create_task(runner.run())
+    await asyncio.sleep(0.3)
+    for _ in range(3):
+        await press(factory, 0.1)
+        await asyncio.sleep(0.15)
+    await asyncio.wait_for(task, 30)
+    assert Status.RADIO_SWEEP in runner.statuses
+    (result,) = runner.radio_results
+    assert result.session is not None and [round(t.period_s) for t in result.transmitters] == [20]
+    with Session.open(result.session) as s:  # what `trackerscan sessions` and the report read
+        found, covered = s.rf_results()
+        assert len(found) == 1 and found[0].band == "GSM 900 / LTE B8" and covered
+    # the meter had a reading on the candidate: the LED blinked by it
+    assert runner.kit.radio_gauge is not None and runner.kit.radio_gauge > 0
+    details, _ = kit_events(runner.sessions[0])  # the Bluetooth session notes the sweep
+    assert details[0] == f"radio sweep started with replay:{RF_RECORDING},speed=80 (three presses)"
+    assert details[1].startswith("radio sweep ended: 1 regular transmitter(s) found in 4.0 min; recorded "
+                                 f"in the session {result.session.stem}")
+    # buzzer: one medium tone to start, four short ones at the first candidate, medium-short to end
+    assert len(on_times(factory.pin(BUZZER))) == 1 + 4 + 2
+    assert round(on_times(factory.pin(BUZZER))[0], 1) == 0.3
+
+
+async def test_three_presses_without_a_radio_say_no_radio_found(tmp_path, factory, pin_gpio):
+    from functools import partial
+
+    from trackerscan.pi.radio import find_radio
+
+    rec = recording(tmp_path / "rec", 3.0)
+    (tmp_path / "usb").mkdir()  # a USB bus with nothing on it
+    runner = KitRunner(KitConfig(ble=f"replay:{rec},speed=1", gps="none", data_dir=str(tmp_path / "data")),
+                       pin_gpio, radio_finder=partial(find_radio, tmp_path / "usb"))
+    task = asyncio.create_task(runner.run())
+    await asyncio.sleep(0.3)
+    for _ in range(3):
+        await press(factory, 0.1)
+        await asyncio.sleep(0.15)
+    await asyncio.wait_for(task, 20)
+    assert Status.RADIO_MISSING in runner.statuses and Status.RADIO_SWEEP not in runner.statuses
+    assert runner.radio_results == []
+    # long-short-long on the buzzer
+    assert [round(t, 1) for t in on_times(factory.pin(BUZZER))] == [0.6, 0.1, 0.6]
+
+
+def test_find_radio_by_the_usb_ids_in_sysfs(tmp_path):
+    from trackerscan.pi.radio import find_radio
+
+    def device(name, vendor, product, tty=None):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "idVendor").write_text(vendor + "\n")
+        (d / "idProduct").write_text(product + "\n")
+        if tty:
+            (d / f"{name}:1.0" / "tty" / tty).mkdir(parents=True)
+
+    assert find_radio(tmp_path) is None
+    device("1-1", "1d6b", "0002")  # a hub
+    assert find_radio(tmp_path) is None
+    device("1-1.3", "1d50", "6089")
+    assert find_radio(tmp_path) == "hackrf"
+    device("1-1.2", "0bda", "2838")
+    assert find_radio(tmp_path) == "rtlsdr"
+    device("1-1.4", "0483", "5740", tty="ttyACM1")
+    assert find_radio(tmp_path) == "tinysa:/dev/ttyACM1"
+    assert find_radio(tmp_path / "absent") is None
+async def test_holding_the_button_while_asked_answers_its_mine(tmp_path, factory, pin_gpio, capsys):
+    """While the light shows "Is this yours?", a two-second hold is "It's mine" for that device: the
+    engine stops watching it, the session records the answer and keeps it as known, the light and the
+    buzzer acknowledge it, and `known --asked` no longer lists it (it lists the walk's other question,
+    unanswered)."""
+    from trackerscan.sessions.known import known_from_meta
+    from trackerscan.sim import build_scenario
+    from trackerscan.sim.scenarios import MIN
+
+    # Her watch is asked about at ~10 min (the walk's tags alert from ~6 min: their tones come first);
+    # 20 min at 120 times real time leaves the buzzer time to play the answer's tones.
+    sc = build_scenario("walk_every_kind", 0)
+    events = [e for e in sc.events if e.time < sc.events[0].time + 20 * MIN]
+    w = SessionWriter.create(tmp_path / "rec", events[0].time)
+    for e in events:
+        w.add(e)
+    w.close(events[-1].time)
+    runner = KitRunner(KitConfig(ble=f"replay:{w.path},speed=120", gps="none",
+                                 data_dir=str(tmp_path / "data")), pin_gpio)
+    task = asyncio.create_task(runner.run())
+    while runner.kit.question(time.monotonic()) is None:  # the question is shown
+        assert not task.done()
+        await asyncio.sleep(0.05)
+    asked = runner.kit.asking
+    await press(factory, 1.5)
+    await asyncio.sleep(0.2)
+    assert not task.done()  # answered while still recording
+    state = runner.live.engine.device(asked) if runner.live is not None else None
+    assert state is not None and state.known  # "It's mine": known from now on
+    await asyncio.wait_for(task, 60)
+    assert Status.ANSWERED in runner.statuses
+    # one long (0.5 s) and two short (0.08 s) tones among the buzzer's on-times, in that order, played
+    # ahead of the alert tones still waiting
+    tones = [round(t, 2) for t in on_times(factory.pin(BUZZER))]
+    triples = zip(tones, tones[1:], tones[2:], strict=False)
+    assert any(0.45 <= a <= 0.6 and 0.04 <= b <= 0.16 and 0.04 <= c <= 0.16 for a, b, c in triples), tones
+    out = capsys.readouterr().out
+    assert "If it is, hold the button for about two seconds now" in out
+    session = runner.sessions[0]
+    details, _marks = kit_events(session)
+    answered = [d for d in details if d.startswith("answered \"It's mine\" about")]
+    assert len(answered) == 1 and answered[0].endswith("(button)")
+    address = answered[0].split()[-2]
+    assert sc.truth_for([address]).name == "your watch"
+    with Session.open(session) as s:
+        assert known_from_meta(s.meta()).contains(address)  # kept as hers with the session
+    assert main(["known", str(session), "--asked"]) == 0
+    assert address not in capsys.readouterr().out  # answered: not asked again
+
+
+async def test_holding_the_button_with_no_question_shown_answers_nothing(tmp_path, factory, pin_gpio):
+    import io
+
+    rec = recording(tmp_path / "rec", 3.0)
+    out = io.StringIO()
+    runner = KitRunner(KitConfig(ble=f"replay:{rec},speed=1", gps="none", data_dir=str(tmp_path / "data")),
+                       pin_gpio, out=out)
+    task = asyncio.create_task(runner.run())
+    await asyncio.sleep(0.3)
+    await press(factory, 1.5)
+    await asyncio.wait_for(task, 20)
+    details, marks = kit_events(runner.sessions[0])
+    assert details == [] and marks == []  # neither a sweep nor an answer
+    assert 'no "Is this yours?" question is shown now, so nothing was answered' in out.getvalue()
+    assert Status.ANSWERED not in runner.statuses
+    assert on_times(factory.pin(BUZZER)) == []

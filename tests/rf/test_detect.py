@@ -24,7 +24,9 @@ def test_no_tracker_no_report(name, seed):
 @pytest.mark.parametrize("name,seed", [("tracker_120s_weak", 0), ("tracker_30s_ltem_hops", 1),
                                        ("busy_tracker_60s", 2), ("busy_two_trackers", 0),
                                        # phones lined up beside the tracker before the channel rule
-                                       ("busy_tracker_60s", 3), ("busy_tracker_120s_weak", 9)])
+                                       ("busy_tracker_60s", 3), ("busy_tracker_120s_weak", 9),
+                                       # at twice their period before the harmonic check (fresh seeds)
+                                       ("tracker_60s_missed", 14), ("busy_two_trackers", 13)])
 def test_trackers_found_with_their_period(name, seed):
     sc = build(name, seed)
     result = analyze(sc.hops, BANDS)
@@ -74,3 +76,19 @@ def test_a_schedule_must_come_back_to_its_channel():
     assert len(moving.truth[0].seen) >= th.MIN_BURSTS + 1
     assert [round(t.period_s) for t in analyze(still.hops, BANDS).transmitters] == [20]
     assert analyze(moving.hops, BANDS).transmitters == []
+
+
+def test_a_tracker_moved_to_a_new_channel_is_found_by_its_burst_there():
+    """Four reports on one LTE-M narrowband, the fifth on the next one, exactly on time: found by that
+    fifth burst (thresholds.MAX_LONE: the schedule's latest burst, on time to within the jitter limit)."""
+    mover = SimTracker(30, 15, 1_750_000_000.0, width_bins=6, miss=0.0, jitter_s=0.05,
+                       hops_hz=(0.0, 1.4e6), hop_every=4)
+    sc = simulate("mover", 3, [mover], minutes=2.6, carriers=1)
+    seen = sc.truth[0].seen
+    assert len(seen) >= 5
+    hops = [h for h in sc.hops if h.time <= seen[4] + mover.burst_s + 2.5]
+    (found,) = analyze(hops, BANDS).transmitters
+    assert found.bursts == 5 and found.period_s == pytest.approx(30, rel=0.02)
+    assert found.high_hz - found.low_hz > 2_000_000  # both channels
+    four = [h for h in hops if not (seen[4] - 1 <= h.time <= seen[4] + mover.burst_s + 1.5)]
+    assert analyze(four, BANDS).transmitters == []  # its fifth burst taken out: four are not enough

@@ -35,6 +35,31 @@ def test_sweep_mode_lists_the_tracker_and_says_what_it_means(qtbot, tmp_path):
     assert grab.stat().st_size > 10_000
 
 
+def test_a_finished_sweep_is_recorded_in_a_session_unless_turned_off(qtbot, tmp_path):
+    from trackerscan_gui.rf_view import RfView
+
+    from trackerscan.sessions.listing import list_sessions
+
+    data = tmp_path / "chosen"
+    for record in (True, False):
+        view = RfView(data_dir=str(data))
+        qtbot.addWidget(view)
+        assert view.record.isChecked()  # on unless the user turns it off
+        view.record.setChecked(record)
+        view.source.setText(f"replay:{DATA / 'rtl_power.csv'}")
+        view.start()
+        qtbot.waitUntil(lambda v=view: v.start_btn.isEnabled(), timeout=60_000)
+        (listed,) = list_sessions(str(data))  # the second sweep, not recorded, adds none
+        assert not isinstance(listed, Exception)
+        if record:
+            assert view.status.text().endswith(f"Recorded in the session {listed.path.name}.")
+        else:
+            assert "Recorded" not in view.status.text()
+    # what trackerscan sessions shows: the transmitter, and the replayed recording's own 4 minutes
+    assert listed.rf_transmitters == 1 and listed.devices == 0
+    assert 235 <= (listed.duration_s or 0) <= 245
+
+
 def test_a_bad_source_is_one_sentence_in_the_status(qtbot):
     from trackerscan_gui.rf_view import RfView
 
@@ -61,6 +86,8 @@ def test_the_main_window_opens_the_sweep_mode_from_the_view_menu(qtbot, tmp_path
         qtbot.addWidget(ctl.window.rf_view)
         labels = ctl.window.rf_view.findChildren(type(ctl.window.rf_view.status))
         assert "flight mode" in " ".join(w.text() for w in labels)
+        # a sweep started there is recorded where the window's sessions are
+        assert ctl.window.rf_view.data_dir == str(tmp_path / "sessions")
     finally:
         ctl.runner.stop()
         ctl.window.timer.stop()

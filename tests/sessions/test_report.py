@@ -132,3 +132,17 @@ def test_html_drawings_render_white_with_a_dark_track(car_session, tmp_path):
         assert white > 0.8, f"drawing {i} is mostly not white"
         assert dark > 0.002, f"drawing {i} has nothing drawn"
     assert app is not None
+
+
+def test_threshold_reasons_keep_whole_sentences():
+    from trackerscan.engine.threshold_notes import NOTES
+    from trackerscan.sessions.report.content import REASON_CHARS_MAX, reason
+
+    short = "Fixes worse than this never move the user. AirGuard accepts 120 m."
+    assert reason(short) == short
+    long = "First sentence here. " + "Second one is rather long and goes on " * 20 + "to its end."
+    assert reason(long) == "First sentence here. (More in trackerscan/engine/thresholds.py.)"
+    for note in NOTES.values():  # every shown reason is the note's own beginning, cut at a sentence or word
+        shown = reason(note).removesuffix(" (More in trackerscan/engine/thresholds.py.)")
+        assert note.startswith(shown.removesuffix("…"))
+        assert len(shown) <= REASON_CHARS_MAX + 1

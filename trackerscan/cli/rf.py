@@ -130,31 +130,24 @@ def run_sweep(args: argparse.Namespace) -> int:
             record.close()
     result = analyze(list(live.hops), bands, source.damaged)
     if not args.no_session and live.last_time is not None:
-        print(f"Recorded in the session {_record_session(args, source.name, result, started)}.", file=out)
+        name = _record_session(args, source.name, result, started, live)
+        print(f"Recorded in the session {name}.", file=out)
     print(json.dumps(to_json(result)) if args.json else text(result))
     return 0
 
 
-def _record_session(args: argparse.Namespace, source: str, result: object, started: float) -> str:
+def _record_session(args: argparse.Namespace, source: str, result: object, started: float,
+                    live: object) -> str:
     """A session holding what the sweep found and covered (as ``trackerscan scan`` records sightings)."""
-    from datetime import datetime
-
-    from trackerscan import __version__
+    from trackerscan.find.rf_sweep import LiveRf
     from trackerscan.rf.detect import Analysis
     from trackerscan.sessions import paths
-    from trackerscan.sessions.writer import SessionWriter
+    from trackerscan.sessions.radio import record_sweep
 
-    assert isinstance(result, Analysis)
-    writer = SessionWriter.create(
-        paths.sessions_dir(args.data_dir, create=True), started,
-        {"tool_version": __version__, "rf": source, "region": args.region,
-         "timezone": datetime.now().astimezone().tzname() or "", "rf_notes": json.dumps(result.notes)},
-    )
-    try:
-        writer.record_rf(time.time(), source, result.transmitters, result.coverage)
-    finally:
-        writer.close(ended=time.time())
-    return writer.path.name
+    assert isinstance(result, Analysis) and isinstance(live, LiveRf)
+    path = record_sweep(paths.sessions_dir(args.data_dir, create=True), source=source, region=args.region,
+                        result=result, started=started, first=live.first_time, last=live.last_time)
+    return path.name
 
 
 def run_simulate(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from trackerscan.cli._common import add_ble_argument, add_recording_arguments
 from trackerscan.errors import InputError
+from trackerscan.rf.bands import REGIONS
 
 if TYPE_CHECKING:
     from trackerscan.pi.gpio import KitGpio
@@ -24,7 +25,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="the portable kit: scan, record and warn with an LED and a buzzer",
         description="Run the portable kit: scan for trackers, record sessions, and warn with an LED and a "
         "buzzer (patterns in hardware/ASSEMBLY.md).  Button: a short press starts or ends a sweep, a double "
-        "press copies finished sessions to a USB stick, holding it 3 s powers the Pi off.  "
+        "press copies finished sessions to a USB stick, three presses start or end a radio sweep for "
+        "cellular GPS trackers (with a tinySA, RTL-SDR or HackRF plugged in), holding it 3 s powers the "
+        "Pi off.  "
         "SIGTERM or Ctrl-C ends the session cleanly.",
     )
     p.add_argument("--headless", action="store_true",
@@ -36,6 +39,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="BCM pins, e.g. led=17,buzzer=27,button=22 (the defaults); 'none' for a part "
                    "that is not fitted, or --pins none for no GPIO at all")
     p.add_argument("--silent", action="store_true", help="never sound the buzzer (the LED still shows)")
+    p.add_argument("--rf", default="auto", metavar="SPEC",
+                   help="the radio for three presses: auto (the first tinySA, RTL-SDR or HackRF on USB), "
+                   "a source as for 'trackerscan rf sweep --source', or none (default: auto)")
+    p.add_argument("--rf-region", default="uk", choices=sorted(REGIONS),
+                   help="the uplink bands the radio sweep covers (default: uk)")
     p.add_argument("--usb", metavar="DIR",
                    help="copy sessions to this folder on a double press, instead of finding a USB stick")
     add_recording_arguments(p)
@@ -88,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
     if args.usb is not None and not Path(args.usb).is_dir():
         raise InputError(f"--usb {args.usb}: no such folder.")
     config = KitConfig(ble=args.ble, gps=args.gps, silent=args.silent, sensitivity=args.sensitivity,
-                       known=args.known, data_dir=args.data_dir, keep_hours=args.keep_hours)
+                       known=args.known, data_dir=args.data_dir, keep_hours=args.keep_hours, rf=args.rf,
+                       rf_region=args.rf_region)
     exporter = UsbExporter(partial(copy_sessions_to, data_dir=args.data_dir),
                            Path(args.usb) if args.usb else None)
     gpio = open_gpio(args.pins, args.headless)

@@ -8,8 +8,9 @@ engine.finish()
 
 For captures read in bulk, `engine.feed_sighting(*fields)` takes one sighting's fields without
 a `Sighting`, and `engine.feed_sightings(times, addresses, address_types, rssis, advs)` takes
-columns of sightings (feed the fixes between them with `feed`); both give the same results as
-`feed`.  bench/bench_engine.py measures them.
+columns of sightings (feed the fixes between them with `feed`; `engine.feed_rows` takes a stretch of
+such columns without copying it); all give the same results as `feed`.  bench/bench_engine.py
+measures them.
 """
 
 from trackerscan.engine.core import Engine, EngineStats

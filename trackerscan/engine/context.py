@@ -36,6 +36,7 @@ class Context:
         "log",
         "off_pos",
         "pos",
+        "prev",
         "private",
         "recent",
         "ref",
@@ -93,6 +94,7 @@ class Context:
         # the time the first address of the chain came to be with her (_link_rotations).
         self.recent: set[Device] = set()
         self.starts: dict[Device, float] = {}
+        self.prev: dict[Device, Device] = {}  # a linked address -> the one it replaced
         self.ref = -math.inf  # the strongest smoothed RSSI heard in the last window closed
         self.log: list[tuple[float, float, int]] = []  # (window end, seconds, mode), oldest first
         self.session = 0  # the engine's session count (Engine._new_session)
@@ -116,6 +118,10 @@ class Context:
         starts = self._link_rotations(t, heard)
         limit = t - th.COTRAVEL_MIN_S
         group = [d for d in people if starts.get(d, d.pres_start) <= limit]
+        if self.prev:
+            # A phone heard under its old and its new address in one window is one co-traveller.
+            replaced = {self.prev.get(d) for d in group}
+            group = [d for d in group if d not in replaced]
         self.cotravellers = len(group)
         self.crowd = len(heard) >= th.CROWD_MIN_DEVICES
         if not gps:
@@ -179,10 +185,12 @@ class Context:
                 pairs += [(g, d) for g in pool[lo:hi] if g is not d and _replaces(g, d, self.ref)]
             for g, d in _unambiguous(pairs):
                 starts[d] = starts.get(g, g.pres_start)
+                self.prev[d] = g
         self.recent = rotating
         if starts:
             gone = t - th.PRESENCE_GAP_S
             self.starts = starts = {d: s for d, s in starts.items() if d.last_seen >= gone}
+            self.prev = {d: g for d, g in self.prev.items() if d in starts}
         return starts
 
     def _rides(self, t: float, speed_mps: float | None, vehicle: bool) -> None:
@@ -359,15 +367,56 @@ def _replaces(old: Device, new: Device, ref: float) -> bool:
 
 
 def _unambiguous(pairs: list[tuple[Device, Device]]) -> list[tuple[Device, Device]]:
-    """The (old, new) address pairs in which each is the other's only candidate: on a busy street
-    new addresses appear every second, and a phone that walks off would otherwise be "linked" to
-    whichever stranger's appears next."""
-    olds: dict[Device, int] = {}
-    news: dict[Device, int] = {}
+    """The (old, new) address pairs that every largest one-to-one assignment of new addresses to old
+    ones makes (thresholds ROTATION_LINK_*).  Each address is one phone: when each of a pair is the
+    other's only candidate that is the pair; two family phones rotating within seconds of each other
+    (old A, B; new a may be A or B, new b only A) can only be (A, b) and (B, a).  On a busy street new
+    addresses appear every second, and a phone that walks off would otherwise be "linked" to whichever
+    stranger's appears next: with two or more strangers it could be, no assignment is forced and
+    nothing is linked."""
+    # Connected groups of candidates, each decided on its own.
+    parent: dict[Device, Device] = {}
+
+    def root(x: Device) -> Device:
+        while parent.setdefault(x, x) is not x:
+            x = parent[x]
+        return x
+
     for g, d in pairs:
-        olds[g] = olds.get(g, 0) + 1
-        news[d] = news.get(d, 0) + 1
-    return [(g, d) for g, d in pairs if olds[g] == 1 and news[d] == 1]
+        ra, rb = root(g), root(d)
+        if ra is not rb:
+            parent[rb] = ra
+    groups: dict[Device, list[tuple[Device, Device]]] = {}
+    for pair in pairs:
+        groups.setdefault(root(pair[0]), []).append(pair)
+    out: list[tuple[Device, Device]] = []
+    for edges in groups.values():
+        if len(edges) == 1:
+            out += edges
+        elif len(edges) <= th.ROTATION_LINK_MAX_PAIRS:
+            full = _matching(edges)
+            out += [e for i, e in enumerate(edges) if _matching(edges[:i] + edges[i + 1 :]) < full]
+    return out
+
+
+def _matching(edges: list[tuple[Device, Device]]) -> int:
+    """Size of a largest one-to-one assignment over ``edges`` (augmenting paths; a handful of edges)."""
+    adj: dict[Device, list[Device]] = {}
+    for g, d in edges:
+        adj.setdefault(d, []).append(g)
+    owner: dict[Device, Device] = {}  # old address -> the new one it is assigned to
+
+    def augment(d: Device, seen: set[Device]) -> bool:
+        for g in adj[d]:
+            if g in seen:
+                continue
+            seen.add(g)
+            if g not in owner or augment(owner[g], seen):
+                owner[g] = d
+                return True
+        return False
+
+    return sum(1 for d in adj if augment(d, set()))
 
 
 def _closeness(heard: set[Device], session: int) -> float:

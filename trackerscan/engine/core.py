@@ -12,10 +12,11 @@ import dataclasses
 import math
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain, compress, islice
-from operator import attrgetter, le
+from heapq import heappop, heappush
+from itertools import chain, islice
+from operator import le
 from types import MappingProxyType
 
 from trackerscan.engine import thresholds as th
@@ -61,7 +62,9 @@ _PROMOTE_SPAN_S = th.FIRST_PROMOTE_SPAN_S
 _NAN = math.nan
 _LINKABLE_CLASSES = (SEPARATED, UNKNOWN_STATE)  # kept up to TRACKER_FORGET_AFTER_S
 _EVALUATE_NOW = -math.inf  # next_eval of a device to evaluate at its next sighting
-_LAST_SEEN = attrgetter("last_seen")
+# A device's place in the forget sweep's heap is this much before the time its check is due, so that
+# rounding never makes it late (it is looked at once more at worst).
+_DUE_SLACK_S = 1.0
 _EMPTY_DETAILS: MappingProxyType[str, object] = MappingProxyType({})  # a compacted identity's details
 
 
@@ -110,6 +113,8 @@ class Engine:
         "_ctx",
         "_ctx_end",
         "_devices",
+        "_due",
+        "_due_seq",
         "_first",
         "_fix_pos",
         "_fix_t",
@@ -160,6 +165,8 @@ class Engine:
         self._forget_s = self.settings.forget_after_s
         self._forgotten_n = 0  # sightings of forgotten devices (stats.adverts keeps counting them)
         self._next_sweep = -math.inf
+        self._due: list[tuple[float, int, Device]] = []  # the forget sweep's heap (see _forget)
+        self._due_seq = 0
         self._first = FirstSightings()
 
     # --- input ------------------------------------------------------------------------------------
@@ -212,32 +219,56 @@ class Engine:
     ) -> list[LevelChange]:
         """Take many sightings given as columns (equal lengths, in time order); return the level changes.
 
-        The one place where a sighting updates its device: `feed` and `feed_sighting` come here
-        with columns of one, readers that decode captures into columns call it directly (feed the
-        fixes that fall between them in between calls).  The columns go in runs over which what
-        depends on time alone holds still (no new session, no context roll, one place: `_run`
-        decides it and where the run ends, by bisection on the times).  Per sighting, the hot path
-        -- a device already seen, at the same place, with no history point or evaluation due --
+        The one place where a sighting updates its device (with `feed_rows`, its body): `feed` and
+        `feed_sighting` come here with columns of one, readers that decode captures into columns call
+        it directly (feed the fixes that fall between them in between calls).  The columns go in runs
+        over which what depends on time alone holds still (no new session, no context roll, one place:
+        `_run` decides it and where the run ends, by bisection on the times).  Per sighting, the hot
+        path -- a device already seen, at the same place, with no history point or evaluation due --
         costs one dict lookup and a few attribute updates.
         """
         m = len(times)
         if not len(addresses) == len(address_types) == len(rssis) == len(advs) == m:
             raise ValueError("feed_sightings: the columns differ in length")
+        # times that go backwards somewhere: one sighting per run (bisection needs them in order)
+        one_by_one = m > 1 and not all(map(le, times, islice(times, 1, None)))
+        rows = zip(times, addresses, address_types, rssis, advs, strict=True)
+        return self.feed_rows(times, 0, m, rows, one_by_one)
+
+    def feed_rows(
+        self,
+        times: Sequence[float],
+        start: int,
+        stop: int,
+        rows: Iterator[tuple[float, str, AddressType, int | None, bytes]],
+        one_by_one: bool = False,
+    ) -> list[LevelChange]:
+        """`feed_sightings` for rows ``start`` to ``stop`` of columns without copying them: ``times`` is
+        the whole time column, ``rows`` an iterator over the rows' (time, address, address type, RSSI,
+        data) whose next ``stop - start`` items are these rows (a zip of the columns that successive
+        calls share: `trackerscan.analysis` feeds a capture's chunk between its fixes so).  The times
+        from ``start`` to ``stop`` must not go backwards, unless ``one_by_one``.
+        """
         out: list[LevelChange] = []
         cache_get = self._cache.get
+        first = self._first
         heard_add = self._heard.add
         hist_step = self._hist_step
         keep_history = self.settings.keep_history
         fix_t = self._fix_t
-        # times that go backwards somewhere: one sighting per run (bisection needs them in order)
-        one_by_one = m > 1 and not all(map(le, times, islice(times, 1, None)))
-        rows = zip(times, addresses, address_types, rssis, advs, strict=True)
-        a = 0
-        while a < m:
-            place, b = self._run(times, a, a + 1 if one_by_one else m, out)
+        a = start
+        while a < stop:
+            place, b = self._run(times, a, a + 1 if one_by_one else stop, out)
+            first_get = first.records.get  # a roll may have replaced the table
             for t, address, address_type, rssi, adv in islice(rows, b - a):
                 dev = cache_get((address, adv))
                 if dev is None:
+                    # a first-sighting record heard again before it can be promoted: only counted (the
+                    # test `_resolve` starts with, inlined)
+                    rec = first_get(address)
+                    if rec is not None and t - rec.first < _PROMOTE_SPAN_S:
+                        first.again(rec, t)
+                        continue
                     dev = self._resolve(t, address, address_type, adv)
                     if dev is None:  # a first sighting, kept as a compact record (engine/flood.py)
                         continue
@@ -381,31 +412,51 @@ class Engine:
 
         Devices at watch or alert, known or marked as the user's are never dropped.  A dropped
         device heard again starts afresh under the same id.  Causal: decided on event time only.
+
+        Only the devices whose check is due are looked at (`_due`, a heap of the earliest sweep time at
+        which each could be dropped or compacted, from its last sighting then): a device heard since is
+        put back at its new time when it comes up, one whose class or identity changed comes up again
+        from `_resolve`.  The rules applied to them are the same as looking at every device.
         """
         gone: list[Device] = []
         dormant: list[Device] = []  # silent trackers kept for linking, not yet compacted
         tracker_limit = t - th.TRACKER_FORGET_AFTER_S
         limit = t - after_s
-        never_limit = t - min(after_s, th.NEVER_FORGET_AFTER_S)
-        # never_limit >= limit: a device heard since never_limit stays whatever its class, so only the
-        # older ones are looked at, picked out at C speed (most devices in memory were heard lately).
-        devices = self._devices.values()
-        for dev in compress(devices, map(never_limit.__gt__, map(_LAST_SEEN, devices))):
+        never_s = min(after_s, th.NEVER_FORGET_AFTER_S)
+        never_limit = t - never_s
+        due, devices = self._due, self._devices
+        looked: set[Device] = set()
+        later: list[tuple[float, int, Device]] = []
+        seq = self._due_seq
+        while due and due[0][0] < t:
+            dev = heappop(due)[2]
+            if dev in looked or devices.get(dev.id) is not dev:
+                continue  # looked at already, or dropped
+            looked.add(dev)
             ls = dev.last_seen
-            if dev.level is not Level.NONE or dev.known or dev.mine:
+            if ls >= never_limit:  # heard since it was put here: not old yet
+                at = ls + never_s
+            elif dev.level is not Level.NONE or dev.known or dev.mine:
+                at = t  # kept while so (the next sweep looks again: "It's mine" can be undone)
+            elif dev.cls == NEVER and dev.identity.kind is not Kind.SMARTTAG:
+                gone.append(dev)  # no rule can raise it: kept only while it may be around
                 continue
-            if dev.cls == NEVER and dev.identity.kind is not Kind.SMARTTAG:
-                if ls >= never_limit:  # no rule can raise it: kept only while it may be around
-                    continue
             elif ls >= limit:
-                continue
-            if ls >= tracker_limit and (dev.cls in _LINKABLE_CLASSES or dev.identity.kind is Kind.SMARTTAG):
+                at = ls + after_s
+            elif ls >= tracker_limit and (dev.cls in _LINKABLE_CLASSES or dev.identity.kind is Kind.SMARTTAG):
                 # history points since the last compaction (without keep_history, the first is kept
                 # for this test alone)
                 if dev.points or dev.identity.details:
                     dormant.append(dev)
+                at = ls + th.TRACKER_FORGET_AFTER_S  # heard again, it goes through _resolve
+            else:
+                gone.append(dev)
                 continue
-            gone.append(dev)
+            seq += 1
+            later.append((at - _DUE_SLACK_S, seq, dev))
+        self._due_seq = seq
+        for entry in later:
+            heappush(due, entry)
         if dormant:
             self._compact(dormant)
         if gone:
@@ -416,6 +467,14 @@ class Engine:
                 if cache.get(key) is dev:
                     del cache[key]
             dev.keys = []
+
+    def _check_due(self, dev: Device, t: float) -> None:
+        """Put ``dev`` (heard at ``t``) in the forget sweep's heap at the earliest time it could go."""
+        if self._forget_s is None:
+            return
+        self._due_seq += 1
+        at = t + min(self._forget_s, th.NEVER_FORGET_AFTER_S) - _DUE_SLACK_S
+        heappush(self._due, (at, self._due_seq, dev))
 
     def _drop(self, gone: list[Device]) -> None:
         """Forget these devices: out of every index (the caller empties their cache entries)."""
@@ -526,6 +585,7 @@ class Engine:
                 dev.last_seen = rec.last
         if known:
             dev.known = True
+        self._check_due(dev, t)  # new, or its class, identity or known may have changed
         key = (addr, adv)
         self._cache[key] = dev
         dev.keys.append(key)

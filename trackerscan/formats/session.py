@@ -648,8 +648,11 @@ class Session:
     def _summary(self) -> SessionSummary:
         meta = self.meta()
         first, last = self.time_range()
-        # What was recorded decides (a replayed recording keeps its own times); the wall-clock
-        # start and end in meta only stand in for an empty session.
+        # What was recorded decides (a replayed recording keeps its own times), then a radio sweep's
+        # own first and last lines (sessions/radio.py); the wall-clock start and end in meta only
+        # stand in for an empty session.
+        if first is None and "rf_first" in meta and "rf_last" in meta:
+            first, last = _meta_time(meta, "rf_first"), _meta_time(meta, "rf_last")
         started = first if first is not None else _meta_time(meta, "started")
         ended = last if last is not None else _meta_time(meta, "ended") or started
         changes = self.level_changes()

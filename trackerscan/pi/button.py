@@ -3,11 +3,13 @@
 - short press: start or end a sweep (recorded in the session);
 - double press: copy finished sessions to the USB stick;
 - three presses: start or end a radio sweep for cellular GPS trackers (with the RF add-on);
+- hold (held `HOLD_S` to `LONG_PRESS_S`, then let go): "It's mine", while the kit asks "Is this
+  yours?" (the runner decides what it means);
 - long press (held `LONG_PRESS_S`): shut the Pi down safely.
 
 The long press is recognised while the button is still held, so the buzzer
-confirms it before the user lets go.  A short or double press is decided once
-no further press has started within `DOUBLE_PRESS_GAP_S` of its last release.
+confirms it before the user lets go; a hold is recognised when it is let go.  A short or double
+press is decided once no further press has started within `DOUBLE_PRESS_GAP_S` of its last release.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from dataclasses import dataclass, field
 # Held this long, seconds, the press means "shut down".  Three seconds is the
 # usual "press and hold" of power buttons: far longer than any accidental touch.
 LONG_PRESS_S = 3.0
+# Held at least this long, seconds, and let go before LONG_PRESS_S, the press is a hold ("It's mine"
+# while the kit asks).  A deliberate press of "about two seconds" lands between the two; a quick press
+# (a sweep) lasts 0.1-0.3 s, and a second is three times the 0.3-0.4 s a slow, hesitant press takes.
+HOLD_S = 1.0
 # A second (third) press starting within this many seconds of the previous release makes a
 # double (triple) press (desktop double-click defaults are 0.4-0.5 s).
 DOUBLE_PRESS_GAP_S = 0.5
@@ -29,6 +35,7 @@ class Gesture(enum.Enum):
     SHORT = "short"
     DOUBLE = "double"
     TRIPLE = "triple"
+    HOLD = "hold"
     LONG = "long"
 
 
@@ -55,6 +62,13 @@ class ButtonGestures:
         if down is None or self._long_fired:
             return self._take()
         if t - down < BOUNCE_S:
+            return self._take()
+        if t - down >= HOLD_S:
+            # A hold ends any run of presses before it: that run is decided as it stands.
+            if self._pending:
+                self._out.append(Gesture.SHORT if self._pending == 1 else Gesture.DOUBLE)
+            self._pending_at, self._pending = None, 0
+            self._out.append(Gesture.HOLD)
             return self._take()
         if self._pending_at is not None and down - self._pending_at <= DOUBLE_PRESS_GAP_S:
             self._pending += 1

@@ -14,10 +14,15 @@ status                  LED                                         buzzer (once
 shutting down           off                                         one long tone
 safe to remove USB      steady on for 60 s                          two medium tones
 export failed           long-short, for 60 s                        one long tone
+no radio found          long-short-short, for 10 s                  long-short-long
 busy (starting/export)  fast flicker                                -
 adapter lost            three blips, pause                          one long tone
+"it's mine" noted       three slow blinks (3 s)                     one long, two short
 alert                   fast blink                                  three short tones per new device
 not recording           two long flashes, pause                     two long tones
+radio sweep             nothing regular yet: 0.5 s on every 3 s;    one medium tone to start,
+                        a candidate: blinks faster the stronger     medium-short to end;
+                        its last burst (every 2 s down to 0.2 s)    four short at a first candidate
 "is this yours?"        short-long, for 60 s                        one short, one long
 watch                   double blip every 2 s                       -
 no GPS                  slow blink (1 s on, 1 s off)                -
@@ -30,10 +35,19 @@ full or failing): scanning, the light and the buzzer go on without a record.
 "Is this yours?": a device of unknown kind (not a tracker brand) has stayed with her long enough
 to be watched; it is far more often her own band, earbuds or laptop than a home-made tracker.  The
 kit cannot ask, so it shows the question once (`QUESTION_SHOWN_S`) and the runner keeps it in the
-session: ``trackerscan known SESSION --asked`` lists it later, to answer.
+session: ``trackerscan known SESSION --asked`` lists it later, to answer.  Holding the button about
+two seconds while the question is shown answers "It's mine" for the device asked about (the runner
+tells the engine); the kit acknowledges it with its own light and tones.  Without that hold the
+question stays unanswered, as "I don't know": the device stays at watch and can be answered later.
 
 A button press gives its own short acknowledgement (one tone: sweep started,
-two tones: sweep ended).  ``silent=True`` keeps the buzzer off entirely.
+two tones: sweep ended; one medium tone: radio sweep started, medium-short: ended; a long and two
+short: "It's mine"), played before any cue still waiting (`PROMPT`), so it answers the press within a
+second even after a burst of alerts.  ``silent=True`` keeps the buzzer off entirely.
+
+"Radio sweep" (three presses, with the RF add-on; trackerscan.pi.radio): while it runs, the LED is a
+meter on the strongest regular transmitter found so far, blinking faster the stronger its last burst
+was over the noise floor, so moving the antenna around the car shows where it is hottest.
 """
 
 from __future__ import annotations
@@ -53,6 +67,17 @@ EXPORT_RESULT_SHOWN_S = 60.0
 # How long a new "Is this yours?" stays on the LED, seconds: as long as an export result, for the same
 # reason; the question itself waits in the session until she answers it.
 QUESTION_SHOWN_S = 60.0
+# How long "no radio found" stays on the LED after three presses found no RF device, seconds: long
+# enough to see it after the third press, short enough not to hide what comes after.
+RADIO_MISSING_SHOWN_S = 10.0
+# The radio sweep's meter: the LED blinks once every this many seconds at the noise floor, down to the
+# shortest at RADIO_METER_TOP_DB over it (a tracker within a hand's width; find.rf_sweep.GAUGE_MAX_DB).
+RADIO_METER_SLOW_S = 2.0
+RADIO_METER_FAST_S = 0.2
+RADIO_METER_ON_S = 0.1
+# How long the light acknowledges an "It's mine" answer, seconds: three slow blinks, long enough to
+# see while letting go of the button, short enough not to hide an alert for long.
+ANSWER_SHOWN_S = 3.0
 
 
 class Status(enum.Enum):
@@ -61,10 +86,13 @@ class Status(enum.Enum):
     SHUTTING_DOWN = "shutting_down"
     SAFE_TO_REMOVE = "safe_to_remove"
     EXPORT_FAILED = "export_failed"
+    RADIO_MISSING = "radio_missing"
     BUSY = "busy"
     ADAPTER_LOST = "adapter_lost"
+    ANSWERED = "answered"
     ALERT = "alert"
     NOT_RECORDING = "not_recording"
+    RADIO_SWEEP = "radio_sweep"
     QUESTION = "question"
     WATCH = "watch"
     NO_GPS = "no_gps"
@@ -125,10 +153,14 @@ LED: dict[Status, Blink] = {
     Status.SHUTTING_DOWN: Blink("off", ((1.0, False),)),
     Status.SAFE_TO_REMOVE: Blink("steady", ((1.0, True),)),
     Status.EXPORT_FAILED: Blink("long-short", ((1.0, True), (0.2, False), (0.2, True), (0.6, False))),
+    Status.RADIO_MISSING: Blink("long-short-short", ((1.0, True), (0.2, False), (0.2, True), (0.2, False),
+                                                     (0.2, True), (0.8, False))),
     Status.BUSY: _blips(1, 0.1, 0.1, name="flicker"),
     Status.ADAPTER_LOST: _blips(3, 0.15, 0.15, pause=1.1, name="three blips"),
+    Status.ANSWERED: _blips(1, 0.5, 0.5, name="slow blinks"),
     Status.ALERT: _blips(1, 0.2, 0.2, name="fast blink"),
     Status.NOT_RECORDING: _blips(2, 0.6, 0.3, pause=1.2, name="two long flashes"),
+    Status.RADIO_SWEEP: _blips(1, 0.5, 2.5, name="radio listening"),  # until a candidate: radio_meter
     Status.QUESTION: Blink("short-long", ((0.15, True), (0.25, False), (0.8, True), (0.8, False))),
     Status.WATCH: _blips(2, 0.15, 0.15, pause=1.4, name="double blip"),
     Status.NO_GPS: _blips(1, 1.0, 1.0, name="slow blink"),
@@ -142,9 +174,15 @@ class Cue(enum.Enum):
     ALERT = "alert"
     ADAPTER_LOST = "adapter_lost"
     NOT_RECORDING = "not_recording"
+    RADIO_SWEEP = "radio_sweep"
     QUESTION = "question"
+    MINE = "mine"
     SWEEP_START = "sweep_start"
     SWEEP_END = "sweep_end"
+    RADIO_START = "radio_start"
+    RADIO_END = "radio_end"
+    RADIO_CANDIDATE = "radio_candidate"
+    RADIO_MISSING = "radio_missing"
     EXPORT_DONE = "export_done"
     EXPORT_FAILED = "export_failed"
     SHUTDOWN = "shutdown"
@@ -155,12 +193,33 @@ BUZZER: dict[Cue, Blink] = {
     Cue.ADAPTER_LOST: Blink("one long", ((1.0, True), (0.3, False)), loop=False),
     Cue.NOT_RECORDING: _blips(2, 0.7, 0.3, loop=False, name="two long"),
     Cue.QUESTION: Blink("short-long", ((0.1, True), (0.2, False), (0.5, True), (0.3, False)), loop=False),
+    Cue.MINE: Blink(
+        "long, two short",
+        ((0.5, True), (0.15, False), (0.08, True), (0.12, False), (0.08, True), (0.2, False)),
+        loop=False,
+    ),
     Cue.SWEEP_START: Blink("one short", ((0.08, True), (0.2, False)), loop=False),
     Cue.SWEEP_END: _blips(2, 0.08, 0.12, loop=False, name="two short"),
+    Cue.RADIO_START: Blink("one medium", ((0.3, True), (0.2, False)), loop=False),
+    Cue.RADIO_END: Blink("medium-short", ((0.3, True), (0.15, False), (0.08, True), (0.2, False)),
+                         loop=False),
+    Cue.RADIO_CANDIDATE: _blips(4, 0.08, 0.08, loop=False, name="four short"),
+    Cue.RADIO_MISSING: Blink("long-short-long", ((0.6, True), (0.2, False), (0.1, True), (0.2, False),
+                                                 (0.6, True), (0.3, False)), loop=False),
     Cue.EXPORT_DONE: _blips(2, 0.3, 0.2, loop=False, name="two medium"),
     Cue.EXPORT_FAILED: Blink("one long", ((1.0, True), (0.3, False)), loop=False),
     Cue.SHUTDOWN: Blink("one long", ((0.8, True), (0.2, False)), loop=False),
 }
+
+
+def radio_meter(gauge: int) -> Blink:
+    """The radio sweep's LED meter: one blink per period, the period shorter the higher ``gauge``
+    (0-100: the strongest candidate's last burst over the floor, find.rf_sweep.Meter.gauge)."""
+    g = min(100, max(0, gauge)) / 100
+    period = RADIO_METER_SLOW_S - (RADIO_METER_SLOW_S - RADIO_METER_FAST_S) * g
+    return Blink(f"meter {gauge}", ((RADIO_METER_ON_S, True), (round(period - RADIO_METER_ON_S, 3), False)))
+# Cues that answer a press of the button: they go ahead of cues still waiting to be played.
+PROMPT = frozenset({Cue.MINE, Cue.SWEEP_START, Cue.SWEEP_END, Cue.RADIO_START, Cue.RADIO_END})
 
 
 @dataclass(slots=True)
@@ -183,6 +242,11 @@ class KitState:
     shutting_down: bool = False
     asked: set[str] = field(default_factory=set)  # devices the engine asked "Is this yours?" about
     question_at: float | None = None  # when the last new question was asked
+    radio_on: bool = False  # a radio sweep for cellular trackers is running (three presses)
+    radio_gauge: int | None = None  # its meter, 0-100, once a regular transmitter was found
+    radio_missing_at: float | None = None  # when three presses found no RF device
+    asking: str | None = None  # the device that question is about, until answered
+    answered_at: float | None = None  # when "It's mine" was last answered with the button
     _cues: list[Cue] = field(default_factory=list)
 
     def start(self, now: float) -> None:
@@ -220,8 +284,21 @@ class KitState:
             return False
         self.asked.add(device_id)
         self.question_at = now
+        self.asking = device_id
         self._cues.append(Cue.QUESTION)
         return True
+
+    def question(self, now: float) -> str | None:
+        """The device the question shown at ``now`` is about (None: no question is shown)."""
+        if self.asking is None or self.question_at is None or now - self.question_at >= QUESTION_SHOWN_S:
+            return None
+        return self.asking
+
+    def answered_mine(self, now: float) -> None:
+        """She answered "It's mine" to the question shown: acknowledge it, and stop showing it."""
+        self.asking = self.question_at = None
+        self.answered_at = now
+        self._cues.append(Cue.MINE)
 
     def recording_failed(self) -> None:
         """Sessions can no longer be written; scanning and alerts go on."""
@@ -234,6 +311,27 @@ class KitState:
 
     def sweep_toggled(self, started: bool) -> None:
         self._cues.append(Cue.SWEEP_START if started else Cue.SWEEP_END)
+
+    def radio_started(self) -> None:
+        self.radio_on, self.radio_gauge, self.radio_missing_at = True, None, None
+        self._cues.append(Cue.RADIO_START)
+
+    def radio_meter(self, gauge: int | None) -> None:
+        """The sweep's meter on its strongest candidate (None: no regular transmitter yet)."""
+        if gauge is not None and self.radio_gauge is None:
+            self._cues.append(Cue.RADIO_CANDIDATE)
+        self.radio_gauge = gauge
+
+    def radio_ended(self, failed: bool = False) -> None:
+        """The radio sweep ended (``failed``: its device could not be used; "no radio found" follows)."""
+        if self.radio_on and not failed:
+            self._cues.append(Cue.RADIO_END)
+        self.radio_on = False
+
+    def radio_missing(self, now: float) -> None:
+        """Three presses, and no RF device to sweep with."""
+        self.radio_missing_at = now
+        self._cues.append(Cue.RADIO_MISSING)
 
     def export_started(self, now: float) -> None:
         self.busy_since = now
@@ -269,15 +367,21 @@ class KitState:
             return Status.SHUTTING_DOWN
         if self.export_result is not None and now - self.export_result[1] < EXPORT_RESULT_SHOWN_S:
             return Status.SAFE_TO_REMOVE if self.export_result[0] else Status.EXPORT_FAILED
+        if self.radio_missing_at is not None and now - self.radio_missing_at < RADIO_MISSING_SHOWN_S:
+            return Status.RADIO_MISSING
         if self.busy_since is not None or self.started_at is None:
             return Status.BUSY
         if self.adapter_lost:
             return Status.ADAPTER_LOST
+        if self.answered_at is not None and now - self.answered_at < ANSWER_SHOWN_S:
+            return Status.ANSWERED
         level = self.level
         if level is Level.ALERT:
             return Status.ALERT
         if self.not_recording:
             return Status.NOT_RECORDING
+        if self.radio_on:
+            return Status.RADIO_SWEEP
         if self.question_at is not None and now - self.question_at < QUESTION_SHOWN_S:
             return Status.QUESTION
         if level is Level.WATCH:
@@ -314,10 +418,14 @@ class Indicator:
         status = self.state.status(now)
         if status is not self._status:
             self._status, self._status_since = status, now
-        led = LED[status].state_at(now - self._status_since)
+        pattern = LED[status]
+        if status is Status.RADIO_SWEEP and self.state.radio_gauge is not None:
+            pattern = radio_meter(self.state.radio_gauge)
+        led = pattern.state_at(now - self._status_since)
         cues = self.state.take_cues()
         if not self.silent:
-            self._queue.extend(cues)
+            self._queue[:0] = [c for c in cues if c in PROMPT]
+            self._queue.extend(c for c in cues if c not in PROMPT)
         if self._cue is not None and BUZZER[self._cue].finished(now - self._cue_since):
             self._cue = None
         if self._cue is None and self._queue:

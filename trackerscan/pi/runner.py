@@ -9,6 +9,14 @@ edges into actions:
   or ends (a source event);
 - double press: finished sessions and reports are copied to the USB stick,
   which is then synced and unmounted; the LED says when it may be pulled;
+- three presses: a radio sweep for cellular GPS trackers starts (with an RF device plugged in:
+  tinySA, RTL-SDR or HackRF; trackerscan.pi.radio) or ends; the LED becomes its meter and the buzzer
+  says when a regular transmitter is found; with no RF device, the LED and buzzer say "no radio
+  found".  The sweep is recorded in a session of its own; Bluetooth scanning goes on meanwhile;
+- hold (about two seconds, let go before three) while the light shows "Is this yours?": "It's
+  mine" for the device asked about (`LiveSession.mark_mine`; recorded in the session, acknowledged
+  with three slow blinks and a long and two short tones); at any other time it does nothing, and an
+  unanswered question stays "I don't know";
 - long press: the session is closed and the Pi powers off (``systemctl poweroff``).
 
 A Bluetooth adapter that cannot be opened, or fails while recording, is
@@ -48,6 +56,7 @@ from trackerscan.model import Level, LevelChange, SourceEvent, SourceEventKind
 from trackerscan.pi.button import Gesture
 from trackerscan.pi.gpio import KitGpio
 from trackerscan.pi.patterns import Indicator, KitState, Status
+from trackerscan.pi.radio import RadioResult, RadioSweep, find_radio
 from trackerscan.pi.usb import UsbExporter, run_command
 from trackerscan.sources.gps.clock import ClockCorrector
 
@@ -80,6 +89,8 @@ class KitConfig:
     known: str | None = None
     data_dir: str | None = None
     keep_hours: float | None = None
+    rf: str = "auto"  # the radio for three presses: a source spec, "auto" (find one) or "none"
+    rf_region: str = "uk"
 
 
 class KitRunner:
@@ -99,6 +110,7 @@ class KitRunner:
         retry_s: float = ADAPTER_RETRY_S,
         record_retry_s: float = RECORD_RETRY_S,
         free: FreeBytes = free_bytes,
+        radio_finder: Callable[[], str | None] = find_radio,
     ) -> None:
         self.config = config
         self.gpio = gpio
@@ -115,6 +127,10 @@ class KitRunner:
         self.retry_s = retry_s
         self.record_retry_s = record_retry_s
         self.free = free
+        self.radio_finder = radio_finder
+        self.radio: RadioSweep | None = None  # the radio sweep running or last run
+        self.radio_results: list[RadioResult] = []
+        self._radio_task: asyncio.Task[None] | None = None
         self.kit = KitState(gps_expected=config.gps != "none")
         self.indicator = Indicator(self.kit, silent=config.silent)
         self.statuses: list[Status] = []  # every status the LED has shown, in order
@@ -125,6 +141,7 @@ class KitRunner:
         self.poweroff_requested = False
         self._stop = asyncio.Event()
         self._export: asyncio.Task[None] | None = None
+        self._asked_about: dict[str, str] = {}  # device id -> "kind address", for the answer's words
 
     # ------------------------------------------------------------------ control
 
@@ -137,6 +154,8 @@ class KitRunner:
         self._stop.set()
         if self.live is not None:
             self.live.stop()
+        if self.radio is not None:
+            self.radio.stop()
 
     def mark_place(self) -> None:
         """``trackerscan place`` (SIGUSR1): the user is somewhere else now."""
@@ -170,15 +189,75 @@ class KitRunner:
                 self.kit.export_started(self.clock())
                 self._export = asyncio.create_task(self._do_export())
         elif g is Gesture.TRIPLE:
-            # Recognised by the button, not yet acted on: the RF sweep runs from `trackerscan rf sweep`.
-            self.say("three presses: the radio sweep for cellular trackers cannot be started from the "
-                     "button yet; run 'trackerscan rf sweep' with the RF add-on")
+            self._toggle_radio()
+        elif g is Gesture.HOLD:
+            self._answer_mine()
         elif g is Gesture.LONG:
             self.say("button held: closing the session and powering off")
             self._record("power off requested (button held)")
             self.poweroff_requested = True
             self.kit.shutdown()
             self.stop()
+
+    def _toggle_radio(self) -> None:
+        """Three presses: start the radio sweep, or end the one running."""
+        if self.radio is not None and self._radio_task is not None and not self._radio_task.done():
+            self.say("three presses: ending the radio sweep")
+            self.radio.stop()
+            return
+        spec = self.radio_finder() if self.config.rf == "auto" else self.config.rf
+        if spec is None or spec == "none":
+            self.kit.radio_missing(self.clock())
+            self.say("three presses: no radio found. Plug a tinySA, an RTL-SDR or a HackRF into a USB port "
+                     "for the radio sweep; the Bluetooth scan goes on.")
+            return
+        self.radio = RadioSweep(spec, self.config.rf_region, self.config.data_dir, wall=self.wall)
+        self.kit.radio_started()
+        self._record(f"radio sweep started with {spec} (three presses)")
+        self.say(f"radio sweep started with {spec}: have someone drive the car, move the antenna slowly "
+                 "around it; the light blinks faster near a regular transmitter. Three presses end it.")
+        self._radio_task = asyncio.create_task(self._run_radio(self.radio))
+
+    async def _run_radio(self, radio: RadioSweep) -> None:
+        try:
+            result = await asyncio.to_thread(radio.run)
+        except TrackerscanError as exc:
+            self.kit.radio_ended(failed=True)
+            self.kit.radio_missing(self.clock())
+            self.say(f"radio sweep: {exc}")
+            return
+        self._show_radio(radio)
+        self.kit.radio_ended()
+        self.radio_results.append(result)
+        found = len(result.transmitters)
+        words = (f"{found} regular transmitter(s) found" if found else "no regular transmitter found") + (
+            f" in {result.seconds / 60:.1f} min")
+        where = f"; recorded in the session {result.session.stem}" if result.session else ""
+        self._record(f"radio sweep ended: {words}{where}")
+        self.say(f"radio sweep ended: {words}{where}")
+
+    def _show_radio(self, radio: RadioSweep) -> None:
+        """Hand the radio sweep's meter readings to the LED."""
+        for gauge in radio.take_meter():
+            if gauge is not None and self.kit.radio_gauge is None:
+                self.say("radio sweep: a regular transmitter was found; the light is now its meter")
+            self.kit.radio_meter(gauge)
+    def _answer_mine(self) -> None:
+        """The button held while the kit asks "Is this yours?": "It's mine" for that device."""
+        device = self.kit.question(self.clock())
+        if device is None or self.live is None:
+            self.say('button held: no "Is this yours?" question is shown now, so nothing was answered '
+                     "(hold it while the light shows the question; a 3-second hold powers off)")
+            return
+        what = self._asked_about.get(device, device)
+        try:
+            self.live.mark_mine(device)
+        except TrackerscanError as exc:  # dropped from memory meanwhile (not heard for long)
+            self.say(f"button held: {exc}")
+            return
+        self._record(f'answered "It\'s mine" about {what} (button)')
+        self.kit.answered_mine(self.clock())
+        self.say(f"It's mine: {what} will not raise an alert; it stays in the log.")
 
     async def _do_export(self) -> None:
         ok, text = False, "no USB export is set up"
@@ -205,9 +284,11 @@ class KitRunner:
         if self.kit.ask_mine(c.device_id, self.clock()):
             # The kit has no screen to ask on: the question is shown (LED, buzzer) and kept for later.
             address = c.addresses[0] if c.addresses else c.device_id
+            self._asked_about[c.device_id] = f"{kind} {address}"
             self._record(f'asked "Is this yours?" about {kind} {address}')
             name = self.live.path.stem if self.live is not None and self.live.path else "latest"
-            self.say(f"Is this yours? {kind} {address}. Answer later: trackerscan known {name} --asked")
+            self.say(f"Is this yours? {kind} {address}. If it is, hold the button for about two seconds "
+                     f"now; or answer later: trackerscan known {name} --asked")
 
     def _asks_mine(self, device_id: str) -> bool:
         """The engine would ask "Is this yours?" about the device (a device of unknown kind at watch)."""
@@ -225,6 +306,8 @@ class KitRunner:
             if self.gpio is not None:
                 for g in self.gpio.gestures(now):
                     self.gesture(g)
+            if self.radio is not None and self.kit.radio_on:
+                self._show_radio(self.radio)
             led, buzzer = self.indicator.outputs(now)
             if self.gpio is not None:
                 self.gpio.show(led, buzzer)
@@ -315,6 +398,11 @@ class KitRunner:
             if self._export is not None:
                 with contextlib.suppress(Exception):
                     await self._export
+            if self.radio is not None:
+                self.radio.stop()
+            if self._radio_task is not None:
+                with contextlib.suppress(Exception):
+                    await self._radio_task
             if self.poweroff_requested:
                 deadline = self.clock() + SHUTDOWN_CUE_MAX_S
                 while self.indicator.sounding and self.clock() < deadline:

@@ -200,26 +200,36 @@ def _channels(bursts: list[Burst], idx: list[int], chan_hz: float) -> list[int]:
     return refs
 
 
-def _lone(bursts: list[Burst], idx: list[int], chan_hz: float) -> list[int]:
-    """Positions in ``idx`` of the bursts on none of the schedule's channels, except one on a channel
-    of its own clear of them (the tracker's latest report, moved to another channel: MAX_LONE)."""
+def _lone(bursts: list[Burst], idx: list[int], ns: list[int], ts: list[float], chan_hz: float,
+          exact_s: float) -> list[int]:
+    """Positions in ``idx`` of the bursts on none of the schedule's channels, except the latest one if
+    it is on a channel of its own clear of them and exactly on time (the tracker's latest report, moved
+    to another channel: MAX_LONE)."""
     refs = _channels(bursts, idx, chan_hz)
     lone = [p for p, k in enumerate(idx)
             if not any(_same_channel(bursts[r], bursts[k], chan_hz) for r in refs)]
     clear = [p for p in lone if not any(bursts[idx[p]].low_hz < bursts[r].high_hz
                                          and bursts[r].low_hz < bursts[idx[p]].high_hz for r in refs)]
-    if refs and len(lone) <= th.MAX_LONE and len(clear) == len(lone):
+    if (refs and len(lone) <= th.MAX_LONE and len(clear) == len(lone)
+            and all(p == len(idx) - 1 and len(idx) > 3 and abs(_off_fit(ns, ts, p)) <= exact_s
+                    for p in lone)):
         return []
     return lone
 
 
+def _off_fit(ns: list[int], ts: list[float], p: int) -> float:
+    """How far burst ``p`` is from the schedule fitted to the others (seconds)."""
+    t0, period, _ = _fit(ns[:p] + ns[p + 1:], ts[:p] + ts[p + 1:])
+    return ts[p] - (t0 + ns[p] * period)
+
+
 def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float,
-          outlier_s: float, chan_hz: float) -> _Chain:
-    """The schedule through bursts ``i`` and ``j``: forward to the end, then back from ``i`` to the start
-    (the pair that starts the best schedule need not be its first two bursts)."""
+          outlier_s: float, chan_hz: float, exact_s: float, slots: int = 1) -> _Chain:
+    """The schedule through bursts ``i`` and ``j``, ``slots`` periods apart: forward to the end, then back
+    from ``i`` to the start (the pair that starts the best schedule need not be its first two bursts)."""
     anchor = bursts[i]
-    idx, ns, ts = [i, j], [0, 1], [bursts[i].start, bursts[j].start]
-    t0, p = ts[0], ts[1] - ts[0]
+    idx, ns, ts = [i, j], [0, slots], [bursts[i].start, bursts[j].start]
+    t0, p = ts[0], (ts[1] - ts[0]) / slots
     for step in (1, -1):
         n, misses = (1 if step == 1 else 0), 0
         while misses <= th.MAX_MISSES:
@@ -249,7 +259,7 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
             t0, p, _ = _fit(ns, ts)
     # A tracker comes back to its channels; a burst on a channel no other burst of the schedule used is
     # someone else's that happened to arrive on time (CHANNEL_TOL_BINS in thresholds.py).
-    for p in reversed(_lone(bursts, idx, chan_hz)):
+    for p in reversed(_lone(bursts, idx, ns, ts, chan_hz, exact_s)):
         del idx[p], ns[p], ts[p]
     if len(idx) < 2:
         return _Chain(idx, ns, 0.0, math.inf)
@@ -266,11 +276,17 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
     step = math.gcd(*ns[1:]) if len(ns) > 1 else 1
     if step > 1:
         ns = [n // step for n in ns]
-    # Nearly only: the few on other slots are strays that filled its gaps (a phone's burst on time).
+    # Nearly only: the few on other slots are strays that filled its gaps (a phone's burst on time),
+    # unless they keep time as well as the rest: then they are the tracker's, and the schedule is this
+    # fast (a tracker that skipped many reports can leave nearly only every second one).
+    _, _, resid = _residuals(ns, ts)
     for m in (2, 3):
         best_r = max(range(m), key=lambda r: sum(1 for n in ns if n % m == r))
         keep = [k for k, n in enumerate(ns) if n % m == best_r]
-        if len(keep) >= max(th.MIN_BURSTS, th.HARMONIC_SHARE * len(ns)) and len(keep) < len(ns):
+        tight = max(abs(resid[k]) for k in keep) + th.HARMONIC_FIT_S
+        strays = any(abs(resid[k]) > tight for k in range(len(ns)) if k not in keep)
+        if (len(keep) >= max(th.MIN_BURSTS, th.HARMONIC_SHARE * len(ns)) and len(keep) < len(ns)
+                and strays):
             idx, ts = [idx[k] for k in keep], [ts[k] for k in keep]
             ns = [(ns[k] - best_r) // m for k in keep]
             ns = [n - ns[0] for n in ns]
@@ -322,6 +338,7 @@ def _chance(chain: _Chain, bursts: list[Burst], tol_s: float, places: float, cha
 def _schedules(bursts: list[Burst], tol_s: float, max_jitter_s: float, outlier_s: float, places: float,
                chan_hz: float) -> list[tuple[_Chain, float]]:
     starts = [b.start for b in bursts]
+    exact_s = th.LONE_FIT_SHARE * max_jitter_s
     chains: list[_Chain] = []
     for i, a in enumerate(bursts):
         lo = bisect.bisect_left(starts, a.start + th.MIN_PERIOD_S)
@@ -329,11 +346,16 @@ def _schedules(bursts: list[Burst], tol_s: float, max_jitter_s: float, outlier_s
         for j in range(lo, hi):
             if not _compatible(a, bursts[j]):
                 continue
-            c = _grow(bursts, starts, i, j, tol_s, outlier_s, chan_hz)
-            if (len(c.idx) >= th.MIN_BURSTS and c.fill >= th.MIN_FILL
-                    and th.MIN_PERIOD_S <= c.period <= th.MAX_PERIOD_S
-                    and c.jitter <= max(max_jitter_s, th.MAX_JITTER_REL * c.period)):
-                chains.append(c)
+            c = _grow(bursts, starts, i, j, tol_s, outlier_s, chan_hz, exact_s)
+            grown = [c]
+            # The pair may be two periods apart (the report between skipped): a schedule nearly long
+            # enough is tried at half the period too, and kept if bursts between join it.
+            if len(c.idx) >= th.MIN_BURSTS - 1 and (starts[j] - a.start) / 2 >= th.MIN_PERIOD_S:
+                grown.append(_grow(bursts, starts, i, j, tol_s, outlier_s, chan_hz, exact_s, slots=2))
+            chains += [g for g in grown
+                       if len(g.idx) >= th.MIN_BURSTS and g.fill >= th.MIN_FILL
+                       and th.MIN_PERIOD_S <= g.period <= th.MAX_PERIOD_S
+                       and g.jitter <= max(max_jitter_s, th.MAX_JITTER_REL * g.period)]
     chains.sort(key=lambda c: (-len(c.idx), c.jitter))
     chains = [c for c in chains if float(np.median([bursts[k].above_db for k in c.idx])) >= th.MIN_LEVEL_DB]
     used: set[int] = set()

@@ -10,6 +10,7 @@ database.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -23,6 +24,7 @@ from trackerscan.engine.explain import duration_short, kind_name
 from trackerscan.engine.flood import floods_in
 from trackerscan.engine.threshold_notes import NOTES
 from trackerscan.model import Level
+from trackerscan.rf import thresholds as rf_thresholds
 from trackerscan.safetext import xml_text
 from trackerscan.sessions.findings import DeviceFinding, SessionAnalysis
 from trackerscan.sessions.report.drawings import distance_label, map_drawing, rssi_drawing
@@ -53,12 +55,38 @@ LIMITS_NOTE_SWEPT = (
     "hours). " + _INDICATION
 )
 
+# The method page of a session holding only a radio sweep (no Bluetooth scan).
+RF_MEASURED = (
+    "What was measured: the power received in the mobile uplink bands, frequency by frequency, sweep after "
+    "sweep. Nothing was transmitted and nothing was decoded: only power levels were measured."
+)
+RF_DECIDED = (
+    "How the decision was made: each frequency's noise floor is its median level over the sweep; a burst "
+    "is a short, narrow rise well above it. A transmitter is reported when at least "
+    f"{rf_thresholds.MIN_BURSTS} of its bursts, on the same channel and of similar level, repeat on a "
+    f"steady schedule (every {rf_thresholds.MIN_PERIOD_S:g} to {rf_thresholds.MAX_PERIOD_S:g} seconds) that "
+    "chance traffic such as phones is unlikely to produce. Every number and its reason is in "
+    "trackerscan/rf/thresholds.py."
+)
+RF_LIMITS = (
+    "What this sweep cannot see: a tracker that did not transmit while the sweep ran (a parked tracker may "
+    "sleep for hours), one outside the bands listed as swept, one too far from the antenna, and Bluetooth "
+    "trackers (no Bluetooth scan was made in this session). A regular transmitter is an indication, not "
+    "proof: a car's own connected-car modem can look the same."
+)
+
 # A device's addresses and identifiers listed in full up to this many; beyond, the first ones and a
 # count (a tag rotating its address every 15 minutes for two days has ~200): a table cell taller than
 # a page cannot be laid out.  Every address is in `trackerscan export --format json`.
 LISTED_MAX = 24
 # Longest text put in one table cell (characters): the rest is cut with a note, for the same reason.
 CELL_CHARS_MAX = 2000
+# A threshold's reason on the method page: its first whole sentences up to this many characters.  The
+# comments in thresholds.py also hold the tuning history (scenario seeds and their times), which is for
+# the people who build the tool; the reader of a report needs what the number means, and the page count
+# stays small enough to hand over.
+REASON_CHARS_MAX = 320
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"])")
 
 
 def _fmt_local(t: float | None, tz: tzinfo) -> str:
@@ -74,13 +102,28 @@ class Threshold:
     comment: str
 
 
+def reason(note: str) -> str:
+    """The first whole sentences of a threshold's note, up to `REASON_CHARS_MAX` characters."""
+    if len(note) <= REASON_CHARS_MAX:
+        return note
+    kept = ""
+    for sentence in _SENTENCE_END.split(note):
+        if kept and len(kept) + 1 + len(sentence) > REASON_CHARS_MAX:
+            break
+        kept = f"{kept} {sentence}" if kept else sentence
+    if len(kept) > REASON_CHARS_MAX:  # one long first sentence: cut at a word
+        kept = kept[:REASON_CHARS_MAX].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return kept + " (More in trackerscan/engine/thresholds.py.)"
+
+
 def thresholds() -> list[Threshold]:
-    """Every threshold of the engine: its value now, and the reason written beside it."""
+    """Every threshold of the engine: its value now, and the reason written beside it (its first
+    sentences: `reason`)."""
     out = []
     for name, note in NOTES.items():
         value = getattr(engine_thresholds, name)
         shown = ", ".join(f"{k}: {v}" for k, v in value.items()) if isinstance(value, dict) else f"{value:g}"
-        out.append(Threshold(name, shown, note))
+        out.append(Threshold(name, shown, reason(note)))
     return out
 
 
@@ -138,17 +181,34 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
     a = analysis
     s = a.summary
     zone = datetime.fromtimestamp(s.started or generated, tz).strftime("%Z (UTC%z)")
+    cellular, cellular_notes = _cellular(a.path, tz)
+    swept = bool(cellular_notes)
+    heard = a.counts["sighting"] + a.counts["reduced"] > 0
+    # A session holding only a radio sweep (trackerscan rf sweep, the window's radio sweep mode): no
+    # Bluetooth words, and the sweep's own times (a replay's are the recording's, not the seconds it
+    # took to read it)
+    rf_only = swept and not heard
+    recorded = f"{_fmt_local(s.started, tz)} to {_fmt_local(s.ended, tz)}"
+    if rf_only:
+        recorded = "Radio sweep from " + recorded
+        if a.meta.get("rf_replayed") == "1":
+            recorded += (f", times as recorded (replayed from a file on "
+                         f"{_fmt_local(_float(a.meta.get('started')), tz)})")
     header = [
         ("Session", a.path.stem),
-        (
-            "Recorded",
-            f"{_fmt_local(s.started, tz)} to {_fmt_local(s.ended, tz)}"
-            + ("" if s.finished else " (recording was cut short)"),
-        ),
+        ("Recorded", recorded + ("" if s.finished else " (recording was cut short)")),
         ("Duration", duration_short(s.duration_s or 0.0)),
-        ("Distance travelled", distance_label(s.distance_m) if a.track else "no GPS positions"),
-        ("Sightings recorded", f"{a.counts['sighting']:,} (and {a.counts['reduced']:,} kept only as counts)"),
-        ("GPS fixes", f"{a.counts['fix']:,}"),
+    ]
+    if rf_only:
+        header.append(("Scanned", f"radio sweep with {a.meta.get('rf', 'a radio')}; no Bluetooth scan"))
+    else:
+        header += [
+            ("Distance travelled", distance_label(s.distance_m) if a.track else "no GPS positions"),
+            ("Sightings recorded",
+             f"{a.counts['sighting']:,} (and {a.counts['reduced']:,} kept only as counts)"),
+            ("GPS fixes", f"{a.counts['fix']:,}"),
+        ]
+    header += [
         ("Time zone used", zone + "; times in the data are UTC"),
         ("Report made", f"{_fmt_local(generated, tz)} with trackerscan {__version__}"),
     ]
@@ -159,8 +219,12 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
             f"{n_alert} device(s) reached alert and {n_watch} reached watch in this session. "
             "Each is described below with the places it was heard."
         )
+    elif rf_only:
+        summary = ""
     else:
         summary = "No device travelled with you long enough to reach watch or alert in this session."
+    if swept:
+        summary = (summary + " " + _sweep_sentence(len(cellular))).strip()
     for flood in floods_in(a.source_events, a.first_counted):
         summary += " " + flood.sentence(lambda t: _fmt_local(t, tz))
     devices: list[DeviceSection] = []
@@ -228,7 +292,6 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
         hours = float(retention)
     except ValueError:
         hours = 24.0
-    cellular, cellular_notes = _cellular(a.path, tz)
     method = [
         "What was measured: every Bluetooth Low Energy advertisement the scanner heard (time, address, "
         "signal strength, the raw bytes), and the user's own position from GPS when there was a fix. "
@@ -250,6 +313,8 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
         ),
         LIMITS_NOTE_SWEPT if cellular_notes else LIMITS_NOTE,
     ]
+    if rf_only:
+        method = [RF_MEASURED, RF_DECIDED, RF_LIMITS]
     source_events = [
         f"{_fmt_local(e.time, tz)}: {e.source}: {e.kind.value.replace('_', ' ')}"
         + (f" ({e.detail})" if e.detail else "")
@@ -261,26 +326,42 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
         ("Size", f"{size:,} bytes"),
         ("SHA-256", a.sha256),
         ("How to check", f"sha256sum {a.path.name}  (must print the value above)"),
-        (
+    ]
+    if not rf_only:  # a radio sweep keeps no bystanders' data to reduce
+        integrity.append((
             "Note",
             "The session database changes if bystanders' data is later reduced to counts "
             "(see Privacy); keep the copy this report was made from, e.g. with "
             "`trackerscan export --to FOLDER`.",
-        ),
-    ]
+        ))
     return ReportContent(
         cellular=cellular,
         cellular_notes=cellular_notes,
-        title=_title(bool(cellular_notes), a.counts["sighting"] + a.counts["reduced"] > 0),
+        title=_title(swept, heard),
         header=header,
         summary=summary,
         devices=devices,
         other_trackers=others,
         method=method,
-        thresholds=thresholds(),
+        thresholds=[] if rf_only else thresholds(),
         source_events=source_events,
         integrity=integrity,
     )
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _sweep_sentence(found: int) -> str:
+    if found:
+        return (f"The radio sweep found {found} transmitter(s) repeating on a schedule, as cellular GPS "
+                "trackers do; the section on the sweep lists them and says what that does and does not mean.")
+    return ("The radio sweep found no transmitter repeating on a schedule in the bands it covered; the "
+            "section on the sweep says what it covered and what that does not rule out.")
 
 
 def _title(swept: bool, heard: bool) -> str:

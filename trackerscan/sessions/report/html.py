@@ -89,15 +89,16 @@ def write_html(content: ReportContent, out: Path | BinaryIO) -> None:
                                              for row in content.cellular) + "</table>")
     parts.append("<h2>Method</h2>")
     parts += [f"<p>{e(m)}</p>" for m in content.method]
-    parts.append(
-        "<h3>Thresholds (trackerscan/engine/thresholds.py)</h3><table class=small>"
-        "<tr><th>name</th><th>value</th><th>unit and origin</th></tr>"
-    )
-    parts += [
-        f"<tr><td><code>{e(t.name)}</code></td><td>{e(t.value)}</td><td>{e(t.comment)}</td></tr>"
-        for t in content.thresholds
-    ]
-    parts.append("</table>")
+    if content.thresholds:  # none for a session holding only a radio sweep
+        parts.append(
+            "<h3>Thresholds (trackerscan/engine/thresholds.py)</h3><table class=small>"
+            "<tr><th>name</th><th>value</th><th>unit and origin</th></tr>"
+        )
+        parts += [
+            f"<tr><td><code>{e(t.name)}</code></td><td>{e(t.value)}</td><td>{e(t.comment)}</td></tr>"
+            for t in content.thresholds
+        ]
+        parts.append("</table>")
     if content.source_events:
         parts.append(
             "<h2>What happened to the receivers</h2><ul class=small>"

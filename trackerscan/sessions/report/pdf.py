@@ -146,37 +146,38 @@ def write_pdf(content: ReportContent, out: Path | BinaryIO) -> None:
     story.append(CondPageBreak(60 * mm))
     story.append(p("Method", h2))
     story.extend(p(m) for m in content.method)
-    story.append(
-        p(
-            "Thresholds (trackerscan/engine/thresholds.py, medium preset; the sensitivity preset "
-            "scales times and places)",
-            h2,
+    if content.thresholds:  # none for a session holding only a radio sweep
+        story.append(
+            p(
+                "Thresholds (trackerscan/engine/thresholds.py, medium preset; the sensitivity preset "
+                "scales times and places)",
+                h2,
+            )
         )
-    )
-    t = Table(
-        [[p("name", small), p("value", small), p("unit and origin", small)]]
-        + [[p(th.name, small), p(th.value, small), p(th.comment, small)] for th in content.thresholds],
-        colWidths=[52 * mm, 22 * mm, 96 * mm],
-        hAlign="LEFT",
-        repeatRows=1,
-    )
-    t.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey),
-                ("LINEBELOW", (0, 0), (-1, 0), 1, colors.black),
-                ("TOPPADDING", (0, 0), (-1, -1), 1),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-            ]
+        t = Table(
+            [[p("name", small), p("value", small), p("unit and origin", small)]]
+            + [[p(th.name, small), p(th.value, small), p(th.comment, small)] for th in content.thresholds],
+            colWidths=[52 * mm, 22 * mm, 96 * mm],
+            hAlign="LEFT",
+            repeatRows=1,
         )
-    )
-    story.append(t)
+        t.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey),
+                    ("LINEBELOW", (0, 0), (-1, 0), 1, colors.black),
+                    ("TOPPADDING", (0, 0), (-1, -1), 1),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                ]
+            )
+        )
+        story.append(t)
     if content.source_events:
         story.append(p("What happened to the receivers", h2))
         story.extend(p(e, small) for e in content.source_events)
-    story.append(p("Checking this report against the data", h2))
-    story.append(kv(content.integrity))
+    # the hash and how to check it stay on one page: a reader compares them side by side
+    story.append(KeepTogether([p("Checking this report against the data", h2), kv(content.integrity)]))
 
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
