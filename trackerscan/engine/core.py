@@ -206,9 +206,9 @@ class Engine:
         """`feed` for one sighting given as its fields, without building a `Sighting`: same results.
 
         The arguments are the fields of `trackerscan.model.Sighting`, in order; the work is
-        `feed_sightings`' on a column of one.
+        `feed_sightings`' on a column of one (`feed_rows` on its one row).
         """
-        return self.feed_sightings((t,), (address,), (address_type,), (rssi,), (adv,))
+        return self.feed_rows((t,), 0, 1, iter(((t, address, address_type, rssi, adv),)))
 
     def feed_sightings(
         self,
