@@ -14,7 +14,6 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from heapq import heappop, heappush
 from itertools import chain, islice
 from operator import le
 from types import MappingProxyType
@@ -62,9 +61,10 @@ _PROMOTE_SPAN_S = th.FIRST_PROMOTE_SPAN_S
 _NAN = math.nan
 _LINKABLE_CLASSES = (SEPARATED, UNKNOWN_STATE)  # kept up to TRACKER_FORGET_AFTER_S
 _EVALUATE_NOW = -math.inf  # next_eval of a device to evaluate at its next sighting
-# A device's place in the forget sweep's heap is this much before the time its check is due, so that
-# rounding never makes it late (it is looked at once more at worst).
+# A device is filed for the forget sweep this much before the time its check is due, so that rounding
+# never makes it late (it is looked at once more at worst).
 _DUE_SLACK_S = 1.0
+_DUE_END = float(1 << 62)  # sweep intervals are counted in this range (times are finite, far inside it)
 _EMPTY_DETAILS: MappingProxyType[str, object] = MappingProxyType({})  # a compacted identity's details
 
 
@@ -114,7 +114,7 @@ class Engine:
         "_ctx_end",
         "_devices",
         "_due",
-        "_due_seq",
+        "_due_from",
         "_first",
         "_fix_pos",
         "_fix_t",
@@ -165,8 +165,9 @@ class Engine:
         self._forget_s = self.settings.forget_after_s
         self._forgotten_n = 0  # sightings of forgotten devices (stats.adverts keeps counting them)
         self._next_sweep = -math.inf
-        self._due: list[tuple[float, int, Device]] = []  # the forget sweep's heap (see _forget)
-        self._due_seq = 0
+        # the forget sweep's devices to look at, by sweep interval (see _forget), from _due_from on
+        self._due: dict[int, list[tuple[float, Device]]] = {}
+        self._due_from = -(1 << 62)  # -_DUE_END
         self._first = FirstSightings()
 
     # --- input ------------------------------------------------------------------------------------
@@ -205,9 +206,9 @@ class Engine:
         """`feed` for one sighting given as its fields, without building a `Sighting`: same results.
 
         The arguments are the fields of `trackerscan.model.Sighting`, in order; the work is
-        `feed_sightings`' on a column of one.
+        `feed_sightings`' on a column of one (`feed_rows` on its one row).
         """
-        return self.feed_sightings((t,), (address,), (address_type,), (rssi,), (adv,))
+        return self.feed_rows((t,), 0, 1, iter(((t, address, address_type, rssi, adv),)))
 
     def feed_sightings(
         self,
@@ -413,10 +414,11 @@ class Engine:
         Devices at watch or alert, known or marked as the user's are never dropped.  A dropped
         device heard again starts afresh under the same id.  Causal: decided on event time only.
 
-        Only the devices whose check is due are looked at (`_due`, a heap of the earliest sweep time at
-        which each could be dropped or compacted, from its last sighting then): a device heard since is
-        put back at its new time when it comes up, one whose class or identity changed comes up again
-        from `_resolve`.  The rules applied to them are the same as looking at every device.
+        Only the devices whose check may be due are looked at: `_due` files each device under the
+        sweep interval of the earliest time it could be dropped or compacted, from its last sighting
+        then; a device heard since is filed again at its new time when it comes up, one whose class,
+        identity or known mark changed comes up again from `_resolve`.  The rules applied to those
+        looked at are the same as looking at every device, and none is looked at late.
         """
         gone: list[Device] = []
         dormant: list[Device] = []  # silent trackers kept for linking, not yet compacted
@@ -425,38 +427,50 @@ class Engine:
         never_s = min(after_s, th.NEVER_FORGET_AFTER_S)
         never_limit = t - never_s
         due, devices = self._due, self._devices
+        # every interval up to the one of t (a little early is fine); none is older than a NaN limit
+        last_f = t // th.FORGET_SWEEP_S
+        if last_f != last_f:
+            return
+        last = int(min(max(last_f, -_DUE_END), _DUE_END))
+        first = self._due_from
+        steps = sorted(k for k in due if k < last) if last - first > len(due) else range(first, last)
+        self._due_from = last
         looked: set[Device] = set()
-        later: list[tuple[float, int, Device]] = []
-        seq = self._due_seq
-        while due and due[0][0] < t:
-            dev = heappop(due)[2]
-            if dev in looked or devices.get(dev.id) is not dev:
-                continue  # looked at already, or dropped
-            looked.add(dev)
-            ls = dev.last_seen
-            if ls >= never_limit:  # heard since it was put here: not old yet
-                at = ls + never_s
-            elif dev.level is not Level.NONE or dev.known or dev.mine:
-                at = t  # kept while so (the next sweep looks again: "It's mine" can be undone)
-            elif dev.cls == NEVER and dev.identity.kind is not Kind.SMARTTAG:
-                gone.append(dev)  # no rule can raise it: kept only while it may be around
-                continue
-            elif ls >= limit:
-                at = ls + after_s
-            elif ls >= tracker_limit and (dev.cls in _LINKABLE_CLASSES or dev.identity.kind is Kind.SMARTTAG):
-                # history points since the last compaction (without keep_history, the first is kept
-                # for this test alone)
-                if dev.points or dev.identity.details:
-                    dormant.append(dev)
-                at = ls + th.TRACKER_FORGET_AFTER_S  # heard again, it goes through _resolve
-            else:
-                gone.append(dev)
-                continue
-            seq += 1
-            later.append((at - _DUE_SLACK_S, seq, dev))
-        self._due_seq = seq
-        for entry in later:
-            heappush(due, entry)
+        later: list[tuple[float, Device]] = []
+        now: list[Device] = []  # those of the interval of t filed before t (the rest stay filed)
+        current = due.get(last)
+        if current:
+            keep = [e for e in current if e[0] >= t]
+            if len(keep) < len(current):
+                now = [dev for key, dev in current if key < t]
+                due[last] = keep
+        for k in chain(steps, (None,)):
+            for dev in (dev for _key, dev in due.pop(k, ())) if k is not None else now:
+                if dev in looked or devices.get(dev.id) is not dev:
+                    continue  # looked at already, or dropped
+                looked.add(dev)
+                ls = dev.last_seen
+                never = dev.cls == NEVER and dev.identity.kind is not Kind.SMARTTAG
+                if ls >= never_limit:  # heard since it was filed: not old yet
+                    later.append((ls + (never_s if never else after_s), dev))
+                elif dev.level is not Level.NONE or dev.known or dev.mine:
+                    continue  # kept for good ("Not mine" files it again)
+                elif never:
+                    gone.append(dev)  # no rule can raise it: kept only while it may be around
+                elif ls >= limit:  # heard since it was filed
+                    later.append((ls + after_s, dev))
+                elif ls >= tracker_limit and (
+                    dev.cls in _LINKABLE_CLASSES or dev.identity.kind is Kind.SMARTTAG
+                ):
+                    # history points since the last compaction (without keep_history, the first is kept
+                    # for this test alone)
+                    if dev.points or dev.identity.details:
+                        dormant.append(dev)
+                    later.append((ls + th.TRACKER_FORGET_AFTER_S, dev))  # heard again: through _resolve
+                else:
+                    gone.append(dev)
+        for at, dev in later:
+            self._file_due(dev, at)
         if dormant:
             self._compact(dormant)
         if gone:
@@ -468,13 +482,27 @@ class Engine:
                     del cache[key]
             dev.keys = []
 
+    def _file_due(self, dev: Device, at: float) -> None:
+        """File ``dev`` for the forget sweep at ``at`` (or the next sweep, if that is sooner), a little
+        early so that rounding never makes it late."""
+        key = at - _DUE_SLACK_S
+        k_f = key // th.FORGET_SWEEP_S
+        if not k_f < _DUE_END:
+            return  # never due (a NaN or infinite time): no sweep would ever look at it
+        k = int(k_f) if k_f > self._due_from else self._due_from
+        bucket = self._due.get(k)
+        if bucket is None:
+            self._due[k] = [(key, dev)]
+        else:
+            bucket.append((key, dev))
+
     def _check_due(self, dev: Device, t: float) -> None:
-        """Put ``dev`` (heard at ``t``) in the forget sweep's heap at the earliest time it could go."""
-        if self._forget_s is None:
-            return
-        self._due_seq += 1
-        at = t + min(self._forget_s, th.NEVER_FORGET_AFTER_S) - _DUE_SLACK_S
-        heappush(self._due, (at, self._due_seq, dev))
+        """File ``dev`` (last heard at ``t``) for the forget sweep at the earliest time it could go."""
+        after_s = self._forget_s
+        if after_s is not None:
+            if dev.cls == NEVER and dev.identity.kind is not Kind.SMARTTAG:
+                after_s = min(after_s, th.NEVER_FORGET_AFTER_S)
+            self._file_due(dev, t + after_s)
 
     def _drop(self, gone: list[Device]) -> None:
         """Forget these devices: out of every index (the caller empties their cache entries)."""
@@ -898,6 +926,8 @@ class Engine:
         """ "Not mine" or "I don't know" to "Is this yours?": its level may now rise to alert."""
         dev = self._device_or_error(device_id)
         dev.not_mine = True
-        dev.mine = False
+        if dev.mine:
+            dev.mine = False
+            self._check_due(dev, dev.last_seen)  # the forget sweep left it alone while it was hers
         if dev.cls != NEVER:
             dev.next_eval = -math.inf
