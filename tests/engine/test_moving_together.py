@@ -130,3 +130,21 @@ def test_unknown_kind_companion_alerts_in_a_second_session_without_an_answer():
     assert levels == [Level.WATCH, Level.ALERT]
     alert = by_name[name][1]
     assert alert.time >= sc.events[0].time + gap and "Is this yours?" not in alert.explanation
+
+
+@pytest.mark.parametrize(
+    ("name", "tile"),
+    [("cycling", "Tile under your saddle"), ("drive", "Tile in the glove box")],
+)
+def test_a_tile_as_close_as_her_own_things_alerts_on_the_separated_rule(name, tile, monkeypatch):
+    """A tracker whose owner state cannot be read, close to her in most minutes (thresholds
+    CLOSE_UNKNOWN_STATE_SHARE), alerts after 6 minutes together instead of 8; without the rule, later."""
+    sc = build_scenario(name, 0)
+    start = next(d.follows_from for d in sc.truth if d.name == tile)
+    _engine, by_name = changes_by_name(sc)
+    alert = _first(by_name, tile, Level.ALERT)
+    assert alert is not None and alert - start < 7 * MIN
+    monkeypatch.setattr(th, "CLOSE_UNKNOWN_STATE_SHARE", 1.01)
+    _engine, by_name = changes_by_name(sc)
+    later = _first(by_name, tile, Level.ALERT)
+    assert later is not None and later - start >= th.ALERT_UNKNOWN_STATE_MIN_TOGETHER_S

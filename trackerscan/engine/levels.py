@@ -94,6 +94,14 @@ def _decide(dev: Device, ctx: Context, settings: Settings) -> tuple[Level, float
     elif dev.cls == OTHER:
         a_time, a_places, a_span = th.ALERT_OTHER_MIN_TOGETHER_S, th.ALERT_OTHER_PLACES, th.ALERT_OTHER_SPAN_M
         w_time, w_places = th.WATCH_OTHER_MIN_TOGETHER_S, th.WATCH_OTHER_PLACES
+    elif (close_share(dev) or 0.0) >= th.CLOSE_UNKNOWN_STATE_SHARE:
+        # Owner state unread, but as close to her as her own things: a bag or pocket (thresholds).
+        a_time, a_places, a_span = (
+            th.ALERT_SEPARATED_MIN_TOGETHER_S,
+            th.ALERT_UNKNOWN_STATE_PLACES,
+            th.ALERT_SEPARATED_SPAN_M,
+        )
+        w_time, w_places = th.WATCH_MIN_TOGETHER_S, th.WATCH_PLACES
     else:
         a_time, a_places, a_span = (
             th.ALERT_UNKNOWN_STATE_MIN_TOGETHER_S,
