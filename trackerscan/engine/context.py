@@ -378,8 +378,10 @@ def _unambiguous(pairs: list[tuple[Device, Device]]) -> list[tuple[Device, Devic
     parent: dict[Device, Device] = {}
 
     def root(x: Device) -> Device:
-        while parent.setdefault(x, x) is not x:
-            x = parent[x]
+        # path halving: a busy street's candidates form long chains, walked once each
+        parent.setdefault(x, x)
+        while (p := parent[x]) is not x:
+            parent[x] = x = parent[p]
         return x
 
     for g, d in pairs:
