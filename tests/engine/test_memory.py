@@ -293,3 +293,83 @@ def test_forget_sweep_follows_a_device_heard_again_after_its_check_was_set():
          Sighting(t + s + 0.3, "6B:00:00:00:00:01", AddressType.RANDOM, -50, PHONE, "t"))])
     assert engine.device("C1:22:33:44:55:66") is None
     assert engine.stats.forgotten == 1
+
+
+class _SweepAll(Engine):
+    """The forget sweep as it was before devices were filed by when they fall due: every device in
+    memory looked at each sweep.  The reference the filed sweep must equal."""
+
+    def _forget(self, t: float, after_s: float) -> None:
+        from trackerscan.engine import core
+        from trackerscan.model import Kind
+
+        gone, dormant = [], []
+        tracker_limit = t - th.TRACKER_FORGET_AFTER_S
+        limit = t - after_s
+        never_limit = t - min(after_s, th.NEVER_FORGET_AFTER_S)
+        for dev in list(self._devices.values()):
+            ls = dev.last_seen
+            if ls >= never_limit or dev.level is not Level.NONE or dev.known or dev.mine:
+                continue
+            if dev.cls == core.NEVER and dev.identity.kind is not Kind.SMARTTAG:
+                pass
+            elif ls >= limit:
+                continue
+            elif ls >= tracker_limit and (
+                dev.cls in core._LINKABLE_CLASSES or dev.identity.kind is Kind.SMARTTAG
+            ):
+                if dev.points or dev.identity.details:
+                    dormant.append(dev)
+                continue
+            gone.append(dev)
+        if dormant:
+            self._compact(dormant)
+        if gone:
+            self._drop(gone)
+        for dev in dormant + gone:
+            for key in dev.keys:
+                if self._cache.get(key) is dev:
+                    del self._cache[key]
+            dev.keys = []
+
+
+def _memory_state(engine: Engine) -> list[tuple[str, int, bool, int]]:
+    return sorted((d.device_id, d.sightings, bool(engine._devices[d.device_id].identity.details),
+                   len(engine._devices[d.device_id].points)) for d in engine.devices())
+
+
+def test_filed_forget_sweep_equals_looking_at_every_device():
+    """Devices heard on and off at random (fixed address, rotating address, a separated AirTag), one of
+    them marked as hers and then not: after every 10 s, the engine holds exactly the devices, compacted
+    or not, that a sweep looking at every device would leave."""
+    import random
+
+    who = [("C1:22:33:44:55:66", BAND), ("5A:11:22:33:44:55", PHONE), ("FB:6D:08:3D:25:A4", SEPARATED_AIRTAG),
+           ("C3:00:00:00:00:07", BAND), *((f"C4:00:00:00:00:{k:02X}", BAND) for k in range(6)),
+           *((f"5B:00:00:00:00:{k:02X}", PHONE) for k in range(3))]
+    for seed, keep_history in ((1, True), (2, False), (3, False), (4, False)):
+        rng = random.Random(seed)
+        settings = Settings(keep_history=keep_history)
+        engines = [Engine(settings=settings), _SweepAll(settings=settings)]
+        on = {a: rng.random() < 0.5 for a, _ in who}
+        checked = 0
+        for s in range(0, 150 * 60, 2):
+            t = T0 + s + rng.random()
+            for a, _ in who:
+                if rng.random() < 1 / 240:  # on or off for 8 min on average
+                    on[a] = not on[a]
+            events: list[object] = [_fix(t)]
+            events += [Sighting(t + 0.1 + k * 0.01, a, AddressType.RANDOM, -60, adv, "t")
+                       for k, (a, adv) in enumerate(who) if on[a]]
+            events.append(Sighting(t + 0.3, "6B:00:00:00:00:01", AddressType.RANDOM, -50, PHONE, "t"))
+            for engine in engines:
+                _run(engine, events)
+                if s == 40 * 60 and engine.device("C3:00:00:00:00:07") is not None:
+                    engine.mark_mine("C3:00:00:00:00:07")
+                if s == 100 * 60 and engine.device("C3:00:00:00:00:07") is not None:
+                    engine.mark_not_mine("C3:00:00:00:00:07")
+            if s % 10 == 0:
+                assert _memory_state(engines[0]) == _memory_state(engines[1]), (seed, s)
+                checked += 1
+        assert engines[0].stats.forgotten == engines[1].stats.forgotten > 0
+        assert checked == 900  # 150 min, every 10 s

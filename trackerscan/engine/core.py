@@ -14,7 +14,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import chain, compress, islice
 from operator import le
 from types import MappingProxyType
 
@@ -64,6 +64,7 @@ _EVALUATE_NOW = -math.inf  # next_eval of a device to evaluate at its next sight
 # A device is filed for the forget sweep this much before the time its check is due, so that rounding
 # never makes it late (it is looked at once more at worst).
 _DUE_SLACK_S = 1.0
+_NOT_FILED: tuple[array[float], list[Device]] = (array("d"), [])
 _DUE_END = float(1 << 62)  # sweep intervals are counted in this range (times are finite, far inside it)
 _EMPTY_DETAILS: MappingProxyType[str, object] = MappingProxyType({})  # a compacted identity's details
 
@@ -166,7 +167,7 @@ class Engine:
         self._forgotten_n = 0  # sightings of forgotten devices (stats.adverts keeps counting them)
         self._next_sweep = -math.inf
         # the forget sweep's devices to look at, by sweep interval (see _forget), from _due_from on
-        self._due: dict[int, list[tuple[float, Device]]] = {}
+        self._due: dict[int, tuple[array[float], list[Device]]] = {}  # (the times they are filed at, them)
         self._due_from = -(1 << 62)  # -_DUE_END
         self._first = FirstSightings()
 
@@ -439,13 +440,14 @@ class Engine:
         later: list[tuple[float, Device]] = []
         now: list[Device] = []  # those of the interval of t filed before t (the rest stay filed)
         current = due.get(last)
-        if current:
-            keep = [e for e in current if e[0] >= t]
-            if len(keep) < len(current):
-                now = [dev for key, dev in current if key < t]
-                due[last] = keep
+        if current is not None:
+            keys, devs = current
+            if any(map(t.__gt__, keys)):
+                now = [dev for key, dev in zip(keys, devs, strict=True) if key < t]
+                stay = [key >= t for key in keys]
+                due[last] = (array("d", compress(keys, stay)), list(compress(devs, stay)))
         for k in chain(steps, (None,)):
-            for dev in (dev for _key, dev in due.pop(k, ())) if k is not None else now:
+            for dev in due.pop(k, _NOT_FILED)[1] if k is not None else now:
                 if dev in looked or devices.get(dev.id) is not dev:
                     continue  # looked at already, or dropped
                 looked.add(dev)
@@ -492,9 +494,10 @@ class Engine:
         k = int(k_f) if k_f > self._due_from else self._due_from
         bucket = self._due.get(k)
         if bucket is None:
-            self._due[k] = [(key, dev)]
+            self._due[k] = (array("d", (key,)), [dev])
         else:
-            bucket.append((key, dev))
+            bucket[0].append(key)
+            bucket[1].append(dev)
 
     def _check_due(self, dev: Device, t: float) -> None:
         """File ``dev`` (last heard at ``t``) for the forget sweep at the earliest time it could go."""
