@@ -28,7 +28,9 @@ def test_no_tracker_no_report(name, seed):
                                        # at twice their period before the harmonic check (fresh seeds)
                                        ("tracker_60s_missed", 14), ("busy_two_trackers", 13),
                                        # at half its period: a burst on a new channel filled a slot between
-                                       ("busy_two_trackers", 27)])
+                                       ("busy_two_trackers", 27),
+                                       # 4 reports skipped in a row: at 120 s before the harmonic union
+                                       ("tracker_60s_missed", 33)])
 def test_trackers_found_with_their_period(name, seed):
     sc = build(name, seed)
     result = analyze(sc.hops, BANDS)

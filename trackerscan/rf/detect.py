@@ -368,17 +368,50 @@ def _schedules(bursts: list[Burst], tol_s: float, max_jitter_s: float, outlier_s
                     chains.append(g)
     chains.sort(key=lambda c: (-len(c.idx), c.jitter))
     chains = [c for c in chains if float(np.median([bursts[k].above_db for k in c.idx])) >= th.MIN_LEVEL_DB]
-    used: set[int] = set()
-    out = []
+    owner: dict[int, int] = {}  # burst -> the schedule in ``out`` that took it
+    out: list[tuple[_Chain, float]] = []
     for c in chains:
-        if used.intersection(c.idx):
+        shared = {owner[k] for k in c.idx if k in owner}
+        if len(shared) == 1:
+            # The same transmitter at twice (three times) the period of another schedule found: both
+            # hold bursts the other lacks (reports skipped in a long run, say); together, at the
+            # shorter period, they are one schedule, if they keep time together.
+            (k,) = shared
+            u = _harmonic_union(out[k][0], c, bursts, outlier_s)
+            limit = max(max_jitter_s, th.MAX_JITTER_REL * u.period) if u is not None else 0.0
+            if u is not None and u.fill >= th.MIN_FILL and u.jitter <= limit:
+                conf = confidence(len(u.idx), _chance(u, bursts, tol_s, places, chan_hz))
+                if conf >= th.MIN_CONFIDENCE:
+                    out[k] = (u, conf)
+                    owner.update(dict.fromkeys(u.idx, k))
+            continue
+        if shared:
             continue
         conf = confidence(len(c.idx), _chance(c, bursts, tol_s, places, chan_hz))
         if conf < th.MIN_CONFIDENCE:
             continue
-        used.update(c.idx)
+        owner.update(dict.fromkeys(c.idx, len(out)))
         out.append((c, conf))
     return _merge_pieces(out, bursts, tol_s, places, chan_hz)
+
+
+def _harmonic_union(a: _Chain, b: _Chain, bursts: list[Burst], outlier_s: float) -> _Chain | None:
+    """``a`` and ``b`` as one schedule at the shorter of their periods, when the longer is twice or three
+    times it and every burst of both falls on its own slot of it within ``outlier_s``; else None."""
+    short, long_ = sorted((a, b), key=lambda c: c.period)
+    m = round(long_.period / short.period)
+    if m not in (2, 3) or abs(long_.period - m * short.period) > th.TIME_TOL_REL * long_.period:
+        return None
+    idx = sorted(set(a.idx) | set(b.idx), key=lambda k: bursts[k].start)
+    ts = [bursts[k].start for k in idx]
+    t0 = bursts[short.idx[0]].start
+    ns = [round((t - t0) / short.period) for t in ts]
+    if len(set(ns)) != len(ns):
+        return None
+    _, p, resid = _residuals(ns, ts)
+    if float(np.max(np.abs(resid))) > outlier_s:
+        return None
+    return _Chain(idx, [n - ns[0] for n in ns], p, float(math.sqrt(float(np.mean(resid**2)))))
 
 
 def _merge_pieces(found: list[tuple[_Chain, float]], bursts: list[Burst], tol_s: float,
