@@ -19,7 +19,11 @@ def test_report_has_the_sweep_with_its_procedure_and_caution(tmp_path):
                "--data-dir", str(tmp_path)).returncode == 0
     (session,) = (tmp_path / "sessions").glob("*.sqlite")
     html_out, pdf_out = tmp_path / "r.html", tmp_path / "r.pdf"
-    assert run("report", str(session), "--out", str(html_out), "--data-dir", str(tmp_path)).returncode == 0
+    done = run("report", str(session), "--out", str(html_out), "--data-dir", str(tmp_path))
+    assert done.returncode == 0
+    # the line says what was found by what was scanned: the sweep only, no Bluetooth device count
+    assert ": 1 regular transmitter(s) from the radio sweep; session SHA-256" in done.stderr
+    assert "at watch or alert" not in done.stderr
     assert run("report", str(session), "--out", str(pdf_out), "--data-dir", str(tmp_path)).returncode == 0
     page = html_out.read_text()
     assert "Cellular GPS trackers (radio sweep)" in page
@@ -41,7 +45,8 @@ def test_a_bluetooth_session_has_no_radio_sweep_section(tmp_path):
     writer = SessionWriter.create(tmp_path / "sessions", 1_790_000_000.0)
     writer.close(ended=1_790_000_060.0)
     out = tmp_path / "r.html"
-    assert run("report", str(writer.path), "--out", str(out), "--data-dir", str(tmp_path)).returncode == 0
+    done = run("report", str(writer.path), "--out", str(out), "--data-dir", str(tmp_path))
+    assert done.returncode == 0 and ": 0 device(s) at watch or alert; session SHA-256" in done.stderr
     page = out.read_text()
     assert "radio sweep" not in page
     assert "<h1>Bluetooth tracker report</h1>" in page

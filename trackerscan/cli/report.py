@@ -78,10 +78,12 @@ def run(args: argparse.Namespace) -> int:
     if in_data_folder(path, args.data_dir):
         settle(path)  # a cut recording of ours: its -wal folded in (a copy elsewhere is only read)
     analysis = analyse(path, args.sensitivity, args.known)
-    write_report(build(analysis, tz, now), out, [path])
-    print(
-        f"Wrote {printable(out)}: {len(analysis.flagged)} device(s) at watch or alert; "
-        f"session SHA-256 {analysis.sha256}.",
-        file=sys.stderr,
-    )
+    content = build(analysis, tz, now)
+    write_report(content, out, [path])
+    found = []  # what was scanned: Bluetooth, a radio sweep, or both
+    if content.thresholds:  # the Bluetooth part (a sweep-only session has no engine thresholds)
+        found.append(f"{len(analysis.flagged)} device(s) at watch or alert")
+    if content.cellular_notes:
+        found.append(f"{len(content.cellular)} regular transmitter(s) from the radio sweep")
+    print(f"Wrote {printable(out)}: {'; '.join(found)}; session SHA-256 {analysis.sha256}.", file=sys.stderr)
     return 0
