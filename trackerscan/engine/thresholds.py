@@ -335,8 +335,8 @@ ALERT_UNKNOWN_STATE_SPAN_M = 400.0
 # the tag; a tag as close to her as her own things in most minutes is in her bag, her pocket, her car
 # or under her saddle (close in 0.88-0.97 of their minutes: own_gadgets, drive, cycling, seed 0), or
 # its owner walks right beside her; strangers' Tiles walking her way or leaving a venue with her are
-# close in almost no minute (same_route, crowd_leaving, crowd_market: 0.00-0.03), and a passenger's
-# on a bus (0.37-0.78) is left to the ride rules (levels.on_board_only), which this does not change.
+# close in few minutes (same_route, crowd_leaving, crowd_market, seeds 0-2: at most 0.15), and a
+# passenger's on a bus (0.37-0.78) is left to the ride rules (levels.on_board_only), unchanged here.
 # The same share as RIDE_CLOSE_SHARE.  Scored on the whole suite, seeds 0-29: no follower lost, no
 # false alert or false watch added, the Tiles, Chipolos and Pebblebees of walk_every_kind, drive,
 # own_gadgets and cycling from a median of 8.2-8.3 min to 6.2-6.3, the suite's median from 8.0 to 6.3.
