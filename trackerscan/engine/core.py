@@ -290,7 +290,7 @@ class Engine:
                 if place is not dev.last_place:
                     self._enter(dev, place)
                 if t >= dev.next_hist:  # one history point per device per history_step_s
-                    if dev.cls != NEVER:
+                    if dev.cls != NEVER and dev.reach_m < _MIN_REACH_M:  # _reach's first test, inlined
                         self._reach(dev, t)
                     dev.next_hist = t + hist_step
                     if keep_history or not dev.points:  # without history, the first (see _forget)
