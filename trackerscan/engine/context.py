@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import bisect
 import math
+from operator import attrgetter
 
 from trackerscan.engine import thresholds as th
 from trackerscan.engine.device import NEVER, Device
 from trackerscan.geo import distance_m
+
+_QUIET_ORDER = attrgetter("last_seen", "id")  # devices by when they went quiet, then by id
 
 # Modes logged per context window.
 UNKNOWN, STILL, WALK, VEHICLE, TRANSPORT = range(5)
@@ -176,7 +179,7 @@ class Context:
         fresh = [d for d in rotating if d.first_seen > earliest and d not in starts and d not in recent]
         if fresh:
             # Addresses that went quiet, by when: a new address looks only at those just before it.
-            pool = sorted(recent | rotating, key=lambda g: (g.last_seen, g.id))  # sets: order by id too
+            pool = sorted(recent | rotating, key=_QUIET_ORDER)  # sets: order by id too
             quiet = [g.last_seen for g in pool]
             pairs: list[tuple[Device, Device]] = []
             near = self.ref - th.ROTATION_NEAR_DB

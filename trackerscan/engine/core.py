@@ -649,7 +649,8 @@ class Engine:
             dev.offline_seen.append(place)
             return
         dev.gps_places += 1
-        self._reach(dev, dev.last_seen)
+        if dev.reach_m < _MIN_REACH_M:  # _reach's first test, inlined
+            self._reach(dev, dev.last_seen)
         if place.home is not None:
             dev.home_places += 1
         kept = dev.kept_places
