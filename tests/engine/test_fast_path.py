@@ -278,9 +278,9 @@ def test_span_is_the_largest_haversine_distance_to_the_bit():
 
 
 def test_unambiguous_links_as_the_plain_union_find_did():
-    """context._unambiguous, its union-find inlined, picks the same pairs in the same order as the
-    plain one (a root function with setdefault) on random candidate graphs."""
-    from trackerscan.engine.context import _matching, _unambiguous
+    """context._unambiguous (and _unambiguous_stars), its union-find inlined, picks the same pairs in
+    the same order as the plain one (a root function with setdefault) on random candidate graphs."""
+    from trackerscan.engine.context import _matching, _unambiguous, _unambiguous_stars
 
     def plain(pairs):
         parent: dict = {}
@@ -316,5 +316,15 @@ def test_unambiguous_links_as_the_plain_union_find_did():
         pairs = [(rng.choice(devs[:30]), rng.choice(devs[30:])) for _ in range(n)]
         got = _unambiguous(pairs)
         assert got == plain(pairs)
+        linked += len(got)
+        # as _link_rotations hands them over: each new address with its candidates (old ones, or new
+        # addresses heard before it)
+        stars = []
+        for d in rng.sample(devs[20:], rng.randint(0, 12)):
+            gs = [g for g in rng.sample(devs, rng.randint(1, 4)) if g is not d]
+            if gs:
+                stars.append((d, gs))
+        got = _unambiguous_stars(stars)
+        assert got == plain([(g, d) for d, gs in stars for g in gs])
         linked += len(got)
     assert linked > 0
