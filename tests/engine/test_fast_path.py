@@ -249,3 +249,82 @@ def test_columns_whose_times_go_backwards_equal_feed():
     assert a == b
     assert any(c.level is Level.ALERT for c in a[0])
     assert a[3].sessions == 2
+
+
+def test_span_is_the_largest_haversine_distance_to_the_bit():
+    """Device.span's inlined haversine (trig kept per place, largest term only turned into metres)
+    gives exactly geo.distance_m's largest distance, whenever it is asked."""
+    from trackerscan.geo import distance_m
+
+    rng = random.Random(13)
+    ident = classify(bytes.fromhex("0201061aff4c000215") + bytes(21), "AA:BB:CC:DD:EE:01")
+    for trial in range(40):
+        dev = Device("d", ident, "AA:BB:CC:DD:EE:01", 0.0)
+        lat0, lon0 = rng.uniform(-70, 70), rng.uniform(-179, 179)
+        scale = rng.choice([1e-5, 1e-3, 0.05, 3.0])
+        for k in range(rng.randint(1, 40)):
+            dev.kept_places.append((lat0 + rng.uniform(-scale, scale), lon0 + rng.uniform(-scale, scale)))
+            if rng.random() < 0.3 or k == 0:
+                kept = dev.kept_places
+                plain = max(
+                    [0.0] + [distance_m(*kept[i], *kept[j]) for j in range(len(kept)) for i in range(j)]
+                )
+                assert dev.span() == plain, (trial, k)
+        kept = dev.kept_places
+        plain = max([0.0] + [distance_m(*kept[i], *kept[j]) for j in range(len(kept)) for i in range(j)])
+        assert dev.span() == plain
+        if len(kept) > 2:
+            assert plain > 0.0
+
+
+def test_unambiguous_links_as_the_plain_union_find_did():
+    """context._unambiguous (and _unambiguous_stars), its union-find inlined, picks the same pairs in
+    the same order as the plain one (a root function with setdefault) on random candidate graphs."""
+    from trackerscan.engine.context import _matching, _unambiguous, _unambiguous_stars
+
+    def plain(pairs):
+        parent: dict = {}
+
+        def root(x):
+            parent.setdefault(x, x)
+            while (p := parent[x]) is not x:
+                parent[x] = x = parent[p]
+            return x
+
+        for g, d in pairs:
+            ra, rb = root(g), root(d)
+            if ra is not rb:
+                parent[rb] = ra
+        groups: dict = {}
+        for pair in pairs:
+            groups.setdefault(root(pair[0]), []).append(pair)
+        out = []
+        for edges in groups.values():
+            if len(edges) == 1:
+                out += edges
+            elif len(edges) <= th.ROTATION_LINK_MAX_PAIRS:
+                full = _matching(edges)
+                out += [e for i, e in enumerate(edges) if _matching(edges[:i] + edges[i + 1 :]) < full]
+        return out
+
+    rng = random.Random(5)
+    ident = classify(bytes.fromhex("0201061aff4c000215") + bytes(21), "AA:BB:CC:DD:EE:01")
+    devs = [Device(f"d{i}", ident, f"AA:BB:CC:DD:EE:{i:02X}", 0.0) for i in range(60)]
+    linked = 0
+    for _ in range(200):
+        n = rng.randint(0, 40)
+        pairs = [(rng.choice(devs[:30]), rng.choice(devs[30:])) for _ in range(n)]
+        got = _unambiguous(pairs)
+        assert got == plain(pairs)
+        linked += len(got)
+        # as _link_rotations hands them over: each new address with its candidates (old ones, or new
+        # addresses heard before it)
+        stars = []
+        for d in rng.sample(devs[20:], rng.randint(0, 12)):
+            gs = [g for g in rng.sample(devs, rng.randint(1, 4)) if g is not d]
+            if gs:
+                stars.append((d, gs))
+        got = _unambiguous_stars(stars)
+        assert got == plain([(g, d) for d, gs in stars for g in gs])
+        linked += len(got)
+    assert linked > 0

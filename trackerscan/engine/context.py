@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import bisect
 import math
+from operator import attrgetter
 
 from trackerscan.engine import thresholds as th
 from trackerscan.engine.device import NEVER, Device
 from trackerscan.geo import distance_m
+
+_QUIET_ORDER = attrgetter("last_seen", "id")  # devices by when they went quiet, then by id
 
 # Modes logged per context window.
 UNKNOWN, STILL, WALK, VEHICLE, TRANSPORT = range(5)
@@ -176,14 +179,31 @@ class Context:
         fresh = [d for d in rotating if d.first_seen > earliest and d not in starts and d not in recent]
         if fresh:
             # Addresses that went quiet, by when: a new address looks only at those just before it.
-            pool = sorted(recent | rotating, key=lambda g: (g.last_seen, g.id))  # sets: order by id too
+            pool = sorted(recent | rotating, key=_QUIET_ORDER)  # sets: order by id too
             quiet = [g.last_seen for g in pool]
-            pairs: list[tuple[Device, Device]] = []
+            stars: list[tuple[Device, list[Device]]] = []  # each new address with its candidates
+            near = self.ref - th.ROTATION_NEAR_DB
             for d in fresh:
-                lo = bisect.bisect_left(quiet, d.first_seen - th.ROTATION_LINK_S)
-                hi = bisect.bisect_right(quiet, d.first_seen)
-                pairs += [(g, d) for g in pool[lo:hi] if g is not d and _replaces(g, d, self.ref)]
-            for g, d in _unambiguous(pairs):
+                # `_replaces(g, d, self.ref)` inlined, what depends on d alone taken out of the loop
+                b = d.rssi_s
+                if b is None or not b >= near:
+                    continue
+                fs, cls, kind = d.first_seen, d.cls, d.identity.kind
+                lo = bisect.bisect_left(quiet, fs - th.ROTATION_LINK_S)
+                hi = bisect.bisect_right(quiet, fs)
+                gs = [
+                    g
+                    for g in pool[lo:hi]
+                    if g.last_seen <= fs <= g.last_seen + th.ROTATION_LINK_S
+                    and g.cls == cls
+                    and g.identity.kind == kind
+                    and (a := g.rssi_s) is not None
+                    and abs(a - b) <= th.ROTATION_LINK_DB
+                    and g is not d
+                ]
+                if gs:
+                    stars.append((d, gs))
+            for g, d in _unambiguous_stars(stars):
                 starts[d] = starts.get(g, g.pres_start)
                 self.prev[d] = g
         self.recent = rotating
@@ -374,30 +394,51 @@ def _unambiguous(pairs: list[tuple[Device, Device]]) -> list[tuple[Device, Devic
     addresses appear every second, and a phone that walks off would otherwise be "linked" to whichever
     stranger's appears next: with two or more strangers it could be, no assignment is forced and
     nothing is linked."""
-    # Connected groups of candidates, each decided on its own.
-    parent: dict[Device, Device] = {}
+    return _unambiguous_stars([(d, [g]) for g, d in pairs])
 
-    def root(x: Device) -> Device:
-        # path halving: a busy street's candidates form long chains, walked once each
-        parent.setdefault(x, x)
+
+def _unambiguous_stars(stars: list[tuple[Device, list[Device]]]) -> list[tuple[Device, Device]]:
+    """`_unambiguous` of the pairs (g, d) for each (d, candidates) of ``stars`` and each g of its
+    (non-empty) candidates, in that order, without making a pair of each: the pairs of a star are
+    connected through d, so it joins its group once; pairs are made only for the groups decided."""
+    # Connected groups of candidates, each decided on its own: union-find with path halving (a busy
+    # street's candidates form long chains, walked once each), inlined: a busy street gives ~2,000
+    # pairs a minute.
+    parent: dict[Device, Device] = {d: d for d, _ in stars}
+    for _, gs in stars:
+        for g in gs:
+            parent[g] = g
+    for d, gs in stars:
+        rd = d
+        while (p := parent[rd]) is not rd:
+            parent[rd] = rd = parent[p]
+        for g in gs:
+            rg = g
+            while (p := parent[rg]) is not rg:
+                parent[rg] = rg = parent[p]
+            if rg is not rd:
+                parent[rg] = rd
+    groups: dict[Device, list[tuple[Device, list[Device]]]] = {}
+    for star in stars:
+        x = star[0]
         while (p := parent[x]) is not x:
             parent[x] = x = parent[p]
-        return x
-
-    for g, d in pairs:
-        ra, rb = root(g), root(d)
-        if ra is not rb:
-            parent[rb] = ra
-    groups: dict[Device, list[tuple[Device, Device]]] = {}
-    for pair in pairs:
-        groups.setdefault(root(pair[0]), []).append(pair)
+        members = groups.get(x)
+        if members is None:
+            groups[x] = [star]
+        else:
+            members.append(star)
     out: list[tuple[Device, Device]] = []
-    for edges in groups.values():
-        if len(edges) == 1:
-            out += edges
-        elif len(edges) <= th.ROTATION_LINK_MAX_PAIRS:
-            full = _matching(edges)
-            out += [e for i, e in enumerate(edges) if _matching(edges[:i] + edges[i + 1 :]) < full]
+    for members in groups.values():
+        if len(members) == 1 and len(members[0][1]) == 1:
+            d, (g,) = members[0]
+            out.append((g, d))
+            continue
+        if sum(len(gs) for _, gs in members) > th.ROTATION_LINK_MAX_PAIRS:
+            continue
+        edges = [(g, d) for d, gs in members for g in gs]
+        full = _matching(edges)
+        out += [e for i, e in enumerate(edges) if _matching(edges[:i] + edges[i + 1 :]) < full]
     return out
 
 

@@ -290,7 +290,7 @@ class Engine:
                 if place is not dev.last_place:
                     self._enter(dev, place)
                 if t >= dev.next_hist:  # one history point per device per history_step_s
-                    if dev.cls != NEVER:
+                    if dev.cls != NEVER and dev.reach_m < _MIN_REACH_M:  # _reach's first test, inlined
                         self._reach(dev, t)
                     dev.next_hist = t + hist_step
                     if keep_history or not dev.points:  # without history, the first (see _forget)
@@ -649,7 +649,8 @@ class Engine:
             dev.offline_seen.append(place)
             return
         dev.gps_places += 1
-        self._reach(dev, dev.last_seen)
+        if dev.reach_m < _MIN_REACH_M:  # _reach's first test, inlined
+            self._reach(dev, dev.last_seen)
         if place.home is not None:
             dev.home_places += 1
         kept = dev.kept_places
