@@ -137,10 +137,9 @@ def _feed_batches(
     fixes go to `Engine.feed_rows` in one call, from one zip of the chunk's columns (no copy of them):
     no `Sighting` is built and there is no Python loop per sighting here.  Captures whose times go
     backwards are cut at the first sighting whose time reaches the fix, found on the running maximum
-    of the times, and fed with `Engine.feed_sightings`.
+    of the times, and fed one row at a time.
     """
     feed = engine.feed
-    feed_sightings = engine.feed_sightings
     feed_rows = engine.feed_rows
     fix_times = [f.time for f in fixes]
     i, n = 0, len(fixes)
@@ -156,50 +155,28 @@ def _feed_batches(
         else:
             times, addresses, address_types, rssis, advs, _ = batch
         a, m = 0, len(times)
-        if all(map(le, times, islice(times, 1, None))):
-            # in order (the common case): the rows between two fixes go to `Engine.feed_rows` from one
-            # zip of the columns, without copying them
-            span.add(times[0], times[-1])
-            rows = zip(times, addresses, address_types, rssis, advs, strict=True)
-            while i < n and fix_times[i] <= times[-1]:
-                b = bisect_left(times, fix_times[i], a)
-                if b > a:
-                    changes = feed_rows(times, a, b, rows)
-                    if changes:
-                        add(changes)
-                    a = b
-                changes = feed(fixes[i])
+        # in order (the common case), the rows between two fixes go to `Engine.feed_rows` from one zip of
+        # the columns, without copying them; where times go backwards somewhere, the chunk is cut on their
+        # running maximum and its rows go one by one (the same results: `Engine.feed_rows`)
+        in_order = all(map(le, times, islice(times, 1, None)))
+        bound = times if in_order else list(accumulate(times, max))
+        span.add(times[0] if in_order else min(times), bound[-1])
+        rows = zip(times, addresses, address_types, rssis, advs, strict=True)
+        while i < n and fix_times[i] <= bound[-1]:
+            b = bisect_left(bound, fix_times[i], a)
+            if b > a:
+                changes = feed_rows(times, a, b, rows, not in_order)
                 if changes:
                     add(changes)
-                i += 1
-            if a < m:
-                changes = feed_rows(times, a, m, rows)
-                if changes:
-                    add(changes)
-        else:  # times go backwards somewhere: cut on their running maximum
-            span.add(min(times), max(times))
-            ordered = list(accumulate(times, max))
-            while i < n and fix_times[i] <= ordered[-1]:
-                b = bisect_left(ordered, fix_times[i], a)
-                if b > a:
-                    changes = feed_sightings(
-                        times[a:b], addresses[a:b], address_types[a:b], rssis[a:b], advs[a:b]
-                    )
-                    if changes:
-                        add(changes)
-                    a = b
-                changes = feed(fixes[i])
-                if changes:
-                    add(changes)
-                i += 1
-            if a < m:
-                if a:
-                    times, addresses, address_types, rssis, advs = (
-                        times[a:], addresses[a:], address_types[a:], rssis[a:], advs[a:]
-                    )
-                changes = feed_sightings(times, addresses, address_types, rssis, advs)
-                if changes:
-                    add(changes)
+                a = b
+            changes = feed(fixes[i])
+            if changes:
+                add(changes)
+            i += 1
+        if a < m:
+            changes = feed_rows(times, a, m, rows, not in_order)
+            if changes:
+                add(changes)
         if progress is not None:
             progress(reader.stats.offset, reader.stats.size)
     for fix in fixes[i:]:
