@@ -68,6 +68,13 @@ async def press(factory, hold_s):
     factory.pin(BUTTON).drive_high()
 
 
+async def three_presses(factory, hold_s=0.1, gap_s=0.15):
+    """The radio sweep's gesture: three short presses."""
+    for _ in range(3):
+        await press(factory, hold_s)
+        await asyncio.sleep(gap_s)
+
+
 def on_times(pin):
     """Seconds each 'on' lasted, from gpiozero's own record of the pin's changes."""
     out = []
@@ -248,9 +255,7 @@ async def test_three_presses_are_not_taken_for_a_sweep_or_an_export(tmp_path, fa
                                  rf="none"), pin_gpio, out=out)
     task = asyncio.create_task(runner.run())
     await asyncio.sleep(0.3)
-    for _ in range(3):
-        await press(factory, 0.08)
-        await asyncio.sleep(0.12)
+    await three_presses(factory, 0.08, 0.12)
     await asyncio.wait_for(task, 20)
     details, marks = kit_events(runner.sessions[0])
     assert details == [] and marks == []
@@ -298,9 +303,7 @@ async def test_three_presses_run_a_radio_sweep_recorded_in_its_own_session(tmp_p
     runner = KitRunner(config, pin_gpio)
     task = asyncio.create_task(runner.run())
     await asyncio.sleep(0.3)
-    for _ in range(3):
-        await press(factory, 0.1)
-        await asyncio.sleep(0.15)
+    await three_presses(factory)
     await asyncio.wait_for(task, 30)
     assert Status.RADIO_SWEEP in runner.statuses
     (result,) = runner.radio_results
@@ -330,9 +333,7 @@ async def test_three_presses_without_a_radio_say_no_radio_found(tmp_path, factor
                        pin_gpio, radio_finder=partial(find_radio, tmp_path / "usb"))
     task = asyncio.create_task(runner.run())
     await asyncio.sleep(0.3)
-    for _ in range(3):
-        await press(factory, 0.1)
-        await asyncio.sleep(0.15)
+    await three_presses(factory)
     await asyncio.wait_for(task, 20)
     assert Status.RADIO_MISSING in runner.statuses and Status.RADIO_SWEEP not in runner.statuses
     assert runner.radio_results == []
