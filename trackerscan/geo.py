@@ -6,7 +6,7 @@ A spherical model: good to 0.5 %, plenty for places 150 m apart and for drawing 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 EARTH_RADIUS_M = 6_371_008.8  # m, IUGG mean radius
@@ -23,6 +23,36 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dl = math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+# A point made ready for `farthest_m`: its latitude in radians, that latitude's cosine, its longitude in
+# degrees.
+Prepared = tuple[float, float, float]
+_RAD = math.pi / 180.0  # math.radians multiplies by this constant
+
+
+def prepared(lat: float, lon: float) -> Prepared:
+    """``(lat, lon)`` for `farthest_m`: what `distance_m` computes of one point, computed once."""
+    p = math.radians(lat)
+    return p, math.cos(p), lon
+
+
+def farthest_m(points: Sequence[Prepared], start: int) -> float:
+    """The largest `distance_m` between a point from ``start`` on and any point before it (-1 when there
+    is no such pair): the same operations in the same order as `distance_m`, so the same metres to the
+    bit, with each point's radians and cosine computed once (`prepared`) and only the largest haversine
+    term turned into metres (the distance grows with it).  For a set of places that grows: fold in the
+    new ones only."""
+    sin = math.sin
+    best = -1.0
+    for j in range(start, len(points)):
+        p2, c2, lon2 = points[j]
+        for i in range(j):
+            p1, c1, lon1 = points[i]
+            h = sin((p2 - p1) / 2) ** 2 + c1 * c2 * sin((lon2 - lon1) * _RAD / 2) ** 2
+            if h > best:
+                best = h
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(best))) if best >= 0.0 else -1.0
 
 
 def offset(lat: float, lon: float, north_m: float, east_m: float) -> tuple[float, float]:

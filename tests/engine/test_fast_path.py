@@ -278,9 +278,9 @@ def test_span_is_the_largest_haversine_distance_to_the_bit():
 
 
 def test_unambiguous_links_as_the_plain_union_find_did():
-    """context._unambiguous (and _unambiguous_stars), its union-find inlined, picks the same pairs in
-    the same order as the plain one (a root function with setdefault) on random candidate graphs."""
-    from trackerscan.engine.context import _matching, _unambiguous, _unambiguous_stars
+    """context._unambiguous_stars, its union-find inlined, picks the same pairs in the same order as the
+    plain one (a root function with setdefault) on random candidate graphs."""
+    from trackerscan.engine.context import _matching, _unambiguous_stars
 
     def plain(pairs):
         parent: dict = {}
@@ -314,7 +314,7 @@ def test_unambiguous_links_as_the_plain_union_find_did():
     for _ in range(200):
         n = rng.randint(0, 40)
         pairs = [(rng.choice(devs[:30]), rng.choice(devs[30:])) for _ in range(n)]
-        got = _unambiguous(pairs)
+        got = _unambiguous_stars([(d, [g]) for g, d in pairs])  # each pair a star of one candidate
         assert got == plain(pairs)
         linked += len(got)
         # as _link_rotations hands them over: each new address with its candidates (old ones, or new

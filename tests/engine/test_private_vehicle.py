@@ -160,7 +160,10 @@ def test_a_link_is_made_when_every_one_to_one_assignment_makes_it():
     addresses an old one.  One old address and two new ones it may be (a phone walking off on a busy
     street, two strangers' new addresses): no link.  Addresses stand for devices (only their identity
     matters here)."""
-    from trackerscan.engine.context import _unambiguous
+    from trackerscan.engine.context import _unambiguous_stars
+
+    def _unambiguous(pairs):  # the rule in pair form: each pair a star of one candidate
+        return _unambiguous_stars([(d, [g]) for g, d in pairs])
 
     assert sorted(_unambiguous([("A", "a"), ("B", "a"), ("A", "b")])) == [("A", "b"), ("B", "a")]
     assert _unambiguous([("A", "x"), ("A", "y")]) == []
@@ -184,8 +187,7 @@ def test_without_the_assignment_rule_seed_47_loses_its_car_tag(monkeypatch):
             news[d] = news.get(d, 0) + 1
         return [(g, d) for g, d in pairs if olds[g] == 1 and news[d] == 1]
 
-    monkeypatch.setattr(context, "_unambiguous", only_candidates)
-    # rotations hand their candidates over as stars (a new address and its candidates)
+    # candidates are handed over as stars (a new address and its candidates)
     monkeypatch.setattr(
         context, "_unambiguous_stars", lambda stars: only_candidates([(g, d) for d, gs in stars for g in gs])
     )

@@ -182,25 +182,10 @@ class Context:
             pool = sorted(recent | rotating, key=_QUIET_ORDER)  # sets: order by id too
             quiet = [g.last_seen for g in pool]
             stars: list[tuple[Device, list[Device]]] = []  # each new address with its candidates
-            near = self.ref - th.ROTATION_NEAR_DB
             for d in fresh:
-                # `_replaces(g, d, self.ref)` inlined, what depends on d alone taken out of the loop
-                b = d.rssi_s
-                if b is None or not b >= near:
-                    continue
-                fs, cls, kind = d.first_seen, d.cls, d.identity.kind
-                lo = bisect.bisect_left(quiet, fs - th.ROTATION_LINK_S)
-                hi = bisect.bisect_right(quiet, fs)
-                gs = [
-                    g
-                    for g in pool[lo:hi]
-                    if g.last_seen <= fs <= g.last_seen + th.ROTATION_LINK_S
-                    and g.cls == cls
-                    and g.identity.kind == kind
-                    and (a := g.rssi_s) is not None
-                    and abs(a - b) <= th.ROTATION_LINK_DB
-                    and g is not d
-                ]
+                lo = bisect.bisect_left(quiet, d.first_seen - th.ROTATION_LINK_S)
+                hi = bisect.bisect_right(quiet, d.first_seen)
+                gs = _candidates(d, pool[lo:hi], self.ref)
                 if gs:
                     stars.append((d, gs))
             for g, d in _unambiguous_stars(stars):
@@ -360,47 +345,47 @@ def _still_with_her(group: list[Device], heard: set[Device], since: float, ref: 
     """How many of ``group`` are heard since ``since``, under the same or a new address.
 
     A phone's address rotates every ~15 min: a member last heard before ``since`` is still with her
-    when a device that may be it under its next address (`_replaces`) is heard since (each new
+    when a device that may be it under its next address (`_candidates`) is heard since (each new
     address stands for one member).
     """
     members = set(group)
     fresh = [d for d in heard if d not in members and d.last_seen >= since]
     gone = [g for g in group if g.last_seen < since]
-    pairs = [(g, d) for g in gone for d in fresh if _replaces(g, d, ref)]
-    return len(group) - len(gone) + len(_unambiguous(pairs))
+    stars = [(d, gs) for d in fresh if (gs := _candidates(d, gone, ref))]
+    return len(group) - len(gone) + len(_unambiguous_stars(stars))
 
 
-def _replaces(old: Device, new: Device, ref: float) -> bool:
-    """``new`` may be ``old`` under its next address: first heard just after ``old`` went quiet, the
-    same kind and class, about as strong, and near her (thresholds ROTATION_LINK_*; ``ref``: the
-    strongest smoothed RSSI heard in the window)."""
-    a, b = old.rssi_s, new.rssi_s
-    return (
-        old.last_seen <= new.first_seen <= old.last_seen + th.ROTATION_LINK_S
-        and new.cls == old.cls
-        and new.identity.kind == old.identity.kind
-        and a is not None
-        and b is not None
+def _candidates(new: Device, olds: list[Device], ref: float) -> list[Device]:
+    """Those of ``olds`` that ``new`` may be under its next address: ``new`` first heard just after the
+    old one went quiet, the same kind and class, about as strong, and near her (thresholds
+    ROTATION_LINK_*; ``ref``: the strongest smoothed RSSI heard in the window).  What depends on ``new``
+    alone is tested once, not per candidate (a busy street brings thousands of candidates a minute)."""
+    b = new.rssi_s
+    if b is None or not b >= ref - th.ROTATION_NEAR_DB:
+        return []
+    fs, cls, kind = new.first_seen, new.cls, new.identity.kind
+    return [
+        g
+        for g in olds
+        if g.last_seen <= fs <= g.last_seen + th.ROTATION_LINK_S
+        and g.cls == cls
+        and g.identity.kind == kind
+        and (a := g.rssi_s) is not None
         and abs(a - b) <= th.ROTATION_LINK_DB
-        and b >= ref - th.ROTATION_NEAR_DB
-    )
-
-
-def _unambiguous(pairs: list[tuple[Device, Device]]) -> list[tuple[Device, Device]]:
-    """The (old, new) address pairs that every largest one-to-one assignment of new addresses to old
-    ones makes (thresholds ROTATION_LINK_*).  Each address is one phone: when each of a pair is the
-    other's only candidate that is the pair; two family phones rotating within seconds of each other
-    (old A, B; new a may be A or B, new b only A) can only be (A, b) and (B, a).  On a busy street new
-    addresses appear every second, and a phone that walks off would otherwise be "linked" to whichever
-    stranger's appears next: with two or more strangers it could be, no assignment is forced and
-    nothing is linked."""
-    return _unambiguous_stars([(d, [g]) for g, d in pairs])
+        and g is not new
+    ]
 
 
 def _unambiguous_stars(stars: list[tuple[Device, list[Device]]]) -> list[tuple[Device, Device]]:
-    """`_unambiguous` of the pairs (g, d) for each (d, candidates) of ``stars`` and each g of its
-    (non-empty) candidates, in that order, without making a pair of each: the pairs of a star are
-    connected through d, so it joins its group once; pairs are made only for the groups decided."""
+    """The (old, new) address pairs that every largest one-to-one assignment of new addresses to old
+    ones makes (thresholds ROTATION_LINK_*), from each new address with its candidates (``stars``:
+    (new, its non-empty candidates), the pairs returned in that order).  Each address is one phone: when
+    each of a pair is the other's only candidate that is the pair; two family phones rotating within
+    seconds of each other (old A, B; new a may be A or B, new b only A) can only be (A, b) and (B, a).
+    On a busy street new addresses appear every second, and a phone that walks off would otherwise be
+    "linked" to whichever stranger's appears next: with two or more strangers it could be, no assignment
+    is forced and nothing is linked.  A star's pairs are connected through its new address, so it joins
+    its group once; pairs are made only for the groups decided."""
     # Connected groups of candidates, each decided on its own: union-find with path halving (a busy
     # street's candidates form long chains, walked once each), inlined: a busy street gives ~2,000
     # pairs a minute.

@@ -6,7 +6,7 @@ import math
 from array import array
 
 from trackerscan.engine.places import Place
-from trackerscan.geo import EARTH_RADIUS_M
+from trackerscan.geo import Prepared, farthest_m, prepared
 from trackerscan.model import Identity, Kind, Level, LevelChange
 
 # Evaluation classes: which rule can raise a level for a device.
@@ -18,8 +18,6 @@ NEVER = "never"  # near-owner trackers and devices with rotating addresses
 _NON_TRACKER_KINDS = (Kind.APPLE_DEVICE, Kind.AIRPODS, Kind.SAMSUNG_DEVICE)
 
 NAN = math.nan
-_RAD = math.pi / 180.0  # math.radians multiplies by this constant
-_sin, _cos, _asin, _sqrt, _radians = math.sin, math.cos, math.asin, math.sqrt, math.radians
 
 
 def evaluation_class(ident: Identity) -> str:
@@ -110,7 +108,7 @@ class Device:
         self.last_place: object = None
         self.place_ids: set[int] = set()
         self.kept_places: list[tuple[float, float]] = []
-        self.span_trig: list[tuple[float, float, float]] | None = None  # span(): (rad lat, cos, lon)
+        self.span_trig: list[Prepared] | None = None  # span()'s kept places, made ready (geo.prepared)
         self.keys: list[tuple[str, bytes]] = []  # its entries in the engine's classify cache
         self.gps_places = 0
         self.home_places = 0
@@ -134,34 +132,18 @@ class Device:
         self.sess = 0  # the session (Context.session) it was first heard in; -1: heard in two or more
 
     def span(self) -> float:
-        """Largest distance (m) between the kept places, folding in places added since the last call.
-
-        `geo.distance_m`'s haversine, with each place's latitude in radians and its cosine computed
-        once (``span_trig``, made on the first call: most devices never need their span): the same
-        operations in the same order, so the same metres to the bit; the distance grows with the
-        haversine term, so only the largest term is turned into metres.
-        """
+        """Largest distance (m) between the kept places, folding in places added since the last call
+        (`geo.farthest_m`; the places made ready on the first call: most devices never need their span)."""
         kept = self.kept_places
         n = len(kept)
         if self.span_n < n:
             trig = self.span_trig
             if trig is None:
                 trig = self.span_trig = []
-            for lat, lon in kept[len(trig) :]:
-                p = _radians(lat)
-                trig.append((p, _cos(p), lon))
-            best = -1.0
-            for j in range(self.span_n, n):
-                p2, c2, lon2 = trig[j]
-                for i in range(j):
-                    p1, c1, lon1 = trig[i]
-                    h = _sin((p2 - p1) / 2) ** 2 + c1 * c2 * _sin((lon2 - lon1) * _RAD / 2) ** 2
-                    if h > best:
-                        best = h
-            if best >= 0.0:
-                d = 2 * EARTH_RADIUS_M * _asin(min(1.0, _sqrt(best)))
-                if d > self.span_m:
-                    self.span_m = d
+            trig += [prepared(lat, lon) for lat, lon in kept[len(trig) :]]
+            d = farthest_m(trig, self.span_n)
+            if d > self.span_m:
+                self.span_m = d
             self.span_n = n
         return self.span_m
 

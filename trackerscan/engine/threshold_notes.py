@@ -296,13 +296,14 @@ NOTES: dict[str, str] = {
     "ROTATION_NEAR_DB": "(goes with ROTATION_LINK_DB)",
     "ROTATION_LINK_MAX_PAIRS": (
         "Where candidates overlap, a pair is linked when every largest one-to-one assignment of new"
-        " addresses to old ones makes it (context._unambiguous): family_car seed 47 had her phone "
-        "(old A) and the child's (old B) rotate 3 s apart, the child's new address b within reach "
-        "of both and hers (a) of A only: only (A, a) and (B, b) gives both new addresses an old "
-        "one; with each pair required to be the other's only candidate, neither was linked, 3 of 6 "
-        "co-travellers counted as gone and the car's tag was missed.  A phone walking off on a busy"
-        " street with two or more strangers' new addresses in reach is linked to none.  A group of "
-        "overlapping candidates larger than this is a crowd, left unlinked (and the work bounded)."
+        " addresses to old ones makes it (context._unambiguous_stars): family_car seed 47 had her "
+        "phone (old A) and the child's (old B) rotate 3 s apart, the child's new address b within "
+        "reach of both and hers (a) of A only: only (A, a) and (B, b) gives both new addresses an "
+        "old one; with each pair required to be the other's only candidate, neither was linked, 3 "
+        "of 6 co-travellers counted as gone and the car's tag was missed.  A phone walking off on a"
+        " busy street with two or more strangers' new addresses in reach is linked to none.  A "
+        "group of overlapping candidates larger than this is a crowd, left unlinked (and the work "
+        "bounded)."
     ),
     "CLOSE_GAP_DB": (
         "Closeness is measured against the other devices heard in the same context window, not in "

@@ -245,7 +245,7 @@ ROTATION_LINK_S = 10.0
 ROTATION_LINK_DB = 10.0
 ROTATION_NEAR_DB = 25.0
 # Where candidates overlap, a pair is linked when every largest one-to-one assignment of new addresses
-# to old ones makes it (context._unambiguous): family_car seed 47 had her phone (old A) and the child's
+# to old ones makes it (context._unambiguous_stars): family_car seed 47 had her phone (old A) and the child's
 # (old B) rotate 3 s apart, the child's new address b within reach of both and hers (a) of A only:
 # only (A, a) and (B, b) gives both new addresses an old one; with each pair required to be the other's
 # only candidate, neither was linked, 3 of 6 co-travellers counted as gone and the car's tag was
