@@ -65,6 +65,10 @@ SCHEMA_VERSION = 1
 # also bounds what a hostile file can make the reader hold.
 LAG_META_KEY = "sighting_lag_ms"
 SIGHTING_LAG_MAX_S = 900.0
+# Metadata of a recorded radio sweep (sessions/radio.py writes them; the summary and the report read them):
+RF_FIRST_KEY = "rf_first"  # UTC epoch seconds of the sweep's first line (a replay's: the recording's own)
+RF_LAST_KEY = "rf_last"  # ... and of its last
+RF_REPLAYED_KEY = "rf_replayed"  # "1" when the sweep was read from a recording (replay:FILE), else "0"
 
 # Bounds on reading a session someone else may have made (issue #12).  Times outside 1990-2100 cannot
 # come from a real recording (and years past 9999 cannot even be printed): such a row marks the file
@@ -651,8 +655,8 @@ class Session:
         # What was recorded decides (a replayed recording keeps its own times), then a radio sweep's
         # own first and last lines (sessions/radio.py); the wall-clock start and end in meta only
         # stand in for an empty session.
-        if first is None and "rf_first" in meta and "rf_last" in meta:
-            first, last = _meta_time(meta, "rf_first"), _meta_time(meta, "rf_last")
+        if first is None and RF_FIRST_KEY in meta and RF_LAST_KEY in meta:
+            first, last = _meta_time(meta, RF_FIRST_KEY), _meta_time(meta, RF_LAST_KEY)
         started = first if first is not None else _meta_time(meta, "started")
         ended = last if last is not None else _meta_time(meta, "ended") or started
         changes = self.level_changes()

@@ -14,13 +14,9 @@ from datetime import datetime
 from pathlib import Path
 
 from trackerscan import __version__
+from trackerscan.formats.session import RF_FIRST_KEY, RF_LAST_KEY, RF_REPLAYED_KEY
 from trackerscan.rf.detect import Analysis
 from trackerscan.sessions.writer import SessionWriter
-
-# Metadata keys of a recorded sweep (read by the report and the session listing).
-RF_FIRST = "rf_first"  # UTC epoch seconds of the sweep's first line
-RF_LAST = "rf_last"  # ... and of its last
-RF_REPLAYED = "rf_replayed"  # "1" when the sweep was read from a recording (replay:FILE), else "0"
 
 
 def record_sweep(sessions_dir: Path, *, source: str, region: str, result: Analysis, started: float,
@@ -35,11 +31,11 @@ def record_sweep(sessions_dir: Path, *, source: str, region: str, result: Analys
         "region": region,
         "timezone": datetime.now().astimezone().tzname() or "",
         "rf_notes": json.dumps(result.notes),
-        RF_REPLAYED: "1" if source.startswith("replay:") else "0",
+        RF_REPLAYED_KEY: "1" if source.startswith("replay:") else "0",
     }
     if first is not None and last is not None:
-        meta[RF_FIRST] = repr(first)
-        meta[RF_LAST] = repr(last)
+        meta[RF_FIRST_KEY] = repr(first)
+        meta[RF_LAST_KEY] = repr(last)
     writer = SessionWriter.create(sessions_dir, started, meta)
     try:
         writer.record_rf(time.time(), source, result.transmitters, result.coverage)

@@ -23,6 +23,7 @@ from trackerscan.engine import thresholds as engine_thresholds
 from trackerscan.engine.explain import duration_short, kind_name
 from trackerscan.engine.flood import floods_in
 from trackerscan.engine.threshold_notes import NOTES
+from trackerscan.formats.session import RF_REPLAYED_KEY
 from trackerscan.model import Level
 from trackerscan.rf import thresholds as rf_thresholds
 from trackerscan.safetext import xml_text
@@ -191,7 +192,7 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
     recorded = f"{_fmt_local(s.started, tz)} to {_fmt_local(s.ended, tz)}"
     if rf_only:
         recorded = "Radio sweep from " + recorded
-        if a.meta.get("rf_replayed") == "1":
+        if a.meta.get(RF_REPLAYED_KEY) == "1":
             recorded += (f", times as recorded (replayed from a file on "
                          f"{_fmt_local(_float(a.meta.get('started')), tz)})")
     header = [
