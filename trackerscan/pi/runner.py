@@ -242,6 +242,7 @@ class KitRunner:
             if gauge is not None and self.kit.radio_gauge is None:
                 self.say("radio sweep: a regular transmitter was found; the light is now its meter")
             self.kit.radio_meter(gauge)
+
     def _answer_mine(self) -> None:
         """The button held while the kit asks "Is this yours?": "It's mine" for that device."""
         device = self.kit.question(self.clock())
