@@ -104,3 +104,21 @@ def test_a_live_sweep_alone_says_nothing_of_a_replay(tmp_path):
     assert "No device travelled with you" not in page
     assert f"The radio sweep found {len(result.transmitters)} transmitter(s)" in page
     assert len(result.transmitters) >= 1
+
+
+def test_a_sweep_session_whose_start_is_out_of_range_is_one_line(tmp_path):
+    """The wall-clock start of a replayed sweep (shown in its report) comes from the file: out of range,
+    it is one line naming the damage, not a traceback, and the file is left as it was."""
+    import sqlite3
+
+    assert run("rf", "sweep", "--source", f"replay:{DATA / 'rtl_power.csv'}", "--region", "uk",
+               "--data-dir", str(tmp_path)).returncode == 0
+    (session,) = (tmp_path / "sessions").glob("*.sqlite")
+    with sqlite3.connect(session) as db:
+        db.execute("UPDATE meta SET value = '1e300' WHERE key = 'started'")
+    db.close()
+    before = session.read_bytes()
+    done = run("report", str(session), "--out", str(tmp_path / "r.html"), "--data-dir", str(tmp_path))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and "is damaged" in done.stderr and "1e300" in done.stderr
+    assert session.read_bytes() == before and not (tmp_path / "r.html").exists()

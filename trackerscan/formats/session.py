@@ -655,8 +655,10 @@ class Session:
         # What was recorded decides (a replayed recording keeps its own times), then a radio sweep's
         # own first and last lines (sessions/radio.py); the wall-clock start and end in meta only
         # stand in for an empty session.
+        swept_at = None
         if first is None and RF_FIRST_KEY in meta and RF_LAST_KEY in meta:
             first, last = _meta_time(meta, RF_FIRST_KEY), _meta_time(meta, RF_LAST_KEY)
+            swept_at = _meta_time(meta, "started")
         started = first if first is not None else _meta_time(meta, "started")
         ended = last if last is not None else _meta_time(meta, "ended") or started
         changes = self.level_changes()
@@ -682,6 +684,7 @@ class Session:
             recording=is_recording(self.path),
             rf_transmitters=len(rf_found),
             rf_seconds=max((c.seconds for c in rf_covered), default=0.0),
+            swept_at=swept_at,
         )
 
 
@@ -702,6 +705,8 @@ class SessionSummary:
     recording: bool
     rf_transmitters: int = 0  # regular transmitters an RF sweep found (trackerscan rf sweep)
     rf_seconds: float = 0.0  # the longest time an RF sweep covered a band (a replay keeps its own)
+    # A session holding only an RF sweep: when it was made (wall clock), as its times are the sweep's own
+    swept_at: float | None = None
 
     @property
     def duration_s(self) -> float | None:

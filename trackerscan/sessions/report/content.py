@@ -194,7 +194,7 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
         recorded = "Radio sweep from " + recorded
         if a.meta.get(RF_REPLAYED_KEY) == "1":
             recorded += (f", times as recorded (replayed from a file on "
-                         f"{_fmt_local(_float(a.meta.get('started')), tz)})")
+                         f"{_fmt_local(s.swept_at, tz)})")
     header = [
         ("Session", a.path.stem),
         ("Recorded", recorded + ("" if s.finished else " (recording was cut short)")),
@@ -348,13 +348,6 @@ def build(analysis: SessionAnalysis, tz: tzinfo, generated: float) -> ReportCont
         source_events=source_events,
         integrity=integrity,
     )
-
-
-def _float(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
 
 
 def _sweep_sentence(found: int) -> str:
