@@ -340,6 +340,12 @@ def _chance(chain: _Chain, bursts: list[Burst], tol_s: float, places: float, cha
     return trials * _binom_tail(slots - 2, len(chain.idx) - 2, q)
 
 
+def _jitter_limit(period: float, max_jitter_s: float) -> float:
+    """The RMS jitter a schedule of ``period`` may have: ``max_jitter_s``, or MAX_JITTER_REL of a long
+    period."""
+    return max(max_jitter_s, th.MAX_JITTER_REL * period)
+
+
 def _schedules(bursts: list[Burst], tol_s: float, max_jitter_s: float, outlier_s: float, places: float,
                chan_hz: float) -> list[tuple[_Chain, float]]:
     starts = [b.start for b in bursts]
@@ -361,7 +367,7 @@ def _schedules(bursts: list[Burst], tol_s: float, max_jitter_s: float, outlier_s
                 if not (len(g.idx) >= th.MIN_BURSTS and g.fill >= th.MIN_FILL
                         and th.MIN_PERIOD_S <= g.period <= th.MAX_PERIOD_S):
                     continue
-                limit = max(max_jitter_s, th.MAX_JITTER_REL * g.period)
+                limit = _jitter_limit(g.period, max_jitter_s)
                 # alone on its channels (no other burst there to line up by chance): a looser limit
                 if g.jitter <= limit or (g.jitter <= th.QUIET_JITTER_FACTOR * limit
                                          and _chance(g, bursts, tol_s, places, chan_hz) == 0.0):
@@ -378,8 +384,7 @@ def _schedules(bursts: list[Burst], tol_s: float, max_jitter_s: float, outlier_s
             # shorter period, they are one schedule, if they keep time together.
             (k,) = shared
             u = _harmonic_union(out[k][0], c, bursts, outlier_s)
-            limit = max(max_jitter_s, th.MAX_JITTER_REL * u.period) if u is not None else 0.0
-            if u is not None and u.fill >= th.MIN_FILL and u.jitter <= limit:
+            if u is not None and u.fill >= th.MIN_FILL and u.jitter <= _jitter_limit(u.period, max_jitter_s):
                 conf = confidence(len(u.idx), _chance(u, bursts, tol_s, places, chan_hz))
                 if conf >= th.MIN_CONFIDENCE:
                     out[k] = (u, conf)
@@ -403,15 +408,25 @@ def _harmonic_union(a: _Chain, b: _Chain, bursts: list[Burst], outlier_s: float)
     if m not in (2, 3) or abs(long_.period - m * short.period) > th.TIME_TOL_REL * long_.period:
         return None
     idx = sorted(set(a.idx) | set(b.idx), key=lambda k: bursts[k].start)
+    return _one_clock(idx, bursts, bursts[short.idx[0]].start, short.period, outlier_s)
+
+
+def _one_clock(idx: list[int], bursts: list[Burst], t0: float, period: float, tol_s: float,
+               tol_rel: float = 0.0) -> _Chain | None:
+    """The bursts ``idx`` as one schedule on the clock of ``period`` from ``t0``: each on a slot of its
+    own, none further than ``tol_s`` plus ``tol_rel`` of the fitted period from the schedule fitted to
+    them all; else None.  The fit takes them in the order given; the schedule has them in time order."""
     ts = [bursts[k].start for k in idx]
-    t0 = bursts[short.idx[0]].start
-    ns = [round((t - t0) / short.period) for t in ts]
+    ns = [round((t - t0) / period) for t in ts]
     if len(set(ns)) != len(ns):
         return None
     _, p, resid = _residuals(ns, ts)
-    if float(np.max(np.abs(resid))) > outlier_s:
+    if float(np.max(np.abs(resid))) > tol_s + tol_rel * p:
         return None
-    return _Chain(idx, [n - ns[0] for n in ns], p, float(math.sqrt(float(np.mean(resid**2)))))
+    order = sorted(range(len(ts)), key=lambda i: ts[i])
+    first = min(ns)
+    return _Chain([idx[i] for i in order], [ns[i] - first for i in order], p,
+                  float(math.sqrt(float(np.mean(resid**2)))))
 
 
 def _merge_pieces(found: list[tuple[_Chain, float]], bursts: list[Burst], tol_s: float,
@@ -424,17 +439,10 @@ def _merge_pieces(found: list[tuple[_Chain, float]], bursts: list[Burst], tol_s:
             same_place = _compatible(bursts[prev.idx[0]], bursts[c.idx[0]])
             if not same_place or abs(prev.period - c.period) > th.TIME_TOL_REL * prev.period:
                 continue
-            t0 = bursts[prev.idx[0]].start
-            ts = [bursts[i].start for i in prev.idx + c.idx]
-            ns = [round((t - t0) / prev.period) for t in ts]
-            if len(set(ns)) != len(ns):
+            joined = _one_clock(prev.idx + c.idx, bursts, bursts[prev.idx[0]].start, prev.period, tol_s,
+                                th.TIME_TOL_REL)
+            if joined is None:
                 continue
-            _, p, resid = _residuals(ns, ts)
-            if float(np.max(np.abs(resid))) > tol_s + th.TIME_TOL_REL * p:
-                continue
-            order = sorted(range(len(ts)), key=lambda i: ts[i])
-            joined = _Chain([(prev.idx + c.idx)[i] for i in order], [ns[i] - min(ns) for i in order], p,
-                            float(math.sqrt(float(np.mean(resid**2)))))
             out[k] = (joined, confidence(len(joined.idx), _chance(joined, bursts, tol_s, places, chan_hz)))
             break
         else:
