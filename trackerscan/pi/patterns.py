@@ -218,6 +218,8 @@ def radio_meter(gauge: int) -> Blink:
     g = min(100, max(0, gauge)) / 100
     period = RADIO_METER_SLOW_S - (RADIO_METER_SLOW_S - RADIO_METER_FAST_S) * g
     return Blink(f"meter {gauge}", ((RADIO_METER_ON_S, True), (round(period - RADIO_METER_ON_S, 3), False)))
+
+
 # Cues that answer a press of the button: they go ahead of cues still waiting to be played.
 PROMPT = frozenset({Cue.MINE, Cue.SWEEP_START, Cue.SWEEP_END, Cue.RADIO_START, Cue.RADIO_END})
 
@@ -382,7 +384,7 @@ class KitState:
             return Status.NOT_RECORDING
         if self.radio_on:
             return Status.RADIO_SWEEP
-        if self.question_at is not None and now - self.question_at < QUESTION_SHOWN_S:
+        if self.question(now) is not None:
             return Status.QUESTION
         if level is Level.WATCH:
             return Status.WATCH
