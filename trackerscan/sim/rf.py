@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from trackerscan.rf import thresholds as rf_thresholds
 from trackerscan.rf.bands import Band, region_bands
 from trackerscan.rf.records import Hop
 
@@ -164,9 +165,9 @@ def _interference(grid: _Grid, minutes: float, carriers: int, wideband_per_min: 
 
 
 # Another emission this close to a tracker's report, in seconds and in bins, merges with it in the
-# detector (rf.thresholds.MERGE_GAP_S between events, BIN_GAP quiet bins inside one sweep's event).
-MASK_GAP_S = 3.0
-MASK_GAP_BINS = 2
+# detector (events less than MERGE_GAP_S apart; up to BIN_GAP quiet bins inside one sweep's event).
+MASK_GAP_S = rf_thresholds.MERGE_GAP_S
+MASK_GAP_BINS = rf_thresholds.BIN_GAP + 1
 
 
 def _masked(ems: list[_Emission], seen: list[set[float]]) -> list[set[float]]:
