@@ -75,6 +75,17 @@ async def three_presses(factory, hold_s=0.1, gap_s=0.15):
         await asyncio.sleep(gap_s)
 
 
+def one_long_tone(pin):
+    """True if the pin held exactly one tone and it lasted the 1.0 s "adapter lost" tone.
+
+    The runner turns the buzzer off at its first tick (TICK_S, 0.05 s) past the tone's end; on a loaded
+    machine a tick can come late, so the tone is allowed up to 1.4 s: still far from every other sound
+    (blips of 0.15 s, the 0.8 s shutdown tone cannot reach it from below).
+    """
+    tones = on_times(pin)
+    return len(tones) == 1 and 0.9 <= tones[0] < 1.4
+
+
 def on_times(pin):
     """Seconds each 'on' lasted, from gpiozero's own record of the pin's changes."""
     out = []
@@ -94,7 +105,7 @@ async def test_adapter_lost_and_back_shown_on_the_led_and_buzzer(tmp_path, facto
     assert await asyncio.wait_for(runner.run(), 20) == 0
     assert [s for s in runner.statuses if s is not Status.BUSY] == [Status.OK, Status.ADAPTER_LOST, Status.OK]
     # One long tone (1.0 s) when the adapter went: seen on the buzzer pin.
-    assert [round(t, 1) for t in on_times(factory.pin(BUZZER))] == [1.0]
+    assert one_long_tone(factory.pin(BUZZER)), on_times(factory.pin(BUZZER))
     # Three 0.15 s blips for "adapter lost" among the LED's on-times.
     assert sum(0.1 <= t <= 0.2 for t in on_times(factory.pin(LED))) >= 3
     with Session.open(runner.sessions[0]) as s:
@@ -172,12 +183,16 @@ async def test_no_adapter_at_start_is_shown_and_retried(tmp_path, factory, pin_g
     runner = KitRunner(KitConfig(ble=f"hci:tcp-client:127.0.0.1:{port}", gps="none",
                                  data_dir=str(tmp_path / "data")), pin_gpio, retry_s=0.2)
     task = asyncio.create_task(runner.run())
-    await asyncio.sleep(2.5)
+    buzzer = factory.pin(BUZZER)
+    deadline = time.monotonic() + 10  # wait for the tone to end, however loaded the machine is
+    while not on_times(buzzer) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(1.5)  # several more tries at retry_s 0.2 s: none may sound again
     runner.stop()
     assert await asyncio.wait_for(task, 10) == 0
     assert Status.ADAPTER_LOST in runner.statuses
     assert runner.sessions == []  # nothing recorded without an adapter, nothing half-made
-    assert [round(t, 1) for t in on_times(factory.pin(BUZZER))] == [1.0]  # told once, not at every retry
+    assert one_long_tone(buzzer), on_times(buzzer)  # told once, not at every retry
     assert capsys.readouterr().out.count("Could not open the Bluetooth controller") == 1
 
 
