@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 from dataclasses import dataclass
 
 from PyQt6.QtCore import Qt, QTimer
@@ -26,7 +25,7 @@ from PyQt6.QtWidgets import (
 
 from trackerscan.errors import TrackerscanError
 from trackerscan.find.rf_sweep import LiveRf, Meter
-from trackerscan.rf.bands import REGIONS, region_bands
+from trackerscan.rf.bands import REGIONS
 from trackerscan.rf.records import Transmitter
 from trackerscan.rf.summary import PROCEDURE, mhz
 
@@ -130,35 +129,23 @@ class RfView(QWidget):
         self._stop.set()
 
     def _work(self, spec: str, region: str, record: bool) -> None:
-        from trackerscan.rf.detect import analyze
-        from trackerscan.sessions.paths import sessions_dir
-        from trackerscan.sessions.radio import record_sweep
-        from trackerscan.sources.rf import open_rf
+        from trackerscan.live_radio import RadioSweep
 
-        live: LiveRf | None = None
-        started = time.time()
+        def snapshot(live: LiveRf, analysed: bool) -> None:
+            if self._stop.is_set():
+                sweep.stop()
+            elif analysed:
+                self._queue.put(self._snapshot(live))
+
         try:
-            bands = region_bands(region)
-            source = open_rf(spec, bands)
-            live = LiveRf(bands)
-            try:
-                for hop in source.hops():
-                    if self._stop.is_set():
-                        break
-                    if live.add(hop):
-                        self._queue.put(self._snapshot(live))
-            finally:
-                source.close()
-            final = analyze(live.hops, bands, source.damaged)
-            session = None
-            if record and live.last_time is not None:
-                session = record_sweep(sessions_dir(self.data_dir, create=True), source=source.name,
-                                       region=region, result=final, started=started,
-                                       first=live.first_time, last=live.last_time).name
-            self._queue.put(Snapshot(final.transmitters, live.meter(), final.seconds / 60, final.notes,
-                                     finished=True, session=session))
+            sweep = RadioSweep(spec, region, self.data_dir, session=record, on_hop=snapshot)
+            result = sweep.run()
         except TrackerscanError as exc:
             self._queue.put(Snapshot([], None, 0.0, [], error=str(exc), finished=True))
+            return
+        final = result.analysis
+        self._queue.put(Snapshot(final.transmitters, result.meter, final.seconds / 60, final.notes,
+                                 finished=True, session=result.session.name if result.session else None))
 
     @staticmethod
     def _snapshot(live: LiveRf) -> Snapshot:

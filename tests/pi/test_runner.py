@@ -322,7 +322,7 @@ async def test_three_presses_run_a_radio_sweep_recorded_in_its_own_session(tmp_p
     await asyncio.wait_for(task, 30)
     assert Status.RADIO_SWEEP in runner.statuses
     (result,) = runner.radio_results
-    assert result.session is not None and [round(t.period_s) for t in result.transmitters] == [20]
+    assert result.session is not None and [round(t.period_s) for t in result.analysis.transmitters] == [20]
     with Session.open(result.session) as s:  # what `trackerscan sessions` and the report read
         found, covered = s.rf_results()
         assert len(found) == 1 and found[0].band == "GSM 900 / LTE B8" and covered

@@ -7,9 +7,12 @@ import json
 import os
 import sys
 import time
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from trackerscan.errors import InputError
+
+if TYPE_CHECKING:
+    from trackerscan.find.rf_sweep import LiveRf
 
 ORDER = 58
 
@@ -72,11 +75,9 @@ def run_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _meter_line(live: object) -> str:
-    from trackerscan.find.rf_sweep import LiveRf
+def _meter_line(live: LiveRf) -> str:
     from trackerscan.rf.summary import mhz
 
-    assert isinstance(live, LiveRf)
     m = live.meter()
     if m is None:
         return "No regular transmitter yet."
@@ -89,65 +90,42 @@ def _meter_line(live: object) -> str:
 
 
 def run_sweep(args: argparse.Namespace) -> int:
-    from trackerscan.find.rf_sweep import LiveRf
-    from trackerscan.rf.bands import region_bands
-    from trackerscan.rf.detect import analyze
+    from trackerscan.live_radio import RadioSweep
     from trackerscan.rf.summary import PROCEDURE, text, to_json
-    from trackerscan.rf.sweep_csv import format_hop
-    from trackerscan.sources.rf import open_rf
 
-    bands = region_bands(args.region)
     if args.minutes is not None and args.minutes <= 0:
         raise InputError("--minutes must be more than 0.")
-    source = open_rf(args.source, bands)
-    started = time.time()
-    record = _open_private(args.record) if args.record else None
-    live = LiveRf(bands)
     out = sys.stderr if args.json else sys.stdout
-    print(PROCEDURE, file=out)
-    print(f"Sweeping with {source.name}; Ctrl-C ends the sweep.", file=out, flush=True)
     last_print = time.monotonic()
+
+    def show(live: LiveRf, _analysed: bool) -> None:
+        nonlocal last_print
+        if time.monotonic() - last_print < PRINT_EVERY_S:
+            return
+        last_print = time.monotonic()
+        if record is not None:
+            record.flush()
+        if live.analysis is not None:
+            print(text(live.analysis).split("\nSwept:")[0], file=out)
+        print(_meter_line(live), file=out, flush=True)
+
+    sweep = RadioSweep(args.source, args.region, args.data_dir, session=not args.no_session,
+                       minutes=args.minutes, on_hop=show)
+    name = sweep.open()  # the device first: a file named by --record is not touched if it cannot be used
+    record: IO[str] | None = None
     try:
-        for hop in source.hops():
-            if record is not None:
-                record.write(format_hop(hop) + "\n")
-            live.add(hop)
-            if time.monotonic() - last_print >= PRINT_EVERY_S:
-                last_print = time.monotonic()
-                if record is not None:
-                    record.flush()
-                if live.analysis is not None:
-                    print(text(live.analysis).split("\nSwept:")[0], file=out)
-                print(_meter_line(live), file=out, flush=True)
-            if (args.minutes is not None and live.first_time is not None and live.last_time is not None
-                    and live.last_time - live.first_time >= args.minutes * 60):
-                break
-    except KeyboardInterrupt:
-        pass
+        record = sweep.record = _open_private(args.record) if args.record else None
+        print(PROCEDURE, file=out)
+        print(f"Sweeping with {name}; Ctrl-C ends the sweep.", file=out, flush=True)
+        result = sweep.run()
     finally:
-        source.close()
+        sweep.close()
         if record is not None:
             record.close()
-    result = analyze(list(live.hops), bands, source.damaged)
-    if not args.no_session and live.last_time is not None:
-        name = _record_session(args, source.name, result, started, live)
-        print(f"Recorded in the session {name}.", file=out)
-    print(json.dumps(to_json(result)) if args.json else text(result))
+    if result.session is not None:
+        print(f"Recorded in the session {result.session.name}.", file=out)
+    print(json.dumps(to_json(result.analysis)) if args.json else text(result.analysis))
     return 0
-
-
-def _record_session(args: argparse.Namespace, source: str, result: object, started: float,
-                    live: object) -> str:
-    """A session holding what the sweep found and covered (as ``trackerscan scan`` records sightings)."""
-    from trackerscan.find.rf_sweep import LiveRf
-    from trackerscan.rf.detect import Analysis
-    from trackerscan.sessions import paths
-    from trackerscan.sessions.radio import record_sweep
-
-    assert isinstance(result, Analysis) and isinstance(live, LiveRf)
-    path = record_sweep(paths.sessions_dir(args.data_dir, create=True), source=source, region=args.region,
-                        result=result, started=started, first=live.first_time, last=live.last_time)
-    return path.name
 
 
 def run_simulate(args: argparse.Namespace) -> int:

@@ -52,11 +52,12 @@ from trackerscan.live import (
     LiveSettings,
     free_bytes,
 )
+from trackerscan.live_radio import RadioResult
 from trackerscan.model import Level, LevelChange, SourceEvent, SourceEventKind
 from trackerscan.pi.button import Gesture
 from trackerscan.pi.gpio import KitGpio
 from trackerscan.pi.patterns import Indicator, KitState, Status
-from trackerscan.pi.radio import RadioResult, RadioSweep, find_radio
+from trackerscan.pi.radio import KitRadioSweep, find_radio
 from trackerscan.pi.usb import UsbExporter, run_command
 from trackerscan.sources.gps.clock import ClockCorrector
 
@@ -128,7 +129,7 @@ class KitRunner:
         self.record_retry_s = record_retry_s
         self.free = free
         self.radio_finder = radio_finder
-        self.radio: RadioSweep | None = None  # the radio sweep running or last run
+        self.radio: KitRadioSweep | None = None  # the radio sweep running or last run
         self.radio_results: list[RadioResult] = []
         self._radio_task: asyncio.Task[None] | None = None
         self.kit = KitState(gps_expected=config.gps != "none")
@@ -211,14 +212,14 @@ class KitRunner:
             self.say("three presses: no radio found. Plug a tinySA, an RTL-SDR or a HackRF into a USB port "
                      "for the radio sweep; the Bluetooth scan goes on.")
             return
-        self.radio = RadioSweep(spec, self.config.rf_region, self.config.data_dir, wall=self.wall)
+        self.radio = KitRadioSweep(spec, self.config.rf_region, self.config.data_dir, wall=self.wall)
         self.kit.radio_started()
         self._record(f"radio sweep started with {spec} (three presses)")
         self.say(f"radio sweep started with {spec}: have someone drive the car, move the antenna slowly "
                  "around it; the light blinks faster near a regular transmitter. Three presses end it.")
         self._radio_task = asyncio.create_task(self._run_radio(self.radio))
 
-    async def _run_radio(self, radio: RadioSweep) -> None:
+    async def _run_radio(self, radio: KitRadioSweep) -> None:
         try:
             result = await asyncio.to_thread(radio.run)
         except TrackerscanError as exc:
@@ -229,14 +230,14 @@ class KitRunner:
         self._show_radio(radio)
         self.kit.radio_ended()
         self.radio_results.append(result)
-        found = len(result.transmitters)
+        found = len(result.analysis.transmitters)
         words = (f"{found} regular transmitter(s) found" if found else "no regular transmitter found") + (
-            f" in {result.seconds / 60:.1f} min")
+            f" in {result.analysis.seconds / 60:.1f} min")
         where = f"; recorded in the session {result.session.stem}" if result.session else ""
         self._record(f"radio sweep ended: {words}{where}")
         self.say(f"radio sweep ended: {words}{where}")
 
-    def _show_radio(self, radio: RadioSweep) -> None:
+    def _show_radio(self, radio: KitRadioSweep) -> None:
         """Hand the radio sweep's meter readings to the LED."""
         for gauge in radio.take_meter():
             if gauge is not None and self.kit.radio_gauge is None:

@@ -1,9 +1,10 @@
 """A radio sweep for cellular trackers recorded as a session, as `trackerscan scan` records sightings.
 
-Shared by `trackerscan rf sweep` and the desktop application's radio sweep mode, so both leave the
-same kind of session: what the sweep found and covered (tables ``rf_transmitter``/``rf_coverage``),
-its notes, and in the metadata the sweep's own first and last moments and whether it was a replayed
-recording (the report's "Recorded" line shows those, not the seconds a replay took to read).
+Called by `live_radio.RadioSweep`, which `trackerscan rf sweep`, the desktop application's radio sweep
+mode and the kit run, so all leave the same kind of session: what the sweep found and covered (tables
+``rf_transmitter``/``rf_coverage``), its notes, and in the metadata the sweep's own first and last
+moments and whether it was a replayed recording (the report's "Recorded" line shows those, not the
+seconds a replay took to read).
 """
 
 from __future__ import annotations
