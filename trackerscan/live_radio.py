@@ -4,15 +4,17 @@
 `RadioSweep`: the source opened from its spec, every hop into a `LiveRf` (candidates and the hot/cold
 meter) and, when asked, copied to a recording in the rtl_power CSV format; the sweep ends when `stop`
 is called (from any thread), Ctrl-C is pressed, the time limit is reached or the source ends.  The
-finished sweep is analysed and recorded in a session of its own (`sessions/radio.py`), so every front
-end leaves the same kind of session.  `run` blocks: the window and the kit call it in a worker thread.
+whole sweep, not only the live window of its last 20 minutes, is then analysed and recorded in a
+session of its own (`sessions/radio.py`), so every front end leaves the same kind of session.
+`run` blocks: the window and the kit call it in a worker thread.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -20,10 +22,39 @@ from typing import IO
 from trackerscan.find.rf_sweep import LiveRf, Meter
 from trackerscan.rf.bands import region_bands
 from trackerscan.rf.detect import Analysis, analyze
+from trackerscan.rf.records import Hop
 from trackerscan.rf.sweep_csv import format_hop
 from trackerscan.sessions.paths import sessions_dir
 from trackerscan.sessions.radio import record_sweep
 from trackerscan.sources.rf import RfSource, open_rf
+
+
+class SweptHops:
+    """Every hop of a sweep, for the analysis of the whole sweep at its end.
+
+    The live candidates look at a sliding window (`find.rf_sweep.WINDOW_S`); a sweep may run longer,
+    and what it found early (a tracker that stopped reporting when the car was parked) belongs in its
+    result.  Kept per layout as doubles, the levels unchanged: 8 bytes a level and 8 a hop (28 MB an
+    hour of the simulator's rtl_power-style hops over the UK bands, where the hops themselves take
+    145 MB; a tinySA Ultra's scan of 450 levels every few seconds is about 4 KB).
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[int, int, float, int, int], tuple[array[float], array[float]]] = {}
+
+    def add(self, hop: Hop) -> None:
+        key = (hop.low_hz, hop.high_hz, hop.step_hz, hop.samples, len(hop.db))
+        rows = self._rows.get(key)
+        if rows is None:
+            rows = self._rows[key] = (array("d"), array("d"))
+        rows[0].append(hop.time)
+        rows[1].extend(hop.db)
+
+    def __iter__(self) -> Iterator[Hop]:
+        """The hops again, each layout's in the order they came (all that the analysis depends on)."""
+        for (low, high, step, samples, n), (times, levels) in self._rows.items():
+            for i, t in enumerate(times):
+                yield Hop(t, low, high, step, samples, tuple(levels[i * n:(i + 1) * n]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +119,14 @@ class RadioSweep:
         assert source is not None and started is not None
         bands = self._bands
         live = LiveRf(bands)
+        swept = SweptHops()
         try:
             for hop in source.hops():
                 if self._stop.is_set():
                     break
                 if self.record is not None:
                     self.record.write(format_hop(hop) + "\n")
+                swept.add(hop)
                 analysed = live.add(hop)
                 if self.on_hop is not None:
                     self.on_hop(live, analysed)
@@ -106,7 +139,7 @@ class RadioSweep:
             self.close()
             if self.record is not None:
                 self.record.flush()
-        result = analyze(live.hops, bands, source.damaged)
+        result = analyze(swept, bands, source.damaged)
         path = None
         if self.session and live.first_time is not None and live.last_time is not None:
             path = record_sweep(sessions_dir(self.data_dir, create=True), source=source.name,

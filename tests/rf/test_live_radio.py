@@ -5,12 +5,17 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from trackerscan.errors import TrackerscanError
+from trackerscan.find.rf_sweep import WINDOW_S
 from trackerscan.formats.session import Session
 from trackerscan.live_radio import RadioSweep
-from trackerscan.rf.sweep_csv import parse_line
+from trackerscan.rf.bands import region_bands
+from trackerscan.rf.detect import analyze
+from trackerscan.rf.records import Hop
+from trackerscan.rf.sweep_csv import parse_line, write
 
 RECORDING = Path(__file__).parent / "data" / "rtl_power.csv"
 
@@ -50,3 +55,25 @@ def test_a_device_that_cannot_be_used_is_one_sentence_and_nothing_is_made(tmp_pa
         sweep.run()
     assert "\n" not in str(err.value) and str(err.value).endswith(".")
     assert not (tmp_path / "sessions").exists()
+
+
+def test_the_whole_sweep_is_analysed_not_only_the_live_window(tmp_path):
+    # 30 minutes of one GSM 900 uplink hop a second; a tracker bursts every 30 s for the first 8 minutes
+    # only (then the car was parked): gone from the live window (its last 20 minutes) by the end.
+    rng = np.random.default_rng(7)
+    t0, low, step, n = 1_763_900_000.0, 890_000_000, 200_000.0, 12
+    hops = []
+    for k in range(30 * 60):
+        db = rng.normal(-105.0, 1.0, n)
+        if k < 8 * 60 and k % 30 in (0, 1):
+            db[5] += 25.0
+        hops.append(Hop(t0 + k, low, low + round(n * step), step, 24, tuple(round(v, 2) for v in db)))
+    rec = tmp_path / "sweep.csv"
+    rec.write_text("".join(write(hops)), encoding="ascii")
+    bands = region_bands("uk")
+    assert analyze(hops[-round(WINDOW_S):], bands).transmitters == []  # what the live window holds at the end
+    result = RadioSweep(f"replay:{rec}", "uk", str(tmp_path)).run()
+    assert result.analysis == analyze(hops, bands)  # the same as `rf analyze` of the whole recording
+    (t,) = result.analysis.transmitters
+    assert abs(t.period_s - 30.0) < 1.0 and t.bursts >= 14 and t.last_seen < t0 + 8 * 60
+    assert result.analysis.seconds == 30 * 60 - 1
