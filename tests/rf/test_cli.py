@@ -77,3 +77,22 @@ def test_sweep_from_a_replay_gives_the_same_answer_as_analyze(tmp_path):
 def test_bad_source_is_one_line():
     proc = rf("sweep", "--source", "wifi:0")
     assert proc.returncode == 2 and "is not an RF source" in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_record_never_overwrites_nor_writes_through_a_link(tmp_path):
+    earlier = tmp_path / "earlier.csv"
+    earlier.write_text("an earlier recording\n")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not yours to overwrite\n")
+    planted = tmp_path / "planted.csv"
+    planted.symlink_to(victim)
+    for target in (earlier, planted):
+        proc = rf("sweep", "--source", f"replay:{DATA / 'hackrf_sweep.csv'}", "--record", str(target),
+                  "--no-session")
+        assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "already exists" in proc.stderr
+    assert earlier.read_text() == "an earlier recording\n"
+    assert victim.read_text() == "not yours to overwrite\n"
+    # simulate --out replaces the link itself (rename), never what it points to
+    assert rf("simulate", "--scenario", "quiet", "--out", str(planted)).returncode == 0
+    assert victim.read_text() == "not yours to overwrite\n" and not planted.is_symlink()
+    assert planted.stat().st_mode & 0o777 == 0o600 and planted.read_text().startswith("20")

@@ -40,7 +40,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="tinysa:/dev/ttyACM0, rtlsdr, rtlsdr:INDEX, hackrf or replay:FILE[,speed=N]")
     s.add_argument("--region", default="uk", help="uk, eu, us, ca or all (default: uk)")
     s.add_argument("--minutes", type=float, help="stop by itself after N minutes of sweeping")
-    s.add_argument("--record", metavar="FILE", help="also write the sweep to FILE (rtl_power CSV, mode 0600)")
+    s.add_argument("--record", metavar="FILE",
+                   help="also write the sweep to FILE, a new file (rtl_power CSV, mode 0600)")
     s.add_argument("--json", action="store_true", help="at the end, print the result as JSON")
     s.add_argument("--data-dir", metavar="DIR", help="where sessions are kept (default: your data folder, "
                    "or $TRACKERSCAN_DATA_DIR)")
@@ -54,11 +55,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     m.set_defaults(func=run_simulate)
 
 
-def _open_private(path: str) -> IO[str]:
+def _open_new(path: str) -> IO[str]:
+    """A new file for ``--record`` (mode 0600), written as the sweep goes so a cut sweep keeps what it had.
+
+    Never an existing file (an earlier recording is not overwritten) and never through a link planted
+    under the name (``O_EXCL`` refuses both)."""
+    from trackerscan.safetext import printable
+
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(path, flags, 0o600)
+    except FileExistsError:
+        raise InputError(f"{printable(path)} already exists: give the recording a new file name "
+                         "(an earlier recording is never overwritten).") from None
     except OSError as exc:
-        raise InputError(f"Cannot write {path!r}: {exc.strerror or exc}.") from None
+        raise InputError(f"Cannot write {printable(path)}: {exc.strerror or exc}.") from None
     return os.fdopen(fd, "w", encoding="ascii")
 
 
@@ -114,7 +125,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     name = sweep.open()  # the device first: a file named by --record is not touched if it cannot be used
     record: IO[str] | None = None
     try:
-        record = sweep.record = _open_private(args.record) if args.record else None
+        record = sweep.record = _open_new(args.record) if args.record else None
         print(PROCEDURE, file=out)
         print(f"Sweeping with {name}; Ctrl-C ends the sweep.", file=out, flush=True)
         result = sweep.run()
@@ -129,7 +140,10 @@ def run_sweep(args: argparse.Namespace) -> int:
 
 
 def run_simulate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from trackerscan.rf.sweep_csv import write
+    from trackerscan.sessions.safewrite import atomic_output
     from trackerscan.sim.rf import build, scenario_names
 
     if args.list:
@@ -138,10 +152,9 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.scenario not in scenario_names():
         raise InputError(f"Unknown scenario {args.scenario!r}: see trackerscan rf simulate --list.")
     sc = build(args.scenario, args.seed)
-    f = _open_private(args.out) if args.out else sys.stdout
-    try:
-        f.writelines(write(sc.hops))
-    finally:
-        if f is not sys.stdout:
-            f.close()
+    if not args.out:
+        sys.stdout.writelines(write(sc.hops))
+        return 0
+    with atomic_output(Path(args.out)) as f:  # whole or not at all, never through a planted link
+        f.write("".join(write(sc.hops)).encode("ascii"))
     return 0
