@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import accumulate, chain, islice
-from operator import attrgetter, le
+from operator import attrgetter
 from pathlib import Path
 
 from trackerscan.engine import Engine, Home, KnownDevices, Settings
@@ -28,6 +28,7 @@ from trackerscan.errors import InputError, TrackerscanError
 from trackerscan.formats.btsnoop.reader import BtsnoopReader, read_sightings
 from trackerscan.formats.btsnoop.records import Batch, sightings_of
 from trackerscan.model import DeviceState, Event, Fix, Level, LevelChange, Sighting
+from trackerscan.timeutil import in_order as times_in_order
 from trackerscan.timeutil import iso_utc
 
 # How many sightings are fed between two progress reports (a progress callback per sighting would cost
@@ -158,7 +159,7 @@ def _feed_batches(
         # in order (the common case), the rows between two fixes go to `Engine.feed_rows` from one zip of
         # the columns, without copying them; where times go backwards somewhere, the chunk is cut on their
         # running maximum and its rows go one by one (the same results: `Engine.feed_rows`)
-        in_order = all(map(le, times, islice(times, 1, None)))
+        in_order = times_in_order(times)
         bound = times if in_order else list(accumulate(times, max))
         span.add(times[0] if in_order else min(times), bound[-1])
         rows = zip(times, addresses, address_types, rssis, advs, strict=True)

@@ -251,6 +251,22 @@ def test_columns_whose_times_go_backwards_equal_feed():
     assert a[3].sessions == 2
 
 
+def test_in_order_tells_times_that_step_back():
+    """`timeutil.in_order` (which picks the runs above) is the neighbour test, for lists and tuples."""
+    from trackerscan.timeutil import in_order
+
+    rng = random.Random(7)
+    for _ in range(300):
+        times = sorted(rng.choice([0.0, 1.0, 1.5, 2.0, -3.0]) for _ in range(rng.randint(0, 6)))
+        if times and rng.random() < 0.5:
+            i = rng.randrange(len(times))
+            times.insert(i, times[i] - rng.choice([0.5, 1e-9]))  # one step back (or an equal time first)
+        expected = all(a <= b for a, b in pairwise(times))
+        assert in_order(times) is expected
+        assert in_order(tuple(times)) is expected
+    assert not in_order([2.0, 1.0]) and in_order([1.0, 1.0]) and in_order([])
+
+
 def test_span_is_the_largest_haversine_distance_to_the_bit():
     """Device.span's inlined haversine (trig kept per place, largest term only turned into metres)
     gives exactly geo.distance_m's largest distance, whenever it is asked."""

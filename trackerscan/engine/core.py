@@ -15,7 +15,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, compress, islice
-from operator import le
 from types import MappingProxyType
 
 from trackerscan.engine import thresholds as th
@@ -45,6 +44,7 @@ from trackerscan.model import (
     Sighting,
     SourceEvent,
 )
+from trackerscan.timeutil import in_order
 
 Classifier = Callable[[bytes, str | None, AddressType], Identity]
 
@@ -233,7 +233,7 @@ class Engine:
         if not len(addresses) == len(address_types) == len(rssis) == len(advs) == m:
             raise ValueError("feed_sightings: the columns differ in length")
         # times that go backwards somewhere: one sighting per run (bisection needs them in order)
-        one_by_one = m > 1 and not all(map(le, times, islice(times, 1, None)))
+        one_by_one = m > 1 and not in_order(times)
         rows = zip(times, addresses, address_types, rssis, advs, strict=True)
         return self.feed_rows(times, 0, m, rows, one_by_one)
 
@@ -262,6 +262,7 @@ class Engine:
         while a < stop:
             place, b = self._run(times, a, a + 1 if one_by_one else stop, out)
             first_get = first.records.get  # a roll may have replaced the table
+            window = self._ctx_end  # the context window's end: heard devices carry it (`Device.heard_in`)
             for t, address, address_type, rssi, adv in islice(rows, b - a):
                 dev = cache_get((address, adv))
                 if dev is None:
@@ -286,7 +287,11 @@ class Engine:
                     dev.rssi = rssi
                     rs = dev.rssi_s
                     dev.rssi_s = float(rssi) if rs is None else rs + _RSSI_SMOOTHING * (rssi - rs)
-                heard_add(dev)
+                # first heard in this window: 0.02 s less per million sightings than adding each to the set
+                # (busy city: 480 devices a window, each heard ~17 times)
+                if dev.heard_in != window:
+                    dev.heard_in = window
+                    heard_add(dev)
                 if place is not dev.last_place:
                     self._enter(dev, place)
                 if t >= dev.next_hist:  # one history point per device per history_step_s
