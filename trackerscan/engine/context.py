@@ -365,14 +365,15 @@ def _candidates(new: Device, olds: list[Device], ref: float) -> list[Device]:
     if b is None or not b >= ref - th.ROTATION_NEAR_DB:
         return []
     fs, cls, kind = new.first_seen, new.cls, new.identity.kind
+    link_s, link_db = th.ROTATION_LINK_S, th.ROTATION_LINK_DB
     return [
         g
         for g in olds
-        if g.last_seen <= fs <= g.last_seen + th.ROTATION_LINK_S
+        if (q := g.last_seen) <= fs <= q + link_s
         and g.cls == cls
         and g.identity.kind == kind
         and (a := g.rssi_s) is not None
-        and abs(a - b) <= th.ROTATION_LINK_DB
+        and abs(a - b) <= link_db
         and g is not new
     ]
 
