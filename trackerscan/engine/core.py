@@ -266,13 +266,12 @@ class Engine:
             for t, address, address_type, rssi, adv in islice(rows, b - a):
                 dev = cache_get((address, adv))
                 if dev is None:
-                    # a first-sighting record heard again before it can be promoted: only counted (the
-                    # test `_resolve` starts with, inlined)
+                    # a first-sighting record heard again before it can be promoted: only counted
                     rec = first_get(address)
                     if rec is not None and t - rec.first < _PROMOTE_SPAN_S:
                         first.again(rec, t)
                         continue
-                    dev = self._resolve(t, address, address_type, adv)
+                    dev = self._resolve(t, address, address_type, adv, rec)
                     if dev is None:  # a first sighting, kept as a compact record (engine/flood.py)
                         continue
                 ls = dev.last_seen
@@ -554,19 +553,17 @@ class Engine:
         return self._places.open_offline(t, "session", "GPS lost")
 
     # --- identities -------------------------------------------------------------------------------
-    def _resolve(self, t: float, addr: str, address_type: AddressType, adv: bytes) -> Device | None:
+    def _resolve(
+        self, t: float, addr: str, address_type: AddressType, adv: bytes, rec: FirstSeen | None
+    ) -> Device | None:
         """The device this sighting belongs to, or None while its address is a first-sighting record.
 
-        A new address heard again within FIRST_PROMOTE_SPAN_S only updates its record (it is not
-        classified again); heard later, it is classified and linked like any other sighting and
-        becomes a device that takes over the record's first time and count.  Known devices become
-        devices at once.
+        ``rec`` is the address's first-sighting record, if any, heard FIRST_PROMOTE_SPAN_S or more after
+        it began (heard again sooner, a record is only counted: `feed_rows`).  The sighting is
+        classified and linked like any other and becomes a device, which takes over the record's first
+        time and count.  A new address gets a record; known devices become devices at once.
         """
         first = self._first
-        rec = first.records.get(addr)
-        if rec is not None and t - rec.first < _PROMOTE_SPAN_S:
-            first.again(rec, t)
-            return None
         if len(self._cache) >= th.CLASSIFY_CACHE_MAX:
             self._cache.clear()
             for d in self._devices.values():
