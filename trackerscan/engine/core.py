@@ -67,6 +67,10 @@ _DUE_SLACK_S = 1.0
 _NOT_FILED: tuple[array[float], list[Device]] = (array("d"), [])
 _DUE_END = float(1 << 62)  # sweep intervals are counted in this range (times are finite, far inside it)
 _EMPTY_DETAILS: MappingProxyType[str, object] = MappingProxyType({})  # a compacted identity's details
+# Enum members read on each new address, evaluation and sweep, as module globals: read through their
+# class they cost 80 ns each on Python 3.11 (400,000 reads on the busy city: 30 ms).
+_SMARTTAG, _GOOGLE_FMDN = Kind.SMARTTAG, Kind.GOOGLE_FMDN
+_NONE, _ALERT = Level.NONE, Level.ALERT
 
 
 @dataclass(slots=True)
@@ -459,17 +463,17 @@ class Engine:
                     continue  # looked at already, or dropped
                 looked.add(dev)
                 ls = dev.last_seen
-                never = dev.cls == NEVER and dev.identity.kind is not Kind.SMARTTAG
+                never = dev.cls == NEVER and dev.identity.kind is not _SMARTTAG
                 if ls >= never_limit:  # heard since it was filed: not old yet
                     later.append((ls + (never_s if never else after_s), dev))
-                elif dev.level is not Level.NONE or dev.known or dev.mine:
+                elif dev.level is not _NONE or dev.known or dev.mine:
                     continue  # kept for good ("Not mine" files it again)
                 elif never:
                     gone.append(dev)  # no rule can raise it: kept only while it may be around
                 elif ls >= limit:  # heard since it was filed
                     later.append((ls + after_s, dev))
                 elif ls >= tracker_limit and (
-                    dev.cls in _LINKABLE_CLASSES or dev.identity.kind is Kind.SMARTTAG
+                    dev.cls in _LINKABLE_CLASSES or dev.identity.kind is _SMARTTAG
                 ):
                     # history points since the last compaction (without keep_history, the first is kept
                     # for this test alone)
@@ -510,7 +514,7 @@ class Engine:
         """File ``dev`` (last heard at ``t``) for the forget sweep at the earliest time it could go."""
         after_s = self._forget_s
         if after_s is not None:
-            if dev.cls == NEVER and dev.identity.kind is not Kind.SMARTTAG:
+            if dev.cls == NEVER and dev.identity.kind is not _SMARTTAG:
                 after_s = min(after_s, th.NEVER_FORGET_AFTER_S)
             self._file_due(dev, t + after_s)
 
@@ -574,9 +578,9 @@ class Engine:
         dev: Device | None = None
         note = ""
         conf = 1.0
-        if ident.kind is Kind.GOOGLE_FMDN and ident_hex is not None:
+        if ident.kind is _GOOGLE_FMDN and ident_hex is not None:
             dev = self._by_addr.get(addr)
-            if dev is not None and dev.identity.kind is Kind.GOOGLE_FMDN and ident_hex not in dev.identifiers:
+            if dev is not None and dev.identity.kind is _GOOGLE_FMDN and ident_hex not in dev.identifiers:
                 note = "Its identifier changed while its address stayed the same (Google tags do this)."
             if dev is None:
                 old = self._by_eid.get(ident_hex)
@@ -585,7 +589,7 @@ class Engine:
                     note = "Its address changed while its identifier stayed the same."
             if dev is not None:
                 self._by_eid[ident_hex] = dev
-        elif ident.kind is Kind.SMARTTAG and ident_hex is not None:
+        elif ident.kind is _SMARTTAG and ident_hex is not None:
             dev = self._by_ident.get(ident_hex)
             if dev is None:
                 dev, conf = self._chains.find(ident, t)
@@ -607,11 +611,11 @@ class Engine:
             if note:
                 dev.link_note = note
             dev.link_confidence = min(dev.link_confidence, conf)
-        if ident.kind is Kind.SMARTTAG:
+        if ident.kind is _SMARTTAG:
             if ident_hex is not None:
                 self._by_ident[ident_hex] = dev
             self._chains.note(dev, ident, t)
-        elif ident.kind is Kind.GOOGLE_FMDN and ident_hex is not None:
+        elif ident.kind is _GOOGLE_FMDN and ident_hex is not None:
             self._by_eid[ident_hex] = dev
         self._by_addr[addr] = dev
         if rec is not None:
@@ -683,7 +687,7 @@ class Engine:
 
     def _evaluate(self, dev: Device, t: float) -> list[LevelChange]:
         dev.next_eval = t + th.EVAL_STEP_S
-        if dev.level is Level.ALERT or dev.cls == NEVER:
+        if dev.level is _ALERT or dev.cls == NEVER:
             dev.next_eval = math.inf
             return []
         level, conf, positioned = decide(dev, self._ctx, self.settings)
@@ -693,7 +697,7 @@ class Engine:
         change = self._change(dev, t, level, conf, positioned)
         dev.last_change = change
         self._stats.level_changes += 1
-        if level is Level.ALERT:
+        if level is _ALERT:
             self._stats.alert += 1
         else:
             self._stats.watch += 1
