@@ -68,7 +68,7 @@ _NOT_FILED: tuple[array[float], list[Device]] = (array("d"), [])
 _DUE_END = float(1 << 62)  # sweep intervals are counted in this range (times are finite, far inside it)
 _EMPTY_DETAILS: MappingProxyType[str, object] = MappingProxyType({})  # a compacted identity's details
 # Enum members read on each new address, evaluation and sweep, as module globals: read through their
-# class they cost 80 ns each on Python 3.11 (400,000 reads on the busy city: 30 ms).
+# class they cost 80 ns each on Python 3.11 (a module global: 5 ns).
 _SMARTTAG, _GOOGLE_FMDN = Kind.SMARTTAG, Kind.GOOGLE_FMDN
 _NONE, _ALERT = Level.NONE, Level.ALERT
 
