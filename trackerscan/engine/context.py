@@ -371,7 +371,7 @@ def _candidates(new: Device, olds: list[Device], ref: float) -> list[Device]:
         for g in olds
         if (q := g.last_seen) <= fs <= q + link_s
         and g.cls == cls
-        and g.identity.kind == kind
+        and g.identity.kind is kind  # an enum member (or None): `is` is `==`, at a fraction of the cost
         and (a := g.rssi_s) is not None
         and abs(a - b) <= link_db
         and g is not new
