@@ -251,6 +251,57 @@ def test_columns_whose_times_go_backwards_equal_feed():
     assert a[3].sessions == 2
 
 
+def test_in_order_tells_times_that_step_back():
+    """`timeutil.in_order` (which picks the runs above) is the neighbour test, for lists and tuples."""
+    from trackerscan.timeutil import in_order
+
+    rng = random.Random(7)
+    for _ in range(300):
+        times = sorted(rng.choice([0.0, 1.0, 1.5, 2.0, -3.0]) for _ in range(rng.randint(0, 6)))
+        if times and rng.random() < 0.5:
+            i = rng.randrange(len(times))
+            times.insert(i, times[i] - rng.choice([0.5, 1e-9]))  # one step back (or an equal time first)
+        expected = all(a <= b for a, b in pairwise(times))
+        assert in_order(times) is expected
+        assert in_order(tuple(times)) is expected
+    assert not in_order([2.0, 1.0]) and in_order([1.0, 1.0]) and in_order([])
+
+
+def test_distance_is_the_plain_haversine_to_the_bit():
+    """geo.distance_m (math's functions bound once, min() written out) gives the textbook haversine's
+    metres bit for bit: near points, antipodes, poles, NaN and infinities included."""
+    import math
+    import struct
+
+    from trackerscan.geo import EARTH_RADIUS_M, distance_m
+
+    def plain(lat1, lon1, lat2, lon2):
+        p1, p2 = math.radians(lat1), math.radians(lat2)
+        dp, dl = p2 - p1, math.radians(lon2 - lon1)
+        a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+        return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+    def outcome(f, args):
+        try:
+            return struct.pack("<d", f(*args))
+        except ValueError:
+            return "ValueError"
+
+    rng = random.Random(11)
+    odd = [0.0, -0.0, 90.0, -90.0, 180.0, -180.0, math.nan, math.inf, 1e300]
+    for _ in range(20_000):
+        lat, lon = rng.uniform(-90, 90), rng.uniform(-180, 180)
+        near = rng.choice([1e-9, 1e-6, 1e-3, 0.1, 100.0])
+        for args in (
+            (lat, lon, lat + rng.uniform(-near, near), lon + rng.uniform(-near, near)),
+            (lat, lon, -lat + rng.uniform(-1e-9, 1e-9), lon + 180 + rng.uniform(-1e-9, 1e-9)),
+            tuple(rng.choice(odd) for _ in range(4)),
+        ):
+            a, b = outcome(plain, args), outcome(distance_m, args)
+            assert a == b or (a != "ValueError" and math.isnan(struct.unpack("<d", a)[0])
+                              and math.isnan(distance_m(*args))), args
+
+
 def test_span_is_the_largest_haversine_distance_to_the_bit():
     """Device.span's inlined haversine (trig kept per place, largest term only turned into metres)
     gives exactly geo.distance_m's largest distance, whenever it is asked."""

@@ -175,6 +175,25 @@ def test_a_link_is_made_when_every_one_to_one_assignment_makes_it():
     assert sorted(_unambiguous([("A", "a"), ("C", "x"), ("C", "y")])) == [("A", "a")]
 
 
+def test_a_group_joined_to_a_crowd_is_not_linked():
+    """A new address with more candidates than ROTATION_LINK_MAX_PAIRS puts its group over the limit,
+    and so does every star joined to it: through a shared candidate, through its new address as a
+    candidate, or through a chain of small stars.  A star apart from it is still decided."""
+    from trackerscan.engine import thresholds as th
+    from trackerscan.engine.context import _unambiguous_stars
+
+    crowd = [f"O{i}" for i in range(th.ROTATION_LINK_MAX_PAIRS + 1)]
+    large = ("n", crowd)
+    assert _unambiguous_stars([large, ("a", ["A"])]) == [("A", "a")]
+    assert _unambiguous_stars([large, ("a", ["O3"])]) == []  # shares a candidate with the crowd
+    assert _unambiguous_stars([large, ("a", ["n"])]) == []  # the crowd's new address is its candidate
+    # a chain: b's candidate is a's new address, and a shares a candidate with the crowd
+    assert _unambiguous_stars([("b", ["a"]), large, ("a", ["O3", "A"])]) == []
+    # the same chain apart from the crowd: both pairs forced
+    assert _unambiguous_stars([("b", ["a"]), large, ("a", ["A"])]) == [("a", "b"), ("A", "a")]
+    assert _unambiguous_stars([("b", ["B"]), large, ("a", ["O3"])]) == [("B", "b")]
+
+
 def test_without_the_assignment_rule_seed_47_loses_its_car_tag(monkeypatch):
     """Each of a pair the other's only candidate (the rule before): her phone's and the child's new
     addresses stay unlinked, 3 of 6 co-travellers count as gone and the car's tag is missed."""

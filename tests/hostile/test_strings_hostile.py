@@ -62,6 +62,18 @@ def test_xml_text_always_makes_a_valid_document(text):
     ET.fromstring(ET.tostring(el, encoding="unicode"))
 
 
+def test_xml_text_keeps_exactly_the_xml_characters():
+    """Every code point: kept if and only if XML 1.0 allows it (tab, LF, CR, U+0020-U+D7FF,
+    U+E000-U+FFFD, U+10000-U+10FFFF)."""
+    every = "".join(map(chr, range(0x110000)))
+    allowed = [
+        c for c in every
+        if c in "\t\n\r" or " " <= c <= "\ud7ff" or "\ue000" <= c <= "\ufffd" or c >= "\U00010000"
+    ]
+    assert xml_text(every) == "".join(allowed)
+    assert len(every) - len(allowed) == 2079  # 29 controls, 2,048 surrogates, U+FFFE and U+FFFF
+
+
 @pytest.fixture(scope="module")
 def evil_session(tmp_path_factory):
     """The walk_airtag scenario recorded as a session whose addresses, sources, notes and alerts carry

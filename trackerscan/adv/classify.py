@@ -76,16 +76,27 @@ _PLAIN_RANDOM = {
 
 _CACHE_MAX = 8192
 _cache: dict[bytes, tuple[str | None, AddressType, Identity]] = {}
+# Advertisements `_CANDIDATE` found nothing in (most of a busy street's): a set lookup instead of the
+# search (0.4 µs) the next time, as when an address is classified again on becoming a device.
+_plain_advs: set[bytes] = set()
+# read through their class, enum members cost 80 ns each on Python 3.11
+_RANDOM, _PUBLIC = AddressType.RANDOM, AddressType.PUBLIC
 
 
 def classify(
     adv: bytes, address: str | None = None, address_type: AddressType = AddressType.RANDOM
 ) -> Identity:
     """Identify the device behind one advertisement.  Pure; never raises on any bytes."""
-    if _CANDIDATE.search(adv) is None:
-        if address_type is AddressType.RANDOM and address:
+    plain = adv in _plain_advs
+    if not plain and _CANDIDATE.search(adv) is None:
+        if len(_plain_advs) >= _CACHE_MAX:
+            _plain_advs.clear()
+        _plain_advs.add(adv)
+        plain = True
+    if plain:
+        if address_type is _RANDOM and address:
             return _PLAIN_RANDOM.get(address[:1], _PLAIN_UNKNOWN)
-        return _PLAIN_PUBLIC if address_type is AddressType.PUBLIC else _PLAIN_UNKNOWN
+        return _PLAIN_PUBLIC if address_type is _PUBLIC else _PLAIN_UNKNOWN
     hit = _cache.get(adv)
     if hit is not None and hit[0] == address and hit[1] is address_type:
         return hit[2]

@@ -15,7 +15,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, compress, islice
-from operator import le
 from types import MappingProxyType
 
 from trackerscan.engine import thresholds as th
@@ -45,6 +44,7 @@ from trackerscan.model import (
     Sighting,
     SourceEvent,
 )
+from trackerscan.timeutil import in_order
 
 Classifier = Callable[[bytes, str | None, AddressType], Identity]
 
@@ -67,6 +67,10 @@ _DUE_SLACK_S = 1.0
 _NOT_FILED: tuple[array[float], list[Device]] = (array("d"), [])
 _DUE_END = float(1 << 62)  # sweep intervals are counted in this range (times are finite, far inside it)
 _EMPTY_DETAILS: MappingProxyType[str, object] = MappingProxyType({})  # a compacted identity's details
+# Enum members read on each new address, evaluation and sweep, as module globals: read through their
+# class they cost 80 ns each on Python 3.11 (a module global: 5 ns).
+_SMARTTAG, _GOOGLE_FMDN = Kind.SMARTTAG, Kind.GOOGLE_FMDN
+_NONE, _ALERT = Level.NONE, Level.ALERT
 
 
 @dataclass(slots=True)
@@ -127,6 +131,9 @@ class Engine:
         "_last_t",
         "_next_sweep",
         "_places",
+        "_stamp",
+        "_stamp_place",
+        "_stamp_window",
         "_stats",
         "_track",
         "homes",
@@ -170,6 +177,9 @@ class Engine:
         self._due: dict[int, tuple[array[float], list[Device]]] = {}  # (the times they are filed at, them)
         self._due_from = -(1 << 62)  # -_DUE_END
         self._first = FirstSightings()
+        self._stamp = object()  # of the (context window, place) sightings are fed at (`feed_rows`)
+        self._stamp_window = _NAN
+        self._stamp_place: Place | None = None
 
     # --- input ------------------------------------------------------------------------------------
     def feed(self, event: Event) -> list[LevelChange]:
@@ -233,7 +243,7 @@ class Engine:
         if not len(addresses) == len(address_types) == len(rssis) == len(advs) == m:
             raise ValueError("feed_sightings: the columns differ in length")
         # times that go backwards somewhere: one sighting per run (bisection needs them in order)
-        one_by_one = m > 1 and not all(map(le, times, islice(times, 1, None)))
+        one_by_one = m > 1 and not in_order(times)
         rows = zip(times, addresses, address_types, rssis, advs, strict=True)
         return self.feed_rows(times, 0, m, rows, one_by_one)
 
@@ -262,16 +272,24 @@ class Engine:
         while a < stop:
             place, b = self._run(times, a, a + 1 if one_by_one else stop, out)
             first_get = first.records.get  # a roll may have replaced the table
+            # A device heard here goes once into the context window's heard set and to this place
+            # (`_enter`): devices carry the stamp of the (window, place) they were last heard in, made
+            # afresh when either changes, and one test a sighting covers both (busy city: 1 M sightings,
+            # 119,000 of them a new pair for their device).
+            if self._ctx_end != self._stamp_window or place is not self._stamp_place:
+                self._stamp = object()
+                self._stamp_window = self._ctx_end
+                self._stamp_place = place
+            stamp = self._stamp
             for t, address, address_type, rssi, adv in islice(rows, b - a):
                 dev = cache_get((address, adv))
                 if dev is None:
-                    # a first-sighting record heard again before it can be promoted: only counted (the
-                    # test `_resolve` starts with, inlined)
+                    # a first-sighting record heard again before it can be promoted: only counted
                     rec = first_get(address)
                     if rec is not None and t - rec.first < _PROMOTE_SPAN_S:
                         first.again(rec, t)
                         continue
-                    dev = self._resolve(t, address, address_type, adv)
+                    dev = self._resolve(t, address, address_type, adv, rec)
                     if dev is None:  # a first sighting, kept as a compact record (engine/flood.py)
                         continue
                 ls = dev.last_seen
@@ -286,9 +304,11 @@ class Engine:
                     dev.rssi = rssi
                     rs = dev.rssi_s
                     dev.rssi_s = float(rssi) if rs is None else rs + _RSSI_SMOOTHING * (rssi - rs)
-                heard_add(dev)
-                if place is not dev.last_place:
-                    self._enter(dev, place)
+                if dev.seen_in is not stamp:
+                    dev.seen_in = stamp
+                    heard_add(dev)  # (nothing changes if it was heard in this window already)
+                    if place is not dev.last_place:
+                        self._enter(dev, place)
                 if t >= dev.next_hist:  # one history point per device per history_step_s
                     if dev.cls != NEVER and dev.reach_m < _MIN_REACH_M:  # _reach's first test, inlined
                         self._reach(dev, t)
@@ -342,8 +362,11 @@ class Engine:
         if m - a == 1:  # a run of one (feed, feed_sighting): nothing to look for
             return place, m
         b = bisect_left(times, self._ctx_end, a, m)
-        b = bisect_right(times, _SESSION_GAP_S, a, b, key=lambda x: x - t)
-        if age_limit < math.inf:
+        # The keys grow with the times: a search only when the run's last time is past its limit (a run
+        # between two fixes a second apart seldom is; the searches' key calls cost 10 ms a million rows).
+        if b > a and times[b - 1] - t > _SESSION_GAP_S:
+            b = bisect_right(times, _SESSION_GAP_S, a, b, key=lambda x: x - t)
+        if age_limit < math.inf and b > a and times[b - 1] - fix_t > age_limit:
             b = bisect_right(times, age_limit, a, b, key=lambda x: x - fix_t)
         b = max(b, a + 1)
         if times[b - 1] > self._last_t:
@@ -452,17 +475,17 @@ class Engine:
                     continue  # looked at already, or dropped
                 looked.add(dev)
                 ls = dev.last_seen
-                never = dev.cls == NEVER and dev.identity.kind is not Kind.SMARTTAG
+                never = dev.cls == NEVER and dev.identity.kind is not _SMARTTAG
                 if ls >= never_limit:  # heard since it was filed: not old yet
                     later.append((ls + (never_s if never else after_s), dev))
-                elif dev.level is not Level.NONE or dev.known or dev.mine:
+                elif dev.level is not _NONE or dev.known or dev.mine:
                     continue  # kept for good ("Not mine" files it again)
                 elif never:
                     gone.append(dev)  # no rule can raise it: kept only while it may be around
                 elif ls >= limit:  # heard since it was filed
                     later.append((ls + after_s, dev))
                 elif ls >= tracker_limit and (
-                    dev.cls in _LINKABLE_CLASSES or dev.identity.kind is Kind.SMARTTAG
+                    dev.cls in _LINKABLE_CLASSES or dev.identity.kind is _SMARTTAG
                 ):
                     # history points since the last compaction (without keep_history, the first is kept
                     # for this test alone)
@@ -503,7 +526,7 @@ class Engine:
         """File ``dev`` (last heard at ``t``) for the forget sweep at the earliest time it could go."""
         after_s = self._forget_s
         if after_s is not None:
-            if dev.cls == NEVER and dev.identity.kind is not Kind.SMARTTAG:
+            if dev.cls == NEVER and dev.identity.kind is not _SMARTTAG:
                 after_s = min(after_s, th.NEVER_FORGET_AFTER_S)
             self._file_due(dev, t + after_s)
 
@@ -546,19 +569,17 @@ class Engine:
         return self._places.open_offline(t, "session", "GPS lost")
 
     # --- identities -------------------------------------------------------------------------------
-    def _resolve(self, t: float, addr: str, address_type: AddressType, adv: bytes) -> Device | None:
+    def _resolve(
+        self, t: float, addr: str, address_type: AddressType, adv: bytes, rec: FirstSeen | None
+    ) -> Device | None:
         """The device this sighting belongs to, or None while its address is a first-sighting record.
 
-        A new address heard again within FIRST_PROMOTE_SPAN_S only updates its record (it is not
-        classified again); heard later, it is classified and linked like any other sighting and
-        becomes a device that takes over the record's first time and count.  Known devices become
-        devices at once.
+        ``rec`` is the address's first-sighting record, if any, heard FIRST_PROMOTE_SPAN_S or more after
+        it began (heard again sooner, a record is only counted: `feed_rows`).  The sighting is
+        classified and linked like any other and becomes a device, which takes over the record's first
+        time and count.  A new address gets a record; known devices become devices at once.
         """
         first = self._first
-        rec = first.records.get(addr)
-        if rec is not None and t - rec.first < _PROMOTE_SPAN_S:
-            first.again(rec, t)
-            return None
         if len(self._cache) >= th.CLASSIFY_CACHE_MAX:
             self._cache.clear()
             for d in self._devices.values():
@@ -569,9 +590,9 @@ class Engine:
         dev: Device | None = None
         note = ""
         conf = 1.0
-        if ident.kind is Kind.GOOGLE_FMDN and ident_hex is not None:
+        if ident.kind is _GOOGLE_FMDN and ident_hex is not None:
             dev = self._by_addr.get(addr)
-            if dev is not None and dev.identity.kind is Kind.GOOGLE_FMDN and ident_hex not in dev.identifiers:
+            if dev is not None and dev.identity.kind is _GOOGLE_FMDN and ident_hex not in dev.identifiers:
                 note = "Its identifier changed while its address stayed the same (Google tags do this)."
             if dev is None:
                 old = self._by_eid.get(ident_hex)
@@ -580,7 +601,7 @@ class Engine:
                     note = "Its address changed while its identifier stayed the same."
             if dev is not None:
                 self._by_eid[ident_hex] = dev
-        elif ident.kind is Kind.SMARTTAG and ident_hex is not None:
+        elif ident.kind is _SMARTTAG and ident_hex is not None:
             dev = self._by_ident.get(ident_hex)
             if dev is None:
                 dev, conf = self._chains.find(ident, t)
@@ -602,11 +623,11 @@ class Engine:
             if note:
                 dev.link_note = note
             dev.link_confidence = min(dev.link_confidence, conf)
-        if ident.kind is Kind.SMARTTAG:
+        if ident.kind is _SMARTTAG:
             if ident_hex is not None:
                 self._by_ident[ident_hex] = dev
             self._chains.note(dev, ident, t)
-        elif ident.kind is Kind.GOOGLE_FMDN and ident_hex is not None:
+        elif ident.kind is _GOOGLE_FMDN and ident_hex is not None:
             self._by_eid[ident_hex] = dev
         self._by_addr[addr] = dev
         if rec is not None:
@@ -678,7 +699,7 @@ class Engine:
 
     def _evaluate(self, dev: Device, t: float) -> list[LevelChange]:
         dev.next_eval = t + th.EVAL_STEP_S
-        if dev.level is Level.ALERT or dev.cls == NEVER:
+        if dev.level is _ALERT or dev.cls == NEVER:
             dev.next_eval = math.inf
             return []
         level, conf, positioned = decide(dev, self._ctx, self.settings)
@@ -688,7 +709,7 @@ class Engine:
         change = self._change(dev, t, level, conf, positioned)
         dev.last_change = change
         self._stats.level_changes += 1
-        if level is Level.ALERT:
+        if level is _ALERT:
             self._stats.alert += 1
         else:
             self._stats.watch += 1

@@ -76,6 +76,7 @@ class Device:
         "rides",
         "rssi",
         "rssi_s",
+        "seen_in",
         "sess",
         "span_m",
         "span_n",
@@ -128,6 +129,7 @@ class Device:
         self.origin: tuple[float, float] | None = None
         # Closeness (Context.roll): context windows with an RSSI reading, and those close to her.
         self.win_n = 0
+        self.seen_in: object = None  # the engine's stamp of the (context window, place) it was last heard in
         self.near_n = 0
         self.sess = 0  # the session (Context.session) it was first heard in; -1: heard in two or more
 

@@ -58,6 +58,8 @@ class KnownDevices:
         return cls.from_lines(text.splitlines(), origin=str(p))
 
     def contains(self, address: str | None = None, identifier: bytes | str | None = None) -> bool:
+        if not (self.addresses or self.identifiers):
+            return False  # none given (the common case): not even the address's upper case is made
         if address is not None and address.upper() in self.addresses:
             return True
         if identifier is not None:

