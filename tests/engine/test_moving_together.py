@@ -81,6 +81,22 @@ def test_a_tag_in_her_bag_on_a_long_train_ride_alerts_on_board_within_20_minutes
     assert late is not None and late - start > 30 * MIN
 
 
+def test_the_bounded_wait_releases_only_a_tag_still_close_now(monkeypatch):
+    # long_train seed 60: a fellow passenger's lost AirTag ~2 m away, close in 75 % of its minutes, got
+    # off at the third station 17 min into the ride, just as the bounded wait would release it.
+    sc = build_scenario("long_train", 60)
+    _engine, by_name = changes_by_name(sc)
+    start = sc.events[0].time
+    bag = _first(by_name, "AirTag hidden in your bag", Level.ALERT)
+    assert bag is not None and bag - start <= 20 * MIN
+    assert _alerted(by_name, "train passenger") == []
+    # Judged on its minutes on board alone, the leaving passenger's tag alerts.
+    monkeypatch.setattr(th, "RIDE_RELEASE_GAP_DB", math.inf)
+    _engine, by_name = changes_by_name(sc)
+    assert _alerted(by_name, "train passenger") == ["train passenger's lost airtag 2"]
+    assert _first(by_name, "AirTag hidden in your bag", Level.ALERT) == bag
+
+
 def test_her_own_gadgets_stop_at_watch_and_ask_once():
     sc = build_scenario("own_gadgets", 0)
     engine, by_name = changes_by_name(sc)  # nobody answers

@@ -16,6 +16,13 @@ def close_share(dev: Device) -> float | None:
     return dev.near_n / dev.win_n
 
 
+def close_now(dev: Device, ctx: Context) -> bool:
+    """Its latest smoothed reading is close to her: within RIDE_RELEASE_GAP_DB of the strongest
+    device heard in the last context window (thresholds: the bounded wait)."""
+    r = dev.rssi_s
+    return r is not None and r >= ctx.ref - th.RIDE_RELEASE_GAP_DB
+
+
 def kept_distance(dev: Device, ctx: Context) -> bool:
     """The device kept its distance from her, and not yet for long enough on the move to count as
     following: a stranger going her way (thresholds FAR_*).  Event time: its last sighting."""
@@ -58,8 +65,9 @@ def on_board_only(dev: Device, ctx: Context) -> bool:
         dev.cls != OTHER
         and ctx.rode_s(dev) >= th.RIDE_BOUND_S
         and (close_share(dev) or 0.0) >= th.RIDE_CLOSE_SHARE
+        and close_now(dev, ctx)
     ):
-        return False  # the bounded wait: a tracker very close through a long ride
+        return False  # the bounded wait: a tracker very close through a long ride, and still now
     end = ctx.got_off(dev)
     return end is None or dev.last_seen < end + th.OFF_BOARD_MIN_S
 

@@ -304,6 +304,15 @@ FAR_VEHICLE_S = 9 * 60.0
 # her, answered "I don't know", alerted by the bounded wait 23 min after boarding).
 RIDE_CLOSE_SHARE = 0.7
 RIDE_BOUND_S = 17 * 60.0
+# ... and only while it is still close now: its latest smoothed reading (RSSI_SMOOTHING, ~10 s for a
+# tag heard every 2 s) within this of the strongest device of the last window.  Its minutes on board
+# say who was close, not who is staying: a fellow passenger getting off at a stop looks as close as
+# before for the seconds it takes to walk away, and 17 min into long_train is the third station.
+# long_train seed 60 (a passenger's lost AirTag ~2 m away in the open, close in 75 % of its minutes)
+# alerted there 14 s after its owner got off (read ~33 dB below her strongest device half a minute later);
+# with this it is never released, and her bag's tag (close now in ~96 % of readings) alerts at the same
+# 17.0 min.  The same 18 dB as CLOSE_GAP_DB: the same meaning of close, applied to the present.
+RIDE_RELEASE_GAP_DB = CLOSE_GAP_DB
 
 # --- Her own devices (issue #17) ------------------------------------------------------------------
 # A device of unknown kind (class OTHER: fixed address, no tracker frame) that stays with her is, on
