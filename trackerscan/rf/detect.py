@@ -142,18 +142,19 @@ def _bursts(events: list[_Event], gap_s: float) -> list[Burst]:
     return out
 
 
+def _line(ns: list[int], ts: list[float]) -> tuple[float, float]:
+    """Least-squares t = t0 + n·p: (t0, p); in closed form (a few bursts: far quicker than a solver)."""
+    m = len(ns)
+    n_mean, t_mean = sum(ns) / m, sum(ts) / m
+    sxx = sum((n - n_mean) ** 2 for n in ns)
+    p = sum((n - n_mean) * (t - t_mean) for n, t in zip(ns, ts, strict=True)) / sxx
+    return t_mean - p * n_mean, p
+
+
 def _residuals(ns: list[int], ts: list[float]) -> tuple[float, float, np.ndarray]:
     """Least-squares t = t0 + n·p: (t0, p, residuals)."""
-    n = np.array(ns, dtype=np.float64)
-    t = np.array(ts, dtype=np.float64)
-    p, t0 = np.polyfit(n, t, 1)
-    return float(t0), float(p), t - (t0 + n * p)
-
-
-def _fit(ns: list[int], ts: list[float]) -> tuple[float, float, float]:
-    """Least-squares t = t0 + n·p: (t0, p, RMS residual)."""
-    t0, p, resid = _residuals(ns, ts)
-    return t0, p, float(math.sqrt(float(np.mean(resid**2))))
+    t0, p = _line(ns, ts)
+    return t0, p, np.array([t - (t0 + n * p) for n, t in zip(ns, ts, strict=True)])
 
 
 @dataclass(slots=True)
@@ -228,7 +229,7 @@ def _off_fit(ns: list[int], ts: list[float], p: int) -> float:
     seconds divided by sqrt(1 + 1/m + (n - mean n)² / sum (n_i - mean n)²), the standard error of a
     least-squares prediction over that of one burst (a burst at either end is placed by extrapolation)."""
     rest = ns[:p] + ns[p + 1:]
-    t0, period, _ = _fit(rest, ts[:p] + ts[p + 1:])
+    t0, period = _line(rest, ts[:p] + ts[p + 1:])
     mean = sum(rest) / len(rest)
     spread = sum((n - mean) ** 2 for n in rest)
     return (ts[p] - (t0 + ns[p] * period)) / math.sqrt(1 + 1 / len(rest) + (ns[p] - mean) ** 2 / spread)
@@ -254,11 +255,13 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
         """The burst on one of the schedule's channels first, then the one nearest its time; near the
         anchor in level and width; in frequency, the schedule's bursts so far and this one within
         2 HOP_SPAN_HZ (its channels either side of its carrier's centre)."""
+        near = [k for k in window if _compatible(anchor, bursts[k], 2 * th.HOP_SPAN_HZ)]
+        if not near:
+            return None
         lo_c, hi_c = min(bursts[m].center_hz for m in idx), max(bursts[m].center_hz for m in idx)
         cands = [(not any(_same_channel(bursts[k], bursts[m], chan_hz) for m in idx),
-                  abs(starts[k] - pred), k) for k in window
-                 if _compatible(anchor, bursts[k], 2 * th.HOP_SPAN_HZ)
-                 and max(hi_c, bursts[k].center_hz) - min(lo_c, bursts[k].center_hz) <= 2 * th.HOP_SPAN_HZ]
+                  abs(starts[k] - pred), k) for k in near
+                 if max(hi_c, bursts[k].center_hz) - min(lo_c, bursts[k].center_hz) <= 2 * th.HOP_SPAN_HZ]
         return min(cands)[2] if cands else None
 
     # the slots between the pair, when it is more than one period apart
@@ -272,7 +275,7 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
             ns.insert(-1, n)
             ts.insert(-1, starts[between])
     if len(idx) > 2:
-        t0, p, _ = _fit(ns, ts)
+        t0, p = _line(ns, ts)
     for step in (1, -1):
         n, misses = (slots if step == 1 else 0), 0
         while misses <= th.MAX_MISSES:
@@ -295,7 +298,7 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
             idx.insert(at, best)
             ns.insert(at, n)
             ts.insert(at, starts[best])
-            t0, p, _ = _fit(ns, ts)
+            t0, p = _line(ns, ts)
     grown = len(idx)
     # A report is short beside the period; a burst lasting much of it is a carrier's on-time (MAX_DUTY).
     for q in reversed(range(len(idx))):
@@ -326,13 +329,13 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
     for m in (2, 3):
         best_r = max(range(m), key=lambda r: sum(1 for n in ns if n % m == r))
         keep = [k for k, n in enumerate(ns) if n % m == best_r]
+        if not th.MIN_BURSTS <= len(keep) < len(ns) or len(keep) < th.HARMONIC_SHARE * len(ns):
+            continue
         tight = max(abs(resid[k]) for k in keep) + th.HARMONIC_FIT_S
         refs = _channels(bursts, [idx[k] for k in keep], chan_hz)  # the slower schedule's channels
-        strays = any(abs(resid[k]) > tight
-                     or not any(_same_channel(bursts[r], bursts[idx[k]], chan_hz) for r in refs)
-                     for k in range(len(ns)) if k not in keep)
-        if (len(keep) >= max(th.MIN_BURSTS, th.HARMONIC_SHARE * len(ns)) and len(keep) < len(ns)
-                and strays):
+        if any(abs(resid[k]) > tight
+               or not any(_same_channel(bursts[r], bursts[idx[k]], chan_hz) for r in refs)
+               for k in range(len(ns)) if k not in keep):
             idx, ts = [idx[k] for k in keep], [ts[k] for k in keep]
             ns = _on_slots([ns[k] for k in keep])
             break
