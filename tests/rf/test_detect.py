@@ -30,7 +30,10 @@ def test_no_tracker_no_report(name, seed):
                                        # at half its period: a burst on a new channel filled a slot between
                                        ("busy_two_trackers", 27),
                                        # 4 reports skipped in a row: at 120 s before the harmonic union
-                                       ("tracker_60s_missed", 33)])
+                                       ("tracker_60s_missed", 33),
+                                       # at half its period when a phone's burst of its width between
+                                       # two slots, on time and kept as its move, counted as its own
+                                       ("busy_tracker_60s", 12)])
 def test_trackers_found_with_their_period(name, seed):
     sc = build(name, seed)
     result = analyze(sc.hops, BANDS)

@@ -41,8 +41,11 @@ MAX_PERIOD_S = 300.0
 TIME_TOL_S = 1.5
 TIME_TOL_SWEEPS = 1.5
 TIME_TOL_REL = 0.03
-# Bursts of one transmitter stay within this of each other in frequency (Hz; a tracker may be moved
-# to another channel of its cell's carrier, usually a neighbouring one, within 2 MHz) ...
+# Bursts of one transmitter stay within this either side of its carrier's centre (Hz; a tracker may be
+# moved to another channel of its cell's carrier, usually a neighbouring one, within 2 MHz), so within
+# twice this of each other: the simulator's LTE-M tracker moves 1.4 MHz either way, 2.8 MHz between its
+# outer narrowbands (seed 41: with the schedule held within this of its first burst, the bursts on the
+# other side of the carrier could not join and it was found by its 8th burst instead of its 5th) ...
 HOP_SPAN_HZ = 2_000_000
 # ... and within this of each other in level (dB): in a car, the tracker and the antenna stay put, so
 # its level is steady, while passers-by's phones come and go.
@@ -66,11 +69,14 @@ CHANNEL_TOL_BINS = 0.5
 # ... except up to this many bursts (count) on channels of their own, when each is clear of the
 # schedule's channels, exactly as wide as one of them (the same allocation moved: a phone's allocation
 # follows its traffic, 1-25 bins in the simulator) and exactly on time: within this share of the jitter
-# limit (MAX_JITTER_*) of where the others put it (a phone's burst lands anywhere in the time
-# tolerance), and at least three bursts stay on the schedule's channels.  The LTE-M tracker that moves
-# between three narrowbands every third report, skipping some, leaves one burst on a narrowband at
-# either end of its first five (seeds 41 and 46: found by the 8th burst with one such burst allowed,
-# and only as the latest; 13: one in the middle, found by the 6th).
+# limit (MAX_JITTER_*) of where the others put it, in units of how well they place it (a burst at
+# either end is placed by extrapolation, up to twice as loosely; a phone's burst lands anywhere in the
+# time tolerance), and at least three bursts stay on the schedule's channels.  The LTE-M tracker that
+# moves between three narrowbands every third report, skipping some, leaves one burst on a narrowband
+# at either end of its first five (seeds 41 and 46: found by the 8th burst with one such burst allowed,
+# and only as the latest; 13: one in the middle, found by the 6th).  Such bursts do not count as
+# evidence for a faster schedule (HARMONIC_*; busy_tracker_60s seed 12: a phone's burst of the
+# tracker's width between two of its slots, exactly on time, had it reported at 30 s).
 MAX_LONE = 2
 LONE_FIT_SHARE = 1.0
 # Bursts on one residue of every second (third) slot, this share of them or more, are the schedule at
@@ -79,7 +85,9 @@ HARMONIC_SHARE = 0.75
 # ... unless every one of those others lies on the faster schedule within this (seconds) of the worst of
 # the rest: keeping time that well, they are the tracker's own reports, and the tracker skipped many
 # (fresh seeds 13 and 14 of the simulator's suite: a 90 s and a 60 s tracker were reported at twice
-# their period).  A phone's burst that arrives in the slot lands anywhere in its tolerance.
+# their period).  A phone's burst that arrives in the slot lands anywhere in its tolerance.  They must
+# also be on the slower schedule's own channels: two phone bursts on one allocation of their own make a
+# channel of it (busy_tracker_60s seed 1: a 60 s tracker reported at 30 s).
 HARMONIC_FIT_S = 0.3
 # A burst of a schedule lasts at most this share of its period (share): a tracker's report takes a
 # few seconds (2 s in the simulator, 1 s for its 10 s GSM tracker; seen up to a sweep interval or two
