@@ -5,19 +5,22 @@ reported that is not a tracker), and how many of a tracker's bursts had been see
 was first reported (the recording cut after each burst and analysed again, as a live sweep would);
 of those seen, how many were clear of other traffic (no phone or interference on the same or the
 next bins within 3 s: sim.rf.MASK_GAP_*; a burst under a phone's is, in power alone, part of it).
-Prints a Markdown table.  Run: .venv/bin/python bench/score_rf.py [--seeds N] [--first-seed S] [--only a,b]
+Prints a Markdown table; ``--dump`` also prints (to stderr), per tracker missed or found after more than
+BURSTS_TO_FIND bursts, and per false alarm, what was seen.
+Run: .venv/bin/python bench/score_rf.py [--seeds N] [--first-seed S] [--only a,b] [--dump]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 
 from trackerscan.rf.bands import region_bands
 from trackerscan.rf.detect import analyze
 from trackerscan.rf.records import Hop, Transmitter
-from trackerscan.rf.thresholds import HOP_SPAN_HZ
+from trackerscan.rf.thresholds import BURSTS_TO_FIND, HOP_SPAN_HZ
 from trackerscan.sim.rf import RfScenario, SimTracker, TrackerTruth, build, expected_found, scenario_names
 
 PERIOD_TOLERANCE = 0.10  # the done-when target: period within 10 %
@@ -47,7 +50,24 @@ def bursts_to_detect(sc: RfScenario, truth: TrackerTruth) -> tuple[int, int, flo
     return None
 
 
-def score(sc: RfScenario) -> dict[str, object]:
+def _dump(sc: RfScenario, truth: TrackerTruth, detect: tuple[int, int, float, int] | None) -> None:
+    """One line per tracker found late or missed: its bursts seen, from its first sent (s), ``*`` when
+    another emission covered it, ``|`` after the one it was found by."""
+    tr, t0 = truth.tracker, truth.reports[0]
+    marks = [f"{t - t0:.1f}{'*' if t in truth.masked else ''}{'|' if detect and i + 1 == detect[0] else ''}"
+             for i, t in enumerate(truth.seen)]
+    what = f"found by seen {detect[0]} (clear {detect[3]})" if detect else "MISSED"
+    print(f"  {sc.name} seed {sc.seed}: {tr.period_s:.0f} s {tr.above_db:.0f} dB at "
+          f"{tr.center_hz / 1e6:.1f} MHz {what}; seen {' '.join(marks)}", file=sys.stderr)
+
+
+def _dump_false(sc: RfScenario, t: Transmitter) -> None:
+    print(f"  {sc.name} seed {sc.seed}: FALSE {t.band} {t.low_hz / 1e6:.1f}-{t.high_hz / 1e6:.1f} MHz "
+          f"{t.period_s} s, {t.bursts} bursts from {t.first_seen - sc.hops[0].time:.1f} s, "
+          f"jitter {t.jitter_s}, confidence {t.confidence}", file=sys.stderr)
+
+
+def score(sc: RfScenario, dump: bool = False) -> dict[str, object]:
     result = analyze(sc.hops, region_bands(sc.region))
     found, missed, period_err = [], [], []
     used: set[int] = set()
@@ -62,6 +82,15 @@ def score(sc: RfScenario) -> dict[str, object]:
         period_err.append(abs(result.transmitters[hit].period_s - tr.tracker.period_s) / tr.tracker.period_s)
     false = [t for i, t in enumerate(result.transmitters) if i not in used]
     detect = [bursts_to_detect(sc, tr) for tr in found]
+    if dump:
+        for tr in missed:
+            if expected_found(tr.tracker):
+                _dump(sc, tr, None)
+        for tr, d in zip(found, detect, strict=True):
+            if d is None or d[0] > BURSTS_TO_FIND:
+                _dump(sc, tr, d)
+        for t in false:
+            _dump_false(sc, t)
     return {"trackers": len(sc.truth), "targets": sum(expected_found(t.tracker) for t in sc.truth),
             "found": len(found), "targets_found": sum(expected_found(t.tracker) for t in found),
             "false": len(false), "period_err": period_err, "detect": [d for d in detect if d is not None]}
@@ -72,6 +101,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--only", default="")
+    ap.add_argument("--dump", action="store_true", help="what was seen of late, missed and false findings")
     args = ap.parse_args()
     names = [n for n in scenario_names() if not args.only or n in args.only.split(",")]
     t0 = time.perf_counter()
@@ -81,7 +111,8 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     totals = {"trackers": 0, "found": 0, "false": 0, "err": [0.0], "k": [], "s": [], "m": [], "c": []}
     for name in names:
-        rows = [score(build(name, seed)) for seed in range(args.first_seed, args.first_seed + args.seeds)]
+        seeds = range(args.first_seed, args.first_seed + args.seeds)
+        rows = [score(build(name, seed), args.dump) for seed in seeds]
         trackers = sum(int(r["trackers"]) for r in rows)  # type: ignore[call-overload]
         found = sum(int(r["found"]) for r in rows)  # type: ignore[call-overload]
         false = sum(int(r["false"]) for r in rows)  # type: ignore[call-overload]

@@ -30,7 +30,10 @@ def test_no_tracker_no_report(name, seed):
                                        # at half its period: a burst on a new channel filled a slot between
                                        ("busy_two_trackers", 27),
                                        # 4 reports skipped in a row: at 120 s before the harmonic union
-                                       ("tracker_60s_missed", 33)])
+                                       ("tracker_60s_missed", 33),
+                                       # at half its period when a phone's burst of its width between
+                                       # two slots, on time and kept as its move, counted as its own
+                                       ("busy_tracker_60s", 12)])
 def test_trackers_found_with_their_period(name, seed):
     sc = build(name, seed)
     result = analyze(sc.hops, BANDS)
@@ -114,3 +117,32 @@ def test_the_simulator_knows_which_bursts_other_traffic_covered():
     assert quiet.truth[0].masked == ()
     masked = busy.truth[0].masked
     assert 0 < len(masked) < len(busy.truth[0].seen) and set(masked) <= set(busy.truth[0].seen)
+
+
+
+def test_a_carrier_hovering_at_its_threshold_is_not_a_schedule():
+    """Fresh seed 49: a leakage carrier switching on for minutes raised its channel's spread until the
+    threshold sat at its level, and the noise made blips of 2-20 s, six on an 11.4 s schedule.  A report
+    is short beside its period (MAX_DUTY): only the tracker is reported."""
+    sc = build("tracker_10s_gsm", 49)
+    assert [round(t.period_s) for t in analyze(sc.hops, BANDS).transmitters] == [10]
+
+
+@pytest.mark.parametrize("name,seed", [
+    # four reports skipped in a row before the fifth (MAX_MISSES), three on the doubled schedule
+    # (HALF_TRY_BURSTS): missed, and found by the 6th
+    ("tracker_60s_missed", 46), ("tracker_60s_missed", 25),
+    # LTE-M moving between three narrowbands: one burst on a narrowband first, in the middle, or at
+    # either end of the five (MAX_LONE), and two narrowbands 2.8 MHz apart (2 HOP_SPAN_HZ): by the 8th
+    ("tracker_30s_ltem_hops", 41), ("tracker_30s_ltem_hops", 13), ("tracker_30s_ltem_hops", 46),
+    ("tracker_30s_ltem_hops", 33),
+    # its 6th burst was 5th clear of a phone's; a phone's burst between two slots put it at a quarter of
+    # its period, as every second slot of a 30 s schedule, until the slots were counted again (_on_slots)
+    ("busy_tracker_60s", 24)])
+def test_found_by_its_fifth_burst(name, seed):
+    sc = build(name, seed)
+    (truth,) = sc.truth
+    fifth = [t for t in truth.seen if t not in truth.masked][th.BURSTS_TO_FIND - 1]  # clear of others
+    cutoff = fifth + truth.tracker.burst_s + 2.5
+    (found,) = analyze([h for h in sc.hops if h.time <= cutoff], BANDS).transmitters
+    assert found.period_s == pytest.approx(truth.tracker.period_s, rel=0.10)

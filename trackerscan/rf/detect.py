@@ -142,18 +142,19 @@ def _bursts(events: list[_Event], gap_s: float) -> list[Burst]:
     return out
 
 
+def _line(ns: list[int], ts: list[float]) -> tuple[float, float]:
+    """Least-squares t = t0 + n·p: (t0, p); in closed form (a few bursts: far quicker than a solver)."""
+    m = len(ns)
+    n_mean, t_mean = sum(ns) / m, sum(ts) / m
+    sxx = sum((n - n_mean) ** 2 for n in ns)
+    p = sum((n - n_mean) * (t - t_mean) for n, t in zip(ns, ts, strict=True)) / sxx
+    return t_mean - p * n_mean, p
+
+
 def _residuals(ns: list[int], ts: list[float]) -> tuple[float, float, np.ndarray]:
     """Least-squares t = t0 + n·p: (t0, p, residuals)."""
-    n = np.array(ns, dtype=np.float64)
-    t = np.array(ts, dtype=np.float64)
-    p, t0 = np.polyfit(n, t, 1)
-    return float(t0), float(p), t - (t0 + n * p)
-
-
-def _fit(ns: list[int], ts: list[float]) -> tuple[float, float, float]:
-    """Least-squares t = t0 + n·p: (t0, p, RMS residual)."""
-    t0, p, resid = _residuals(ns, ts)
-    return t0, p, float(math.sqrt(float(np.mean(resid**2))))
+    t0, p = _line(ns, ts)
+    return t0, p, np.array([t - (t0 + n * p) for n, t in zip(ns, ts, strict=True)])
 
 
 @dataclass(slots=True)
@@ -162,15 +163,17 @@ class _Chain:
     ns: list[int]
     period: float
     jitter: float
+    grown: int = 0  # bursts it held when grown, before any was dropped
 
     @property
     def fill(self) -> float:
         return len(self.idx) / (self.ns[-1] + 1)
 
 
-def _compatible(a: Burst, b: Burst) -> bool:
+def _compatible(a: Burst, b: Burst, span_hz: float = th.HOP_SPAN_HZ) -> bool:
+    """Near in frequency (centres within ``span_hz``), level and width."""
     wa, wb = a.high_hz - a.low_hz, b.high_hz - b.low_hz
-    return (abs(a.center_hz - b.center_hz) <= th.HOP_SPAN_HZ
+    return (abs(a.center_hz - b.center_hz) <= span_hz
             and abs(a.above_db - b.above_db) <= th.LEVEL_TOL_DB
             and abs(wa - wb) <= max(th.WIDTH_TOL_HZ, th.WIDTH_TOL_REL * max(wa, wb)))
 
@@ -202,25 +205,42 @@ def _channels(bursts: list[Burst], idx: list[int], chan_hz: float) -> list[int]:
 
 def _lone(bursts: list[Burst], idx: list[int], ns: list[int], ts: list[float], chan_hz: float,
           exact_s: float) -> list[int]:
-    """Positions in ``idx`` of the bursts on none of the schedule's channels, except the latest one if
-    it is on a channel of its own clear of them and exactly on time (the tracker's latest report, moved
-    to another channel: MAX_LONE)."""
+    """Positions in ``idx`` of the bursts on none of the schedule's channels, except up to MAX_LONE that
+    look like the tracker moved: each clear of those channels, exactly as wide as one of them (the same
+    allocation elsewhere) and exactly on time (LONE_FIT_SHARE)."""
     refs = _channels(bursts, idx, chan_hz)
     lone = [p for p, k in enumerate(idx)
             if not any(_same_channel(bursts[r], bursts[k], chan_hz) for r in refs)]
-    clear = [p for p in lone if not any(bursts[idx[p]].low_hz < bursts[r].high_hz
-                                         and bursts[r].low_hz < bursts[idx[p]].high_hz for r in refs)]
-    if (refs and len(lone) <= th.MAX_LONE and len(clear) == len(lone)
-            and all(p == len(idx) - 1 and len(idx) > 3 and abs(_off_fit(ns, ts, p)) <= exact_s
-                    for p in lone)):
+
+    def moved(p: int) -> bool:
+        b = bursts[idx[p]]
+        return (not any(b.low_hz < bursts[r].high_hz and bursts[r].low_hz < b.high_hz for r in refs)
+                and any(abs((b.high_hz - b.low_hz) - (bursts[r].high_hz - bursts[r].low_hz)) <= chan_hz
+                        for r in refs)
+                and abs(_off_fit(ns, ts, p)) <= exact_s)
+
+    if refs and len(lone) <= th.MAX_LONE and len(idx) - len(lone) >= 3 and all(moved(p) for p in lone):
         return []
     return lone
 
 
 def _off_fit(ns: list[int], ts: list[float], p: int) -> float:
-    """How far burst ``p`` is from the schedule fitted to the others (seconds)."""
-    t0, period, _ = _fit(ns[:p] + ns[p + 1:], ts[:p] + ts[p + 1:])
-    return ts[p] - (t0 + ns[p] * period)
+    """How far burst ``p`` is from the schedule fitted to the others, in units of how well they place it:
+    seconds divided by sqrt(1 + 1/m + (n - mean n)² / sum (n_i - mean n)²), the standard error of a
+    least-squares prediction over that of one burst (a burst at either end is placed by extrapolation)."""
+    rest = ns[:p] + ns[p + 1:]
+    t0, period = _line(rest, ts[:p] + ts[p + 1:])
+    mean = sum(rest) / len(rest)
+    spread = sum((n - mean) ** 2 for n in rest)
+    return (ts[p] - (t0 + ns[p] * period)) / math.sqrt(1 + 1 / len(rest) + (ns[p] - mean) ** 2 / spread)
+
+
+def _on_slots(ns: list[int]) -> list[int]:
+    """Slot numbers from 0; bursts only on every second (third…) slot are on a schedule that many times
+    slower."""
+    ns = [n - ns[0] for n in ns]
+    step = math.gcd(*ns[1:]) if len(ns) > 1 else 1
+    return [n // step for n in ns] if step > 1 else ns
 
 
 def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float,
@@ -230,8 +250,34 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
     anchor = bursts[i]
     idx, ns, ts = [i, j], [0, slots], [bursts[i].start, bursts[j].start]
     t0, p = ts[0], (ts[1] - ts[0]) / slots
+
+    def pick(window: range, pred: float) -> int | None:
+        """The burst on one of the schedule's channels first, then the one nearest its time; near the
+        anchor in level and width; in frequency, the schedule's bursts so far and this one within
+        2 HOP_SPAN_HZ (its channels either side of its carrier's centre)."""
+        near = [k for k in window if _compatible(anchor, bursts[k], 2 * th.HOP_SPAN_HZ)]
+        if not near:
+            return None
+        lo_c, hi_c = min(bursts[m].center_hz for m in idx), max(bursts[m].center_hz for m in idx)
+        cands = [(not any(_same_channel(bursts[k], bursts[m], chan_hz) for m in idx),
+                  abs(starts[k] - pred), k) for k in near
+                 if max(hi_c, bursts[k].center_hz) - min(lo_c, bursts[k].center_hz) <= 2 * th.HOP_SPAN_HZ]
+        return min(cands)[2] if cands else None
+
+    # the slots between the pair, when it is more than one period apart
+    for n in range(1, slots):
+        pred = t0 + n * p
+        tol = tol_s + th.TIME_TOL_REL * p
+        between = pick(range(max(bisect.bisect_left(starts, pred - tol), i + 1),
+                             min(bisect.bisect_right(starts, pred + tol), j)), pred)
+        if between is not None:
+            idx.insert(-1, between)
+            ns.insert(-1, n)
+            ts.insert(-1, starts[between])
+    if len(idx) > 2:
+        t0, p = _line(ns, ts)
     for step in (1, -1):
-        n, misses = (1 if step == 1 else 0), 0
+        n, misses = (slots if step == 1 else 0), 0
         while misses <= th.MAX_MISSES:
             n += step
             pred = t0 + n * p
@@ -243,11 +289,7 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
                 break
             lo = bisect.bisect_left(starts, pred - tol)
             hi = bisect.bisect_right(starts, pred + tol)
-            window = range(max(lo, idx[-1] + 1), hi) if step == 1 else range(lo, min(hi, idx[0]))
-            # the burst on one of the schedule's channels first, then the one nearest its time
-            cands = [(not any(_same_channel(bursts[k], bursts[m], chan_hz) for m in idx),
-                      abs(starts[k] - pred), k) for k in window if _compatible(anchor, bursts[k])]
-            best = min(cands)[2] if cands else None
+            best = pick(range(max(lo, idx[-1] + 1), hi) if step == 1 else range(lo, min(hi, idx[0])), pred)
             if best is None:
                 misses += 1
                 continue
@@ -256,13 +298,18 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
             idx.insert(at, best)
             ns.insert(at, n)
             ts.insert(at, starts[best])
-            t0, p, _ = _fit(ns, ts)
+            t0, p = _line(ns, ts)
+    grown = len(idx)
+    # A report is short beside the period; a burst lasting much of it is a carrier's on-time (MAX_DUTY).
+    for q in reversed(range(len(idx))):
+        if bursts[idx[q]].end - bursts[idx[q]].start > th.MAX_DUTY * p:
+            del idx[q], ns[q], ts[q]
     # A tracker comes back to its channels; a burst on a channel no other burst of the schedule used is
     # someone else's that happened to arrive on time (CHANNEL_TOL_BINS in thresholds.py).
     for p in reversed(_lone(bursts, idx, ns, ts, chan_hz, exact_s)):
         del idx[p], ns[p], ts[p]
     if len(idx) < 2:
-        return _Chain(idx, ns, 0.0, math.inf)
+        return _Chain(idx, ns, 0.0, math.inf, grown)
     # Another burst that happened to arrive near a slot the tracker's own burst missed (hidden under a
     # phone's, say) is off the schedule by more than the sweep can explain: drop the worst such.
     while len(idx) > th.MIN_BURSTS:
@@ -271,33 +318,29 @@ def _grow(bursts: list[Burst], starts: list[float], i: int, j: int, tol_s: float
         if abs(resid[worst]) <= outlier_s:
             break
         del idx[worst], ns[worst], ts[worst]
-    ns = [n - ns[0] for n in ns]
-    # Bursts only on every second (third…) slot: the schedule is that many times slower.
-    step = math.gcd(*ns[1:]) if len(ns) > 1 else 1
-    if step > 1:
-        ns = [n // step for n in ns]
+    ns = _on_slots(ns)
     # Nearly only: the few on other slots are strays that filled its gaps (a phone's burst on time),
-    # unless they keep time as well as the rest (HARMONIC_FIT_S) and are on its channels: then they are
+    # unless they keep time as well as the rest (HARMONIC_FIT_S) and are on the channels of the slower
+    # schedule (two phone bursts on an allocation of their own make a channel of it): then they are
     # the tracker's, and the schedule is this fast (a tracker that skipped many reports can leave nearly
     # only every second one).  A burst on a new channel, kept above as the tracker's move, is not
     # evidence enough for a faster schedule.
     _, _, resid = _residuals(ns, ts)
-    refs = _channels(bursts, idx, chan_hz)
     for m in (2, 3):
         best_r = max(range(m), key=lambda r: sum(1 for n in ns if n % m == r))
         keep = [k for k, n in enumerate(ns) if n % m == best_r]
+        if not th.MIN_BURSTS <= len(keep) < len(ns) or len(keep) < th.HARMONIC_SHARE * len(ns):
+            continue
         tight = max(abs(resid[k]) for k in keep) + th.HARMONIC_FIT_S
-        strays = any(abs(resid[k]) > tight
-                     or not any(_same_channel(bursts[r], bursts[idx[k]], chan_hz) for r in refs)
-                     for k in range(len(ns)) if k not in keep)
-        if (len(keep) >= max(th.MIN_BURSTS, th.HARMONIC_SHARE * len(ns)) and len(keep) < len(ns)
-                and strays):
+        refs = _channels(bursts, [idx[k] for k in keep], chan_hz)  # the slower schedule's channels
+        if any(abs(resid[k]) > tight
+               or not any(_same_channel(bursts[r], bursts[idx[k]], chan_hz) for r in refs)
+               for k in range(len(ns)) if k not in keep):
             idx, ts = [idx[k] for k in keep], [ts[k] for k in keep]
-            ns = [(ns[k] - best_r) // m for k in keep]
-            ns = [n - ns[0] for n in ns]
+            ns = _on_slots([ns[k] for k in keep])
             break
     _, p, resid = _residuals(ns, ts)
-    return _Chain(idx, ns, p, float(math.sqrt(float(np.mean(resid**2)))))
+    return _Chain(idx, ns, p, float(math.sqrt(float(np.mean(resid**2)))), grown)
 
 
 def confidence(bursts: int, chance: float) -> float:
@@ -361,7 +404,7 @@ def _schedules(bursts: list[Burst], tol_s: float, max_jitter_s: float, outlier_s
             grown = [c]
             # The pair may be two periods apart (the report between skipped): a schedule nearly long
             # enough is tried at half the period too, and kept if bursts between join it.
-            if len(c.idx) >= th.MIN_BURSTS - 1 and (starts[j] - a.start) / 2 >= th.MIN_PERIOD_S:
+            if c.grown >= th.HALF_TRY_BURSTS and (starts[j] - a.start) / 2 >= th.MIN_PERIOD_S:
                 grown.append(_grow(bursts, starts, i, j, tol_s, outlier_s, chan_hz, exact_s, slots=2))
             for g in grown:
                 if not (len(g.idx) >= th.MIN_BURSTS and g.fill >= th.MIN_FILL
@@ -383,7 +426,7 @@ def _schedules(bursts: list[Burst], tol_s: float, max_jitter_s: float, outlier_s
             # hold bursts the other lacks (reports skipped in a long run, say); together, at the
             # shorter period, they are one schedule, if they keep time together.
             (k,) = shared
-            u = _harmonic_union(out[k][0], c, bursts, outlier_s)
+            u = _harmonic_union(out[k][0], c, bursts, outlier_s, chan_hz)
             if u is not None and u.fill >= th.MIN_FILL and u.jitter <= _jitter_limit(u.period, max_jitter_s):
                 conf = confidence(len(u.idx), _chance(u, bursts, tol_s, places, chan_hz))
                 if conf >= th.MIN_CONFIDENCE:
@@ -400,14 +443,21 @@ def _schedules(bursts: list[Burst], tol_s: float, max_jitter_s: float, outlier_s
     return _merge_pieces(out, bursts, tol_s, places, chan_hz)
 
 
-def _harmonic_union(a: _Chain, b: _Chain, bursts: list[Burst], outlier_s: float) -> _Chain | None:
+def _harmonic_union(a: _Chain, b: _Chain, bursts: list[Burst], outlier_s: float,
+                    chan_hz: float) -> _Chain | None:
     """``a`` and ``b`` as one schedule at the shorter of their periods, when the longer is twice or three
-    times it and every burst of both falls on its own slot of it within ``outlier_s``; else None."""
+    times it, every burst of both falls on its own slot of it within ``outlier_s`` and is on one of the
+    slower schedule's channels (a burst on a channel of its own, kept in the faster schedule as the
+    tracker's move, or two on a channel of their own, are not evidence enough for it: a phone's, in a
+    busy street); else None."""
     short, long_ = sorted((a, b), key=lambda c: c.period)
     m = round(long_.period / short.period)
     if m not in (2, 3) or abs(long_.period - m * short.period) > th.TIME_TOL_REL * long_.period:
         return None
     idx = sorted(set(a.idx) | set(b.idx), key=lambda k: bursts[k].start)
+    refs = _channels(bursts, long_.idx, chan_hz)
+    if not all(any(_same_channel(bursts[r], bursts[k], chan_hz) for r in refs) for k in idx):
+        return None
     return _one_clock(idx, bursts, bursts[short.idx[0]].start, short.period, outlier_s)
 
 
