@@ -90,7 +90,11 @@ class Controller(QObject):
         self.review_path = None
         self._swap(start_live(self.settings, self.data_dir), review=False)
         if not self.settings.own_devices_asked:  # first run: offer "Your own devices" after a while
-            QTimer.singleShot(FIRST_RUN_LISTEN_MS, self.first_run_own_devices)
+            # A child of the window, so it dies with it and never fires into a closed window.
+            timer = QTimer(self.window)
+            timer.setSingleShot(True)
+            timer.timeout.connect(self.first_run_own_devices)
+            timer.start(FIRST_RUN_LISTEN_MS)
 
     def first_run_own_devices(self) -> None:
         """Offer the first-run step once, while scanning live (not in a demo or a review)."""

@@ -75,3 +75,20 @@ def test_first_run_step_declares_her_own_devices_at_home(controller, qtbot, tmp_
     for d in runner.devices():
         if sc.truth_for(d.addresses).name in mine:
             assert d.known and d.level is Level.NONE and not d.ask_mine
+
+
+def test_first_run_offer_dies_with_the_window(qtbot, monkeypatch, tmp_path):
+    """The first-run offer is timed; a window destroyed before it fires is never touched again."""
+    from trackerscan_gui import app as app_mod
+    from trackerscan_gui.settings import Settings
+
+    monkeypatch.setattr(app_mod, "FIRST_RUN_LISTEN_MS", 200)
+    ctl = app_mod.Controller(Settings(), tmp_path / "gui.json", str(tmp_path / "sessions"))
+    runner = Runner(make_engine(ctl.settings), Status(ble_name="sim", ble_state="scanning"))
+    monkeypatch.setattr(app_mod, "start_live", lambda settings, data_dir: runner)
+    ctl.start_live()
+    assert ctl.runner is runner and not ctl.settings.own_devices_asked
+    ctl.window.timer.stop()
+    ctl.window.deleteLater()
+    qtbot.wait(600)  # past the offer's time: pytest-qt fails the test on any error in the event loop
+    assert not ctl.settings.own_devices_asked  # the offer never ran
