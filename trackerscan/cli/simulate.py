@@ -11,6 +11,7 @@ from pathlib import Path
 from trackerscan.errors import InputError
 from trackerscan.formats.btsnoop.records import DATALINK_H4, DATALINK_MONITOR
 from trackerscan.model import Fix, NoFix, Sighting
+from trackerscan.privatefile import open_private
 
 ORDER = 90
 
@@ -83,7 +84,7 @@ def write_scenario(name: str, seed: int, out: Path, datalink: int = DATALINK_H4)
 
 
 def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = open_private(path)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
 

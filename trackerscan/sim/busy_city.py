@@ -28,6 +28,7 @@ import numpy.typing as npt
 from trackerscan.formats.btsnoop.records import DATALINK_H4, EPOCH_DELTA_US, MAGIC, VERSION
 from trackerscan.geo import EARTH_RADIUS_M
 from trackerscan.model import Fix, NoFix
+from trackerscan.privatefile import open_private
 
 U8 = npt.NDArray[np.uint8]
 U64 = npt.NDArray[np.uint64]
@@ -197,7 +198,7 @@ def write_nmea(path: str | os.PathLike[str], records: Iterable[Fix | NoFix]) -> 
     Returns the number of fixes written.
     """
     count = 0
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = open_private(path)
     with os.fdopen(fd, "w", encoding="ascii", newline="") as f:
         for r in records:
             if isinstance(r, NoFix):
@@ -366,7 +367,7 @@ def generate(
 
     base = out / name
     snoop = base.with_suffix(".btsnoop")
-    fd = os.open(snoop, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = open_private(snoop)
     with os.fdopen(fd, "wb") as f:
         f.write(buf.tobytes())
 
@@ -394,7 +395,7 @@ def generate(
         "followers": [{"kind": "airtag", "addresses": [follower_address], "reports": n_follow}],
         "kinds": {spec[0]: int((kind == k).sum()) for k, spec in enumerate(KINDS)},
     }
-    fd = os.open(truth_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = open_private(truth_path)
     with os.fdopen(fd, "w") as f:
         json.dump(truth, f, indent=2)
     return BusyCity(snoop, nmea, truth_path, reports, devices, follower_address)

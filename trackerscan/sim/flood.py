@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from trackerscan.formats.btsnoop.records import DATALINK_H4, EPOCH_DELTA_US
+from trackerscan.privatefile import open_private
 from trackerscan.sim import busy_city
 
 _X = None
@@ -136,7 +137,7 @@ def generate(
             o = int(so[i - nw])
             parts.append(spam[o : o + int(sl[i - nw])])
     path = out / f"{name}.btsnoop"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = open_private(path)
     with os.fdopen(fd, "wb") as f:
         f.write(b"".join(parts))
     nmea = out / f"{name}.nmea"
@@ -156,7 +157,7 @@ def generate(
         },
     )
     truth_path = out / f"{name}.truth.json"
-    fd = os.open(truth_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = open_private(truth_path)
     with os.fdopen(fd, "w") as f:
         json.dump(truth, f, indent=2)
     bc.truth.unlink()

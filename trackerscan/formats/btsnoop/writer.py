@@ -31,6 +31,7 @@ from trackerscan.formats.btsnoop.records import (
     VERSION,
 )
 from trackerscan.model import AddressType, Sighting
+from trackerscan.privatefile import open_private
 
 _ADDRESS_TYPE_CODES = {AddressType.PUBLIC: 0, AddressType.RANDOM: 1, AddressType.UNKNOWN: 1}
 
@@ -87,7 +88,7 @@ def write_btsnoop(
     """
     if datalink not in (DATALINK_MONITOR, DATALINK_H4):
         raise InputError(f"btsnoop datalink {datalink} cannot be written; use 2001 or 1002.")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = open_private(path)
     count = 0
     with os.fdopen(fd, "wb", buffering=1 << 20) as f:
         f.write(FILE_HEADER.pack(MAGIC, VERSION, datalink))
