@@ -41,6 +41,8 @@ def open_private(path: str | os.PathLike[str]) -> int:
         if st.st_nlink > 1:
             raise InputError(f"{os.fspath(path)} has other names (hard links): remove it or choose another.")
         os.ftruncate(fd, 0)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)  # an earlier file of that name may have been readable by others
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
     except BaseException:

@@ -58,6 +58,7 @@ def test_simulate_writes_over_its_own_earlier_files(capsys, tmp_path):
     assert simulate(capsys, out)[0] == 0
     first = {p.name: p.read_bytes() for p in out.iterdir()}
     (out / "walk_airtag.known").write_bytes(b"x" * 100_000)  # longer than what is written next
+    (out / "walk_airtag.known").chmod(0o644)
     assert simulate(capsys, out)[0] == 0
     assert {p.name: p.read_bytes() for p in out.iterdir()} == first  # same seed, same bytes, no tail left
     assert all(p.stat().st_mode & 0o077 == 0 for p in out.iterdir())
