@@ -180,7 +180,7 @@ def main() -> None:
         same = levels(s_clean["alerts"], "raised_ms") == levels(s_flood["alerts"], "raised_ms")
         named_s = [ln for ln in str(s_flood["stdout"]).splitlines() if "spam flood ran from" in ln]
         for label, s, rss, cpu, n in (("without flood", s_clean, rss_sc, cpu_sc, n_clean),
-                                      ("with flood:   ", s_flood, rss_sf, cpu_sf, n_flood)):
+                                      ("with flood   ", s_flood, rss_sf, cpu_sf, n_flood)):
             rows = s["rows"]
             print(f"scan     {label}: {rss:6.0f} MB peak, {cpu:6.1f} s CPU, {cpu / n * 1e6:.2f} µs/report; "
                   f"session {int(s['bytes']) / 2**20:.1f} MB, {rows['emitter']:,} address rows, "
