@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tinysa_emulator import TinySaEmulator
 
 from trackerscan.errors import SourceError
@@ -15,7 +17,7 @@ from trackerscan.rf.bands import region_bands
 from trackerscan.rf.detect import analyze
 from trackerscan.sim.rf import SWEEP_S, SimTracker, simulate
 from trackerscan.sources.rf import open_rf
-from trackerscan.sources.rf_tinysa import TinySa
+from trackerscan.sources.rf_tinysa import STEP_HZ, TinySa, parse_scan
 
 BANDS = region_bands("uk")
 
@@ -88,6 +90,75 @@ def test_garbled_scan_is_skipped_and_counted():
     # the garbled second scan is missing; the plan has three chunks (bands 28, 20, 8), then starts again
     assert len(src.plan) == 3
     assert [h.low_hz for h in got] == [src.plan[0][0], src.plan[2][0], src.plan[0][0]]
+
+
+def test_a_reply_whose_frequencies_do_not_rise_is_skipped_and_counted():
+    # Every point at the start frequency: whole lines, good levels, but no step.  It used to become a
+    # hop with a step of 0 Hz (and was written so into --record files, which replay then rejected).
+    emu = TinySaEmulator(lambda freqs: [-100.0] * len(freqs), stuck_scans=[0])
+    try:
+        src = TinySa(emu.path, BANDS)
+        it = src.hops()
+        got = [next(it) for _ in range(2)]
+        src.close()
+    finally:
+        emu.close()
+    assert src.damaged == 1
+    assert [h.low_hz for h in got] == [src.plan[1][0], src.plan[2][0]]
+    assert all(h.step_hz == STEP_HZ for h in got)
+
+
+LO, HI = 900_000_000, 900_800_000  # five points of 200 kHz
+
+
+def _reply(start: int = LO, stop: int = HI, points: int = 5, *, level: str = "-1.000000e+02") -> list[str]:
+    return [f"{start + round(i * (stop - start) / (points - 1))} {level} 0.000000" for i in range(points)]
+
+
+def _out_of_order() -> list[str]:
+    lines = _reply()
+    lines[2] = lines[2].replace("900", "901", 1)
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("lines", "stop", "why"),
+    [
+        (_reply(LO, LO), LO, "no span"),
+        (_out_of_order(), HI, "a point out of order"),
+        ([*_reply()[:-1], "901000000 -1e2 0.0"], HI, "ends far from the stop"),
+        (_reply(level="nan"), HI, "levels not numbers"),
+        (_reply(level="-3e2"), HI, "levels no tinySA reports"),
+        (_reply()[:4], HI, "a point missing"),
+        ([*_reply()[:4], "900800000"], HI, "a level missing"),
+    ],
+)
+def test_parse_scan_refuses_a_garbled_reply(lines, stop, why):
+    assert parse_scan(lines, LO, stop, 5, 0.0) is None, why
+
+
+def test_parse_scan_reads_a_whole_reply():
+    hop = parse_scan(_reply(), LO, HI, 5, 7.0)
+    assert hop is not None
+    assert (hop.time, hop.low_hz, hop.high_hz, hop.step_hz) == (7.0, LO, 901_000_000, 200_000)
+    assert hop.db == (-100.0,) * 5
+
+
+_level = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8))
+_line = st.one_of(
+    st.text(max_size=40),
+    st.builds(lambda f, v, tail: f"{f} {v} {tail}", st.integers(LO - 1_000_000, HI + 1_000_000), _level,
+              st.text(max_size=6)),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_line, max_size=7), st.integers(2, 6))
+def test_parse_scan_never_raises_and_keeps_only_rising_replies(lines, points):
+    hop = parse_scan(lines, LO, HI, points, 0.0)
+    if hop is not None:
+        assert len(hop.db) == points and hop.step_hz > 0 and hop.high_hz > hop.low_hz
+        assert all(-200.0 <= v <= 50.0 for v in hop.db)
 
 
 def test_a_port_where_nothing_answers_gives_one_clear_error():

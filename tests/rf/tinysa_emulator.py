@@ -6,6 +6,8 @@ prompt "ch> " after it, or "NAME?" CR LF and the prompt for an unknown command. 
 the version (and "HW Version:" on an Ultra, TINYSA4); cmd_scan prints, for outmask 3, one line per
 point, "%U %e %f " CR LF (frequency in Hz, level in dBm, 0.0); cmd_mode takes "high input" on the
 original tinySA.  Levels come from a function the test gives: levels(freqs) -> list of dBm.
+Faults a test can ask for, by scan number: ``garble_scans`` (the reply cut off by a NUL line) and
+``stuck_scans`` (every point reports the start frequency, whole lines and levels otherwise).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ Levels = Callable[[Sequence[int]], Sequence[float]]
 
 
 class TinySaEmulator:
-    def __init__(self, levels: Levels, *, ultra: bool = False, garble_scans: Sequence[int] = ()) -> None:
+    def __init__(self, levels: Levels, *, ultra: bool = False, garble_scans: Sequence[int] = (),
+                 stuck_scans: Sequence[int] = ()) -> None:
         self.master, self.slave = os.openpty()
         tty.setraw(self.master)
         tty.setraw(self.slave)
@@ -28,6 +31,7 @@ class TinySaEmulator:
         self.levels = levels
         self.ultra = ultra
         self.garble = set(garble_scans)
+        self.stuck = set(stuck_scans)
         self.commands: list[str] = []
         self.scans = 0
         self.mode_high = False
@@ -80,7 +84,8 @@ class TinySaEmulator:
                 freqs = [start + round(i * (stop - start) / (points - 1)) for i in range(points)]
                 levels = self.levels(freqs)
                 out = []
-                for f, v in zip(freqs, levels, strict=True):
+                shown = [start] * points if self.scans in self.stuck else freqs
+                for f, v in zip(shown, levels, strict=True):
                     fields = []
                     if mask & 1:
                         fields.append(f"{f} ")

@@ -36,6 +36,42 @@ SYNC_TIMEOUT_S = 3.0
 MAX_REPLY_BYTES = 200_000
 
 
+# Levels a tinySA can report, dBm; anything outside is a garbled reply.
+LEVEL_RANGE_DBM = (-200.0, 50.0)
+# How far the last point's frequency may stray from the stop asked for, in steps (the firmware rounds
+# its frequency step to whole hertz, so the last point lands within a hertz per point of it).
+STOP_TOLERANCE_STEPS = 0.5
+
+
+def parse_scan(lines: list[str], start: int, stop: int, points: int, t: float) -> Hop | None:
+    """The reply to ``scan START STOP POINTS 3`` as a Hop stamped ``t``, or None if it is garbled.
+
+    Each line is ``FREQ LEVEL …``.  A reply is whole only if it has exactly ``points`` lines, starts at
+    ``start``, rises point by point and ends near ``stop``, and every level is a tinySA's.
+    """
+    if points < 2 or stop <= start or len(lines) != points:
+        return None
+    freqs: list[int] = []
+    levels: list[float] = []
+    lo, hi = LEVEL_RANGE_DBM
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 2:
+            return None
+        try:
+            f, v = int(fields[0]), float(fields[1])
+        except ValueError:
+            return None
+        if not lo <= v <= hi or (freqs and f <= freqs[-1]):  # NaN fails the range test too
+            return None
+        freqs.append(f)
+        levels.append(v)
+    step = (freqs[-1] - start) / (points - 1)
+    if freqs[0] != start or abs(freqs[-1] - stop) > STOP_TOLERANCE_STEPS * (stop - start) / (points - 1):
+        return None
+    return Hop(t, start, round(start + points * step), step, 1, tuple(levels))
+
+
 class TinySa:
     """A tinySA sweeping the parts of the bands it can tune, one ``scan`` per chunk of points."""
 
@@ -114,16 +150,10 @@ class TinySa:
 
     def scan(self, start: int, stop: int, points: int, t: float) -> Hop | None:
         """One ``scan`` as a Hop stamped ``t``, or None (counted in ``damaged``) if the reply is garbled."""
-        lines = self.command(f"scan {start} {stop} {points} 3")
-        try:
-            pairs = [(int(a), float(b)) for a, b, *_ in (x.split() for x in lines)]
-        except ValueError:
-            pairs = []
-        if len(pairs) != points or pairs[0][0] != start or not all(-200.0 <= v <= 50.0 for _, v in pairs):
+        hop = parse_scan(self.command(f"scan {start} {stop} {points} 3"), start, stop, points, t)
+        if hop is None:
             self.damaged += 1
-            return None
-        step = (pairs[-1][0] - pairs[0][0]) / (points - 1)
-        return Hop(t, start, round(start + points * step), step, 1, tuple(v for _, v in pairs))
+        return hop
 
     def hops(self) -> Iterator[Hop]:
         while not self._closed:
