@@ -15,6 +15,9 @@ program it goes through one of these functions:
 - `xml_text`: drops what XML 1.0 cannot carry (most control characters,
   surrogates, U+FFFE/U+FFFF).
 
+And one test for a number read from such a string: `is_digits` (ASCII 0-9
+only; `str.isdigit` also takes ``²``, on which `int` raises).
+
 Advertisement contents are never printed as text: they are shown as hex.
 """
 
@@ -68,3 +71,8 @@ def xml_text(text: object) -> str:
     """``text`` without the characters an XML 1.0 document cannot contain."""
     s = text if isinstance(text, str) else str(text)
     return s if _NOT_XML.search(s) is None else _NOT_XML.sub("", s)
+
+
+def is_digits(text: str) -> bool:
+    """Whether ``text`` is one or more ASCII digits, so that ``int(text)`` reads it."""
+    return text.isascii() and text.isdigit()

@@ -13,6 +13,7 @@ from PyQt6.QtCore import QObject, QTimer
 from PyQt6.QtWidgets import QApplication, QDialog, QFileDialog
 
 from trackerscan.errors import InputError, TrackerscanError
+from trackerscan.safetext import is_digits
 
 from . import settings as settings_mod
 from .main_window import MainWindow
@@ -266,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = ctl.window
     if args.size:
         w, _, h = args.size.partition("x")
-        if not (w.isdigit() and h.isdigit()):
+        if not (is_digits(w) and is_digits(h)):
             print(
                 f"trackerscan-gui: --size {args.size!r} is not a size: write it like 800x480.",
                 file=sys.stderr,

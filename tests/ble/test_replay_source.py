@@ -128,6 +128,7 @@ async def test_stopping_a_replay_midway(tmp_path):
         ("replay:", "needs a file"),
         ("bluetooth", "is not a Bluetooth source: use bleak, bleak:hci1, hci:usb:0"),
         ("bleak:wlan0", "is not a Bluetooth adapter name"),
+        ("bleak:hci²", "is not a Bluetooth adapter name"),
         ("hci:", "needs a bumble transport name"),
         ("hci:bluetooth0", "needs a bumble transport name, e.g. hci:usb:0"),
     ],

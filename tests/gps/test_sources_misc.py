@@ -9,6 +9,7 @@ import pytest
 from gps_helpers import GPX, NMEA
 from serial.tools.list_ports_common import ListPortInfo
 
+from trackerscan.errors import InputError
 from trackerscan.formats.nmea import read_nmea
 from trackerscan.model import Fix, NoFix, SourceEvent, SourceEventKind
 from trackerscan.release import RELEASE_DATE
@@ -165,3 +166,18 @@ async def test_sources_open_gps_passes_the_clock_through():
     clock.observe(time.time() - 7200, time.time(), "test")  # GPS said the clock is two hours fast
     events = await drain(sources.open_gps("fixed:48.1,8.2", clock=clock), limit=1, timeout=5)
     assert abs(events[0].time - (time.time() - 7200)) < 5
+
+
+@pytest.mark.parametrize(
+    ("spec", "why"),
+    [
+        ("gpsd:localhost:²", "(give gpsd:HOST:PORT)"),  # str.isdigit takes '²'; int() raised on it
+        ("gpsd:localhost:70000", "(give gpsd:HOST:PORT)"),
+        ("nmea:/dev/null,²", "is not a baud rate"),
+        ("nmea:/dev/null,-9600", "is not a baud rate"),
+    ],
+)
+def test_a_bad_port_or_baud_rate_is_one_sentence(spec, why):
+    with pytest.raises(InputError) as err:
+        open_gps(spec)
+    assert why in str(err.value) and "\n" not in str(err.value)

@@ -4,6 +4,8 @@ import asyncio
 import subprocess
 import sys
 
+import pytest
+
 from trackerscan.cli import build_parser
 from trackerscan.cli.gui import gui_argv
 from trackerscan.demo import build_demo, play
@@ -55,14 +57,18 @@ def test_gui_help_does_not_load_qt():
     assert out.stdout.strip() == "False", out.stderr
 
 
+def _gui_env(tmp_path):
+    return {"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+            "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+
+
 def test_gui_screenshot_from_the_command_line(tmp_path):
     png = tmp_path / "demo.png"
     out = subprocess.run(
         [sys.executable, "-m", "trackerscan", "gui", "--demo", "--screenshot", str(png), "--size", "800x480",
          "--config", str(tmp_path / "gui.json")],
         capture_output=True, text=True, timeout=120,
-        env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
-             "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config")},
+        env=_gui_env(tmp_path),
     )
     assert out.returncode == 0, out.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -70,3 +76,15 @@ def test_gui_screenshot_from_the_command_line(tmp_path):
 
     img = QImage(str(png))
     assert (img.width(), img.height()) == (800, 480)
+
+
+@pytest.mark.parametrize("size", ["²x480", "800x", "wide"])
+def test_a_bad_size_is_one_line(tmp_path, size):
+    out = subprocess.run(
+        [sys.executable, "-m", "trackerscan", "gui", "--demo", "--size", size,
+         "--config", str(tmp_path / "gui.json")],
+        capture_output=True, text=True, timeout=120,
+        env=_gui_env(tmp_path),
+    )
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.count("\n") == 1 and "is not a size: write it like 800x480" in out.stderr

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from trackerscan.formats.btsnoop.reader import read_sightings
 from trackerscan.formats.nmea import read_nmea
 from trackerscan.model import PlaceMark, SourceEvent, SourceEventKind
-from trackerscan.safetext import csv_cell, markup, printable, xml_text
+from trackerscan.safetext import csv_cell, is_digits, markup, printable, xml_text
 from trackerscan.sessions.writer import SessionWriter
 
 EVIL = [
@@ -186,3 +186,13 @@ def test_a_session_with_a_hostile_file_name(tmp_path, data_dir):
     for argv in (["analyze", evil], ["export", evil, "--format", "json"]):
         proc = cli(*argv, data=data_dir)
         assert_clean(proc)
+
+
+@pytest.mark.parametrize("text", ["0", "42", "0042"])
+def test_is_digits_takes_what_int_reads(text):
+    assert is_digits(text) and int(text) >= 0
+
+
+@pytest.mark.parametrize("text", ["", "²", "1²", "١٢", "-1", " 1", "1 ", "1.0", "+1", "1_000", "\u0661"])
+def test_is_digits_refuses_everything_else(text):
+    assert not is_digits(text)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 DATA = Path(__file__).parent / "data"
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$")
 
@@ -74,8 +76,9 @@ def test_sweep_from_a_replay_gives_the_same_answer_as_analyze(tmp_path):
     assert json.loads(rf("analyze", str(rec), "--region", "uk", "--json").stdout) == json.loads(once.stdout)
 
 
-def test_bad_source_is_one_line():
-    proc = rf("sweep", "--source", "wifi:0")
+@pytest.mark.parametrize("spec", ["wifi:0", "rtlsdr:²", "rtlsdr:-1", "hackrf:0"])
+def test_bad_source_is_one_line(spec):
+    proc = rf("sweep", "--source", spec)
     assert proc.returncode == 2 and "is not an RF source" in proc.stderr and proc.stderr.count("\n") == 1
 
 

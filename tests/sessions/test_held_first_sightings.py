@@ -149,7 +149,7 @@ def test_a_first_sighting_held_too_long_is_counted_not_written_out_of_reach(tmp_
         assert [(c[4], c[5]) for c in s.first_counts()] == [(1, 1)]
 
 
-@pytest.mark.parametrize("value", ["-5", "abc", str(10**9), "1e3", ""])
+@pytest.mark.parametrize("value", ["-5", "abc", str(10**9), "1e3", "", "²", "١٢"])
 def test_a_hostile_lag_is_one_sentence(tmp_path, value):
     w = SessionWriter.create(tmp_path, T0)
     w.close(T0 + 1)

@@ -7,6 +7,7 @@ import os
 import signal
 
 from trackerscan.errors import InputError
+from trackerscan.safetext import is_digits
 
 ORDER = 25
 
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     for path in recording:
         with Session.open(path) as s:
             pid = s.meta().get("pid", "")
-        if pid.isdigit():
+        if is_digits(pid):
             pids.append((path.stem, int(pid)))
     if not pids:
         raise InputError("No scan is recording on this computer: start one with `trackerscan scan`.")

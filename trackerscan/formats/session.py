@@ -56,6 +56,7 @@ from trackerscan.model import (
     SourceEventKind,
 )
 from trackerscan.rf.records import Coverage, Transmitter
+from trackerscan.safetext import is_digits
 
 SCHEMA_VERSION = 1
 # Sighting rows are in time order but for those the writer held back while their address was a first
@@ -465,7 +466,7 @@ class Session:
     def sighting_lag_ms(self) -> int:
         """How far out of time order the sighting rows may be (0: none, `LAG_META_KEY`)."""
         text = self.meta().get(LAG_META_KEY, "0")
-        lag = int(text) if text.isdigit() and len(text) < 12 else -1
+        lag = int(text) if is_digits(text) and len(text) < 12 else -1
         if not 0 <= lag <= SIGHTING_LAG_MAX_S * 1000:
             raise _bad_row(self.path, "meta", (LAG_META_KEY, text))
         return lag

@@ -27,6 +27,7 @@ from bleak.backends.scanner import AdvertisementDataCallback, BaseBleakScanner
 
 from trackerscan.errors import InputError
 from trackerscan.model import AddressType
+from trackerscan.safetext import is_digits
 from trackerscan.status import MAC_LIMITS, MAC_LIMITS_SHORT
 
 # How often a platform without adapter events asks whether its radio is still there (seconds):
@@ -184,7 +185,7 @@ class BlueZPlatform(BlePlatform):
         check_bleak_possible()
 
     def check_adapter_name(self, name: str) -> None:
-        if not (name.startswith("hci") and name[3:].isdigit()):
+        if not (name.startswith("hci") and is_digits(name[3:])):
             raise InputError(
                 f"'{name}' is not a Bluetooth adapter name: use bleak, bleak:hci0 or bleak:hci0,passive."
             )

@@ -18,6 +18,7 @@ from trackerscan.errors import InputError, SourceError
 from trackerscan.rf.bands import Band, tunable
 from trackerscan.rf.records import Hop
 from trackerscan.rf.sweep_csv import parse_line
+from trackerscan.safetext import is_digits
 from trackerscan.safetext import printable as shown
 
 # Tuning ranges: the RTL-SDR's R820T2 tuner 24-1766 MHz; the HackRF One 1 MHz-6 GHz.
@@ -128,7 +129,7 @@ def open_program(kind: str, rest: str, bands: tuple[Band, ...]) -> Program:
     """``rtlsdr[:INDEX]`` or ``hackrf``; the programs stamp their own lines (in UTC, see _env)."""
     index = 0
     if rest:
-        if kind != "rtlsdr" or not rest.isdigit():
+        if kind != "rtlsdr" or not is_digits(rest):
             raise InputError(f"'{shown(kind + ':' + rest)}' is not an RF source: "
                              "use rtlsdr, rtlsdr:INDEX or hackrf.")
         index = int(rest)

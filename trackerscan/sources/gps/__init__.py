@@ -30,6 +30,7 @@ from datetime import date as Date
 from pathlib import Path
 
 from trackerscan.errors import InputError
+from trackerscan.safetext import is_digits
 from trackerscan.sources.gps.base import GpsSource
 from trackerscan.sources.gps.clock import ClockCorrector
 from trackerscan.sources.gps.fixed import FixedSource, NoGpsSource
@@ -60,14 +61,14 @@ def open_gps(spec: str, *, clock: ClockCorrector | None = None, date: Date | Non
         if not rest:
             return GpsdSource(clock=clock)
         host, _, port_text = rest.rpartition(":")
-        if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        if not host or not is_digits(port_text) or not 0 < int(port_text) < 65536:
             raise _bad_spec(spec, " (give gpsd:HOST:PORT)")
         return GpsdSource(host.strip("[]"), int(port_text), clock)
     if kind == "nmea" and rest:
         path, _, baud_text = rest.partition(",")
         baud = None
         if baud_text:
-            if not baud_text.strip().isdigit() or int(baud_text) <= 0:
+            if not is_digits(baud_text.strip()) or int(baud_text) <= 0:
                 raise _bad_spec(spec, f" ({baud_text!r} is not a baud rate)")
             baud = int(baud_text)
         if not os.path.exists(path):
