@@ -125,6 +125,9 @@ async def test_stopping_a_replay_midway(tmp_path):
         ("replay:{tmp}/notes.txt", "is neither a btsnoop capture nor a trackerscan session"),
         ("replay:{tmp}/notes.txt,speed=fast", "is not a replay speed"),
         ("replay:{tmp}/notes.txt,speed=-1", "must be 0"),
+        ("replay:{tmp}/notes.txt,speed=nan", "is not a replay speed"),
+        ("replay:{tmp}/notes.txt,speed=1e-300", "is not a replay speed"),  # waits overflowed the clock
+        ("replay:{tmp}/notes.txt,speed=inf", "is not a replay speed"),
         ("replay:", "needs a file"),
         ("bluetooth", "is not a Bluetooth source: use bleak, bleak:hci1, hci:usb:0"),
         ("bleak:wlan0", "is not a Bluetooth adapter name"),

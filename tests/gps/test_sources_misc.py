@@ -175,9 +175,12 @@ async def test_sources_open_gps_passes_the_clock_through():
         ("gpsd:localhost:70000", "(give gpsd:HOST:PORT)"),
         ("nmea:/dev/null,²", "is not a baud rate"),
         ("nmea:/dev/null,-9600", "is not a baud rate"),
+        (f"replay:{NMEA / 'haicom-305N.log'},speed=1e-300", "is not a replay speed"),
+        (f"replay:{NMEA / 'haicom-305N.log'},speed=nan", "is not a replay speed"),
+        (f"replay:{NMEA / 'haicom-305N.log'},pace=2", "(give speed=N, N >= 0)"),
     ],
 )
-def test_a_bad_port_or_baud_rate_is_one_sentence(spec, why):
+def test_a_bad_port_baud_rate_or_speed_is_one_sentence(spec, why):
     with pytest.raises(InputError) as err:
         open_gps(spec)
     assert why in str(err.value) and "\n" not in str(err.value)

@@ -82,6 +82,14 @@ def test_bad_source_is_one_line(spec):
     assert proc.returncode == 2 and "is not an RF source" in proc.stderr and proc.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize("speed", ["1e-300", "-1", "nan", "inf", "fast"])
+def test_a_bad_replay_speed_is_one_line(speed):
+    # 1e-300 made the first wait too long for the clock (a traceback); the others were taken silently
+    proc = rf("sweep", "--source", f"replay:{DATA / 'hackrf_sweep.csv'},speed={speed}", "--no-session")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "is not a replay speed" in proc.stderr
+
+
 def test_record_never_overwrites_nor_writes_through_a_link(tmp_path):
     earlier = tmp_path / "earlier.csv"
     earlier.write_text("an earlier recording\n")

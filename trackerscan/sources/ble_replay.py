@@ -22,6 +22,7 @@ from trackerscan.errors import InputError
 from trackerscan.model import Event
 from trackerscan.safetext import printable as shown
 from trackerscan.sources.ble_base import BleSource
+from trackerscan.sources.replay_speed import check_speed, parse_speed
 
 BTSNOOP_MAGIC = b"btsnoop\x00"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -78,8 +79,7 @@ class ReplaySource(BleSource):
         monotonic: Callable[[], float] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if not speed >= 0.0:
-            raise InputError(f"The replay speed must be 0 (as fast as possible) or more, not {speed}.")
+        check_speed(speed)
         self.path = Path(path)
         self.speed = speed
         self.source_label = source
@@ -145,12 +145,7 @@ def open_replay(options: str, *, clock: Callable[[], float] = time.time) -> Repl
     path, sep, speed_text = options.rpartition(",speed=")
     if not sep:
         path, speed_text = options, "1"
-    try:
-        speed = float(speed_text)
-    except ValueError:
-        raise InputError(
-            f"'{shown(speed_text)}' is not a replay speed: use replay:FILE,speed=N with N a number."
-        ) from None
+    speed = parse_speed(speed_text)
     if not path:
         raise InputError("A replay source needs a file: use replay:FILE or replay:FILE,speed=N.")
     source = ReplaySource(path, speed, clock=clock)

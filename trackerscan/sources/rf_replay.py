@@ -9,6 +9,7 @@ from trackerscan.errors import InputError
 from trackerscan.rf.records import Hop
 from trackerscan.rf.sweep_csv import read
 from trackerscan.safetext import printable as shown
+from trackerscan.sources.replay_speed import parse_speed
 
 # A recording larger than this is refused (bytes): 8 hours of four bands at 1 sweep/s is ~200 MB.
 MAX_FILE_BYTES = 2_000_000_000
@@ -37,10 +38,7 @@ class Replay:
         path, _, opt = rest.partition(",speed=")
         if not path:
             raise InputError("replay needs a file, e.g. replay:sweep.csv.")
-        try:
-            self.speed = float(opt) if opt else 0.0
-        except ValueError:
-            raise InputError(f"speed={shown(opt)} is not a number.") from None
+        self.speed = parse_speed(opt) if opt else 0.0
         self.path = path
         self.name = f"replay:{path}"
         self._hops, self.damaged = read_file(path)

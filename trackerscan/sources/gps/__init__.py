@@ -24,7 +24,6 @@ and stamp Bluetooth sightings with the same object, so both agree.
 from __future__ import annotations
 
 import errno
-import math
 import os
 from datetime import date as Date
 from pathlib import Path
@@ -37,6 +36,7 @@ from trackerscan.sources.gps.fixed import FixedSource, NoGpsSource
 from trackerscan.sources.gps.gpsd import GpsdSource
 from trackerscan.sources.gps.replay import ReplaySource
 from trackerscan.sources.gps.serial_nmea import SerialNmeaSource, open_error
+from trackerscan.sources.replay_speed import parse_speed
 
 GPS_SPEC_FORMS = (
     "nmea:/dev/ttyACM0[,BAUD], gpsd, gpsd:HOST:PORT, replay:FILE[,speed=N], fixed:LAT,LON or none"
@@ -79,12 +79,9 @@ def open_gps(spec: str, *, clock: ClockCorrector | None = None, date: Date | Non
         speed = 1.0
         if option:
             name, _, value = option.partition("=")
-            try:
-                speed = float(value)
-            except ValueError:
-                speed = -1.0
-            if name.strip() != "speed" or not (speed >= 0 and math.isfinite(speed)):
+            if name.strip() != "speed":
                 raise _bad_spec(spec, " (give speed=N, N >= 0)")
+            speed = parse_speed(value)
         replay_path = Path(path_text)
         if not replay_path.is_file():
             raise InputError(f"Cannot read {replay_path}: no such file.")
