@@ -82,6 +82,14 @@ def test_bad_source_is_one_line(spec):
     assert proc.returncode == 2 and "is not an RF source" in proc.stderr and proc.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize("minutes", ["0", "-1", "nan"])
+def test_minutes_must_be_a_number_above_0(minutes):
+    # nan used to be taken, and a live sweep then never ended
+    source = f"replay:{DATA / 'hackrf_sweep.csv'}"
+    proc = rf("sweep", "--source", source, "--no-session", "--minutes", minutes)
+    assert proc.returncode == 2 and proc.stderr == "trackerscan: --minutes must be a number more than 0.\n"
+
+
 @pytest.mark.parametrize("speed", ["1e-300", "-1", "nan", "inf", "fast"])
 def test_a_bad_replay_speed_is_one_line(speed):
     # 1e-300 made the first wait too long for the clock (a traceback); the others were taken silently

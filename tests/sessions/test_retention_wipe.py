@@ -18,7 +18,7 @@ from session_fixtures import (
 from trackerscan.errors import SessionError
 from trackerscan.formats.session import Session
 from trackerscan.model import AddressType, Level, LevelChange, Sighting
-from trackerscan.sessions.retention import apply_retention
+from trackerscan.sessions.retention import apply_retention, keep_hours
 from trackerscan.sessions.wipe import wipe_session
 from trackerscan.sessions.writer import SessionWriter
 
@@ -79,6 +79,19 @@ def test_retention_can_be_switched_off(tmp_path, monkeypatch):
     monkeypatch.setenv("TRACKERSCAN_KEEP_HOURS", "-1")
     assert apply_retention(path, now=T0 + 10 * DAY) is None
     assert "5A:11:22:33:44:55" in _addresses(path)
+
+
+@pytest.mark.parametrize("text", ["nan", "NaN", "soon", "²"])
+def test_a_keep_hours_that_is_no_number_is_one_sentence_and_keeps_everything(tmp_path, monkeypatch, text):
+    # NaN used to be taken: no sighting is older than NaN hours, so nothing was ever reduced, silently
+    path, _ = _session(tmp_path)
+    monkeypatch.setenv("TRACKERSCAN_KEEP_HOURS", text)
+    with pytest.raises(SessionError, match="is not a number of hours") as err:
+        apply_retention(path, now=T0 + 10 * DAY)
+    assert "\n" not in str(err.value)
+    assert "5A:11:22:33:44:55" in _addresses(path)
+    with pytest.raises(SessionError, match="--keep-hours must be a number of hours"):
+        keep_hours(float("nan"))
 
 
 def test_retention_waits_while_recording(tmp_path):

@@ -104,8 +104,8 @@ def run_sweep(args: argparse.Namespace) -> int:
     from trackerscan.live_radio import RadioSweep
     from trackerscan.rf.summary import PROCEDURE, text, to_json
 
-    if args.minutes is not None and args.minutes <= 0:
-        raise InputError("--minutes must be more than 0.")
+    if args.minutes is not None and not args.minutes > 0:  # NaN too: it swept on without end
+        raise InputError("--minutes must be a number more than 0.")
     out = sys.stderr if args.json else sys.stdout
     last_print = time.monotonic()
 

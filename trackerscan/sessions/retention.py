@@ -12,6 +12,7 @@ the bytes do not linger in free pages.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -29,15 +30,23 @@ ENV_KEEP_HOURS = "TRACKERSCAN_KEEP_HOURS"
 
 
 def keep_hours(override: float | None = None) -> float:
-    """The retention period in hours: ``override``, else $TRACKERSCAN_KEEP_HOURS, else 24."""
+    """The retention period in hours: ``override``, else $TRACKERSCAN_KEEP_HOURS, else 24.
+
+    NaN is refused: no sighting is older than NaN hours, so it silently kept everything.
+    """
     if override is not None:
+        if math.isnan(override):
+            raise SessionError("--keep-hours must be a number of hours (negative: keep everything).")
         return override
     text = os.environ.get(ENV_KEEP_HOURS)
     if text:
         try:
-            return float(text)
+            hours = float(text)
         except ValueError:
-            raise SessionError(f"{ENV_KEEP_HOURS}={text!r} is not a number of hours.") from None
+            hours = math.nan
+        if math.isnan(hours):
+            raise SessionError(f"{ENV_KEEP_HOURS}={text!r} is not a number of hours.")
+        return hours
     return DEFAULT_KEEP_HOURS
 
 
