@@ -102,8 +102,7 @@ class Controller(QObject):
         if self.settings.own_devices_asked or self.runner.status.ble_state != "scanning":
             return
         self.settings.own_devices_asked = True
-        if self.settings_path is not None:
-            settings_mod.save(self.settings, self.settings_path)
+        self.window.save_settings()
         self.window.declare_own_devices()
 
     def start_demo(self, alert_after_s: float | None = None) -> None:
@@ -226,7 +225,7 @@ class Controller(QObject):
         )
         self.settings = new
         self.window.settings = new
-        settings_mod.save(new, self.settings_path)
+        self.window.save_settings()
         self.window.apply_discreet()
         if sources_changed and not self.window.review and self.runner.status.ble_state != "demo":
             self.start_live()

@@ -36,6 +36,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from trackerscan.errors import TrackerscanError
 from trackerscan.model import DeviceState, Level
 
 from . import settings as settings_mod
@@ -487,8 +488,8 @@ class MainWindow(QMainWindow):
                     addresses=list(d.addresses),
                 )
             )
-            if self.settings_path is not None and not self.review:
-                settings_mod.save(self.settings, self.settings_path)
+            if not self.review:
+                self.save_settings()
         self.refresh()
         if self.stack.currentWidget() is self.detail:
             self._fill_detail(device_id)
@@ -591,6 +592,15 @@ class MainWindow(QMainWindow):
         )
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         return box.exec() == QMessageBox.StandardButton.Yes
+
+    def save_settings(self) -> None:
+        """Save the settings; if they cannot be saved, say so (they still apply until the program closes)."""
+        if self.settings_path is None:
+            return
+        try:
+            settings_mod.save(self.settings, self.settings_path)
+        except TrackerscanError as exc:
+            self.tell("Settings not saved", f"{exc} They apply until trackerscan is closed.")
 
     def _tell_box(self, title: str, text: str) -> None:
         QMessageBox.information(self, title, text)

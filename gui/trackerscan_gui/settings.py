@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import locale
+import math
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -12,6 +13,7 @@ from platformdirs import user_config_dir
 
 from trackerscan.engine.thresholds import SENSITIVITY
 from trackerscan.errors import InputError
+from trackerscan.sessions.safewrite import atomic_output
 
 from .wording import helpline_for
 
@@ -99,21 +101,42 @@ def load(path: Path | None = None) -> Settings:
         values["known"] = [KnownDevice(**k) for k in values.get("known", [])]
         values["homes"] = [HomePlace(**h) for h in values.get("homes", [])]
         settings = Settings(**values)
-    except TypeError as exc:
+        _check(settings)
+    except (TypeError, ValueError) as exc:
         raise InputError(f"The settings file {path} has a bad entry ({exc}); fix or move it away.") from exc
     if settings.sensitivity not in SENSITIVITIES:
         settings.sensitivity = "medium"
     return settings
 
 
+def _check(settings: Settings) -> None:
+    """Raise ValueError naming the first value of the wrong kind (the file may have been edited by hand)."""
+    kinds = {"str": (str, "text"), "bool": (bool, "true or false")}
+    for f in fields(Settings):
+        kind = kinds.get(str(f.type))
+        if kind is not None and not isinstance(getattr(settings, f.name), kind[0]):
+            raise ValueError(f"{f.name} must be {kind[1]}")
+    for k in settings.known:
+        if not (isinstance(k.device_id, str) and isinstance(k.label, str)
+                and all(isinstance(x, list) and all(isinstance(v, str) for v in x)
+                        for x in (k.identifiers, k.addresses))):
+            raise ValueError("a known device must have text for its id, label, identifiers and addresses")
+    for h in settings.homes:
+        numbers = (h.lat, h.lon, h.radius_m)
+        if not isinstance(h.label, str) or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in numbers):
+            raise ValueError("a home must have a label and a latitude, longitude and radius in numbers")
+        if not (-90 <= h.lat <= 90 and -180 <= h.lon <= 180 and h.radius_m > 0):
+            raise ValueError(f"the home {h.label!r} is not a place on Earth with a radius above 0")
+
+
 def save(settings: Settings, path: Path | None = None) -> Path:
-    """Write settings atomically with tight permissions."""
+    """Write settings complete or not at all (0600, never through a planted link); InputError if it cannot."""
     path = path or default_path()
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(asdict(settings), f, indent=2)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"Cannot create the settings folder {path.parent}: {exc.strerror}.") from None
+    with atomic_output(path, mode=0o600) as f:
+        f.write(json.dumps(asdict(settings), indent=2).encode("utf-8"))
     return path
