@@ -100,3 +100,46 @@ async def test_gpsd_not_running_is_an_event_not_a_crash():
     await source.aclose()
     assert kinds(events) == [SourceEventKind.GPS_LOST]
     assert "cannot reach gpsd" in events[0].detail
+
+
+async def test_a_hostile_gpsd_peer_costs_its_lines_and_nothing_else():
+    """gpsd:HOST:PORT may be any host: lines crafted to break a JSON reader are counted and skipped, and
+    the fix after them still arrives.  A deep nesting raised RecursionError and a 400-digit number
+    OverflowError, both out of the source's task, which then ended."""
+    import asyncio
+    import json
+
+    from gps_helpers import free_port
+
+    from trackerscan.model import Fix
+
+    good = {"class": "TPV", "mode": 2, "time": "2026-05-04T08:00:00.000Z", "lat": 51.5, "lon": -0.12}
+    hostile = [
+        b"[" * 100_000 + b"\n",  # deeper than Python's recursion limit
+        b'{"class": "TPV", "mode": 2, "lat": ' + b"9" * 400 + b', "lon": 1.0}\n',
+        b'{"class": "SKY", "hdop": ' + b"9" * 400 + b', "satellites": 7}\n',
+        b'{"class": "TPV", "mode": 3, "lat": 51.5, "lon": -0.12, "time": ["x"], "alt": {"a": 1}}\n',
+        b'"just a string"\n',
+        b"\xff\xfe not text\n",
+    ]
+
+    async def peer(reader, writer):
+        await reader.readline()  # ?WATCH
+        for line in hostile:
+            writer.write(line)
+        writer.write(json.dumps(good).encode() + b"\n")
+        await writer.drain()
+        await asyncio.sleep(30)
+
+    port = free_port()
+    server = await asyncio.start_server(peer, "127.0.0.1", port)
+    try:
+        source = GpsdSource("127.0.0.1", port)
+        events = await collect(source, lambda evs: any(isinstance(e, Fix) for e in evs), timeout=20)
+        await source.aclose()
+    finally:
+        server.close()
+        await server.wait_closed()
+    fixes = [e for e in events if isinstance(e, Fix)]
+    assert [(f.lat, f.lon) for f in fixes] == [(51.5, -0.12)], events
+    assert source.rejected["garbage"] == 3  # the nesting, the string and the bytes that are not text

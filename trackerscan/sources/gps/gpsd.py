@@ -20,8 +20,14 @@ GPSD_LINE_LIMIT = 1 << 20  # bytes; SKY reports with many satellites are long
 
 
 def _finite(value: object) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
+    """A JSON number as a finite float, else None (a bool, a string, NaN, an integer too big for a float)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:
+            return None
+        if math.isfinite(number):
+            return number
     return None
 
 
@@ -75,10 +81,11 @@ class GpsdSource(GpsSource):
     def _message(self, line: bytes) -> None:
         try:
             msg = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
             self.rejected["garbage"] += 1
             return
-        if not isinstance(msg, dict):
+        if not isinstance(msg, dict):  # gpsd sends objects only
+            self.rejected["garbage"] += 1
             return
         kind = msg.get("class")
         if kind == "SKY":
