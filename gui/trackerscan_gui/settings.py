@@ -89,7 +89,7 @@ def load(path: Path | None = None) -> Settings:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return Settings()
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than the stack
         raise InputError(
             f"The settings file {path} cannot be read ({exc}); move it away to start afresh."
         ) from exc

@@ -83,3 +83,10 @@ def test_a_failed_save_is_told_and_the_settings_still_apply(controller, tmp_path
     assert controller.window.settings.discreet
     ((title, text),) = controller.told
     assert title == "Settings not saved" and "They apply until trackerscan is closed." in text
+
+
+def test_a_file_nested_deeper_than_the_stack_is_one_sentence(tmp_path):
+    path = _write(tmp_path, "[" * 100_000)  # RecursionError, not ValueError, in json: it took the GUI down
+    with pytest.raises(InputError, match="cannot be read") as err:
+        settings_mod.load(path)
+    assert "\n" not in str(err.value)

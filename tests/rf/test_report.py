@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 DATA = Path(__file__).parent / "data"
 
 
@@ -122,3 +124,15 @@ def test_a_sweep_session_whose_start_is_out_of_range_is_one_line(tmp_path):
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.count("\n") == 1 and "is damaged" in done.stderr and "1e300" in done.stderr
     assert session.read_bytes() == before and not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize("notes", ["[" * 100_000, "{not json", '{"a": 1}', '["kept", 5, null]'])
+def test_a_session_files_hostile_sweep_notes_are_left_out(notes):
+    # the notes come from the session file's meta; a deep nesting raised RecursionError out of the report
+    from trackerscan.rf.records import Coverage
+    from trackerscan.rf.summary import report_section
+
+    _rows, words = report_section([], [Coverage("LTE B20", 832_000_000, 862_000_000, 600.0)], notes, str)
+    assert words[0] == "No transmitter repeating on a schedule was found."
+    assert [w for w in words if w == "kept"] == (["kept"] if "kept" in notes else [])
+    assert words[-1].startswith("How the sweep is done: ")

@@ -80,7 +80,7 @@ def report_section(found: Sequence[Transmitter], covered: Sequence[Coverage], no
              if found else "No transmitter repeating on a schedule was found.", swept(covered)]
     try:
         stored = json.loads(notes_json) if notes_json else []
-    except ValueError:
+    except (ValueError, RecursionError):  # a session file's notes, as hostile as the file
         stored = []
     words += [n for n in stored if isinstance(n, str)]
     words.append("How the sweep is done: " + PROCEDURE)
