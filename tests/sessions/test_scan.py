@@ -215,6 +215,24 @@ def test_place_without_a_running_scan(tmp_path):
     assert proc.returncode == 2 and "No scan is recording" in proc.stderr
 
 
+@pytest.mark.parametrize("pid", ["0", "99999999999"])
+def test_place_signals_no_process_a_session_names_that_cannot_be_a_scan(tmp_path, pid):
+    """A session's pid is read from the file: "0" signalled place's own process group (and killed it),
+    a number too big for a pid raised OverflowError."""
+    from trackerscan.sessions import paths
+    from trackerscan.sessions.writer import SessionWriter
+
+    data = tmp_path / "data"
+    w = SessionWriter.create(paths.sessions_dir(data, create=True), 1_777_000_000.0, meta={"pid": pid})
+    try:
+        proc = subprocess.run([PY, "-m", "trackerscan", "place"], env=_env(data), capture_output=True,
+                              text=True, timeout=60, start_new_session=True)  # its own process group
+    finally:
+        w.close(1_777_000_001.0)
+    assert proc.returncode == 2 and proc.stderr == (
+        "trackerscan: No scan is recording on this computer: start one with `trackerscan scan`.\n")
+
+
 def test_disk_full_stops_with_one_line_and_keeps_what_was_written(tmp_path):
     import resource
 

@@ -34,14 +34,14 @@ def run(args: argparse.Namespace) -> int:
     for path in recording:
         with Session.open(path) as s:
             pid = s.meta().get("pid", "")
-        if is_digits(pid):
+        if is_digits(pid) and 0 < int(pid) < 2**31:  # a process id, as the scan wrote it
             pids.append((path.stem, int(pid)))
     if not pids:
         raise InputError("No scan is recording on this computer: start one with `trackerscan scan`.")
     for name, number in pids:
         try:
             os.kill(number, usr1)
-        except ProcessLookupError:
+        except (ProcessLookupError, PermissionError):  # gone, or not a scan of this user's
             continue
         print(f"Marked a new place in session {name}.")
     return 0
