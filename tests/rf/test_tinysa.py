@@ -77,8 +77,18 @@ def test_ultra_covers_1800_mhz_and_is_not_switched_to_the_high_input():
     assert "mode high input" not in emu.commands
 
 
-def test_garbled_scan_is_skipped_and_counted():
-    emu = TinySaEmulator(lambda freqs: [-100.0] * len(freqs), garble_scans=[1])
+@pytest.mark.parametrize(
+    ("fault", "kept"),
+    [
+        # the reply cut off by a NUL line: the second scan is missing
+        ({"garble_scans": [1]}, [0, 2, 0]),
+        # every point at the start frequency: whole lines, good levels, but no step.  It used to become a
+        # hop with a step of 0 Hz (and was written so into --record files, which replay then rejected).
+        ({"stuck_scans": [0]}, [1, 2, 0]),
+    ],
+)
+def test_a_damaged_scan_is_skipped_and_counted(fault, kept):
+    emu = TinySaEmulator(lambda freqs: [-100.0] * len(freqs), **fault)
     try:
         src = TinySa(emu.path, BANDS)
         it = src.hops()
@@ -87,24 +97,8 @@ def test_garbled_scan_is_skipped_and_counted():
     finally:
         emu.close()
     assert src.damaged == 1
-    # the garbled second scan is missing; the plan has three chunks (bands 28, 20, 8), then starts again
-    assert len(src.plan) == 3
-    assert [h.low_hz for h in got] == [src.plan[0][0], src.plan[2][0], src.plan[0][0]]
-
-
-def test_a_reply_whose_frequencies_do_not_rise_is_skipped_and_counted():
-    # Every point at the start frequency: whole lines, good levels, but no step.  It used to become a
-    # hop with a step of 0 Hz (and was written so into --record files, which replay then rejected).
-    emu = TinySaEmulator(lambda freqs: [-100.0] * len(freqs), stuck_scans=[0])
-    try:
-        src = TinySa(emu.path, BANDS)
-        it = src.hops()
-        got = [next(it) for _ in range(2)]
-        src.close()
-    finally:
-        emu.close()
-    assert src.damaged == 1
-    assert [h.low_hz for h in got] == [src.plan[1][0], src.plan[2][0]]
+    assert len(src.plan) == 3  # three chunks (bands 28, 20, 8), then the plan starts again
+    assert [h.low_hz for h in got] == [src.plan[i][0] for i in kept]
     assert all(h.step_hz == STEP_HZ for h in got)
 
 
