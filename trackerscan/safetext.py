@@ -16,7 +16,7 @@ program it goes through one of these functions:
   surrogates, U+FFFE/U+FFFF).
 
 And one test for a number read from such a string: `is_digits` (ASCII 0-9
-only; `str.isdigit` also takes ``²``, on which `int` raises).
+only, and not too many; `str.isdigit` also takes ``²``, on which `int` raises).
 
 Advertisement contents are never printed as text: they are shown as hex.
 """
@@ -73,6 +73,11 @@ def xml_text(text: object) -> str:
     return s if _NOT_XML.search(s) is None else _NOT_XML.sub("", s)
 
 
+# The most digits `is_digits` takes: every number read this way (a port, a pid, a baud rate, an index)
+# fits in 18; int() refuses over 4,300 digits with a ValueError of its own.
+MAX_DIGITS = 18
+
+
 def is_digits(text: str) -> bool:
-    """Whether ``text`` is one or more ASCII digits, so that ``int(text)`` reads it."""
-    return text.isascii() and text.isdigit()
+    """Whether ``text`` is 1 to `MAX_DIGITS` ASCII digits, so that ``int(text)`` reads it."""
+    return len(text) <= MAX_DIGITS and text.isascii() and text.isdigit()

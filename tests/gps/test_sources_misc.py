@@ -173,8 +173,10 @@ async def test_sources_open_gps_passes_the_clock_through():
     [
         ("gpsd:localhost:²", "(give gpsd:HOST:PORT)"),  # str.isdigit takes '²'; int() raised on it
         ("gpsd:localhost:70000", "(give gpsd:HOST:PORT)"),
+        ("gpsd:localhost:" + "9" * 5000, "(give gpsd:HOST:PORT)"),  # int() raised on over 4,300 digits
         ("nmea:/dev/null,²", "is not a baud rate"),
         ("nmea:/dev/null,-9600", "is not a baud rate"),
+        ("nmea:/dev/null,99999999999999", "is not a baud rate"),  # OverflowError in the serial driver
         (f"replay:{NMEA / 'haicom-305N.log'},speed=1e-300", "is not a replay speed"),
         (f"replay:{NMEA / 'haicom-305N.log'},speed=nan", "is not a replay speed"),
         (f"replay:{NMEA / 'haicom-305N.log'},pace=2", "(give speed=N, N >= 0)"),

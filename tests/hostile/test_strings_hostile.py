@@ -188,11 +188,12 @@ def test_a_session_with_a_hostile_file_name(tmp_path, data_dir):
         assert_clean(proc)
 
 
-@pytest.mark.parametrize("text", ["0", "42", "0042"])
+@pytest.mark.parametrize("text", ["0", "42", "0042", "9" * 18])
 def test_is_digits_takes_what_int_reads(text):
     assert is_digits(text) and int(text) >= 0
 
 
-@pytest.mark.parametrize("text", ["", "²", "1²", "١٢", "-1", " 1", "1 ", "1.0", "+1", "1_000", "\u0661"])
+@pytest.mark.parametrize("text", ["", "²", "1²", "١٢", "-1", " 1", "1 ", "1.0", "+1", "1_000", "\u0661",
+                                  "9" * 19, "9" * 5000])
 def test_is_digits_refuses_everything_else(text):
     assert not is_digits(text)

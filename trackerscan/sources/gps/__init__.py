@@ -35,7 +35,7 @@ from trackerscan.sources.gps.clock import ClockCorrector
 from trackerscan.sources.gps.fixed import FixedSource, NoGpsSource
 from trackerscan.sources.gps.gpsd import GpsdSource
 from trackerscan.sources.gps.replay import ReplaySource
-from trackerscan.sources.gps.serial_nmea import SerialNmeaSource, open_error
+from trackerscan.sources.gps.serial_nmea import MAX_BAUD, SerialNmeaSource, open_error
 from trackerscan.sources.replay_speed import parse_speed
 
 GPS_SPEC_FORMS = (
@@ -68,7 +68,7 @@ def open_gps(spec: str, *, clock: ClockCorrector | None = None, date: Date | Non
         path, _, baud_text = rest.partition(",")
         baud = None
         if baud_text:
-            if not is_digits(baud_text.strip()) or int(baud_text) <= 0:
+            if not is_digits(baud_text.strip()) or not 0 < int(baud_text) <= MAX_BAUD:
                 raise _bad_spec(spec, f" ({baud_text!r} is not a baud rate)")
             baud = int(baud_text)
         if not os.path.exists(path):

@@ -17,6 +17,9 @@ from trackerscan.sources.gps.base import NO_FIX_EVERY_S, RETRY_MAX_S, RETRY_MIN_
 from trackerscan.sources.gps.clock import ClockCorrector
 
 BAUD_RATES = (4800, 9600, 38400, 115200)  # NMEA 0183 default, u-blox/SiRF defaults, fast USB receivers
+# The fastest baud rate taken: Linux's top standard rate (B4000000); receivers use at most 921,600.  A larger
+# number reached the serial driver and raised OverflowError there.
+MAX_BAUD = 4_000_000
 PROBE_S = 2.5  # s listened at each baud rate (receivers send at least one sentence a second)
 PROBE_SENTENCES = 2  # sentences with good checksums that confirm a baud rate
 IDLE_FLUSH_S = 0.3  # s of silence after which the receiver's cycle is taken as complete
