@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -22,39 +21,11 @@ from typing import IO
 from trackerscan.find.rf_sweep import LiveRf, Meter
 from trackerscan.rf.bands import region_bands
 from trackerscan.rf.detect import Analysis, analyze
-from trackerscan.rf.records import Hop
+from trackerscan.rf.levels import SweepLevels
 from trackerscan.rf.sweep_csv import format_hop
 from trackerscan.sessions.paths import sessions_dir
 from trackerscan.sessions.radio import record_sweep
 from trackerscan.sources.rf import RfSource, open_rf
-
-
-class SweptHops:
-    """Every hop of a sweep, for the analysis of the whole sweep at its end.
-
-    The live candidates look at a sliding window (`find.rf_sweep.WINDOW_S`); a sweep may run longer,
-    and what it found early (a tracker that stopped reporting when the car was parked) belongs in its
-    result.  Kept per layout as doubles, the levels unchanged: 8 bytes a level and 8 a hop (28 MB an
-    hour of the simulator's rtl_power-style hops over the UK bands, where the hops themselves take
-    145 MB; a tinySA Ultra's scan of 450 levels every few seconds is about 4 KB).
-    """
-
-    def __init__(self) -> None:
-        self._rows: dict[tuple[int, int, float, int, int], tuple[array[float], array[float]]] = {}
-
-    def add(self, hop: Hop) -> None:
-        key = (hop.low_hz, hop.high_hz, hop.step_hz, hop.samples, len(hop.db))
-        rows = self._rows.get(key)
-        if rows is None:
-            rows = self._rows[key] = (array("d"), array("d"))
-        rows[0].append(hop.time)
-        rows[1].extend(hop.db)
-
-    def __iter__(self) -> Iterator[Hop]:
-        """The hops again, each layout's in the order they came (all that the analysis depends on)."""
-        for (low, high, step, samples, n), (times, levels) in self._rows.items():
-            for i, t in enumerate(times):
-                yield Hop(t, low, high, step, samples, tuple(levels[i * n:(i + 1) * n]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +90,7 @@ class RadioSweep:
         assert source is not None and started is not None
         bands = self._bands
         live = LiveRf(bands)
-        swept = SweptHops()
+        swept = SweepLevels()  # the whole sweep, as doubles (8 bytes a level)
         try:
             for hop in source.hops():
                 if self._stop.is_set():

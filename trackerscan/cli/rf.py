@@ -77,11 +77,11 @@ def run_analyze(args: argparse.Namespace) -> int:
     from trackerscan.rf.bands import region_bands
     from trackerscan.rf.detect import analyze
     from trackerscan.rf.summary import text, to_json
-    from trackerscan.sources.rf_replay import read_file
+    from trackerscan.sources.rf_replay import read_levels
 
     bands = region_bands(args.region)
-    hops, damaged = read_file(args.file)
-    result = analyze(hops, bands, damaged, list_unswept=args.region != "all")
+    levels, damaged = read_levels(args.file)
+    result = analyze(levels, bands, damaged, list_unswept=args.region != "all")
     print(json.dumps(to_json(result)) if args.json else text(result))
     return 0
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from trackerscan.rf import thresholds as th
 from trackerscan.rf.bands import Band, band_name
+from trackerscan.rf.levels import Layout, SweepLevels
 from trackerscan.rf.records import Coverage, Hop, Transmitter
 
 
@@ -61,13 +62,6 @@ class _Event:
     floor_db: float
 
 
-def _layouts(hops: Iterable[Hop]) -> dict[tuple[int, float, int], list[Hop]]:
-    out: dict[tuple[int, float, int], list[Hop]] = defaultdict(list)
-    for h in hops:
-        out[(h.low_hz, h.step_hz, len(h.db))].append(h)
-    return out
-
-
 def _sweep_interval(times: np.ndarray) -> float:
     if len(times) < 2:
         return 0.0
@@ -76,16 +70,14 @@ def _sweep_interval(times: np.ndarray) -> float:
     return float(np.median(d)) if len(d) else 0.0
 
 
-def _events(key: tuple[int, float, int], rows: list[Hop], bands: tuple[Band, ...]) -> list[_Event]:
+def _events(key: Layout, times: np.ndarray, d: np.ndarray, bands: tuple[Band, ...]) -> list[_Event]:
     low, step, n = key
     freqs = low + np.arange(n) * step
     in_band = np.zeros(n, dtype=bool)
     for b in bands:
         in_band |= (freqs >= b.low_hz) & (freqs <= b.high_hz)
-    if not in_band.any() or len(rows) < 3:
+    if not in_band.any() or len(times) < 3:
         return []
-    times = np.array([h.time for h in rows])
-    d = np.array([h.db for h in rows], dtype=np.float64)
     floor = np.median(d, axis=0)
     spread = th.MAD_TO_SIGMA * np.median(np.abs(d - floor), axis=0)
     thr = floor + np.maximum(th.BURST_DB, th.BURST_SIGMAS * spread)
@@ -500,20 +492,19 @@ def _merge_pieces(found: list[tuple[_Chain, float]], bursts: list[Burst], tol_s:
     return out
 
 
-def _coverage(layouts: dict[tuple[int, float, int], list[Hop]], bands: tuple[Band, ...],
+def _coverage(layouts: dict[Layout, tuple[np.ndarray, np.ndarray]], bands: tuple[Band, ...],
               interval: float) -> list[Coverage]:
     out = []
     for b in bands:
         lo = hi = None
         t_first = t_last = None
-        for (low, step, n), rows in layouts.items():
+        for (low, step, n), (times, _levels) in layouts.items():
             a, z = max(low, b.low_hz), min(round(low + n * step), b.high_hz)
             if a >= z:
                 continue
             lo = a if lo is None else min(lo, a)
             hi = z if hi is None else max(hi, z)
-            t0 = min(h.time for h in rows)
-            t1 = max(h.time for h in rows)
+            t0, t1 = float(times.min()), float(times.max())
             t_first = t0 if t_first is None else min(t_first, t0)
             t_last = t1 if t_last is None else max(t_last, t1)
         if lo is not None and hi is not None and t_first is not None and t_last is not None:
@@ -521,16 +512,16 @@ def _coverage(layouts: dict[tuple[int, float, int], list[Hop]], bands: tuple[Ban
     return out
 
 
-def analyze(hops: Iterable[Hop], bands: tuple[Band, ...], damaged: int = 0, *,
+def analyze(hops: Iterable[Hop] | SweepLevels, bands: tuple[Band, ...], damaged: int = 0, *,
             list_unswept: bool = True) -> Analysis:
     """Transmitters on a schedule in ``bands``, the coverage of each band, and plain-word notes
     (naming the bands not swept unless ``list_unswept`` is False: a file of unknown region)."""
-    layouts = _layouts(hops)
-    all_times = np.array([h.time for rows in layouts.values() for h in rows])
+    layouts = (hops if isinstance(hops, SweepLevels) else SweepLevels.of(hops)).layouts()
+    all_times = np.concatenate([times for times, _ in layouts.values()]) if layouts else np.zeros(0)
     seconds = float(all_times.max() - all_times.min()) if len(all_times) else 0.0
-    intervals = [_sweep_interval(np.array([h.time for h in rows])) for rows in layouts.values()]
+    intervals = [_sweep_interval(times) for times, _ in layouts.values()]
     interval = max(intervals, default=0.0)
-    events = [e for key, rows in layouts.items() for e in _events(key, rows, bands)]
+    events = [e for key, (times, d) in layouts.items() for e in _events(key, times, d, bands)]
     bursts = _bursts(events, max(th.MERGE_GAP_S, 1.5 * interval))
     kept = [b for b in bursts
             if b.high_hz - b.low_hz <= th.MAX_BURST_WIDTH_HZ and b.end - b.start <= th.MAX_BURST_S]

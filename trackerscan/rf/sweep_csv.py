@@ -10,7 +10,7 @@ range) is skipped and counted; nothing in a line can make the reader fail.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -78,17 +78,23 @@ def parse_line(line: bytes) -> Hop | None:
 def read(data: bytes) -> ReadResult:
     """Every hop of a recording, in file order, with the count of damaged lines skipped."""
     hops: list[Hop] = []
-    damaged = lines = 0
-    for raw in data.splitlines():
+    damaged, lines = read_lines(data.splitlines(), hops.append)
+    return ReadResult(tuple(hops), damaged, lines)
+
+
+def read_lines(lines: Iterable[bytes], add: Callable[[Hop], None]) -> tuple[int, int]:
+    """Each whole hop of ``lines`` handed to ``add`` in order; (damaged lines, lines), blank lines aside."""
+    damaged = count = 0
+    for raw in lines:
         if not raw.strip():
             continue
-        lines += 1
+        count += 1
         hop = parse_line(raw)
         if hop is None:
             damaged += 1
         else:
-            hops.append(hop)
-    return ReadResult(tuple(hops), damaged, lines)
+            add(hop)
+    return damaged, count
 
 
 def format_hop(hop: Hop) -> str:
