@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from trackerscan.errors import SourceError
 from trackerscan.rf.bands import Band, tunable
 from trackerscan.rf.records import Hop
+from trackerscan.rf.sweep_csv import MAX_DB, MIN_DB
 from trackerscan.safetext import printable as shown
 
 PROMPT = b"ch> "
@@ -36,8 +37,6 @@ SYNC_TIMEOUT_S = 3.0
 MAX_REPLY_BYTES = 200_000
 
 
-# Levels a tinySA can report, dBm; anything outside is a garbled reply.
-LEVEL_RANGE_DBM = (-200.0, 50.0)
 # How far the last point's frequency may stray from the stop asked for, in steps (the firmware rounds
 # its frequency step to whole hertz, so the last point lands within a hertz per point of it).
 STOP_TOLERANCE_STEPS = 0.5
@@ -47,13 +46,13 @@ def parse_scan(lines: list[str], start: int, stop: int, points: int, t: float) -
     """The reply to ``scan START STOP POINTS 3`` as a Hop stamped ``t``, or None if it is garbled.
 
     Each line is ``FREQ LEVEL …``.  A reply is whole only if it has exactly ``points`` lines, starts at
-    ``start``, rises point by point and ends near ``stop``, and every level is a tinySA's.
+    ``start``, rises point by point and ends near ``stop``, and every level is one a receiver reports
+    (`sweep_csv.MIN_DB`-`MAX_DB`, the range a recording is read with).
     """
     if points < 2 or stop <= start or len(lines) != points:
         return None
     freqs: list[int] = []
     levels: list[float] = []
-    lo, hi = LEVEL_RANGE_DBM
     for line in lines:
         fields = line.split()
         if len(fields) < 2:
@@ -62,7 +61,7 @@ def parse_scan(lines: list[str], start: int, stop: int, points: int, t: float) -
             f, v = int(fields[0]), float(fields[1])
         except ValueError:
             return None
-        if not lo <= v <= hi or (freqs and f <= freqs[-1]):  # NaN fails the range test too
+        if not MIN_DB <= v <= MAX_DB or (freqs and f <= freqs[-1]):  # NaN fails the range test too
             return None
         freqs.append(f)
         levels.append(v)
