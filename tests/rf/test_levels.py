@@ -1,5 +1,6 @@
-"""A recording read as levels (`read_levels`, what `rf analyze` and a live sweep's end analyse) gives the
-same analysis and the same damaged count as its hops, whatever its line endings and damage."""
+"""A recording read from its file (`read_levels`, what `rf analyze` analyses, and `read_file`, the
+replay's hops) gives the same analysis and the same damaged count as the pure reader of its bytes
+(`sweep_csv.read`), whatever its line endings and damage."""
 
 from __future__ import annotations
 
@@ -35,12 +36,19 @@ def test_levels_are_the_hops_by_layout_in_the_order_they_came():
     assert sum(len(t) for t, _ in layouts.values()) == len(hops)
 
 
+def _same_as_the_bytes(path: Path) -> int:
+    """Asserts both file readers agree with `sweep_csv.read` of the file's bytes; the damaged count."""
+    ref = read(path.read_bytes())
+    hops, damaged = read_file(str(path))
+    levels, damaged_too = read_levels(str(path))
+    assert hops == ref.hops and damaged == damaged_too == ref.damaged and levels.hops == len(ref.hops)
+    assert analyze(levels, BANDS, damaged) == analyze(ref.hops, BANDS, damaged)
+    return damaged
+
+
 @pytest.mark.parametrize("name", ["rtl_power.csv", "hackrf_sweep.csv"])
 def test_read_levels_gives_what_the_hops_give(name):
-    hops, damaged = read_file(str(DATA / name))
-    levels, damaged_too = read_levels(str(DATA / name))
-    assert damaged_too == damaged and levels.hops == len(hops)
-    assert analyze(levels, BANDS, damaged) == analyze(hops, BANDS, damaged)
+    _same_as_the_bytes(DATA / name)
 
 
 def _damaged_copy(tmp_path: Path, ending: bytes, extra: bytes) -> Path:
@@ -52,14 +60,11 @@ def _damaged_copy(tmp_path: Path, ending: bytes, extra: bytes) -> Path:
 
 
 @pytest.mark.parametrize("ending", [b"\n", b"\r\n", b"\r"])
-@pytest.mark.parametrize("extra", [b"", b"   ", b"not a hop", b"9" * (MAX_LINE_BYTES + 10), b"\x00\xff,,,"])
+@pytest.mark.parametrize("extra", [b"", b"   ", b"not a hop", b"9" * (MAX_LINE_BYTES + 10),
+                                   b" \t" * (MAX_LINE_BYTES // 2 + 10), b"\x00\xff,,,"])
 def test_damage_and_line_endings_count_the_same_either_way(tmp_path, ending, extra):
-    path = _damaged_copy(tmp_path, ending, extra)
-    hops, damaged = read_file(str(path))
-    levels, damaged_too = read_levels(str(path))
-    assert (levels.hops, damaged_too) == (len(hops), damaged)
+    damaged = _same_as_the_bytes(_damaged_copy(tmp_path, ending, extra))
     assert damaged == (1 if extra.strip() else 0)
-    assert analyze(levels, BANDS, damaged) == analyze(hops, BANDS, damaged)
 
 
 @settings(max_examples=60, deadline=None)
@@ -69,9 +74,7 @@ def test_read_levels_never_raises_but_to_say_there_is_no_sweep(tmp_path_factory,
     path = tmp_path_factory.mktemp("fuzz") / "f.csv"
     good = (DATA / "rtl_power.csv").read_bytes()
     path.write_bytes(good + b"".join(pieces))
-    hops, damaged = read_file(str(path))
-    levels, damaged_too = read_levels(str(path))
-    assert (levels.hops, damaged_too) == (len(hops), damaged)
+    _same_as_the_bytes(path)
 
 
 def test_an_empty_file_and_a_pipe(tmp_path):

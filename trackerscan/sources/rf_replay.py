@@ -1,8 +1,7 @@
 """``replay:FILE[,speed=N]``: a recorded sweep, read with the CSV reader (damaged lines counted).
 
-`read_levels` reads a recording for `rf analyze` without keeping its hops: the file is mapped, not
-read into memory (its pages handed back as they are read), and each hop's levels go straight into a
-`SweepLevels` (8 bytes a level).
+A recording is mapped, not read into memory (its pages handed back as they are read).  `read_levels`,
+for `rf analyze`, keeps no hop: each hop's levels go straight into a `SweepLevels` (8 bytes a level).
 """
 
 from __future__ import annotations
@@ -12,12 +11,12 @@ import os
 import re
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from trackerscan.errors import InputError
 from trackerscan.rf.levels import SweepLevels
 from trackerscan.rf.records import Hop
-from trackerscan.rf.sweep_csv import MAX_LINE_BYTES, read, read_lines
+from trackerscan.rf.sweep_csv import MAX_LINE_BYTES, read_lines
 from trackerscan.safetext import printable as shown
 from trackerscan.sources.replay_speed import parse_speed
 
@@ -27,10 +26,9 @@ MAX_FILE_BYTES = 2_000_000_000
 
 # A line as bytes.splitlines sees it (ended by LF, CR or CR LF), found in the mapped file without a copy.
 _LINE = re.compile(rb"[^\r\n]+")
+_NOT_SPACE = re.compile(rb"\S")  # what bytes.strip() would leave: a line without it is blank
 # What a line too long to be a hop is passed on as (parse_line counts it as damaged), so it is not copied.
 _TOO_LONG = b"(a line over MAX_LINE_BYTES)"
-
-
 # Pages of the mapped file already read are handed back every this many bytes (they would otherwise count
 # in the process's resident memory until the end, as the btsnoop reader's do not).
 RELEASE_EVERY = 16 << 20
@@ -40,32 +38,38 @@ def _mapped_lines(mm: mmap.mmap) -> Iterator[bytes]:
     released = 0
     dontneed = getattr(mmap, "MADV_DONTNEED", None)  # not on Windows
     for m in _LINE.finditer(mm):
-        yield m.group() if m.end() - m.start() <= MAX_LINE_BYTES else _TOO_LONG
+        if m.end() - m.start() <= MAX_LINE_BYTES:
+            yield m.group()
+        else:
+            yield _TOO_LONG if _NOT_SPACE.search(mm, m.start(), m.end()) else b""
         if dontneed is not None and m.start() - released >= RELEASE_EVERY:
             upto = m.start() // mmap.PAGESIZE * mmap.PAGESIZE
             mm.madvise(dontneed, released, upto - released)
             released = upto
 
 
-def read_levels(path: str) -> tuple[SweepLevels, int]:
-    """A recording's levels and the count of damaged lines, the same as `read_file` gives as hops."""
-    levels = SweepLevels()
+def _read_into(path: str, add: Callable[[Hop], None]) -> tuple[int, int]:
+    """Each whole hop of the recording at ``path`` handed to ``add``; (damaged lines, lines).
+
+    A regular file is mapped, not read into memory; a pipe (nothing to map) is read whole, up to the limit.
+    """
     try:
         with open(path, "rb") as f:
             st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode) or st.st_size == 0:  # a pipe, or nothing to map
+            if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
                 data = f.read(MAX_FILE_BYTES + 1)
                 _check_size(path, len(data))
-                damaged, lines = read_lines(data.splitlines(), levels.add)
+                damaged, lines = read_lines(data.splitlines(), add)
             else:
                 _check_size(path, st.st_size)
                 with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                    damaged, lines = read_lines(_mapped_lines(mm), levels.add)
+                    damaged, lines = read_lines(_mapped_lines(mm), add)
     except OSError as exc:
         raise InputError(f"Cannot read the RF recording {shown(path)}: {exc.strerror or exc}.") from None
-    if not levels.hops:
-        raise _no_sweep(path, lines)
-    return levels, damaged
+    if damaged == lines:
+        raise InputError(f"{shown(path)} holds no sweep in the rtl_power/hackrf_sweep CSV format "
+                         f"({lines} line(s), all damaged or empty).")
+    return damaged, lines
 
 
 def _check_size(path: str, size: int) -> None:
@@ -73,23 +77,18 @@ def _check_size(path: str, size: int) -> None:
         raise InputError(f"The RF recording {shown(path)} is larger than {MAX_FILE_BYTES // 10**9} GB.")
 
 
-def _no_sweep(path: str, lines: int) -> InputError:
-    return InputError(f"{shown(path)} holds no sweep in the rtl_power/hackrf_sweep CSV format "
-                      f"({lines} line(s), all damaged or empty).")
+def read_levels(path: str) -> tuple[SweepLevels, int]:
+    """A recording's levels and the count of damaged lines, for the analysis (no hop is kept)."""
+    levels = SweepLevels()
+    damaged, _ = _read_into(path, levels.add)
+    return levels, damaged
 
 
 def read_file(path: str) -> tuple[tuple[Hop, ...], int]:
     """Every hop of a recording and the count of damaged lines; one clear error when unreadable."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"Cannot read the RF recording {shown(path)}: {exc.strerror or exc}.") from None
-    _check_size(path, len(data))
-    result = read(data)
-    if not result.hops:
-        raise _no_sweep(path, result.lines)
-    return result.hops, result.damaged
+    hops: list[Hop] = []
+    damaged, _ = _read_into(path, hops.append)
+    return tuple(hops), damaged
 
 
 class Replay:
