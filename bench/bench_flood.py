@@ -29,10 +29,10 @@ from typing import Any
 TARGET_MB = 250.0  # issue #13: analyze and the live pipeline, each
 
 
-def run(cmd: list[str], env: dict[str, str]) -> tuple[str, float, float]:
+def run(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[str, float, float]:
     """stdout, peak RSS (MB) and CPU seconds of one child process."""
     with tempfile.TemporaryFile() as out:
-        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, env=env)
+        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, env=env, cwd=cwd)
         _, status, ru = os.wait4(p.pid, 0)
         p.returncode = os.waitstatus_to_exitcode(status)
         err = p.stderr.read().decode() if p.stderr else ""

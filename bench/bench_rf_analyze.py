@@ -19,20 +19,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench_flood import run  # peak RSS and CPU time of a child process (wait4)
+
 REPO = Path(__file__).resolve().parent.parent
-
-
-def run(cmd: list[str], cwd: Path) -> tuple[bytes, float, float]:
-    """stdout, peak RSS (MB) and CPU seconds of one child process."""
-    with tempfile.TemporaryFile() as out:
-        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, cwd=cwd,
-                             env=dict(os.environ, PYTHONPATH=str(cwd)))
-        _, status, ru = os.wait4(p.pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            err = p.stderr.read().decode() if p.stderr else ""
-            raise SystemExit(f"{' '.join(cmd)} failed: {err.strip()[-400:]}")
-        out.seek(0)
-        return out.read(), ru.ru_maxrss / 1024, ru.ru_utime + ru.ru_stime
 
 
 def recording(folder: Path, scenario: str, seed: int, hours: float) -> Path:
@@ -70,7 +59,7 @@ def main() -> int:
                 outs = []
                 for label, tree in trees:
                     cmd = [sys.executable, "-m", "trackerscan", "rf", "analyze", str(path), "--json"]
-                    out, rss, cpu = run(cmd, tree)
+                    out, rss, cpu = run(cmd, dict(os.environ, PYTHONPATH=str(tree)), cwd=tree)
                     outs.append((out, rss, cpu))
                     print(f"{hours:g} h ({size:.0f} MB file), {label}: {rss:,.0f} MB peak, {cpu:.1f} s CPU")
                 if len(outs) == 2:
